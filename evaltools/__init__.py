@@ -1,0 +1,27 @@
+"""evaltools — 楼栋评比、群众满意度、民情速递站与晒最美的评估工具.
+
+An evaluation toolkit for Chinese street offices: read the files evaluators really have, validate
+them with precise bilingual messages, score and rank buildings and courtyards with named, verified
+methods, and publish leaderboards that can be posted and defended.
+"""
+
+from evaltools.errors import (
+    EvalToolsError,
+    Problem,
+    RubricError,
+    UsageError,
+    ValidationError,
+    ValidationReport,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EvalToolsError",
+    "Problem",
+    "RubricError",
+    "UsageError",
+    "ValidationError",
+    "ValidationReport",
+    "__version__",
+]

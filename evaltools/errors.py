@@ -1,0 +1,221 @@
+"""User-facing problems and errors, in Chinese and English.
+
+Every mistake a user can make in a file or a rubric becomes a :class:`Problem` that names the file,
+the row as the user sees it in Excel (the header is row 1, so the first data row is row 2), the
+column as the user typed it, the offending value, the rule, and a fix — in Chinese and English.
+
+Problems are collected, never raised one by one: validation reports them all at once. A strict
+reader raises one :class:`ValidationError` that carries the whole :class:`ValidationReport`.
+
+Examples
+--------
+>>> p = Problem(file="scores.csv", row=5, column="得分", value="abc", rule="not_numeric",
+...             zh="不是数字", en="is not a number", fix_zh="请填写数字", fix_en="enter a number")
+>>> print(p)
+scores.csv 第5行 “得分”列：值 “abc” 不是数字。请填写数字。 | scores.csv row 5, column '得分': value 'abc' is not a number. Fix: enter a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+__all__ = [
+    "EvalToolsError",
+    "FileCount",
+    "Problem",
+    "RubricError",
+    "UsageError",
+    "ValidationError",
+    "ValidationReport",
+]
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a user's file or rubric.
+
+    Parameters
+    ----------
+    file : name of the file as the user knows it (no directories), or None for in-memory data.
+    row : Excel row number (header = 1, first data row = 2); None when the problem is the whole file
+        or a column. For TOML rubrics, the line number.
+    column : the header as the user typed it (not the canonical English name); None for the file.
+    value : the offending cell value (None when there is none, e.g. a missing column).
+    rule : a stable machine-readable code such as ``"not_numeric"``; tests assert on it.
+    zh, en : what is wrong, in Chinese and English, without the location (added by ``str``).
+    fix_zh, fix_en : what to do about it.
+    sheet : the sheet name for Excel files.
+    """
+
+    file: str | None
+    row: int | None
+    column: str | None
+    value: object
+    rule: str
+    zh: str
+    en: str
+    fix_zh: str = ""
+    fix_en: str = ""
+    sheet: str | None = None
+
+    def where_zh(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file + (f"（工作表 {self.sheet}）" if self.sheet else ""))
+        if self.row is not None:
+            parts.append(f"第{self.row}行")
+        if self.column is not None:
+            parts.append(f"“{self.column}”列")
+        return " ".join(parts)
+
+    def where_en(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file + (f" (sheet {self.sheet})" if self.sheet else ""))
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def message_zh(self) -> str:
+        value = f"值 “{_short(self.value)}” " if self.value is not None else ""
+        fix = f"{self.fix_zh}。" if self.fix_zh else ""
+        where = self.where_zh()
+        return f"{where}：{value}{self.zh}。{fix}" if where else f"{value}{self.zh}。{fix}"
+
+    def message_en(self) -> str:
+        value = f"value '{_short(self.value)}' " if self.value is not None else ""
+        fix = f" Fix: {self.fix_en}." if self.fix_en else ""
+        where = self.where_en()
+        return f"{where}: {value}{self.en}.{fix}" if where else f"{value}{self.en}.{fix}"
+
+    def __str__(self) -> str:
+        return f"{self.message_zh()} | {self.message_en()}"
+
+
+@dataclass(frozen=True)
+class FileCount:
+    """Row accounting for one file: ``accepted + rejected == read`` always holds."""
+
+    file: str
+    table: str
+    read: int
+    accepted: int
+    rejected: int
+
+    def __post_init__(self) -> None:
+        if self.accepted + self.rejected != self.read:
+            raise AssertionError(f"row accounting broken for {self.file}: {self}")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything validation found, for one file or a whole dataset."""
+
+    problems: tuple[Problem, ...] = ()
+    counts: tuple[FileCount, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __add__(self, other: ValidationReport) -> ValidationReport:
+        return ValidationReport(self.problems + other.problems, self.counts + other.counts)
+
+    @classmethod
+    def merge(cls, reports: Iterable[ValidationReport]) -> ValidationReport:
+        out = cls()
+        for r in reports:
+            out = out + r
+        return out
+
+    def to_frame(self) -> pl.DataFrame:
+        """The problems as a table (one row each), for display or export."""
+        return pl.DataFrame(
+            {
+                "file": [p.file for p in self.problems],
+                "sheet": [p.sheet for p in self.problems],
+                "row": [p.row for p in self.problems],
+                "column": [p.column for p in self.problems],
+                "value": [None if p.value is None else str(p.value) for p in self.problems],
+                "rule": [p.rule for p in self.problems],
+                "message_zh": [p.message_zh() for p in self.problems],
+                "message_en": [p.message_en() for p in self.problems],
+            },
+            schema={
+                "file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String,
+                "value": pl.String, "rule": pl.String, "message_zh": pl.String,
+                "message_en": pl.String,
+            },
+        )
+
+    def summary(self) -> str:
+        lines = []
+        for c in self.counts:
+            lines.append(
+                f"{c.file}: 读取 {c.read} 行，接受 {c.accepted}，拒绝 {c.rejected}"
+                f" | read {c.read}, accepted {c.accepted}, rejected {c.rejected}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        head = self.summary()
+        if self.ok:
+            return (head + "\n" if head else "") + "没有发现问题 | no problems found"
+        body = "\n".join(f"- {p}" for p in self.problems)
+        n = len(self.problems)
+        return (head + "\n" if head else "") + f"发现 {n} 个问题 | {n} problem(s) found:\n{body}"
+
+
+class EvalToolsError(ValueError):
+    """Base class of errors caused by the user's input (files, rubric, arguments).
+
+    The CLI prints these without a traceback. ``problems`` holds every problem found.
+    """
+
+    def __init__(self, problems: Sequence[Problem] | Problem | str, en: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(None, None, None, None, "error", problems, en or problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ValidationError(EvalToolsError):
+    """Strict reading found problems; ``report`` holds all of them and the row counts."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        super().__init__(report.problems)
+
+    def __str__(self) -> str:
+        return str(self.report)
+
+
+class RubricError(EvalToolsError):
+    """The rubric (``rubric.toml``) is invalid; ``problems`` lists everything wrong with it."""
+
+
+class UsageError(EvalToolsError):
+    """A function or command was called with an argument outside its allowed values."""
+
+    @classmethod
+    def choice(cls, name: str, value: object, allowed: Iterable[str]) -> UsageError:
+        allowed = list(allowed)
+        return cls(
+            Problem(
+                None, None, None, value, "bad_choice",
+                f"参数 {name} 不在允许的取值中（{', '.join(allowed)}）",
+                f"argument {name} must be one of {allowed}",
+            )
+        )

@@ -1,0 +1,61 @@
+"""Shared fixtures. System components (CJK fonts, Chromium) skip locally when missing but fail
+under CI=true, so a CI machine without them can never pass by skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def require_component(ok: bool, what: str, install: str) -> None:
+    """Skip (locally) or fail (under CI=true) when a system component is missing."""
+    if ok:
+        return
+    msg = f"missing system component: {what}; install with `{install}` (make test does it as root)"
+    if IN_CI:
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+def has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    return "Noto Sans CJK SC" in out
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> None:
+    require_component(has_cjk_font(), "Noto Sans CJK SC font", "apt-get install fonts-noto-cjk")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    require_component(os.access(CHROMIUM, os.X_OK), CHROMIUM, "apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The shared reference cases; they live beside the repo (../shared/reference)."""
+    path = SHARED / "reference"
+    if not path.is_dir():
+        pytest.fail(f"reference cases not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def test_output() -> Path:
+    """Where tests leave screenshots and PNGs for a person to look at."""
+    out = ROOT / "test-output"
+    out.mkdir(exist_ok=True)
+    return out
