@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 
@@ -46,11 +45,8 @@ def chromium() -> str:
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The shared reference cases; they live beside the repo (../shared/reference)."""
-    path = SHARED / "reference"
-    if not path.is_dir():
-        pytest.fail(f"reference cases not found at {path}")
-    return path
+    """The reference cases with known answers (a copy of ../shared/reference kept in the repo)."""
+    return ROOT / "tests" / "reference"
 
 
 @pytest.fixture(scope="session")
