@@ -8,8 +8,20 @@ listing every problem. The objects here are frozen: changing a weight gives a ne
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
+
+import tomli_w
+
+from evaltools.errors import Problem, RubricError
 
 __all__ = [
     "BonusRule",
@@ -21,6 +33,11 @@ __all__ = [
     "StarRule",
     "VetoRule",
     "WjxMapping",
+    "format_path",
+    "parse_rubric",
+    "read_rubric",
+    "rubric_to_dict",
+    "write_rubric",
 ]
 
 Source = Literal["judges", "ratings", "tickets", "campaign", "units"]
@@ -200,3 +217,869 @@ class Rubric:
 
     def with_method(self, method: str, normalization: str | None = None) -> Rubric:
         return replace(self, method=method, normalization=normalization)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading, validating and writing rubric.toml
+# ---------------------------------------------------------------------------------------------
+
+#: Aliases accepted in the file → canonical value. Normalised once, here, at the edge.
+UNIT_ALIASES: dict[str, str] = {
+    "building": "building", "楼栋": "building", "楼": "building",
+    "courtyard": "courtyard", "楼院": "courtyard", "院落": "courtyard", "小区": "courtyard",
+}
+METHOD_ALIASES: dict[str, str] = {
+    "points": "points", "计分": "points", "百分制": "points",
+    "weighted_sum": "weighted_sum", "wsm": "weighted_sum", "saw": "weighted_sum",
+    "加权求和": "weighted_sum",
+    "weighted_product": "weighted_product", "wpm": "weighted_product", "加权乘积": "weighted_product",
+    "topsis": "topsis", "vikor": "vikor",
+}
+NORMALIZATION_ALIASES: dict[str, str] = {
+    "minmax": "minmax", "min_max": "minmax", "极差": "minmax",
+    "max": "max", "linear_max": "max",
+    "sum": "sum", "vector": "vector", "向量": "vector",
+    "none": "none", "不归一化": "none",
+}
+JUDGE_AGGREGATE_ALIASES: dict[str, str] = {
+    "mean": "mean", "平均": "mean", "平均分": "mean",
+    "median": "median", "中位数": "median",
+    "trimmed_mean": "trimmed_mean", "去掉一个最高分和一个最低分": "trimmed_mean",
+    "去掉最高最低": "trimmed_mean",
+    "zscore": "zscore", "z_score": "zscore", "标准分": "zscore",
+}
+RATINGS_AGGREGATE_ALIASES: dict[str, str] = {
+    "satisfaction_rate": "satisfaction_rate", "满意率": "satisfaction_rate",
+    "mean": "mean", "平均": "mean",
+    "bayesian_average": "bayesian_average", "贝叶斯平均": "bayesian_average",
+    "wilson_lower": "wilson_lower", "top2box": "top2box",
+}
+TICKET_MEASURES: tuple[str, ...] = (
+    "feedback_rate", "closure_rate", "on_time_closure_rate", "immediate_share", "backlog",
+    "overdue", "satisfaction_rate", "median_working_days",
+)
+CAMPAIGN_MEASURES: tuple[str, ...] = ("vote_share", "votes", "rank", "recount_share")
+SOURCE_ALIASES: dict[str, str] = {
+    "judges": "judges", "评委": "judges", "评委打分": "judges",
+    "ratings": "ratings", "点评卡": "ratings", "满意度": "ratings",
+    "tickets": "tickets", "工单": "tickets", "民情速递站": "tickets",
+    "campaign": "campaign", "晒最美": "campaign", "投票": "campaign",
+    "units": "units", "台账": "units",
+}
+DIRECTION_ALIASES: dict[str, str] = {
+    "max": "max", "benefit": "max", "+": "max", "越大越好": "max", "正向": "max",
+    "min": "min", "cost": "min", "-": "min", "越小越好": "min", "负向": "min",
+}
+TIES_ALIASES: dict[str, str] = {
+    "min": "min", "competition": "min", "并列": "min", "1224": "min",
+    "dense": "dense", "1223": "dense",
+    "ordinal": "ordinal", "顺序": "ordinal",
+    "average": "average", "平均名次": "average",
+}
+ROUNDING_ALIASES: dict[str, str] = {
+    "half_up": "half_up", "四舍五入": "half_up",
+    "half_even": "half_even", "银行家舍入": "half_even",
+}
+MISSING_ALIASES: dict[str, str] = {
+    "error": "error", "报错": "error", "zero": "zero", "记零分": "zero", "mean": "mean",
+    "平均": "mean",
+}
+VETO_ALIASES: dict[str, str] = {
+    "disqualify": "disqualify", "取消资格": "disqualify", "grade": "grade", "定级": "grade",
+}
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "competition": ("name", "unit", "organiser", "period", "notice_days", "method",
+                    "normalization", "total_points"),
+    "judges": ("aggregate", "min_judges", "fallback"),
+    "ranking": ("ties", "tie_breakers"),
+    "rounding": ("digits", "mode"),
+    "missing": ("policy",),
+    "ratings": ("labels", "satisfied", "scale", "prior_weight", "confidence"),
+    "wjx": ("unit_question", "items", "unit_labels"),
+    "publish": ("allow_comments",),
+}
+_ARRAYS: dict[str, tuple[str, ...]] = {
+    "criteria": ("id", "name", "group", "source", "aggregate", "items", "measure", "column",
+                 "weight", "max_points", "direction", "scale"),
+    "deductions": ("item", "name", "points", "criterion", "cap"),
+    "bonuses": ("item", "name", "points", "cap"),
+    "vetoes": ("item", "name", "action", "grade"),
+    "grades": ("name", "min"),
+    "stars": ("name", "criterion", "min_share", "min_total"),
+}
+
+_KIND_ZH = {
+    "str": "文本", "int": "整数", "num": "数字", "bool": "true/false", "strlist": "文本列表",
+    "pair": "两个数字的列表 [低, 高]", "numdict": "“文本 = 数字”表", "strdict": "“文本 = 文本”表",
+    "table": "表（[节]）", "array": "表数组（[[节]]）",
+}
+_KIND_EN = {
+    "str": "a string", "int": "an integer", "num": "a number", "bool": "true or false",
+    "strlist": "a list of strings", "pair": "a list of two numbers [low, high]",
+    "numdict": "a table of string = number", "strdict": "a table of string = string",
+    "table": "a table ([section])", "array": "an array of tables ([[section]])",
+}
+
+_HEADER_ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
+_HEADER_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+_KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|=)""")
+_TOML_LINE = re.compile(r"at line (\d+), column (\d+)")
+
+Token = str | int
+
+
+def _split_header(text: str) -> tuple[str, ...]:
+    parts = [p.strip().strip('"').strip("'") for p in text.split(".")]
+    return tuple(p for p in parts if p)
+
+
+class _LineIndex:
+    """Where each table and key sits in the rubric text, to report a problem's line number.
+
+    Arrays of tables are numbered from 1 in file order, matching key paths like ``criteria[3]``.
+    """
+
+    def __init__(self, text: str | None):
+        self.sections: dict[tuple[Token, ...], int] = {}
+        self.keys: dict[tuple[Token, ...], dict[str, int]] = {(): {}}
+        if not text:
+            return
+        counts: dict[tuple[str, ...], int] = {}
+        current: tuple[Token, ...] = ()
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if m := _HEADER_ARRAY.match(line):
+                name = _split_header(m.group(1))
+                counts[name] = counts.get(name, 0) + 1
+                current = (*name, counts[name])
+                self.sections.setdefault(current, lineno)
+                self.keys.setdefault(current, {})
+            elif m := _HEADER_TABLE.match(line):
+                name = _split_header(m.group(1))
+                # a sub-table of the latest array element, e.g. [criteria.foo] after [[criteria]]
+                head = name[:1]
+                current = (*head, counts[head], *name[1:]) if head in counts else name
+                self.sections.setdefault(current, lineno)
+                self.keys.setdefault(current, {})
+            elif m := _KEY_LINE.match(line):
+                key = m.group(1).strip('"').strip("'")
+                self.keys[current].setdefault(key, lineno)
+
+    def line(self, path: tuple[Token, ...]) -> int | None:
+        for k in range(len(path) - 1, -1, -1):
+            section, key = path[:k], path[k]
+            if isinstance(key, str) and key in self.keys.get(section, {}):
+                return self.keys[section][key]
+        for k in range(len(path), 0, -1):
+            if path[:k] in self.sections:
+                return self.sections[path[:k]]
+        return None
+
+
+def format_path(path: tuple[Token, ...]) -> str:
+    """``("criteria", 3, "weight")`` → ``"criteria[3].weight"`` (arrays counted from 1).
+
+    >>> format_path(("criteria", 3, "weight"))
+    'criteria[3].weight'
+    >>> format_path(("ratings", "labels", "满意"))
+    'ratings.labels.满意'
+    """
+    out = ""
+    for t in path:
+        out += f"[{t}]" if isinstance(t, int) else (f".{t}" if out else t)
+    return out
+
+
+def _is_num(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+class _Checker:
+    """Collects every problem in a rubric; never stops at the first."""
+
+    def __init__(self, file: str | None, text: str | None):
+        self.file = file
+        self.index = _LineIndex(text)
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple[Token, ...], value: object, rule: str, zh: str, en: str,
+            fix_zh: str = "", fix_en: str = "", line: int | None = None) -> None:
+        self.problems.append(Problem(
+            file=self.file, row=line if line is not None else self.index.line(path),
+            column=format_path(path) if path else None, value=value, rule=rule, zh=zh, en=en,
+            fix_zh=fix_zh, fix_en=fix_en,
+        ))
+
+    # -- structure -------------------------------------------------------------------------
+    def check_keys(self, table: dict, allowed: tuple[str, ...], path: tuple[Token, ...]) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint_zh = f"您是不是想写 “{close[0]}”？" if close else ""
+            hint_en = f"did you mean '{close[0]}'? " if close else ""
+            self.add((*path, key), key, "unknown_key",
+                     f"未知的键 “{key}”", f"unknown key '{key}'",
+                     f"{hint_zh}允许的键：{', '.join(allowed)}",
+                     f"{hint_en}allowed keys: {', '.join(allowed)}")
+
+    def wrong_type(self, path: tuple[Token, ...], value: object, kind: str) -> None:
+        self.add(path, value, "wrong_type",
+                 f"类型不对，应为{_KIND_ZH[kind]}", f"has the wrong type; expected {_KIND_EN[kind]}",
+                 f"请改为{_KIND_ZH[kind]}", f"write {_KIND_EN[kind]}")
+
+    def get(self, table: dict, key: str, kind: str, path: tuple[Token, ...], default=None,
+            *, required: bool = False):
+        """The value of ``key`` converted to ``kind``; ``default`` (after a problem) otherwise."""
+        here = (*path, key)
+        if key not in table:
+            if required:
+                self.add(here, None, "missing_key", f"缺少必填的键 “{key}”",
+                         f"required key '{key}' is missing", f"请添加 {key} = …",
+                         f"add {key} = …", line=self.index.line(path) if path else None)
+            return default
+        v = table[key]
+        ok = {
+            "str": lambda: isinstance(v, str) and v.strip() != "",
+            "int": lambda: isinstance(v, int) and not isinstance(v, bool),
+            "num": lambda: _is_num(v) and math.isfinite(v),
+            "bool": lambda: isinstance(v, bool),
+            "strlist": lambda: isinstance(v, list) and all(isinstance(x, str) for x in v),
+            "pair": lambda: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v)),
+            "numdict": lambda: isinstance(v, dict) and all(map(_is_num, v.values())),
+            "strdict": lambda: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+        }[kind]()
+        if not ok:
+            self.wrong_type(here, v, kind)
+            return default
+        if kind == "str":
+            return v.strip()
+        if kind == "num":
+            return float(v)
+        if kind == "pair":
+            return (float(v[0]), float(v[1]))
+        if kind == "strlist":
+            return tuple(x.strip() for x in v)
+        if kind == "numdict":
+            return {str(k): float(x) for k, x in v.items()}
+        if kind == "strdict":
+            return {str(k): x.strip() for k, x in v.items()}
+        return v
+
+    def choice(self, table: dict, key: str, aliases: dict[str, str], path: tuple[Token, ...],
+               default: str | None, *, allowed_note: str = "") -> str | None:
+        raw = self.get(table, key, "str", path)
+        if raw is None:
+            return default
+        folded = raw.strip().lower()
+        if folded in aliases:
+            return aliases[folded]
+        if raw in aliases:
+            return aliases[raw]
+        canonical = list(dict.fromkeys(aliases.values()))
+        close = difflib.get_close_matches(folded, list(aliases), n=1, cutoff=0.6)
+        hint_zh = f"您是不是想写 “{aliases[close[0]]}”？" if close else ""
+        hint_en = f"did you mean '{aliases[close[0]]}'? " if close else ""
+        others = sorted(a for a in aliases if a not in canonical)
+        alias_note = f"（也接受：{', '.join(others)}）" if others else ""
+        self.add((*path, key), raw, "bad_choice",
+                 f"不是允许的取值{allowed_note}", f"is not an allowed value{allowed_note}",
+                 f"{hint_zh}允许的取值：{', '.join(canonical)}{alias_note}",
+                 f"{hint_en}allowed values: {', '.join(canonical)}")
+        return default
+
+    def section(self, data: dict, name: str) -> dict:
+        v = data.get(name, {})
+        if not isinstance(v, dict):
+            self.wrong_type((name,), v, "table")
+            return {}
+        self.check_keys(v, _SECTIONS[name], (name,))
+        return v
+
+    def array(self, data: dict, name: str) -> list[tuple[tuple[Token, ...], dict]]:
+        v = data.get(name, [])
+        if isinstance(v, dict):  # a single [criteria] written instead of [[criteria]]
+            v = [v]
+        if not isinstance(v, list):
+            self.wrong_type((name,), v, "array")
+            return []
+        out = []
+        for i, item in enumerate(v, start=1):
+            path = (name, i)
+            if not isinstance(item, dict):
+                self.wrong_type(path, item, "table")
+                continue
+            self.check_keys(item, _ARRAYS[name], path)
+            out.append((path, item))
+        return out
+
+    def nonneg(self, value: float | None, path: tuple[Token, ...], rule: str = "negative") -> None:
+        if value is not None and value < 0:
+            self.add(path, value, rule, "不能为负数", "must not be negative",
+                     "请填写 0 或正数", "use 0 or a positive number")
+
+    def unknown_criterion(self, path: tuple[Token, ...], cid: str, ids: list[str],
+                          extra: tuple[str, ...] = ()) -> None:
+        allowed = [*ids, *extra]
+        close = difflib.get_close_matches(cid, allowed, n=1, cutoff=0.6)
+        hint_zh = f"您是不是想写 “{close[0]}”？" if close else ""
+        hint_en = f"did you mean '{close[0]}'? " if close else ""
+        self.add(path, cid, "unknown_criterion", "引用了不存在的指标",
+                 "refers to a criterion that is not defined",
+                 f"{hint_zh}已定义的指标：{', '.join(allowed)}",
+                 f"{hint_en}defined criteria: {', '.join(allowed)}")
+
+
+def _criteria(ck: _Checker, data: dict, method: str) -> tuple[Criterion, ...]:
+    rows = ck.array(data, "criteria")
+    if not rows and data.get("criteria", []) in ([], {}):
+        ck.add(("criteria",), None, "no_criteria", "评分细则中没有任何指标",
+               "the rubric defines no criteria", "请至少添加一个 [[criteria]]",
+               "add at least one [[criteria]] section", line=1)
+    out: list[Criterion] = []
+    seen: dict[str, int] = {}
+    for path, t in rows:
+        cid = ck.get(t, "id", "str", path, required=True)
+        name = ck.get(t, "name", "str", path, required=True)
+        source = ck.choice(t, "source", SOURCE_ALIASES, path, "judges")
+        if source == "judges":
+            aggregate = ck.choice(t, "aggregate", JUDGE_AGGREGATE_ALIASES, path, None)
+        elif source == "ratings":
+            aggregate = ck.choice(t, "aggregate", RATINGS_AGGREGATE_ALIASES, path, None)
+        else:
+            aggregate = None
+            if "aggregate" in t:
+                ck.add((*path, "aggregate"), t["aggregate"], "unused_key",
+                       f"来源为 {source} 的指标不使用 aggregate",
+                       f"criteria with source '{source}' do not use 'aggregate'",
+                       "请删除此键，或用 measure 指定指标值", "remove it (use 'measure' instead)")
+        items = ck.get(t, "items", "strlist", path, ())
+        measure = ck.get(t, "measure", "str", path)
+        column = ck.get(t, "column", "str", path)
+        weight = ck.get(t, "weight", "num", path)
+        max_points = ck.get(t, "max_points", "num", path)
+        direction = ck.choice(t, "direction", DIRECTION_ALIASES, path, "max")
+        scale = ck.get(t, "scale", "pair", path)
+        ck.nonneg(weight, (*path, "weight"), "negative_weight")
+        ck.nonneg(max_points, (*path, "max_points"), "negative_weight")
+        if scale is not None and scale[0] >= scale[1]:
+            ck.add((*path, "scale"), list(scale), "bad_scale", "量程的下限必须小于上限",
+                   "the scale's low end must be below its high end",
+                   "请写成 [低, 高]，例如 [0, 20]", "write [low, high], e.g. [0, 20]")
+        if source == "units" and column is None and "column" not in t:
+            ck.add((*path, "column"), None, "missing_column",
+                   "来源为 units 的指标必须用 column 指明单位表中的列",
+                   "a criterion with source 'units' needs 'column' (a column of the units table)",
+                   "请添加 column = \"列名\"", "add column = \"<column name>\"",
+                   line=ck.index.line((*path, "source")))
+        if source in ("tickets", "campaign"):
+            allowed = TICKET_MEASURES if source == "tickets" else CAMPAIGN_MEASURES
+            if measure is None and "measure" not in t:
+                ck.add((*path, "measure"), None, "missing_measure",
+                       f"来源为 {source} 的指标必须用 measure 指明取哪个值",
+                       f"a criterion with source '{source}' needs 'measure'",
+                       f"允许的取值：{', '.join(allowed)}", f"allowed values: {', '.join(allowed)}",
+                       line=ck.index.line((*path, "source")))
+            elif measure is not None and measure not in allowed:
+                ck.add((*path, "measure"), measure, "bad_choice", "不是允许的取值",
+                       "is not an allowed value", f"允许的取值：{', '.join(allowed)}",
+                       f"allowed values: {', '.join(allowed)}")
+        for key, used_by in (("items", "ratings"), ("column", "units")):
+            if key in t and source != used_by:
+                ck.add((*path, key), t[key], "unused_key",
+                       f"只有来源为 {used_by} 的指标使用 {key}",
+                       f"only criteria with source '{used_by}' use '{key}'",
+                       f"请删除此键，或把 source 改为 {used_by}",
+                       f"remove it or set source = \"{used_by}\"")
+        if "measure" in t and source not in ("tickets", "campaign"):
+            ck.add((*path, "measure"), t["measure"], "unused_key",
+                   "只有来源为 tickets 或 campaign 的指标使用 measure",
+                   "only criteria with source 'tickets' or 'campaign' use 'measure'",
+                   "请删除此键", "remove it")
+        if method == "points" and max_points is None and "max_points" not in t:
+            ck.add((*path, "max_points"), None, "missing_max_points",
+                   "计分法（method = points）要求每个指标都有 max_points（满分）",
+                   "method 'points' needs max_points for every criterion",
+                   "请添加 max_points = 分值，或改用加权方法",
+                   "add max_points = <points> or choose a weighted method",
+                   line=ck.index.line((*path, "id")))
+        if method != "points" and weight is None and max_points is None and not (
+                {"weight", "max_points"} & set(t)):
+            ck.add((*path, "weight"), None, "missing_weight",
+                   f"方法 {method} 要求每个指标都有 weight（权重）或 max_points",
+                   f"method '{method}' needs a weight (or max_points) for every criterion",
+                   "请添加 weight = 权重", "add weight = <number>",
+                   line=ck.index.line((*path, "id")))
+        if cid is not None:
+            if cid in seen:
+                ck.add((*path, "id"), cid, "duplicate_id",
+                       f"指标编号重复（与 criteria[{seen[cid]}] 相同）",
+                       f"duplicate criterion id (same as criteria[{seen[cid]}])",
+                       "每个指标的 id 必须唯一", "give every criterion its own id")
+            else:
+                seen[cid] = path[1]
+        if cid is None or name is None:
+            continue
+        out.append(Criterion(
+            id=cid, name=name, group=ck.get(t, "group", "str", path), source=source or "judges",
+            aggregate=aggregate, items=items or (), measure=measure, column=column,
+            weight=weight if weight is not None else max_points, max_points=max_points,
+            direction=direction or "max", scale=scale,
+        ))
+    # weights that are all zero
+    if out and method != "points":
+        ws = [c.weight for c in out if c.weight is not None]
+        if ws and len(ws) == len(out) and all(w == 0 for w in ws):
+            ck.add(("criteria",), 0, "zero_weights", "所有指标的权重都为 0",
+                   "all criterion weights are 0", "请至少给一个指标正的权重",
+                   "give at least one criterion a positive weight", line=ck.index.line(
+                       ("criteria", 1, "weight")))
+    if out and method == "points":
+        ps = [c.max_points for c in out if c.max_points is not None]
+        if ps and len(ps) == len(out) and all(p == 0 for p in ps):
+            ck.add(("criteria",), 0, "zero_weights", "所有指标的满分都为 0",
+                   "all criteria have max_points 0", "请至少给一个指标正的分值",
+                   "give at least one criterion positive max_points",
+                   line=ck.index.line(("criteria", 1, "max_points")))
+    return tuple(out)
+
+
+def _build(ck: _Checker, data: dict) -> Rubric | None:
+    allowed_top = (*_SECTIONS, *_ARRAYS)
+    ck.check_keys(data, allowed_top, ())
+    comp = ck.section(data, "competition")
+    if "competition" not in data:
+        ck.add(("competition",), None, "missing_key", "缺少 [competition] 节",
+               "the [competition] section is missing",
+               "请添加 [competition] 并写上 name = \"评比名称\"",
+               "add a [competition] section with name = \"...\"", line=1)
+    name = ck.get(comp, "name", "str", ("competition",), required="competition" in data)
+    unit = ck.choice(comp, "unit", UNIT_ALIASES, ("competition",), "building")
+    method = ck.choice(comp, "method", METHOD_ALIASES, ("competition",), "points")
+    norm = ck.choice(comp, "normalization", NORMALIZATION_ALIASES, ("competition",), None)
+    organiser = ck.get(comp, "organiser", "str", ("competition",))
+    period = ck.get(comp, "period", "str", ("competition",))
+    notice_days = ck.get(comp, "notice_days", "int", ("competition",))
+    ck.nonneg(notice_days, ("competition", "notice_days"))
+    total_points = ck.get(comp, "total_points", "num", ("competition",), 100.0)
+    if total_points <= 0:
+        ck.add(("competition", "total_points"), total_points, "bad_range", "满分必须大于 0",
+               "must be greater than 0", "例如 total_points = 100", "e.g. total_points = 100")
+
+    judges = ck.section(data, "judges")
+    judge_aggregate = ck.choice(judges, "aggregate", JUDGE_AGGREGATE_ALIASES, ("judges",),
+                                "trimmed_mean")
+    min_judges = ck.get(judges, "min_judges", "int", ("judges",), 3)
+    if min_judges < 1:
+        ck.add(("judges", "min_judges"), min_judges, "bad_range", "至少需要 1 位评委",
+               "must be at least 1", "请填写正整数", "use a positive integer")
+    fallback = ck.choice(judges, "fallback", JUDGE_AGGREGATE_ALIASES, ("judges",), None)
+
+    ranking = ck.section(data, "ranking")
+    ties = ck.choice(ranking, "ties", TIES_ALIASES, ("ranking",), "min")
+    tie_breakers = ck.get(ranking, "tie_breakers", "strlist", ("ranking",), ())
+
+    rounding = ck.section(data, "rounding")
+    digits = ck.get(rounding, "digits", "int", ("rounding",), 2)
+    if not 0 <= digits <= 10:
+        ck.add(("rounding", "digits"), digits, "bad_range", "小数位数应在 0 到 10 之间",
+               "must be between 0 and 10", "例如 digits = 2", "e.g. digits = 2")
+    mode = ck.choice(rounding, "mode", ROUNDING_ALIASES, ("rounding",), "half_up")
+
+    missing = ck.section(data, "missing")
+    policy = ck.choice(missing, "policy", MISSING_ALIASES, ("missing",), "error")
+
+    ratings = _ratings(ck, ck.section(data, "ratings"))
+    wjx = _wjx(ck, data)
+    publish = ck.section(data, "publish")
+    allow_comments = ck.get(publish, "allow_comments", "bool", ("publish",), False)
+
+    criteria = _criteria(ck, data, method or "points")
+    ids = [c.id for c in criteria]
+
+    for tb in tie_breakers:
+        if tb != "total" and tb not in ids:
+            ck.unknown_criterion(("ranking", "tie_breakers"), tb, ids, ("total",))
+
+    deductions = []
+    for path, t in ck.array(data, "deductions"):
+        item = ck.get(t, "item", "str", path, required=True)
+        points = ck.get(t, "points", "num", path, required=True)
+        crit = ck.get(t, "criterion", "str", path)
+        cap = ck.get(t, "cap", "num", path)
+        ck.nonneg(points, (*path, "points"))
+        ck.nonneg(cap, (*path, "cap"))
+        if crit is not None and crit not in ids:
+            ck.unknown_criterion((*path, "criterion"), crit, ids)
+        if item is not None and points is not None:
+            deductions.append(DeductionRule(item=item, points=points, criterion=crit, cap=cap,
+                                            name=ck.get(t, "name", "str", path)))
+    bonuses = []
+    for path, t in ck.array(data, "bonuses"):
+        item = ck.get(t, "item", "str", path, required=True)
+        points = ck.get(t, "points", "num", path, required=True)
+        cap = ck.get(t, "cap", "num", path)
+        ck.nonneg(points, (*path, "points"))
+        ck.nonneg(cap, (*path, "cap"))
+        if item is not None and points is not None:
+            bonuses.append(BonusRule(item=item, points=points, cap=cap,
+                                     name=ck.get(t, "name", "str", path)))
+    for kind, rules in (("deductions", deductions), ("bonuses", bonuses)):
+        seen_items: set[str] = set()
+        for i, r in enumerate(rules, start=1):
+            if r.item in seen_items:
+                ck.add((kind, i, "item"), r.item, "duplicate_item", "同一个项目写了两次",
+                       "the same item is listed twice", "请合并为一条", "merge them into one")
+            seen_items.add(r.item)
+
+    grades = []
+    grade_paths = []
+    for path, t in ck.array(data, "grades"):
+        gname = ck.get(t, "name", "str", path, required=True)
+        gmin = ck.get(t, "min", "num", path, required=True)
+        if gname is not None and gmin is not None:
+            grades.append(GradeBand(name=gname, min=gmin))
+            grade_paths.append(path)
+    gnames: set[str] = set()
+    for j, (g, path) in enumerate(zip(grades, grade_paths, strict=True)):
+        if g.name in gnames:
+            ck.add((*path, "name"), g.name, "duplicate_grade", "等级名称重复",
+                   "duplicate grade name", "每个等级只写一次", "list each grade once")
+        gnames.add(g.name)
+        if j > 0 and g.min >= grades[j - 1].min:
+            ck.add((*path, "min"), g.min, "grade_order",
+                   f"等级分数线必须从高到低严格递减（上一档 {grades[j - 1].name} 为 {grades[j - 1].min:g}）",
+                   f"grade thresholds must strictly decrease from best to worst (the previous "
+                   f"band {grades[j - 1].name} starts at {grades[j - 1].min:g})",
+                   "按从高到低的顺序排列等级，并使分数线各不相同",
+                   "list grades from best to worst with distinct thresholds")
+
+    vetoes = []
+    for path, t in ck.array(data, "vetoes"):
+        item = ck.get(t, "item", "str", path, required=True)
+        action = ck.choice(t, "action", VETO_ALIASES, path, "disqualify")
+        grade = ck.get(t, "grade", "str", path)
+        if action == "grade":
+            if grade is None and "grade" not in t:
+                ck.add((*path, "grade"), None, "missing_grade",
+                       "action = grade 时必须用 grade 指明强制的等级",
+                       "action 'grade' needs 'grade', the grade to force",
+                       f"可选等级：{', '.join(g.name for g in grades) or '（尚未定义 [[grades]]）'}",
+                       f"grades defined: {', '.join(g.name for g in grades) or '(none)'}",
+                       line=ck.index.line((*path, "action")))
+            elif grade is not None and grade not in gnames:
+                ck.add((*path, "grade"), grade, "unknown_grade", "不是已定义的等级",
+                       "is not one of the grades defined in [[grades]]",
+                       f"可选等级：{', '.join(g.name for g in grades) or '（尚未定义 [[grades]]）'}",
+                       f"grades defined: {', '.join(g.name for g in grades) or '(none)'}")
+        elif grade is not None:
+            ck.add((*path, "grade"), grade, "unused_key", "只有 action = grade 时才使用 grade",
+                   "'grade' is only used with action = 'grade'",
+                   "请删除此键，或写 action = \"grade\"", "remove it or set action = \"grade\"")
+        if item is not None:
+            vetoes.append(VetoRule(item=item, action=action or "disqualify", grade=grade,
+                                   name=ck.get(t, "name", "str", path)))
+
+    stars = []
+    for path, t in ck.array(data, "stars"):
+        sname = ck.get(t, "name", "str", path, required=True)
+        crit = ck.get(t, "criterion", "str", path)
+        min_share = ck.get(t, "min_share", "num", path)
+        min_total = ck.get(t, "min_total", "num", path)
+        if crit is not None and crit not in ids:
+            ck.unknown_criterion((*path, "criterion"), crit, ids)
+        if crit is not None and min_share is None and "min_share" not in t:
+            ck.add((*path, "min_share"), None, "missing_key",
+                   "按指标评星时必须写 min_share（达到该指标满分的比例，0–1）",
+                   "a star on a criterion needs min_share (share of its maximum, 0-1)",
+                   "例如 min_share = 0.9", "e.g. min_share = 0.9", line=ck.index.line(path))
+        if crit is None and min_total is None and "min_total" not in t and "criterion" not in t:
+            ck.add((*path, "min_total"), None, "missing_key",
+                   "星级标准需要 criterion + min_share 或 min_total",
+                   "a star rule needs criterion + min_share, or min_total",
+                   "例如 min_total = 90", "e.g. min_total = 90", line=ck.index.line(path))
+        if min_share is not None and not 0 < min_share <= 1:
+            ck.add((*path, "min_share"), min_share, "bad_range", "比例必须在 0 到 1 之间（不含 0）",
+                   "must be in (0, 1]", "例如 0.9 表示 90%", "e.g. 0.9 for 90%")
+        if sname is not None:
+            stars.append(StarRule(name=sname, criterion=crit, min_share=min_share,
+                                  min_total=min_total))
+
+    if method == "points" and criteria and all(c.max_points is not None for c in criteria):
+        total = sum(c.max_points for c in criteria)  # type: ignore[misc]
+        bonus_room = sum(b.cap if b.cap is not None else b.points for b in bonuses)
+        ok = math.isclose(total, total_points) or (
+            bonuses and math.isclose(total + bonus_room, total_points))
+        if not ok:
+            ck.add(("competition", "total_points"), total_points, "points_total",
+                   f"各指标满分之和为 {total:g}，与满分 total_points = {total_points:g} 不一致",
+                   f"the criteria's max_points add up to {total:g}, not total_points = "
+                   f"{total_points:g}",
+                   "请调整各指标的 max_points 或 total_points（加分项的上限可补足差额）",
+                   "adjust max_points or total_points (bonus caps may make up the difference)",
+                   line=ck.index.line(("competition", "total_points"))
+                   or ck.index.line(("competition",)))
+    if ck.problems or name is None:
+        return None
+    return Rubric(
+        name=name, criteria=criteria, unit=unit, method=method, normalization=norm,  # type: ignore[arg-type]
+        judge_aggregate=judge_aggregate, min_judges=min_judges, judge_fallback=fallback,
+        missing=policy, ties=ties, tie_breakers=tie_breakers, digits=digits,  # type: ignore[arg-type]
+        rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),  # type: ignore[arg-type]
+        vetoes=tuple(vetoes), grades=tuple(grades), stars=tuple(stars), ratings=ratings,
+        wjx=wjx, organiser=organiser, period=period, notice_days=notice_days,
+        total_points=total_points, allow_comments=allow_comments,
+    )
+
+
+def _ratings(ck: _Checker, t: dict) -> RatingsConfig:
+    d = RatingsConfig()
+    p = ("ratings",)
+    labels = ck.get(t, "labels", "numdict", p, d.labels)
+    satisfied = ck.get(t, "satisfied", "strlist", p, d.satisfied)
+    scale = ck.get(t, "scale", "pair", p, d.scale)
+    prior = ck.get(t, "prior_weight", "num", p, d.prior_weight)
+    conf = ck.get(t, "confidence", "num", p, d.confidence)
+    for lab in satisfied:
+        if lab not in labels:
+            ck.add((*p, "satisfied"), lab, "unknown_label", "不是 [ratings] labels 中定义的选项",
+                   "is not one of the labels defined in [ratings] labels",
+                   f"已定义的选项：{', '.join(labels)}", f"labels defined: {', '.join(labels)}")
+    if scale[0] >= scale[1]:
+        ck.add((*p, "scale"), list(scale), "bad_scale", "量程的下限必须小于上限",
+               "the scale's low end must be below its high end", "例如 [1, 4]", "e.g. [1, 4]")
+    ck.nonneg(prior, (*p, "prior_weight"))
+    if not 0 < conf < 1:
+        ck.add((*p, "confidence"), conf, "bad_range", "置信水平必须在 0 到 1 之间",
+               "must be between 0 and 1", "例如 0.95", "e.g. 0.95")
+    return RatingsConfig(labels=labels, satisfied=satisfied, scale=scale, prior_weight=prior,
+                         confidence=conf)
+
+
+def _wjx(ck: _Checker, data: dict) -> WjxMapping | None:
+    if "wjx" not in data:
+        return None
+    t = ck.section(data, "wjx")
+    q = ck.get(t, "unit_question", "str", ("wjx",), required=True)
+    items = ck.get(t, "items", "strdict", ("wjx",), required=True)
+    labels = ck.get(t, "unit_labels", "strdict", ("wjx",), {})
+    if q is None or items is None:
+        return None
+    return WjxMapping(unit_question=q, items=items, unit_labels=labels)
+
+
+def _raise_if(ck: _Checker) -> None:
+    if ck.problems:
+        raise RubricError(ck.problems)
+
+
+def parse_rubric(text_or_dict: str | Mapping, *, source: str | None = None) -> Rubric:
+    """Validate a rubric given as TOML text or as an already-parsed dict.
+
+    Parameters
+    ----------
+    text_or_dict : the TOML text of a ``rubric.toml``, or the dict ``tomllib`` makes of it.
+    source : the file name to cite in problems (e.g. ``"rubric.toml"``).
+
+    Returns
+    -------
+    Rubric
+        Aliases normalised (``越大越好`` → ``max``, ``楼院`` → ``courtyard`` …); a criterion's
+        missing ``weight`` defaults to its ``max_points``.
+
+    Raises
+    ------
+    RubricError
+        Listing every problem at once, each with the TOML line, key path, rule and fix.
+
+    Examples
+    --------
+    >>> r = parse_rubric('''
+    ... [competition]
+    ... name = "楼栋评比"
+    ... unit = "楼栋"
+    ... total_points = 30
+    ... [[criteria]]
+    ... id = "sanitation"
+    ... name = "环境卫生"
+    ... max_points = 20
+    ... direction = "越大越好"
+    ... [[criteria]]
+    ... id = "stairwell"
+    ... name = "楼道整洁"
+    ... max_points = 10
+    ... ''')
+    >>> r.unit, r.criterion_ids, r.criterion("sanitation").direction
+    ('building', ('sanitation', 'stairwell'), 'max')
+
+    Every mistake is reported, with its line and key path:
+
+    >>> try:
+    ...     parse_rubric('[competition]\\nname = "x"\\nmethod = "topsiss"\\n', source="rubric.toml")
+    ... except RubricError as e:
+    ...     for p in e.problems:
+    ...         print(p.row, p.column, p.rule)
+    3 competition.method bad_choice
+    1 criteria no_criteria
+    """
+    text: str | None = None
+    if isinstance(text_or_dict, str):
+        text = text_or_dict
+        ck = _Checker(source, text)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            m = _TOML_LINE.search(str(exc))
+            line = int(m.group(1)) if m else None
+            bad = text.splitlines()[line - 1].strip() if m and line <= len(text.splitlines()) \
+                else None
+            ck.add((), bad, "toml_syntax", f"TOML 语法错误：{exc}", f"TOML syntax error: {exc}",
+                   "检查引号、方括号和逗号是否成对；文本要加英文双引号",
+                   "check quotes, brackets and commas; strings need double quotes", line=line)
+            _raise_if(ck)
+            raise AssertionError("unreachable") from exc
+    else:
+        data = dict(text_or_dict)
+        ck = _Checker(source, None)
+    rubric = _build(ck, data)
+    _raise_if(ck)
+    assert rubric is not None
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
+    return replace(rubric, source_path=source, sha256=sha)
+
+
+def read_rubric(path: str | os.PathLike) -> Rubric:
+    """Read and validate ``rubric.toml``.
+
+    The file should be UTF-8 (with or without BOM); a GBK/GB18030 file saved by an older Windows
+    editor is accepted too. ``Rubric.sha256`` is the SHA-256 of the file's bytes, so a published
+    leaderboard can cite exactly which rules produced it.
+
+    Raises
+    ------
+    RubricError
+        When the file is missing, unreadable or invalid; every problem is listed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "rubric.toml").write_text('''
+    ... [competition]
+    ... name = "最美楼院"
+    ... unit = "楼院"
+    ... method = "weighted_sum"
+    ... [[criteria]]
+    ... id = "green"
+    ... name = "绿化美化"
+    ... weight = 0.4
+    ... [[criteria]]
+    ... id = "tidy"
+    ... name = "楼道整洁"
+    ... weight = 0.6
+    ... ''', encoding="utf-8")
+    >>> r = read_rubric(d / "rubric.toml")
+    >>> r.unit, r.method, [c.weight for c in r.criteria], len(r.sha256)
+    ('courtyard', 'weighted_sum', [0.4, 0.6], 64)
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise RubricError(Problem(
+            p.name, None, None, str(p), "file_not_found", f"无法读取评分细则文件（{exc.strerror}）",
+            f"cannot read the rubric file ({exc.strerror})",
+            "检查路径是否正确", "check the path")) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise RubricError(Problem(
+                p.name, None, None, None, "encoding", "文件编码无法识别",
+                "the file's encoding is not UTF-8 or GBK",
+                "请用 UTF-8 编码另存为", "save it as UTF-8")) from None
+    rubric = parse_rubric(text, source=p.name)
+    return replace(rubric, source_path=str(p), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _drop_none(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None and v != () and v != {}}
+
+
+def rubric_to_dict(rubric: Rubric) -> dict:
+    """The rubric as the nested dict of its TOML form (canonical values; None left out).
+
+    >>> r = parse_rubric({"competition": {"name": "x", "total_points": 10},
+    ...                   "criteria": [{"id": "a", "name": "甲", "max_points": 10}]})
+    >>> rubric_to_dict(r)["criteria"]
+    [{'id': 'a', 'name': '甲', 'source': 'judges', 'weight': 10.0, 'max_points': 10.0, 'direction': 'max'}]
+    """
+    out: dict = {
+        "competition": _drop_none({
+            "name": rubric.name, "unit": rubric.unit, "organiser": rubric.organiser,
+            "period": rubric.period, "notice_days": rubric.notice_days, "method": rubric.method,
+            "normalization": rubric.normalization, "total_points": rubric.total_points,
+        }),
+        "judges": _drop_none({"aggregate": rubric.judge_aggregate, "min_judges": rubric.min_judges,
+                              "fallback": rubric.judge_fallback}),
+        "ranking": _drop_none({"ties": rubric.ties, "tie_breakers": list(rubric.tie_breakers)
+                               or None}),
+        "rounding": {"digits": rubric.digits, "mode": rubric.rounding},
+        "missing": {"policy": rubric.missing},
+        "ratings": {
+            "labels": dict(rubric.ratings.labels), "satisfied": list(rubric.ratings.satisfied),
+            "scale": list(rubric.ratings.scale), "prior_weight": rubric.ratings.prior_weight,
+            "confidence": rubric.ratings.confidence,
+        },
+        "publish": {"allow_comments": rubric.allow_comments},
+    }
+    if rubric.wjx is not None:
+        out["wjx"] = _drop_none({"unit_question": rubric.wjx.unit_question,
+                                 "items": dict(rubric.wjx.items),
+                                 "unit_labels": dict(rubric.wjx.unit_labels) or None})
+    out["criteria"] = [
+        _drop_none({
+            "id": c.id, "name": c.name, "group": c.group, "source": c.source,
+            "aggregate": c.aggregate, "items": list(c.items) or None, "measure": c.measure,
+            "column": c.column, "weight": c.weight, "max_points": c.max_points,
+            "direction": c.direction, "scale": list(c.scale) if c.scale else None,
+        })
+        for c in rubric.criteria
+    ]
+    arrays = {
+        "deductions": [_drop_none({"item": d.item, "name": d.name, "points": d.points,
+                                   "criterion": d.criterion, "cap": d.cap})
+                       for d in rubric.deductions],
+        "bonuses": [_drop_none({"item": b.item, "name": b.name, "points": b.points, "cap": b.cap})
+                    for b in rubric.bonuses],
+        "vetoes": [_drop_none({"item": v.item, "name": v.name, "action": v.action,
+                               "grade": v.grade}) for v in rubric.vetoes],
+        "grades": [{"name": g.name, "min": g.min} for g in rubric.grades],
+        "stars": [_drop_none({"name": s.name, "criterion": s.criterion, "min_share": s.min_share,
+                              "min_total": s.min_total}) for s in rubric.stars],
+    }
+    out.update({k: v for k, v in arrays.items() if v})
+    return out
+
+
+def write_rubric(rubric: Rubric, path: str | os.PathLike) -> Path:
+    """Write ``rubric`` as TOML (UTF-8) so that ``read_rubric(path)`` gives it back.
+
+    Only ``source_path`` and ``sha256`` differ after a round trip (they describe the file).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> r = parse_rubric({"competition": {"name": "x", "total_points": 10},
+    ...                   "criteria": [{"id": "a", "name": "甲", "max_points": 10}]})
+    >>> p = write_rubric(r, pathlib.Path(tempfile.mkdtemp()) / "rubric.toml")
+    >>> back = read_rubric(p)
+    >>> replace(back, source_path=None, sha256=None) == replace(r, source_path=None, sha256=None)
+    True
+    """
+    p = Path(path)
+    text = tomli_w.dumps(rubric_to_dict(rubric))
+    p.write_text(text, encoding="utf-8")
+    return p
