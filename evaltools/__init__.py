@@ -13,15 +13,20 @@ from evaltools.errors import (
     ValidationError,
     ValidationReport,
 )
+from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EvalToolsError",
     "Problem",
+    "Rubric",
     "RubricError",
     "UsageError",
     "ValidationError",
     "ValidationReport",
     "__version__",
+    "parse_rubric",
+    "read_rubric",
+    "write_rubric",
 ]
