@@ -530,7 +530,7 @@ class _Checker:
                  f"{hint_en}defined criteria: {', '.join(allowed)}")
 
 
-def _criteria(ck: _Checker, data: dict, method: str) -> tuple[Criterion, ...]:
+def _criteria(ck: _Checker, data: dict, method: str | None) -> tuple[Criterion, ...]:
     rows = ck.array(data, "criteria")
     if not rows and data.get("criteria", []) in ([], {}):
         ck.add(("criteria",), None, "no_criteria", "评分细则中没有任何指标",
@@ -603,7 +603,7 @@ def _criteria(ck: _Checker, data: dict, method: str) -> tuple[Criterion, ...]:
                    "请添加 max_points = 分值，或改用加权方法",
                    "add max_points = <points> or choose a weighted method",
                    line=ck.index.line((*path, "id")))
-        if method != "points" and weight is None and max_points is None and not (
+        if method not in ("points", None) and weight is None and max_points is None and not (
                 {"weight", "max_points"} & set(t)):
             ck.add((*path, "weight"), None, "missing_weight",
                    f"方法 {method} 要求每个指标都有 weight（权重）或 max_points",
@@ -627,7 +627,7 @@ def _criteria(ck: _Checker, data: dict, method: str) -> tuple[Criterion, ...]:
             direction=direction or "max", scale=scale,
         ))
     # weights that are all zero
-    if out and method != "points":
+    if out and method not in ("points", None):
         ws = [c.weight for c in out if c.weight is not None]
         if ws and len(ws) == len(out) and all(w == 0 for w in ws):
             ck.add(("criteria",), 0, "zero_weights", "所有指标的权重都为 0",
@@ -694,7 +694,9 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     publish = ck.section(data, "publish")
     allow_comments = ck.get(publish, "allow_comments", "bool", ("publish",), False)
 
-    criteria = _criteria(ck, data, method or "points")
+    # an unknown method was reported above; skip the checks that depend on it
+    method_ok = all(p.column != "competition.method" for p in ck.problems)
+    criteria = _criteria(ck, data, method if method_ok else None)
     ids = [c.id for c in criteria]
 
     for tb in tie_breakers:
