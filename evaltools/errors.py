@@ -24,6 +24,7 @@ import polars as pl
 
 __all__ = [
     "EvalToolsError",
+    "EvalToolsWarning",
     "FileCount",
     "Problem",
     "RubricError",
@@ -189,6 +190,12 @@ class EvalToolsError(ValueError):
             problems = [problems]
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class EvalToolsWarning(UserWarning):
+    """A decision evaltools took on the user's behalf (weights renormalised, a constant criterion,
+    a judge fallback …). The message is Chinese and English; callers may collect these with
+    ``warnings.catch_warnings(record=True)`` and show them as notes."""
 
 
 class ValidationError(EvalToolsError):

@@ -1,0 +1,212 @@
+"""Ranks for a leaderboard: ties (并列), tie-breakers, labels and movement.
+
+Conventions (see ``docs/methods.md``):
+
+* ``min`` — standard competition ranking "1224", the 公示 default: tied units share the best
+  position and the next position is skipped, shown as 并列第2名.
+* ``dense`` — "1223"; ``ordinal`` — 1234 with ties broken by input order; ``average`` —
+  fractional ranks (Float64).
+* Tie-breakers are applied *before* ties are declared: units are ranked on the tuple
+  (score, breaker 1, breaker 2, …); only units equal on every element are tied.
+* Float scores are compared after rounding to 12 significant digits, so values that differ by
+  floating-point noise (0.1 + 0.2 vs 0.3) are ties, as a person reading the table would expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import polars as pl
+
+from evaltools.errors import EvalToolsError, Problem, UsageError
+
+__all__ = ["TIES", "movement", "rank", "rank_label", "tied"]
+
+Ties = Literal["min", "dense", "ordinal", "average"]
+TIES: tuple[str, ...] = ("min", "dense", "ordinal", "average")
+_SIG_DIGITS = 12
+
+_DIRECTIONS = {
+    "max": True, "benefit": True, "+": True, "越大越好": True, "desc": True, "descending": True,
+    "min": False, "cost": False, "-": False, "越小越好": False, "asc": False, "ascending": False,
+}
+
+
+def _expr(col: str | pl.Expr) -> pl.Expr:
+    return pl.col(col) if isinstance(col, str) else col
+
+
+def _key(df: pl.DataFrame, name: str, descending: bool) -> pl.Expr:
+    """A dense rank of one key where 1 is best (nulls stay null)."""
+    if name not in df.columns:
+        raise EvalToolsError(Problem(
+            None, None, name, None, "missing_column",
+            f"排名所需的列 “{name}” 不存在（现有列：{', '.join(df.columns)}）",
+            f"column '{name}' needed for ranking does not exist (columns: {df.columns})",
+            "检查 by / tie_breakers 的列名", "check the column names in by / tie_breakers"))
+    e = pl.col(name)
+    if df.schema[name].is_float():
+        e = e.round_sig_figs(_SIG_DIGITS)
+    return e.rank("dense", descending=descending)
+
+
+def _parse_breaker(b: str | tuple[str, str], default_desc: bool) -> tuple[str, bool]:
+    if isinstance(b, str):
+        return b, default_desc
+    name, direction = b
+    if direction not in _DIRECTIONS:
+        raise UsageError.choice(f"tie_breakers[{name!r}] direction", direction, list(_DIRECTIONS))
+    return name, _DIRECTIONS[direction]
+
+
+def rank(
+    df: pl.DataFrame,
+    *,
+    by: str = "score",
+    descending: bool = True,
+    ties: Ties = "min",
+    tie_breakers: Sequence[str | tuple[str, str]] = (),
+    name: str = "rank",
+) -> pl.DataFrame:
+    """Add a ``rank`` column (1 = best) to ``df``, keeping row order.
+
+    Parameters
+    ----------
+    df : one row per unit.
+    by : the column ranked on (higher is better when ``descending``).
+    descending : True when a larger ``by`` is better (scores); False for VIKOR's Q.
+    ties : ``min`` (1224, 公示 default, 并列第2名) | ``dense`` (1223) | ``ordinal`` (1234 by input
+        order) | ``average`` (fractional, Float64).
+    tie_breakers : columns consulted, in order, when ``by`` is tied, *before* ties are declared.
+        A plain name uses the same direction as ``descending``; ``("col", "min")`` or
+        ``("col", "max")`` (any direction alias, also "asc"/"desc") sets it explicitly.
+    name : name of the added column.
+
+    Returns
+    -------
+    ``df`` with ``name`` added: UInt32 for min/dense/ordinal, Float64 for average. Rows whose
+    ``by`` (or a tie-breaker) is null get a null rank.
+
+    Notes
+    -----
+    Float keys are rounded to 12 significant digits before comparison, so floating-point noise
+    never breaks a tie. The result equals ``scipy.stats.rankdata(-score, method=...)`` (ordinal ↔
+    scipy's "ordinal", which is stable in input order).
+
+    Examples
+    --------
+    Scores 95, 90, 90, 85: the two 90s share 2nd place and nobody is 3rd (并列第2名).
+
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"unit": list("abcde"), "score": [95, 90, 90, 85, 80]})
+    >>> rank(df).with_columns(dense=rank(df, ties="dense")["rank"])
+    shape: (5, 4)
+    ┌──────┬───────┬──────┬───────┐
+    │ unit ┆ score ┆ rank ┆ dense │
+    │ ---  ┆ ---   ┆ ---  ┆ ---   │
+    │ str  ┆ i64   ┆ u32  ┆ u32   │
+    ╞══════╪═══════╪══════╪═══════╡
+    │ a    ┆ 95    ┆ 1    ┆ 1     │
+    │ b    ┆ 90    ┆ 2    ┆ 2     │
+    │ c    ┆ 90    ┆ 2    ┆ 2     │
+    │ d    ┆ 85    ┆ 4    ┆ 3     │
+    │ e    ┆ 80    ┆ 5    ┆ 4     │
+    └──────┴───────┴──────┴───────┘
+
+    A tie-breaker (here: more cards wins) separates b and c before ties are declared:
+
+    >>> df = df.with_columns(cards=pl.Series([3, 5, 9, 1, 1]))
+    >>> rank(df, tie_breakers=["cards"])["rank"].to_list()
+    [1, 3, 2, 4, 5]
+    """
+    if ties not in TIES:
+        raise UsageError.choice("ties", ties, TIES)
+    keys = [_key(df, by, descending)]
+    for b in tie_breakers:
+        bname, bdesc = _parse_breaker(b, descending)
+        keys.append(_key(df, bname, bdesc))
+    if len(keys) == 1:
+        combined = keys[0]
+    else:
+        # lexicographic order of the per-key dense ranks; a null in any key -> null rank
+        combined = (
+            pl.when(pl.any_horizontal([k.is_null() for k in keys]))
+            .then(None)
+            .otherwise(pl.struct(keys))
+        ).rank("dense")
+    # combined: 1 = best, dense; now apply the tie method on it (ascending)
+    return df.with_columns(combined.rank(ties).alias(name))
+
+
+def tied(col: str | pl.Expr = "rank") -> pl.Expr:
+    """True where another row shares the same (non-null) rank.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"rank": [1, 2, 2, 4, None]}).select(tied())["tied"].to_list()
+    [False, True, True, False, False]
+    """
+    e = _expr(col)
+    return (e.is_not_null() & (pl.len().over(e) > 1)).alias("tied")
+
+
+def rank_label(col: str | pl.Expr = "rank", tied: str | pl.Expr | None = None) -> pl.Expr:
+    """The rank as published: "第1名", or "并列第2名" when tied.
+
+    Parameters
+    ----------
+    col : the rank column (integer; average ranks are shown as given).
+    tied : a boolean column/expression; None = computed from repeated ranks (:func:`tied`).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"score": [95, 90, 90, 85]})
+    >>> rank(df).with_columns(label=rank_label())
+    shape: (4, 3)
+    ┌───────┬──────┬───────────┐
+    │ score ┆ rank ┆ label     │
+    │ ---   ┆ ---  ┆ ---       │
+    │ i64   ┆ u32  ┆ str       │
+    ╞═══════╪══════╪═══════════╡
+    │ 95    ┆ 1    ┆ 第1名     │
+    │ 90    ┆ 2    ┆ 并列第2名 │
+    │ 90    ┆ 2    ┆ 并列第2名 │
+    │ 85    ┆ 4    ┆ 第4名     │
+    └───────┴──────┴───────────┘
+    """
+    r = _expr(col)
+    t = globals()["tied"](r) if tied is None else _expr(tied)
+    text = r.cast(pl.String)
+    return (
+        pl.when(r.is_null()).then(None)
+        .when(t).then(pl.concat_str(pl.lit("并列第"), text, pl.lit("名")))
+        .otherwise(pl.concat_str(pl.lit("第"), text, pl.lit("名")))
+        .alias("rank_label")
+    )
+
+
+def movement(current: str | pl.Expr = "rank", previous: str | pl.Expr = "previous_rank") -> pl.Expr:
+    """Rank movement against the previous round: "▲2" (up two places), "▼1", "—" (same),
+    "新上榜" (not ranked last round). Null when the unit has no current rank.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"rank": [1, 2, 3, 4, None], "previous_rank": [3, 1, 3, None, 2]})
+    >>> df.select(movement())["movement"].to_list()
+    ['▲2', '▼1', '—', '新上榜', None]
+    """
+    cur = _expr(current).cast(pl.Int64)
+    prev = _expr(previous).cast(pl.Int64)
+    diff = prev - cur
+    return (
+        pl.when(cur.is_null()).then(None)
+        .when(prev.is_null()).then(pl.lit("新上榜"))
+        .when(diff > 0).then(pl.concat_str(pl.lit("▲"), diff.cast(pl.String)))
+        .when(diff < 0).then(pl.concat_str(pl.lit("▼"), (-diff).cast(pl.String)))
+        .otherwise(pl.lit("—"))
+        .alias("movement")
+    )
