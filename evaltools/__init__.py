@@ -13,12 +13,14 @@ from evaltools.errors import (
     ValidationError,
     ValidationReport,
 )
+from evaltools.leaderboard import Leaderboard, evaluate
 from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EvalToolsError",
+    "Leaderboard",
     "Problem",
     "Rubric",
     "RubricError",
@@ -26,6 +28,7 @@ __all__ = [
     "ValidationError",
     "ValidationReport",
     "__version__",
+    "evaluate",
     "parse_rubric",
     "read_rubric",
     "write_rubric",

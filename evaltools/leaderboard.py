@@ -1,0 +1,517 @@
+"""The leaderboard (榜单): :func:`evaluate` and the immutable :class:`Leaderboard`.
+
+``evaluate(dataset, rubric)`` runs the scoring pipeline of :mod:`evaltools.scoring` for one round,
+ranks the units with :func:`evaltools.ranking.rank` (the rubric's ties rule and tie-breakers, on
+*unrounded* totals), labels ranks (第1名 / 并列第2名 / 取消资格), compares with the previous round
+(▲2 / ▼1 / — / 新上榜), rounds published numbers (四舍五入 to ``rubric.digits``) and gives grades
+and stars. The result is frozen: ``with_weights`` / ``with_method`` / ``with_ties`` re-evaluate and
+return a *new* Leaderboard, and ``explain(unit_id)`` shows how one unit's total was built.
+
+Rounds: ``round=None`` is the latest round of the judges' scores; an int picks a round;
+``"all"`` averages each unit's per-round results over the rounds it took part in (a veto in any
+round counts; no movement). Rubrics without judges criteria have no rounds (``round`` is None).
+
+Examples
+--------
+Two buildings, one judge panel of three, a 60 + 40 points rubric (scores out of 10):
+
+>>> import polars as pl
+>>> from types import SimpleNamespace
+>>> from evaltools.rubric import Criterion, GradeBand, Rubric
+>>> rubric = Rubric(name="楼栋评比", criteria=(
+...     Criterion("clean", "环境卫生", max_points=60, scale=(0, 10)),
+...     Criterion("tidy", "楼道整洁", max_points=40, scale=(0, 10))),
+...     judge_aggregate="mean", grades=(GradeBand("优秀", 90), GradeBand("合格", 60)))
+>>> scores = pl.DataFrame({
+...     "round": 1, "unit_id": ["A"] * 6 + ["B"] * 6, "judge_id": ["J1", "J2", "J3"] * 4,
+...     "criterion": (["clean"] * 3 + ["tidy"] * 3) * 2,
+...     "score": [9.0, 9, 9, 10, 10, 10, 7, 8, 9, 8, 8, 8]})
+>>> ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None, rubric=rubric)
+>>> lb = evaluate(ds)
+>>> lb.table.select("rank_label", "unit_id", "total", "grade", "clean", "tidy")
+shape: (2, 6)
+┌────────────┬─────────┬───────┬───────┬───────┬──────┐
+│ rank_label ┆ unit_id ┆ total ┆ grade ┆ clean ┆ tidy │
+│ ---        ┆ ---     ┆ ---   ┆ ---   ┆ ---   ┆ ---  │
+│ str        ┆ str     ┆ f64   ┆ str   ┆ f64   ┆ f64  │
+╞════════════╪═════════╪═══════╪═══════╪═══════╪══════╡
+│ 第1名      ┆ A       ┆ 94.0  ┆ 优秀  ┆ 54.0  ┆ 40.0 │
+│ 第2名      ┆ B       ┆ 80.0  ┆ 合格  ┆ 48.0  ┆ 32.0 │
+└────────────┴─────────┴───────┴───────┴───────┴──────┘
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from evaltools import scoring
+from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.rubric import Rubric
+
+__all__ = ["Leaderboard", "evaluate"]
+
+RoundArg = int | Literal["all"] | None
+DISQUALIFIED_LABEL = "取消资格"
+
+
+def _round_expr(col: str | pl.Expr, rubric: Rubric) -> pl.Expr:
+    from evaltools import rounding
+
+    if rubric.rounding == "half_even":
+        return rounding.round_half_even(col, rubric.digits)
+    return rounding.round_half_up(col, rubric.digits)
+
+
+def _rounds(dataset: Any, rubric: Rubric) -> list[int]:
+    scores = getattr(dataset, "scores", None)
+    if scores is None or scores.height == 0 or not any(c.source == "judges"
+                                                       for c in rubric.criteria):
+        return []
+    judged = scores.filter(pl.col("criterion").is_in(list(rubric.criterion_ids)))
+    return sorted(judged["round"].drop_nulls().unique().cast(pl.Int64).to_list())
+
+
+def _grade(total: pl.Expr, rubric: Rubric) -> pl.Expr:
+    bands = sorted(rubric.grades, key=lambda b: -b.min)
+    if not bands:
+        return pl.lit(None, pl.String)
+    expr = pl.when(total >= bands[0].min).then(pl.lit(bands[0].name))
+    for b in bands[1:]:
+        expr = expr.when(total >= b.min).then(pl.lit(b.name))
+    return expr.otherwise(pl.lit(None, pl.String))
+
+
+def _stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """Add ``stars``: one ★ per StarRule met (criterion share or published total), at most 5."""
+    if not rubric.stars:
+        return units.with_columns(stars=pl.lit(0, pl.Int64))
+    met = []
+    for i, s in enumerate(rubric.stars):
+        name = f"_star{i}"
+        if s.criterion is not None and s.min_share is not None:
+            share = values.filter(pl.col("criterion") == s.criterion).select(
+                "unit_id", (pl.col("share") >= s.min_share - 1e-12).alias(name))
+            units = units.join(share, on="unit_id", how="left")
+        elif s.min_total is not None:
+            units = units.with_columns((pl.col("total") >= s.min_total).alias(name))
+        else:
+            units = units.with_columns(pl.lit(False).alias(name))
+        met.append(name)
+    count = pl.sum_horizontal(pl.col(m).fill_null(False).cast(pl.Int64) for m in met)
+    return units.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64)).drop(met)
+
+
+def _rank(result: scoring.RoundResult, rubric: Rubric) -> pl.DataFrame:
+    """Rank the eligible units of a round (disqualified ones get no rank)."""
+    from evaltools import ranking
+
+    units = result.units.sort("unit_id")
+    breakers = [("total" if b == "total" else b) for b in rubric.tie_breakers]
+    unknown = [b for b in breakers if b not in units.columns]
+    if unknown:
+        raise UsageError(Problem(
+            None, None, "tie_breakers", ", ".join(unknown), "unknown_tie_breaker",
+            "并列规则中的指标不存在", "tie-breakers name unknown criteria",
+            f"可选：total 或 {', '.join(rubric.criterion_ids)}",
+            f"use 'total' or one of {list(rubric.criterion_ids)}"))
+    eligible = units.filter(~pl.col("disqualified") & pl.col("total").is_not_null())
+    ranked = ranking.rank(eligible, by="total", descending=True, ties=rubric.ties,
+                          tie_breakers=tuple(breakers))
+    ranked = ranked.select("unit_id", pl.col("rank").cast(pl.Float64 if rubric.ties == "average"
+                                                          else pl.Int64),
+                           ranking.rank_label("rank"))
+    return (units.join(ranked, on="unit_id", how="left")
+            .with_columns(rank_label=pl.when(pl.col("disqualified"))
+                          .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label"))))
+
+
+def _unit_info(dataset: Any) -> pl.DataFrame:
+    units = getattr(dataset, "units", None)
+    cols = ("name", "street", "community")
+    if units is None:
+        return pl.DataFrame(schema={"unit_id": pl.String, **dict.fromkeys(cols, pl.String)})
+    return units.select(
+        pl.col("unit_id").cast(pl.String),
+        *(pl.col(c).cast(pl.String) if c in units.columns else pl.lit(None, pl.String).alias(c)
+          for c in cols),
+    ).unique("unit_id", keep="first")
+
+
+def _build_table(result: scoring.RoundResult, previous: scoring.RoundResult | None,
+                 dataset: Any, rubric: Rubric) -> pl.DataFrame:
+    from evaltools import ranking
+
+    ranked = _rank(result, rubric)
+    crit = list(rubric.criterion_ids)
+    published = _round_expr("total", rubric)
+    ranked = ranked.with_columns(total_unrounded=pl.col("total")).with_columns(total=published)
+    ranked = _stars(ranked, result.values, rubric)
+    ranked = ranked.with_columns(
+        grade=pl.when(pl.col("disqualified")).then(pl.lit(None, pl.String))
+        .otherwise(pl.coalesce("forced_grade", _grade(pl.col("total"), rubric))),
+        stars=pl.when(pl.col("disqualified")).then(0).otherwise(pl.col("stars")),
+    )
+    if previous is not None:
+        prev = _rank(previous, rubric).select("unit_id", pl.col("rank").alias("previous_rank"))
+        ranked = ranked.join(prev, on="unit_id", how="left").with_columns(
+            ranking.movement("rank", "previous_rank"))
+    else:
+        ranked = ranked.with_columns(previous_rank=pl.lit(None, pl.Int64),
+                                     movement=pl.lit(None, pl.String))
+    ranked = ranked.join(_unit_info(dataset), on="unit_id", how="left")
+    ranked = ranked.with_columns(
+        *(_round_expr(c, rubric) for c in [*crit, "deductions", "bonuses"]))
+    return ranked.sort(["rank", "unit_id"], nulls_last=True).select(
+        "rank", "rank_label", "unit_id", "name", "street", "community", "total", "grade",
+        "stars", *crit, "deductions", "bonuses", "n_cards", "n_judges", "movement",
+        "previous_rank", "disqualified", "total_unrounded",
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Leaderboard:
+    """A ranked, explained leaderboard for one round. Immutable: ``with_*`` return new objects.
+
+    Attributes
+    ----------
+    table : one row per unit in rank order (disqualified units last): ``rank``, ``rank_label``
+        (第1名 / 并列第2名 / 取消资格), ``unit_id``, ``name``, ``street``, ``community``,
+        ``total`` (published, rounded per the rubric), ``grade``, ``stars`` (0–5), one column per
+        criterion id (points; weighted contribution × 100 for MCDA methods), ``deductions``,
+        ``bonuses``, ``n_cards``, ``n_judges``, ``movement`` (▲2 / ▼1 / — / 新上榜; null without a
+        previous round), ``previous_rank``, ``disqualified``, ``total_unrounded`` (ranked on).
+    values : long form, unit × criterion: ``raw`` judge scores, ``rule``, aggregated ``value``,
+        ``normalized``, ``weight`` (max points or normalised weight), ``points_raw``,
+        ``deduction``, ``points`` (contribution), unrounded.
+    adjustments : deductions (扣分), bonuses (加分) and vetoes (否决) found, per unit and item.
+    notes : decisions taken, each "中文 | English" (fallbacks, fills, weights, 满意率 definition).
+    rubric, dataset : what was evaluated. round : the round (int), "all" or None.
+    previous_round : the round movement is measured against, or None.
+    """
+
+    table: pl.DataFrame
+    values: pl.DataFrame
+    adjustments: pl.DataFrame
+    notes: tuple[str, ...]
+    rubric: Rubric
+    dataset: Any
+    round: int | str | None
+    previous_round: int | None = None
+
+    def _replace(self, **changes: Any) -> Leaderboard:
+        return dataclasses.replace(self, **changes)
+
+    # ---- re-evaluation ------------------------------------------------------------------
+    def with_weights(self, weights: dict[str, float]) -> Leaderboard:
+        """A new leaderboard with criterion weights changed (criteria not named keep theirs).
+
+        For MCDA methods the weights go to the method (normalised to sum 1). For the ``points``
+        method, the weights re-divide the same total of ``max_points`` among the criteria
+        (criteria not named keep their current ``max_points`` as weight); the notes say so.
+
+        Examples
+        --------
+        >>> from evaltools.leaderboard import _doctest_board
+        >>> lb = _doctest_board()
+        >>> lb2 = lb.with_weights({"clean": 1, "tidy": 1})
+        >>> lb.table["total"].to_list(), lb2.table["total"].to_list()
+        ([94.0, 80.0], [95.0, 80.0])
+        """
+        ids = set(self.rubric.criterion_ids)
+        unknown = sorted(set(weights) - ids)
+        if unknown:
+            raise UsageError.choice("weights", ", ".join(unknown), sorted(ids))
+        bad = {k: v for k, v in weights.items() if not (float(v) >= 0)}
+        if bad:
+            raise UsageError(Problem(
+                None, None, "weights", bad, "bad_weight", "权重必须是非负数",
+                "weights must be non-negative numbers"))
+        rubric = self.rubric
+        notes: tuple[str, ...] = ()
+        if rubric.method == "points":
+            current = {c.id: float(c.max_points or 0.0) for c in rubric.criteria}
+            new = {k: float(weights.get(k, current[k])) for k in current}
+            s = sum(new.values())
+            if s <= 0:
+                raise UsageError("所有权重都是 0", "all weights are zero")
+            budget = sum(current.values())
+            crits = tuple(dataclasses.replace(c, max_points=new[c.id] / s * budget,
+                                              weight=new[c.id]) for c in rubric.criteria)
+            rubric = dataclasses.replace(rubric, criteria=crits)
+            notes = (f"按新权重重新分配各指标满分（合计仍为 {budget:g} 分） | points method: the "
+                     f"weights re-divide the {budget:g} max points among the criteria",)
+        else:
+            rubric = rubric.with_weights({k: float(v) for k, v in weights.items()})
+        lb = evaluate(self.dataset, rubric, round=self.round)
+        return lb._replace(notes=lb.notes + notes)
+
+    def with_method(self, method: str, normalization: str | None = None) -> Leaderboard:
+        """A new leaderboard computed with another method (points | weighted_sum |
+        weighted_product | topsis | vikor) and optionally another normalisation.
+
+        Examples
+        --------
+        >>> from evaltools.leaderboard import _doctest_board
+        >>> lb = _doctest_board().with_method("weighted_sum")
+        >>> lb.rubric.method, lb.table["unit_id"].to_list()
+        ('weighted_sum', ['A', 'B'])
+        """
+        if method not in scoring.METHODS:
+            raise UsageError.choice("method", method, scoring.METHODS)
+        return evaluate(self.dataset, self.rubric.with_method(method, normalization),
+                        round=self.round)
+
+    def with_ties(self, ties: str, tie_breakers: tuple[str, ...] | list[str] | None = None,
+                  ) -> Leaderboard:
+        """A new leaderboard with another ties rule (min | dense | ordinal | average) and,
+        optionally, other tie-breakers (criterion ids or "total")."""
+        from evaltools import ranking
+
+        if ties not in ranking.TIES:
+            raise UsageError.choice("ties", ties, ranking.TIES)
+        changes: dict[str, Any] = {"ties": ties}
+        if tie_breakers is not None:
+            changes["tie_breakers"] = tuple(tie_breakers)
+        return evaluate(self.dataset, dataclasses.replace(self.rubric, **changes),
+                        round=self.round)
+
+    # ---- reading ------------------------------------------------------------------------
+    def top(self, n: int = 10) -> pl.DataFrame:
+        """Units ranked ``n`` or better (a tie at the boundary keeps everyone tied)."""
+        return self.table.filter(pl.col("rank") <= n)
+
+    def explain(self, unit_id: str) -> pl.DataFrame:
+        """How ``unit_id``'s total was built, one readable row per step (Chinese headers).
+
+        Rows: each criterion (judges' raw scores, aggregate rule, aggregated value, normalised
+        value, max points or weight, points before and after deductions), then deductions from
+        the total, bonuses, vetoes, and the final total. For the ``points`` and ``weighted_sum``
+        methods the 得分 column of all rows but the last adds up to the last (总分, unrounded).
+
+        Examples
+        --------
+        >>> from evaltools.leaderboard import _doctest_board
+        >>> ex = _doctest_board().explain("B")
+        >>> ex.select("项目", "评委打分", "汇总值", "得分")
+        shape: (3, 4)
+        ┌───────────────────┬──────────┬────────┬──────┐
+        │ 项目              ┆ 评委打分 ┆ 汇总值 ┆ 得分 │
+        │ ---               ┆ ---      ┆ ---    ┆ ---  │
+        │ str               ┆ str      ┆ f64    ┆ f64  │
+        ╞═══════════════════╪══════════╪════════╪══════╡
+        │ 环境卫生（clean） ┆ 7, 8, 9  ┆ 8.0    ┆ 48.0 │
+        │ 楼道整洁（tidy）  ┆ 8, 8, 8  ┆ 8.0    ┆ 32.0 │
+        │ 总分              ┆ null     ┆ null   ┆ 80.0 │
+        └───────────────────┴──────────┴────────┴──────┘
+        """
+        row = self.table.filter(pl.col("unit_id") == str(unit_id))
+        if row.height == 0:
+            known = self.table["unit_id"].head(10).to_list()
+            raise EvalToolsError(Problem(
+                None, None, "unit_id", unit_id, "unknown_unit",
+                "榜单中没有这个单位", "this unit is not on the leaderboard",
+                f"可用的单位编号例如：{'、'.join(known)}",
+                f"known unit ids include {known}"))
+        return _explain(self, str(unit_id), row)
+
+    def __repr__(self) -> str:
+        t = self.table
+        head = t.head(3).select(
+            pl.format("{} {} {}", pl.col("rank_label"), pl.coalesce("name", "unit_id"),
+                      pl.col("total"))).to_series().to_list()
+        rnd = "" if self.round is None else f", round={self.round!r}"
+        return (f"Leaderboard({self.rubric.name!r}, method={self.rubric.method}{rnd}, "
+                f"units={t.height}: {'; '.join(head)}{' …' if t.height > 3 else ''})")
+
+
+def _fmt_raw(col: str) -> pl.Expr:
+    return pl.col(col).list.eval(
+        pl.element().round(2).cast(pl.String).str.strip_suffix(".0")).list.join(", ")
+
+
+def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
+    rubric = lb.rubric
+    v = lb.values.filter(pl.col("unit_id") == unit_id)
+    rule_zh = pl.col("rule").replace_strict(scoring.RULE_ZH, default=pl.col("rule"))
+    weight_label = "满分" if rubric.method == "points" else "权重"
+    cols = {"项目": pl.String, "评委打分": pl.String, "汇总方式": pl.String, "汇总值": pl.Float64,
+            "标准化值": pl.Float64, "满分或权重": pl.Float64, "扣分前得分": pl.Float64,
+            "扣分": pl.Float64, "得分": pl.Float64, "说明": pl.String}
+    crit_rows = v.select(
+        pl.format("{}（{}）", "criterion_name", "criterion").alias("项目"),
+        _fmt_raw("raw").alias("评委打分"),
+        rule_zh.alias("汇总方式"),
+        pl.col("value").alias("汇总值"),
+        pl.col("normalized").alias("标准化值"),
+        pl.col("weight").alias("满分或权重"),
+        pl.col("points_raw").alias("扣分前得分"),
+        pl.col("deduction").alias("扣分"),
+        pl.col("points").alias("得分"),
+        pl.concat_str(
+            pl.lit(f"{weight_label} "), pl.col("weight").round(4).cast(pl.String),
+            pl.when(pl.col("n").is_not_null())
+            .then(pl.format("；{}{}", "n",
+                            pl.when(pl.col("source") == "judges").then(pl.lit("位评委"))
+                            .otherwise(pl.lit("份点评卡"))))
+            .otherwise(pl.lit("")),
+            pl.when("filled").then(pl.lit("；缺失值已按规则填补")).otherwise(pl.lit("")),
+        ).alias("说明"),
+    )
+    adj = lb.adjustments.filter(pl.col("unit_id") == unit_id)
+    if lb.round not in (None, "all"):
+        adj = adj.filter(pl.col("round") == lb.round)
+    cap_text = pl.when(pl.col("cap").is_not_null()).then(
+        pl.format("（上限 {}）", pl.col("cap").round(4))).otherwise(pl.lit(""))
+    adj_rows = adj.select(
+        pl.format("{}：{}", "kind", "item_name").alias("项目"),
+        pl.lit(None, pl.String).alias("评委打分"),
+        pl.lit(None, pl.String).alias("汇总方式"),
+        pl.lit(None, pl.Float64).alias("汇总值"),
+        pl.lit(None, pl.Float64).alias("标准化值"),
+        pl.lit(None, pl.Float64).alias("满分或权重"),
+        pl.lit(None, pl.Float64).alias("扣分前得分"),
+        pl.when(pl.col("kind") == "扣分").then(pl.col("applied")).alias("扣分"),
+        # criterion deductions are already inside that criterion's 得分
+        pl.when((pl.col("kind") == "扣分") & pl.col("criterion").is_null())
+        .then(-pl.col("applied"))
+        .when(pl.col("kind") == "加分").then(pl.col("applied"))
+        .otherwise(None).alias("得分"),
+        pl.when(pl.col("kind") == "否决")
+        .then(pl.when(pl.col("action") == "disqualify").then(pl.lit("一票否决：取消资格"))
+              .otherwise(pl.format("一票否决：等级定为{}",
+                                   pl.col("action").str.strip_prefix("grade:"))))
+        .otherwise(pl.format(
+            "发现 {} 处 × {} 分{}{}", "count", pl.col("points_each").round(4), cap_text,
+            pl.when(pl.col("criterion").is_not_null())
+            .then(pl.format("，从指标 {} 中扣除（扣完为止，已计入该指标得分）", "criterion"))
+            .when(pl.col("kind") == "扣分").then(pl.lit("，从总分中扣除"))
+            .otherwise(pl.lit("，加入总分")))).alias("说明"),
+    )
+    parts = [crit_rows.cast(cols), adj_rows.cast(cols)]
+    r = row.row(0, named=True)
+    total = r["total_unrounded"]
+    listed = pl.concat(parts)["得分"].sum()
+    if rubric.method in ("points", "weighted_sum") and total is not None \
+            and abs(total - listed) > 1e-9:
+        parts.append(pl.DataFrame({"项目": ["总分不低于0分的调整"], "得分": [total - listed],
+                                   "说明": ["总分扣完为止，不为负"]}).cast(
+            {"项目": pl.String, "得分": pl.Float64, "说明": pl.String}).select(
+            *(pl.col(k) if k in ("项目", "得分", "说明") else pl.lit(None, t).alias(k)
+              for k, t in cols.items())))
+    status = [r["rank_label"] or "", r["grade"] or "", "★" * int(r["stars"] or 0),
+              f"公示分 {r['total']}"]
+    if rubric.method not in ("points", "weighted_sum"):
+        status.append(f"{rubric.method} 的总分由方法计算（得分列之和不等于总分）")
+    parts.append(pl.DataFrame({"项目": ["总分"], "得分": [total],
+                               "说明": ["，".join(s for s in status if s)]}).select(
+        *(pl.col(k).cast(t) if k in ("项目", "得分", "说明") else pl.lit(None, t).alias(k)
+          for k, t in cols.items())))
+    return pl.concat(parts)
+
+
+def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = None,
+             ) -> Leaderboard:
+    """Score and rank a dataset with a rubric: the whole pipeline, end to end.
+
+    Parameters
+    ----------
+    dataset : an :class:`evaltools.dataset.Dataset` (or anything with the same table
+        attributes: ``scores``, ``units``, ``ratings``, ``deductions``, ``rubric``).
+    rubric : the rubric; None = ``dataset.rubric``.
+    round : None = the latest round of the judges' scores; an int = that round; ``"all"`` = each
+        unit's mean over the rounds it took part in.
+
+    Returns
+    -------
+    Leaderboard
+
+    Raises
+    ------
+    UsageError
+        No rubric, an unknown round, method or ties rule.
+    EvalToolsError
+        Too few judges (without a declared fallback), missing values under ``missing = "error"``,
+        criteria whose source needs a module not yet available.
+
+    Examples
+    --------
+    >>> from evaltools.leaderboard import _doctest_board
+    >>> lb = _doctest_board()
+    >>> lb.top(1).select("rank", "unit_id", "total")
+    shape: (1, 3)
+    ┌──────┬─────────┬───────┐
+    │ rank ┆ unit_id ┆ total │
+    │ ---  ┆ ---     ┆ ---   │
+    │ i64  ┆ str     ┆ f64   │
+    ╞══════╪═════════╪═══════╡
+    │ 1    ┆ A       ┆ 94.0  │
+    └──────┴─────────┴───────┘
+    """
+    rubric = rubric if rubric is not None else getattr(dataset, "rubric", None)
+    if rubric is None:
+        raise UsageError("没有评分细则：请提供 rubric.toml 或 rubric 参数",
+                         "no rubric: pass rubric= or put rubric.toml in the data folder")
+    if rubric.method not in scoring.METHODS:
+        raise UsageError.choice("method", rubric.method, scoring.METHODS)
+    rounds = _rounds(dataset, rubric)
+    previous: scoring.RoundResult | None = None
+    prev_round: int | None = None
+    notes: list[str] = []
+    if round == "all":
+        if not rounds:
+            result = scoring.score_round(dataset, rubric, None)
+        else:
+            result = scoring.combine_rounds(
+                [scoring.score_round(dataset, rubric, r) for r in rounds], rubric)
+    else:
+        if round is None:
+            chosen = rounds[-1] if rounds else None
+        elif isinstance(round, bool) or not isinstance(round, int) or round not in rounds:
+            raise UsageError.choice("round", round, [*map(str, rounds), "all"])
+        else:
+            chosen = round
+        result = scoring.score_round(dataset, rubric, chosen)
+        if chosen is not None and rounds.index(chosen) > 0:
+            prev_round = rounds[rounds.index(chosen) - 1]
+            try:
+                previous = scoring.score_round(dataset, rubric, prev_round)
+            except EvalToolsError as exc:
+                notes.append(f"上一轮（第{prev_round}轮）无法计分，未计算名次变化 | previous round "
+                             f"{prev_round} could not be scored, no movement: "
+                             f"{exc.problems[0].message_en()}")
+                prev_round = None
+        round = chosen
+    table = _build_table(result, previous, dataset, rubric)
+    ties_note = (f"并列规则 {rubric.ties}" + (f"，并列时依次比较 {'、'.join(rubric.tie_breakers)}"
+                                             if rubric.tie_breakers else "")
+                 + f"；按未取舍的总分排名，公示分四舍五入到 {rubric.digits} 位小数"
+                 f" | ties rule {rubric.ties}"
+                 + (f", tie-breakers {list(rubric.tie_breakers)}" if rubric.tie_breakers else "")
+                 + f"; ranked on unrounded totals, published totals rounded to "
+                 f"{rubric.digits} decimals ({rubric.rounding})")
+    all_notes = tuple(dict.fromkeys([*result.notes, *notes, ties_note]))
+    return Leaderboard(table=table, values=result.values, adjustments=result.adjustments,
+                       notes=all_notes, rubric=rubric, dataset=dataset, round=round,
+                       previous_round=prev_round)
+
+
+def _doctest_board() -> Leaderboard:
+    """The small two-building leaderboard used in the docstring examples."""
+    from types import SimpleNamespace
+
+    from evaltools.rubric import Criterion, GradeBand
+
+    rubric = Rubric(name="楼栋评比", criteria=(
+        Criterion("clean", "环境卫生", max_points=60, scale=(0, 10)),
+        Criterion("tidy", "楼道整洁", max_points=40, scale=(0, 10))),
+        judge_aggregate="mean", grades=(GradeBand("优秀", 90), GradeBand("合格", 60)))
+    scores = pl.DataFrame({
+        "round": 1, "unit_id": ["A"] * 6 + ["B"] * 6, "judge_id": ["J1", "J2", "J3"] * 4,
+        "criterion": (["clean"] * 3 + ["tidy"] * 3) * 2,
+        "score": [9.0, 9, 9, 10, 10, 10, 7, 8, 9, 8, 8, 8]})
+    ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None, rubric=rubric)
+    return evaluate(ds)

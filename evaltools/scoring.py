@@ -1,0 +1,820 @@
+"""The scoring pipeline: validated tables + rubric → one scored row per unit (评分流水线).
+
+This module turns a :class:`~evaltools.dataset.Dataset` and a :class:`~evaltools.rubric.Rubric`
+into the numbers behind a leaderboard, for one round. It calls the math kernels
+(:mod:`evaltools.judging`, :mod:`evaltools.ratings`, :mod:`evaltools.mcda`,
+:mod:`evaltools.rounding`) and never re-implements them; ranking and presentation live in
+:mod:`evaltools.leaderboard`. Everything is vectorised polars: loops run over criteria, rules and
+rounds, never over units or rows.
+
+The steps, for one round ``r``:
+
+1. **Judges** (``source = "judges"``): per (unit, criterion) the judges' scores are reduced with
+   the criterion's ``aggregate`` (else the rubric's ``judge_aggregate``):
+
+   - ``mean``, ``median``;
+   - ``trimmed_mean``: 去掉一个最高分和一个最低分 (exactly one of each, even when tied), via
+     :func:`evaltools.judging.trimmed_mean`;
+   - ``zscore``: each judge's scores are standardised per judge, round and criterion
+     (:func:`evaltools.judging.standardize`, sample sd), the z-scores are averaged per unit, and
+     the mean z is mapped back onto the criterion's scale with the whole panel's mean and sd for
+     that criterion and round (``value = mean + z̄ · sd``), so points stay interpretable.
+
+   ``rubric.min_judges`` applies to every judge aggregate (and ``trimmed_mean`` always needs 3).
+   With fewer judges the result is an error naming the unit, criterion, round and count, unless
+   ``rubric.judge_fallback`` (``mean`` or ``median``) is declared: then it is used and the notes
+   say where.
+2. **Review cards** (``source = "ratings"``): :func:`evaltools.ratings.summarize` over the
+   criterion's ``items`` (all items when empty) with ``rubric.ratings``; the aggregate picks
+   ``satisfaction_rate`` (default; the 满意率 definition is stated in the notes), ``mean``,
+   ``bayesian_average``, ``wilson_lower`` or ``top2box``. Cards carry no round: the same values
+   serve every round. ``source = "units"`` takes the named column of the units table.
+   ``tickets`` and ``campaign`` criteria need the KPI module (issue 6) and raise for now.
+3. **Missing values** (a participating unit without a value): ``rubric.missing = "error"`` raises
+   one error naming every unit and criterion; ``"zero"`` and ``"mean"`` (mean of the other units
+   in the round) fill and say so in the notes.
+4. **Method ``points``**: ``share = value / high`` where ``high`` is the top of the criterion's
+   ``scale`` (judges / units; without a scale the value is already in points), 1 for rates and the
+   top of ``rubric.ratings.scale`` for rating means; points = ``share × max_points`` (direction
+   ``min``: ``(1 − share) × max_points``). Deductions: ``count × points`` per rule, capped per rule,
+   taken from the named criterion (never below 0) or from the total (never below 0); bonuses
+   ``count × points`` capped per rule, added to the total (the total may then exceed
+   ``total_points``). **MCDA methods** (``weighted_sum``, ``weighted_product``, ``topsis``,
+   ``vikor``): the unit × criterion matrix of aggregated values goes to :mod:`evaltools.mcda` with
+   the criteria's weights (``max_points`` as weights when no weight is set; equal weights when
+   neither) and the rubric's normalisation; total = score × 100 (VIKOR: ``(1 − Q) × 100`` since
+   its Q is lower-better). Deductions and bonuses are points-rubric rules and are ignored by MCDA
+   methods (the notes say so).
+5. **Vetoes** (一票否决, every method): an item of a ``disqualify`` rule found in the round
+   disqualifies the unit (its total is kept for reference, it gets no rank); a ``grade`` rule forces
+   the grade (the lowest forced band wins). Grades come from ``rubric.grades`` on the published
+   (rounded) total; one ★ per :class:`~evaltools.rubric.StarRule` met, at most 5.
+
+Participants of round ``r`` are the units with at least one judge score in that round; when the
+rubric has no judges criteria, every unit of the units table (else of the review cards).
+
+Examples
+--------
+>>> import polars as pl
+>>> from types import SimpleNamespace
+>>> from evaltools.rubric import Criterion, Rubric
+>>> rubric = Rubric(name="示例", criteria=(
+...     Criterion("clean", "环境卫生", max_points=60, scale=(0, 10)),
+...     Criterion("tidy", "楼道整洁", max_points=40, scale=(0, 10))), judge_aggregate="mean",
+...     min_judges=1)
+>>> scores = pl.DataFrame({"round": [1] * 4, "unit_id": ["A", "A", "B", "B"],
+...     "judge_id": ["J1"] * 4, "criterion": ["clean", "tidy"] * 2, "score": [9.0, 5.0, 7.0, 10.0]})
+>>> ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None)
+>>> res = score_round(ds, rubric, 1)
+>>> res.units.select("unit_id", "clean", "tidy", "total")
+shape: (2, 4)
+┌─────────┬───────┬──────┬───────┐
+│ unit_id ┆ clean ┆ tidy ┆ total │
+│ ---     ┆ ---   ┆ ---  ┆ ---   │
+│ str     ┆ f64   ┆ f64  ┆ f64   │
+╞═════════╪═══════╪══════╪═══════╡
+│ A       ┆ 54.0  ┆ 20.0 ┆ 74.0  │
+│ B       ┆ 42.0  ┆ 40.0 ┆ 82.0  │
+└─────────┴───────┴──────┴───────┘
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from evaltools.errors import EvalToolsError, Problem, RubricError, UsageError
+from evaltools.rubric import Criterion, Rubric
+
+__all__ = [
+    "DEFAULT_NORMALIZATION",
+    "JUDGE_RULES",
+    "METHODS",
+    "RATING_RULES",
+    "RoundResult",
+    "combine_rounds",
+    "criterion_values",
+    "score_round",
+]
+
+METHODS = ("points", "weighted_sum", "weighted_product", "topsis", "vikor")
+JUDGE_RULES = ("mean", "median", "trimmed_mean", "zscore")
+RATING_RULES = ("satisfaction_rate", "mean", "bayesian_average", "wilson_lower", "top2box")
+#: the normalisation each MCDA method uses when the rubric names none (VIKOR's own scaling is
+#: min-max, shown in ``values``).
+DEFAULT_NORMALIZATION = {
+    "weighted_sum": "minmax",
+    "weighted_product": "max",
+    "topsis": "vector",
+    "vikor": "minmax",
+}
+RULE_ZH = {
+    "mean": "平均分",
+    "median": "中位数",
+    "trimmed_mean": "去掉一个最高分和一个最低分后平均",
+    "zscore": "评委标准分(z)平均后还原到分值",
+    "satisfaction_rate": "满意率",
+    "bayesian_average": "贝叶斯平均",
+    "wilson_lower": "Wilson 区间下限",
+    "top2box": "前两档占比",
+    "column": "参评单位表中的数值",
+}
+
+VALUES_SCHEMA = {
+    "round": pl.Int64,
+    "unit_id": pl.String,
+    "criterion": pl.String,
+    "criterion_name": pl.String,
+    "source": pl.String,
+    "rule": pl.String,
+    "raw": pl.List(pl.Float64),
+    "n": pl.Int64,
+    "value": pl.Float64,
+    "filled": pl.Boolean,
+    "normalized": pl.Float64,
+    "weight": pl.Float64,
+    "points_raw": pl.Float64,
+    "deduction": pl.Float64,
+    "points": pl.Float64,
+    "share": pl.Float64,
+}
+
+ADJUSTMENTS_SCHEMA = {
+    "round": pl.Int64,
+    "unit_id": pl.String,
+    "kind": pl.String,
+    "item": pl.String,
+    "item_name": pl.String,
+    "criterion": pl.String,
+    "count": pl.Int64,
+    "points_each": pl.Float64,
+    "cap": pl.Float64,
+    "applied": pl.Float64,
+    "action": pl.String,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class RoundResult:
+    """What :func:`score_round` computes for one round (or the mean of several, ``round="all"``).
+
+    units : one row per participating unit: ``unit_id``, one column per criterion id (points, or
+        weighted contribution × 100 for MCDA methods), ``deductions`` (points taken from the total
+        and from criteria), ``bonuses``, ``total`` (unrounded), ``disqualified``, ``forced_grade``,
+        ``n_judges``, ``n_cards``, and for MCDA methods ``score`` (the method's own score).
+    values : long form, one row per unit × criterion (columns in ``VALUES_SCHEMA``).
+    adjustments : deductions, bonuses and vetoes found, one row per unit × item.
+    notes : zh | en sentences about decisions taken (fallbacks, fills, definitions).
+    """
+
+    units: pl.DataFrame
+    values: pl.DataFrame
+    adjustments: pl.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _note(zh: str, en: str) -> str:
+    return f"{zh} | {en}"
+
+
+def _problem(rule: str, zh: str, en: str, *, column: str | None = None, value: object = None,
+             fix_zh: str = "", fix_en: str = "") -> Problem:
+    return Problem(None, None, column, value, rule, zh, en, fix_zh, fix_en)
+
+
+def _table(dataset: Any, name: str) -> pl.DataFrame | None:
+    frame = getattr(dataset, name, None)
+    if frame is None or frame.height == 0:
+        return None
+    return frame
+
+
+def _joined_ids(frame: pl.DataFrame, expr: pl.Expr, limit: int = 20) -> str:
+    """Join the first ``limit`` strings of ``expr`` with 、 (for messages; no Python row loop)."""
+    out = frame.head(limit).select(expr.cast(pl.String).str.join("、")).item()
+    more = frame.height - limit
+    return out + (f" …(+{more})" if more > 0 else "")
+
+
+def judge_rule(criterion: Criterion, rubric: Rubric) -> str:
+    rule = criterion.aggregate or rubric.judge_aggregate
+    if rule not in JUDGE_RULES:
+        raise RubricError(_problem(
+            "bad_aggregate",
+            f"指标“{criterion.name}”({criterion.id}) 的评委汇总方式 {rule} 不受支持",
+            f"criterion {criterion.id}: judge aggregate {rule!r} is not one of {list(JUDGE_RULES)}",
+            column="aggregate", value=rule,
+            fix_zh=f"可选：{'、'.join(JUDGE_RULES)}", fix_en=f"use one of {list(JUDGE_RULES)}",
+        ))
+    return rule
+
+
+def rating_rule(criterion: Criterion) -> str:
+    rule = criterion.aggregate or "satisfaction_rate"
+    if rule not in RATING_RULES:
+        raise RubricError(_problem(
+            "bad_aggregate",
+            f"指标“{criterion.name}”({criterion.id}) 的点评汇总方式 {rule} 不受支持",
+            f"criterion {criterion.id}: ratings aggregate {rule!r} is not one of "
+            f"{list(RATING_RULES)}",
+            column="aggregate", value=rule,
+            fix_zh=f"可选：{'、'.join(RATING_RULES)}", fix_en=f"use one of {list(RATING_RULES)}",
+        ))
+    return rule
+
+
+def satisfaction_definition(rubric: Rubric) -> str:
+    """满意率 definition as a note, e.g. ``满意率 = (满意+基本满意)/有效点评卡数 | …``."""
+    labels = "+".join(rubric.ratings.satisfied)
+    return _note(f"满意率 = ({labels}) / 有效答卷数",
+                 f"satisfaction rate counts {' + '.join(rubric.ratings.satisfied)} as satisfied")
+
+
+# --------------------------------------------------------------------------------------------
+# step 1: judges
+
+
+def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
+                  crits: list[Criterion], notes: list[str]) -> pl.DataFrame:
+    """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``."""
+    rules = pl.DataFrame(
+        {"criterion": [c.id for c in crits], "rule": [judge_rule(c, rubric) for c in crits]},
+        schema={"criterion": pl.String, "rule": pl.String},
+    )
+    s = (
+        scores.filter(pl.col("round") == rnd)
+        .select("unit_id", "judge_id", "criterion", pl.col("score").cast(pl.Float64))
+        .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan())
+        .join(rules, on="criterion", how="inner")
+    )
+    if s.height == 0:
+        return pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String,
+                                    "rule": pl.String, "raw": pl.List(pl.Float64),
+                                    "n": pl.Int64, "value": pl.Float64})
+    # z-scores only where a criterion asks for them: per judge within (round, criterion).
+    zrows = s.filter(pl.col("rule") == "zscore")
+    if zrows.height or "trimmed_mean" in rules["rule"]:
+        from evaltools import judging  # imported only when needed
+    if zrows.height:
+        zrows = judging.standardize(
+            zrows.with_columns(pl.lit(rnd).alias("round")),
+            judge="judge_id", score="score", by=("round", "criterion"),
+        ).select("unit_id", "judge_id", "criterion", "z")
+        s = s.join(zrows, on=["unit_id", "judge_id", "criterion"], how="left")
+        panel = s.group_by("criterion").agg(
+            pl.col("score").mean().alias("_pm"), pl.col("score").std().alias("_psd")
+        )
+        s = s.join(panel, on="criterion", how="left")
+    else:
+        s = s.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("z", "_pm", "_psd"))
+
+    agg = s.group_by("unit_id", "criterion").agg(
+        pl.col("rule").first(),
+        pl.col("score").sort_by("judge_id").alias("raw"),
+        pl.len().cast(pl.Int64).alias("n"),
+        pl.col("score").mean().alias("_mean"),
+        pl.col("score").median().alias("_median"),
+        (judging.trimmed_mean("score", drop=1) if "trimmed_mean" in rules["rule"]
+         else pl.lit(None, pl.Float64)).alias("_trimmed"),
+        pl.col("z").mean().alias("_z"),
+        pl.col("_pm").first(),
+        pl.col("_psd").first(),
+    )
+    need = pl.max_horizontal(
+        pl.lit(rubric.min_judges),
+        pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1),
+    )
+    agg = agg.with_columns(short=pl.col("n") < need, need=need)
+    short = agg.filter("short")
+    if short.height:
+        fallback = rubric.judge_fallback
+        if fallback is None:
+            problems = []
+            for (cid,), grp in short.sort("unit_id").group_by("criterion", maintain_order=True):
+                c = rubric.criterion(cid)
+                need_n = int(grp["need"].max())
+                units = _joined_ids(grp, pl.format("{}({}人)", "unit_id", "n"))
+                units_en = _joined_ids(grp, pl.format("{} ({} judges)", "unit_id", "n"))
+                problems.append(_problem(
+                    "too_few_judges",
+                    f"第{rnd}轮 指标“{c.name}”({cid}) 评委人数不足 {need_n} 人：{units}",
+                    f"round {rnd}, criterion {cid}: fewer than {need_n} judges scored "
+                    f"{units_en}",
+                    column=cid,
+                    fix_zh="补齐评委打分，或在评分细则 [judges] 中设置 fallback（mean 或 median）",
+                    fix_en="add the missing judges' scores, or set [judges] fallback "
+                    "(mean or median) in the rubric",
+                ))
+            raise EvalToolsError(problems)
+        if fallback not in ("mean", "median"):
+            raise UsageError.choice("judge_fallback", fallback, ("mean", "median"))
+        listed = _joined_ids(short.sort("unit_id", "criterion"),
+                             pl.format("{}/{}({})", "unit_id", "criterion", "n"))
+        notes.append(_note(
+            f"第{rnd}轮 评委人数不足 {rubric.min_judges} 人的 {short.height} 项改用{RULE_ZH[fallback]}"
+            f"：{listed}",
+            f"round {rnd}: {short.height} unit×criterion value(s) had too few judges and used "
+            f"the declared fallback {fallback}: {listed}",
+        ))
+        agg = agg.with_columns(rule=pl.when("short").then(pl.lit(fallback))
+                               .otherwise(pl.col("rule")))
+    z_value = pl.when(pl.col("_psd").is_null() | (pl.col("_psd") == 0)).then(pl.col("_pm")) \
+        .otherwise(pl.col("_pm") + pl.col("_z").fill_nan(0.0).fill_null(0.0) * pl.col("_psd"))
+    value = (
+        pl.when(pl.col("rule") == "mean").then(pl.col("_mean"))
+        .when(pl.col("rule") == "median").then(pl.col("_median"))
+        .when(pl.col("rule") == "trimmed_mean").then(pl.col("_trimmed"))
+        .otherwise(z_value)
+    )
+    return agg.select("unit_id", "criterion", "rule", "raw", "n",
+                      value.cast(pl.Float64).alias("value"))
+
+
+# --------------------------------------------------------------------------------------------
+# step 2: ratings and units columns
+
+
+def _rating_values(ratings: pl.DataFrame | None, rubric: Rubric, crits: list[Criterion],
+                   notes: list[str]) -> pl.DataFrame:
+    empty = pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
+                                 "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64})
+    if not crits:
+        return empty
+    if ratings is None:
+        return empty  # every unit will be missing → handled by the missing-value policy
+    from evaltools import ratings as ratings_mod
+
+    cfg = rubric.ratings
+    column = {
+        "satisfaction_rate": "rate",
+        "mean": "mean",
+        "bayesian_average": "bayesian_average",
+        "wilson_lower": "wilson_lower",
+        "top2box": "top2box",
+    }
+    parts = []
+    for c in crits:
+        rule = rating_rule(c)
+        cards = ratings.filter(pl.col("item").is_in(list(c.items))) if c.items else ratings
+        summary = ratings_mod.summarize(
+            cards, unit="unit_id", rating="rating", labels=cfg.labels, satisfied=cfg.satisfied,
+            prior_weight=cfg.prior_weight, confidence=cfg.confidence,
+        )
+        parts.append(summary.select(
+            pl.col("unit_id").cast(pl.String),
+            pl.lit(c.id).alias("criterion"),
+            pl.lit(rule).alias("rule"),
+            pl.lit(None, pl.List(pl.Float64)).alias("raw"),
+            pl.col("n").cast(pl.Int64),
+            pl.col(column[rule]).cast(pl.Float64).alias("value"),
+        ))
+    notes.append(satisfaction_definition(rubric))
+    return pl.concat(parts) if parts else empty
+
+
+def _unit_column_values(units: pl.DataFrame | None, crits: list[Criterion]) -> pl.DataFrame:
+    parts = []
+    for c in crits:
+        if c.column is None:
+            raise RubricError(_problem(
+                "units_without_column", f"指标“{c.name}”({c.id}) 来源为 units 但没有指定 column",
+                f"criterion {c.id} has source 'units' but no column", column="column",
+                fix_zh="在该指标下写 column = \"户数\" 之类", fix_en="name the units column"))
+        if units is None or c.column not in units.columns:
+            raise EvalToolsError(_problem(
+                "units_column_missing",
+                f"指标“{c.name}”({c.id}) 需要参评单位表中的“{c.column}”列，但没有找到",
+                f"criterion {c.id} needs column {c.column!r} of the units table, which is missing",
+                column=c.column))
+        parts.append(units.select(
+            pl.col("unit_id").cast(pl.String),
+            pl.lit(c.id).alias("criterion"),
+            pl.lit("column").alias("rule"),
+            pl.lit(None, pl.List(pl.Float64)).alias("raw"),
+            pl.lit(None, pl.Int64).alias("n"),
+            pl.col(c.column).cast(pl.Float64, strict=False).alias("value"),
+        ))
+    if not parts:
+        return pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String,
+                                    "rule": pl.String, "raw": pl.List(pl.Float64),
+                                    "n": pl.Int64, "value": pl.Float64})
+    return pl.concat(parts)
+
+
+def participants(dataset: Any, rubric: Rubric, rnd: int | None) -> pl.DataFrame:
+    """The units taking part in round ``rnd`` (one column ``unit_id``, sorted)."""
+    scores = _table(dataset, "scores")
+    judge_ids = [c.id for c in rubric.criteria if c.source == "judges"]
+    if judge_ids:
+        if scores is None:
+            return pl.DataFrame(schema={"unit_id": pl.String})
+        return (scores.filter((pl.col("round") == rnd) & pl.col("criterion").is_in(judge_ids))
+                .select(pl.col("unit_id").cast(pl.String)).unique().sort("unit_id"))
+    for name in ("units", "ratings"):
+        t = _table(dataset, name)
+        if t is not None:
+            return t.select(pl.col("unit_id").cast(pl.String)).unique().sort("unit_id")
+    return pl.DataFrame(schema={"unit_id": pl.String})
+
+
+def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
+                     notes: list[str] | None = None) -> pl.DataFrame:
+    """Aggregated value of every criterion for every participant of round ``rnd`` (long form).
+
+    Columns: ``unit_id, criterion, criterion_name, source, rule, raw, n, value, filled``. Missing
+    values follow ``rubric.missing`` (see the module docstring).
+    """
+    notes = [] if notes is None else notes
+    by_source: dict[str, list[Criterion]] = {}
+    for c in rubric.criteria:
+        by_source.setdefault(c.source, []).append(c)
+    for src in ("tickets", "campaign"):
+        if by_source.get(src):
+            ids = ", ".join(c.id for c in by_source[src])
+            raise EvalToolsError(_problem(
+                "needs_kpi_module",
+                f"指标 {ids} 的来源为 {src}，需要民情速递站 KPI 模块 (issue 6)，暂不能计分",
+                f"criteria {ids} with source {src!r} need the KPI module (issue 6), "
+                "not available yet",
+                column="source", value=src))
+    parts = []
+    if by_source.get("judges"):
+        scores = _table(dataset, "scores")
+        if scores is not None:
+            parts.append(_judge_values(scores, rubric, rnd, by_source["judges"], notes))
+    parts.append(_rating_values(_table(dataset, "ratings"), rubric,
+                                by_source.get("ratings", []), notes))
+    parts.append(_unit_column_values(_table(dataset, "units"), by_source.get("units", [])))
+    found = pl.concat(parts)
+
+    meta = pl.DataFrame({
+        "criterion": [c.id for c in rubric.criteria],
+        "criterion_name": [c.name for c in rubric.criteria],
+        "source": [c.source for c in rubric.criteria],
+        "_order": list(range(len(rubric.criteria))),
+    }, schema={"criterion": pl.String, "criterion_name": pl.String, "source": pl.String,
+               "_order": pl.Int64})
+    default_rule = pl.DataFrame({
+        "criterion": [c.id for c in rubric.criteria],
+        "_rule0": [judge_rule(c, rubric) if c.source == "judges"
+                   else rating_rule(c) if c.source == "ratings" else "column"
+                   for c in rubric.criteria],
+    })
+    grid = participants(dataset, rubric, rnd).join(meta, how="cross")
+    out = (
+        grid.join(found, on=["unit_id", "criterion"], how="left")
+        .join(default_rule, on="criterion", how="left")
+        .with_columns(
+            rule=pl.coalesce("rule", "_rule0"),
+            value=pl.col("value").fill_nan(None),
+        )
+        .with_columns(filled=pl.col("value").is_null())
+    )
+    missing = out.filter("filled")
+    if missing.height:
+        policy = rubric.missing
+        if policy == "error":
+            problems = []
+            for (cid,), grp in missing.sort("unit_id").group_by("criterion",
+                                                                  maintain_order=True):
+                c = rubric.criterion(cid)
+                units = _joined_ids(grp, pl.col("unit_id"))
+                where = f"第{rnd}轮 " if rnd is not None else ""
+                where_en = f"round {rnd}, " if rnd is not None else ""
+                problems.append(_problem(
+                    "missing_value",
+                    f"{where}指标“{c.name}”({cid}) 缺少 {grp.height} 个单位的数据：{units}",
+                    f"{where_en}criterion {cid} has no value for {grp.height} unit(s): {units}",
+                    column=cid,
+                    fix_zh="补齐数据，或在评分细则 [missing] 中设置 policy = \"zero\" 或 \"mean\"",
+                    fix_en='complete the data, or set [missing] policy = "zero" or "mean" '
+                    "in the rubric",
+                ))
+            raise EvalToolsError(problems)
+        fill = pl.lit(0.0) if policy == "zero" else pl.col("value").mean().over("criterion")
+        out = out.with_columns(value=pl.col("value").fill_null(fill))
+        listed = _joined_ids(missing.sort("criterion", "unit_id"),
+                             pl.format("{}/{}", "unit_id", "criterion"))
+        how_zh = "按 0 分计" if policy == "zero" else "按其他单位的平均值填补"
+        how_en = "filled with 0" if policy == "zero" else "filled with the other units' mean"
+        notes.append(_note(f"{missing.height} 个缺失值{how_zh}：{listed}",
+                           f"{missing.height} missing value(s) {how_en}: {listed}"))
+    return (out.sort("_order", "unit_id")
+            .select("unit_id", "criterion", "criterion_name", "source", "rule", "raw",
+                    "n", "value", "filled"))
+
+
+# --------------------------------------------------------------------------------------------
+# step 3: points and MCDA
+
+
+def _high(c: Criterion, rule: str, rubric: Rubric) -> float | None:
+    """The value that earns full points: the top of the criterion's scale (see module doc)."""
+    if c.source == "ratings":
+        if rule in ("satisfaction_rate", "wilson_lower", "top2box"):
+            return 1.0
+        return float(rubric.ratings.scale[1])
+    if c.scale is not None:
+        return float(c.scale[1])
+    return None  # the value is already in points
+
+
+def _criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
+    rules = values.group_by("criterion").agg(pl.col("rule").mode().first())
+    rule_of = dict(zip(rules["criterion"].to_list(), rules["rule"].to_list(), strict=True))
+    return pl.DataFrame({
+        "criterion": [c.id for c in rubric.criteria],
+        "max_points": [None if c.max_points is None else float(c.max_points)
+                       for c in rubric.criteria],
+        "high": [_high(c, rule_of.get(c.id, ""), rubric) for c in rubric.criteria],
+        "is_min": [c.direction == "min" for c in rubric.criteria],
+    }, schema={"criterion": pl.String, "max_points": pl.Float64, "high": pl.Float64,
+               "is_min": pl.Boolean})
+
+
+def _found_items(dataset: Any, rnd: int) -> pl.DataFrame:
+    ded = _table(dataset, "deductions")
+    if ded is None:
+        return pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String, "count": pl.Int64})
+    return (ded.filter(pl.col("round") == rnd)
+            .group_by(pl.col("unit_id").cast(pl.String), "item")
+            .agg(pl.col("count").cast(pl.Int64).sum())
+            .filter(pl.col("count") > 0))
+
+
+def _rules_frame(rules: tuple, kind: str) -> pl.DataFrame:
+    return pl.DataFrame({
+        "item": [r.item for r in rules],
+        "item_name": [r.name or r.item for r in rules],
+        "criterion": [getattr(r, "criterion", None) for r in rules],
+        "points_each": [float(r.points) for r in rules],
+        "cap": [None if r.cap is None else float(r.cap) for r in rules],
+    }, schema={"item": pl.String, "item_name": pl.String, "criterion": pl.String,
+               "points_each": pl.Float64, "cap": pl.Float64}).with_columns(kind=pl.lit(kind))
+
+
+def _adjustments(dataset: Any, rubric: Rubric, rnd: int, units: pl.DataFrame) -> pl.DataFrame:
+    """Deductions, bonuses and vetoes found in round ``rnd`` for the participants ``units``."""
+    found = _found_items(dataset, rnd).join(units.select("unit_id"), on="unit_id", how="semi")
+    rules = pl.concat([_rules_frame(rubric.deductions, "扣分"),
+                       _rules_frame(rubric.bonuses, "加分")])
+    money = found.join(rules, on="item", how="inner").with_columns(
+        applied=pl.min_horizontal(pl.col("count") * pl.col("points_each"),
+                                  pl.col("cap").fill_null(float("inf"))),
+        action=pl.lit(None, pl.String),
+    )
+    vetoes = pl.DataFrame({
+        "item": [v.item for v in rubric.vetoes],
+        "item_name": [v.name or v.item for v in rubric.vetoes],
+        "action": [v.action if v.action == "disqualify" else f"grade:{v.grade}"
+                   for v in rubric.vetoes],
+    }, schema={"item": pl.String, "item_name": pl.String, "action": pl.String})
+    veto = found.join(vetoes, on="item", how="inner").with_columns(
+        kind=pl.lit("否决"), criterion=pl.lit(None, pl.String),
+        points_each=pl.lit(None, pl.Float64), cap=pl.lit(None, pl.Float64),
+        applied=pl.lit(None, pl.Float64),
+    )
+    cols = list(ADJUSTMENTS_SCHEMA)
+    out = pl.concat([
+        money.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(cols),
+        veto.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(cols),
+    ]).cast(ADJUSTMENTS_SCHEMA)
+    return out.sort("unit_id", "kind", "item")
+
+
+def _points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.DataFrame:
+    crit = _criteria_frame(rubric, values)
+    if crit["max_points"].is_null().any():
+        lacking = ", ".join(crit.filter(pl.col("max_points").is_null())["criterion"].to_list())
+        raise RubricError(_problem(
+            "max_points_missing", f"计分方法 points 需要每个指标的满分 max_points，缺少：{lacking}",
+            f"method 'points' needs max_points for every criterion; missing for {lacking}",
+            column="max_points",
+            fix_zh="为这些指标写上 max_points，或改用 weighted_sum 等方法",
+            fix_en="give these criteria max_points, or use a weighted method"))
+    per_crit = (adj.filter((pl.col("kind") == "扣分") & pl.col("criterion").is_not_null())
+                .group_by("unit_id", "criterion").agg(pl.col("applied").sum().alias("_ded")))
+    share = pl.col("value") / pl.coalesce("high", "max_points")
+    return (
+        values.join(crit, on="criterion", how="left")
+        .join(per_crit, on=["unit_id", "criterion"], how="left")
+        .with_columns(normalized=share)
+        .with_columns(
+            weight=pl.col("max_points"),
+            points_raw=pl.when("is_min").then(1.0 - pl.col("normalized"))
+            .otherwise(pl.col("normalized")) * pl.col("max_points"),
+        )
+        .with_columns(points=pl.max_horizontal(pl.col("points_raw") - pl.col("_ded").fill_null(0.0),
+                                               pl.lit(0.0)))
+        .with_columns(deduction=pl.col("points_raw") - pl.col("points"),
+                      share=pl.col("points") / pl.col("max_points"))
+    )
+
+
+def mcda_weights(rubric: Rubric, notes: list[str]) -> dict[str, float]:
+    """The weights handed to the MCDA method: ``weight``, else ``max_points``, else equal."""
+    ws = [c.weight for c in rubric.criteria]
+    if any(w is not None for w in ws):
+        if any(w is None for w in ws):
+            none = ", ".join(c.id for c in rubric.criteria if c.weight is None)
+            notes.append(_note(f"指标 {none} 没有权重，按 0 计", f"criteria {none} have no weight: 0"))
+        return {c.id: float(c.weight or 0.0) for c in rubric.criteria}
+    if all(c.max_points is not None for c in rubric.criteria):
+        notes.append(_note("评分细则没有权重，按各指标满分 max_points 的比例作为权重",
+                           "no weights in the rubric: max_points used as weights"))
+        return {c.id: float(c.max_points) for c in rubric.criteria}
+    notes.append(_note("评分细则没有权重，各指标等权", "no weights in the rubric: equal weights"))
+    return {c.id: 1.0 for c in rubric.criteria}
+
+
+def _mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[pl.DataFrame,
+                                                                            pl.DataFrame]:
+    """Run the rubric's MCDA method: (values with normalised/weight/contribution, per-unit score)."""
+    from evaltools import mcda
+
+    method = rubric.method
+    norm = rubric.normalization or DEFAULT_NORMALIZATION[method]
+    ids = list(rubric.criterion_ids)
+    criteria = {c.id: c.direction for c in rubric.criteria}
+    raw_w = mcda_weights(rubric, notes)
+    total_w = sum(raw_w.values())
+    if total_w <= 0:
+        raise UsageError(_problem(
+            "zero_weights", "所有指标的权重都是 0，无法计算", "all criterion weights are zero",
+            fix_zh="至少给一个指标正的权重", fix_en="give at least one criterion a positive weight"))
+    weights = {k: v / total_w for k, v in raw_w.items()}
+    matrix = values.pivot(on="criterion", index="unit_id", values="value").select("unit_id", *ids)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if method == "weighted_sum":
+            res = mcda.weighted_sum(matrix, criteria, weights, normalization=norm)
+            score = pl.col("score")
+        elif method == "weighted_product":
+            res = mcda.weighted_product(matrix, criteria, weights, normalization=norm)
+            score = pl.col("score")
+        elif method == "topsis":
+            res = mcda.topsis(matrix, criteria, weights, normalization=norm)
+            score = pl.col("score")
+        else:
+            res = mcda.vikor(matrix, criteria, weights)
+            score = 1.0 - pl.col("Q")
+            notes.append(_note("VIKOR 的 Q 越小越好，总分取 (1 − Q) × 100",
+                               "VIKOR's Q is lower-better: total = (1 − Q) × 100"))
+        normalized = mcda.normalize(matrix, criteria, method=norm)
+    for w in caught:
+        notes.append(str(w.message))
+    per_unit = res.select("unit_id", (score * 100.0).alias("total"),
+                          pl.col("score" if method != "vikor" else "Q").alias("score"))
+    long_norm = normalized.unpivot(index="unit_id", on=ids, variable_name="criterion",
+                                   value_name="normalized")
+    wframe = pl.DataFrame({"criterion": ids, "weight": [weights[i] for i in ids]})
+    vals = (
+        values.join(long_norm, on=["unit_id", "criterion"], how="left")
+        .join(wframe, on="criterion", how="left")
+        .with_columns(points_raw=pl.col("normalized") * pl.col("weight") * 100.0)
+        .with_columns(points=pl.col("points_raw"), deduction=pl.lit(0.0),
+                      share=pl.col("normalized"))
+    )
+    notes.append(_note(
+        f"计分方法 {method}，标准化 {norm}；指标列为 权重 × 标准化值 × 100"
+        + ("，合计即总分" if method == "weighted_sum" else "（该方法的总分不是各列之和）"),
+        f"method {method}, normalisation {norm}; criterion columns show weight × normalised × 100"
+        + (", which sum to the total" if method == "weighted_sum"
+           else " (this method's total is not their sum)"),
+    ))
+    return vals, per_unit
+
+
+# --------------------------------------------------------------------------------------------
+# the round
+
+
+def _unit_counts(dataset: Any, rnd: int | None, units: pl.DataFrame) -> pl.DataFrame:
+    scores = _table(dataset, "scores")
+    ratings = _table(dataset, "ratings")
+    out = units.select("unit_id")
+    if scores is not None and rnd is not None:
+        nj = (scores.filter(pl.col("round") == rnd)
+              .group_by(pl.col("unit_id").cast(pl.String))
+              .agg(pl.col("judge_id").n_unique().cast(pl.Int64).alias("n_judges")))
+        out = out.join(nj, on="unit_id", how="left")
+    else:
+        out = out.with_columns(n_judges=pl.lit(None, pl.Int64))
+    if ratings is not None:
+        nc = (ratings.group_by(pl.col("unit_id").cast(pl.String))
+              .agg(pl.col("respondent_id").n_unique().cast(pl.Int64).alias("n_cards")))
+        out = out.join(nc, on="unit_id", how="left").with_columns(pl.col("n_cards").fill_null(0))
+    else:
+        out = out.with_columns(n_cards=pl.lit(None, pl.Int64))
+    return out
+
+
+def score_round(dataset: Any, rubric: Rubric, rnd: int | None) -> RoundResult:
+    """Score every participant of round ``rnd`` (see the module docstring for each step).
+
+    ``rnd`` may be None when the dataset has no judges' scores (ratings-only rubrics).
+    """
+    if rubric.method not in METHODS:
+        raise UsageError.choice("method", rubric.method, METHODS)
+    notes: list[str] = []
+    values = criterion_values(dataset, rubric, rnd, notes)
+    units = values.select("unit_id").unique().sort("unit_id")
+    adj = _adjustments(dataset, rubric, rnd if rnd is not None else -1, units)
+    if rubric.method == "points":
+        vals = _points(values, rubric, adj)
+        per_unit = None
+    else:
+        vals, per_unit = _mcda(values, rubric, notes)
+        if adj.filter(pl.col("kind") != "否决").height:
+            notes.append(_note(f"扣分和加分只用于 points 计分方法，{rubric.method} 方法未计入",
+                               f"deductions and bonuses apply to the points method only; "
+                               f"ignored by {rubric.method}"))
+            adj = adj.filter(pl.col("kind") == "否决")
+    vals = vals.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(
+        [pl.col(k).cast(t) for k, t in VALUES_SCHEMA.items()])
+
+    wide = vals.pivot(on="criterion", index="unit_id", values="points").select(
+        "unit_id", *rubric.criterion_ids)
+    sums = vals.group_by("unit_id").agg(
+        pl.col("points").sum().alias("_sum"), pl.col("deduction").sum().alias("_cded"))
+    money = adj.group_by("unit_id").agg(
+        pl.col("applied").filter(pl.col("kind") == "扣分", pl.col("criterion").is_null())
+        .sum().alias("_tded"),
+        pl.col("applied").filter(pl.col("kind") == "加分").sum().alias("bonuses"),
+        (pl.col("action") == "disqualify").any().alias("disqualified"),
+        pl.col("action").filter(pl.col("action").str.starts_with("grade:"))
+        .str.strip_prefix("grade:").alias("_forced"),
+    )
+    out = (wide.join(sums, on="unit_id", how="left").join(money, on="unit_id", how="left")
+           .with_columns(pl.col("_tded", "bonuses").fill_null(0.0),
+                         pl.col("disqualified").fill_null(False)))
+    if per_unit is None:
+        out = out.with_columns(
+            total=pl.max_horizontal(pl.col("_sum") - pl.col("_tded"), pl.lit(0.0))
+            + pl.col("bonuses"),
+            score=pl.lit(None, pl.Float64),
+        )
+        out = out.with_columns(
+            deductions=pl.col("_cded") + pl.min_horizontal("_tded", "_sum"))
+    else:
+        out = out.join(per_unit, on="unit_id", how="left").with_columns(deductions=pl.lit(0.0))
+    out = out.with_columns(forced_grade=_worst_grade(pl.col("_forced"), rubric))
+    out = out.join(_unit_counts(dataset, rnd, units), on="unit_id", how="left").select(
+        "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
+        "disqualified", "forced_grade", "n_judges", "n_cards")
+    return RoundResult(units=out.sort("unit_id"), values=vals, adjustments=adj,
+                       notes=tuple(dict.fromkeys(notes)))
+
+
+def _worst_grade(forced: pl.Expr, rubric: Rubric) -> pl.Expr:
+    """Of the grades forced by vetoes (a list per unit), the lowest band; null when none."""
+    order = [b.name for b in sorted(rubric.grades, key=lambda b: -b.min)]
+    if not order:
+        return forced.list.first()
+    rank = {name: i for i, name in enumerate(order)}
+    return forced.list.eval(
+        pl.element().sort_by(pl.element().replace_strict(rank, default=len(order)),
+                             descending=True)
+    ).list.first()
+
+
+def combine_rounds(results: list[RoundResult], rubric: Rubric) -> RoundResult:
+    """``round="all"``: each unit's mean over the rounds it took part in; a veto in any round counts.
+
+    Criterion points, deductions, bonuses and totals are averaged; counts of judges are the maximum
+    over rounds.
+    """
+    units = pl.concat([r.units for r in results], how="vertical_relaxed")
+    num = [*rubric.criterion_ids, "deductions", "bonuses", "total", "score"]
+    out = units.group_by("unit_id").agg(
+        *(pl.col(c).mean() for c in num),
+        pl.col("disqualified").any(),
+        pl.col("forced_grade").drop_nulls().alias("_forced"),
+        pl.col("n_judges").max(),
+        pl.col("n_cards").first(),
+        pl.len().alias("_rounds"),
+    ).with_columns(forced_grade=_worst_grade(pl.col("_forced"), rubric))
+    out = out.select(units.columns).sort("unit_id")
+    values = pl.concat([r.values for r in results])
+    values = values.group_by("unit_id", "criterion", maintain_order=True).agg(
+        pl.lit(None, pl.Int64).alias("round"),
+        *(pl.col(c).first() for c in ("criterion_name", "source", "rule")),
+        pl.col("raw").flatten().alias("raw"),
+        pl.col("n").sum(),
+        *(pl.col(c).mean() for c in ("value", "normalized", "weight", "points_raw",
+                                     "deduction", "points", "share")),
+        pl.col("filled").any(),
+    ).select(list(VALUES_SCHEMA)).cast(VALUES_SCHEMA)
+    adj = pl.concat([r.adjustments for r in results])
+    notes = [n for r in results for n in r.notes]
+    notes.append(_note(f"总榜为各单位参加的 {len(results)} 轮的平均",
+                       f"overall table: each unit's mean over the rounds it took part in "
+                       f"({len(results)} rounds)"))
+    return RoundResult(out, values, adj, tuple(dict.fromkeys(notes)))
