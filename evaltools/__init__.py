@@ -5,6 +5,7 @@ them with precise bilingual messages, score and rank buildings and courtyards wi
 methods, and publish leaderboards that can be posted and defended.
 """
 
+from evaltools.dataset import Dataset, read_dataset
 from evaltools.errors import (
     EvalToolsError,
     Problem,
@@ -13,12 +14,25 @@ from evaltools.errors import (
     ValidationError,
     ValidationReport,
 )
+from evaltools.io import (
+    read_deductions,
+    read_entries,
+    read_judges,
+    read_ratings,
+    read_scores,
+    read_table,
+    read_tickets,
+    read_units,
+    read_votes,
+    read_wjx,
+)
 from evaltools.leaderboard import Leaderboard, evaluate
 from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Dataset",
     "EvalToolsError",
     "Leaderboard",
     "Problem",
@@ -30,6 +44,17 @@ __all__ = [
     "__version__",
     "evaluate",
     "parse_rubric",
+    "read_dataset",
+    "read_deductions",
+    "read_entries",
+    "read_judges",
+    "read_ratings",
     "read_rubric",
+    "read_scores",
+    "read_table",
+    "read_tickets",
+    "read_units",
+    "read_votes",
+    "read_wjx",
     "write_rubric",
 ]

@@ -1,0 +1,217 @@
+"""A dataset: a folder of tables (CSV, XLSX or Parquet) plus ``rubric.toml``, read and validated.
+
+Files are recognised by their stem: the English table name (``units.csv``, ``scores.xlsx``,
+``tickets.parquet`` …) or the Chinese table label (``参评单位.xlsx``, ``评委评分.csv`` …, see
+:data:`evaltools.schema.TABLES`). A file whose name starts with ``wjx`` (``wjx.csv``,
+``wjx_2024.xlsx``) is a 问卷星 export, mapped onto ``ratings`` with the rubric's ``[wjx]`` section.
+After every file has been checked on its own, ids are checked across files: unit ids against
+``units``, judge ids against ``judges`` (when present), votes against ``entries``.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "units.csv").write_text(
+...     "单位编号,名称,街道,社区,楼院\\nB01,三湾街18号楼,济源路街道,三湾社区,三湾街18号院\\n")
+>>> _ = (folder / "评委评分.csv").write_text(
+...     "轮次,楼栋编号,评委,指标,得分\\n1,B01,J1,sanitation,9\\n1,B09,J1,sanitation,8\\n")
+>>> ds = read_dataset(folder, lenient=True)
+>>> ds.tables
+('units', 'scores')
+>>> print(ds.report.problems[0].message_en())
+评委评分.csv, row 3, column '楼栋编号': value 'B09' unit id is not in the units table (units.csv). Fix: check the id or add the unit to units.
+>>> ds.scores.height, ds.rejected["scores"]["_row"].to_list()
+(1, [3])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import polars as pl
+
+from evaltools.errors import RubricError, ValidationError, ValidationReport
+from evaltools.io import _finish, _read_state, _State, _wjx_state
+from evaltools.rubric import Rubric
+from evaltools.schema import TABLES
+from evaltools.validate import Where, check_cross, file_problem
+
+__all__ = ["Dataset", "find_tables", "read_dataset"]
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+_ORDER = tuple(TABLES)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated tables of one competition; tables the folder does not hold are None.
+
+    ``report`` lists every problem and the row counts per file; ``rejected`` maps a table name to
+    its rejected rows (original cells, ``_row``, ``_reason``) when read leniently.
+    """
+
+    units: pl.DataFrame | None = None
+    judges: pl.DataFrame | None = None
+    scores: pl.DataFrame | None = None
+    deductions: pl.DataFrame | None = None
+    ratings: pl.DataFrame | None = None
+    tickets: pl.DataFrame | None = None
+    entries: pl.DataFrame | None = None
+    votes: pl.DataFrame | None = None
+    rubric: Rubric | None = None
+    path: Path | None = None
+    report: ValidationReport = field(default_factory=ValidationReport)
+    rejected: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Names of the tables present, in canonical order."""
+        return tuple(t for t in _ORDER if getattr(self, t) is not None)
+
+    def __repr__(self) -> str:
+        parts = [f"{t}={getattr(self, t).height} rows" for t in self.tables]
+        rub = f", rubric={self.rubric.name!r}" if self.rubric else ""
+        return (f"Dataset({self.path}: {', '.join(parts)}{rub}, "
+                f"{len(self.report.problems)} problem(s))")
+
+    def __eq__(self, other: object) -> bool:  # frames do not compare with ==
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, pl.DataFrame) or isinstance(b, pl.DataFrame):
+                if a is None or b is None or not a.equals(b):
+                    return False
+            elif f.name != "rejected" and a != b:
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _table_of(path: Path) -> str | None:
+    stem = path.stem.strip().lower()
+    for name, spec in TABLES.items():
+        if stem == name or stem == spec.label:
+            return name
+    if stem.startswith("wjx") or stem.startswith("问卷星"):
+        return "wjx"
+    return None
+
+
+def find_tables(folder: str | Path) -> dict[str, list[Path]]:
+    """The data files of a dataset folder, by table (``wjx`` for 问卷星 exports).
+
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for n in ("units.csv", "评委评分.xlsx", "wjx_2024.csv", "notes.txt"):
+    ...     _ = (d / n).write_text("")
+    >>> {k: [p.name for p in v] for k, v in find_tables(d).items()}
+    {'units': ['units.csv'], 'scores': ['评委评分.xlsx'], 'wjx': ['wjx_2024.csv']}
+    """
+    found: dict[str, list[Path]] = {}
+    files = sorted(p for p in Path(folder).iterdir()
+                   if p.is_file() and p.suffix.lower() in SUFFIXES
+                   and not p.name.startswith((".", "~$")))
+    for p in files:
+        table = _table_of(p)
+        if table is not None:
+            found.setdefault(table, []).append(p)
+    order = [*_ORDER, "wjx"]
+    return {t: found[t] for t in order if t in found}
+
+
+def _load_rubric(rubric: Rubric | str | Path | None, folder: Path) -> Rubric | None:
+    if isinstance(rubric, Rubric):
+        return rubric
+    path = Path(rubric) if rubric is not None else folder / "rubric.toml"
+    if rubric is None and not path.is_file():
+        return None
+    from evaltools.rubric import read_rubric  # lands with the rubric loader
+
+    return read_rubric(path)
+
+
+def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
+                 lenient: bool = False) -> Dataset:
+    """Read and validate every table in a dataset folder.
+
+    Parameters
+    ----------
+    path : the folder (holding ``units.csv``, ``scores.xlsx`` … and usually ``rubric.toml``).
+    rubric : a :class:`~evaltools.rubric.Rubric` or the path of a ``rubric.toml``; default: the
+        folder's ``rubric.toml`` when present.
+    lenient : keep good rows and set the others aside (``Dataset.rejected``) instead of raising.
+
+    Raises
+    ------
+    ValidationError
+        In strict mode, when any file has a problem; ``.report`` lists them all.
+    RubricError
+        When the rubric is invalid (strict mode; in lenient mode its problems join the report
+        and the tables are read without it).
+    """
+    folder = Path(path)
+    where = Where(folder.name, "units")
+    if not folder.is_dir():
+        rule = "file_not_found"
+        report = ValidationReport((file_problem(where, rule, value=str(folder)),))
+        raise ValidationError(report)
+    rubric_problems: tuple = ()
+    try:
+        rub = _load_rubric(rubric, folder)
+    except RubricError as exc:
+        if not lenient:
+            raise
+        rub, rubric_problems = None, exc.problems
+    found = find_tables(folder)
+    extra = []
+    states: list[_State] = []
+    for table, paths in found.items():
+        if table == "wjx":
+            for p in paths:
+                if rub is None or rub.wjx is None:
+                    extra.append(file_problem(
+                        Where(p.name, "ratings"), "unknown_question",
+                        zh="；评分细则没有 [wjx] 部分，无法对应题目",
+                        en="; the rubric has no [wjx] section to map the questions",
+                        fix_zh="请在 rubric.toml 中添加 [wjx]", fix_en="add [wjx] to rubric.toml"))
+                    continue
+                states.append(_wjx_state(p, rub.wjx, sheet=None, rubric=rub))
+            continue
+        if len(paths) > 1:
+            extra.append(file_problem(Where(paths[1].name, table), "ambiguous_table",
+                                      value=", ".join(p.name for p in paths),
+                                      zh=f"（只读取 {paths[0].name}）",
+                                      en=f" (only {paths[0].name} is read)"))
+        states.append(_read_state(paths[0], table, rubric=rub))
+    if not found:
+        extra.append(file_problem(where, "no_tables", value=folder.name))
+
+    refs = {s.where.table: s for s in states
+            if s.where.table in ("units", "judges", "entries") and not s.fatal}
+    for s in states:
+        if s.fatal or s.where.table in ("units", "judges"):
+            continue
+        works = {t: (r.work, r.where) for t, r in refs.items()}
+        works[s.where.table] = (s.work, s.where)
+        s.problems += [p for p in check_cross(works) if p.file == s.where.file]
+
+    frames: dict[str, list[pl.DataFrame]] = {}
+    rejected: dict[str, list[pl.DataFrame]] = {}
+    reports = [ValidationReport(tuple(rubric_problems) + tuple(extra))]
+    for s in states:
+        res = _finish(s, lenient=True)
+        frames.setdefault(s.where.table, []).append(res.data)
+        if res.rejected.height:
+            rejected.setdefault(s.where.table, []).append(res.rejected)
+        reports.append(res.report)
+    report = ValidationReport.merge(reports)
+    if not lenient and not report.ok:
+        raise ValidationError(report)
+    tables = {t: pl.concat(fs, how="diagonal_relaxed") if len(fs) > 1 else fs[0]
+              for t, fs in frames.items()}
+    rej = {t: pl.concat(fs, how="diagonal_relaxed") if len(fs) > 1 else fs[0]
+           for t, fs in rejected.items()}
+    return Dataset(**tables, rubric=rub, path=folder, report=report, rejected=rej)

@@ -1,0 +1,742 @@
+"""Reading the files evaluators really have: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel
+``.xlsx``, Parquet and 问卷星 exports.
+
+Every reader returns the canonical table (English column names, typed, long form) and a
+:class:`~evaltools.errors.ValidationReport` listing every problem found, each with the file, the
+Excel row (header = row 1), the column as the user typed it, the value as typed, a rule code and
+a fix in Chinese and English.
+
+* **strict** (default): any problem raises one :class:`~evaltools.errors.ValidationError`
+  carrying the whole report.
+* **lenient**: rows with a problem are set aside; the result carries the good rows, the report and
+  ``rejected`` — the rejected rows with their original cells, ``_row`` and ``_reason``.
+  Always ``accepted + rejected == read`` (see ``report.counts``).
+
+Cell policy: every cell is read as text first, surrounding spaces are trimmed, and an empty cell is
+missing (null) — so ``""`` and null are the same after reading. Completely empty rows are ignored.
+Input files are only ever opened for reading.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "scores.csv").write_text(
+...     "轮次,楼栋编号,评委,指标,得分\\n1,B01,J1,sanitation,8.5\\n1,B01,J2,sanitation,九\\n",
+...     encoding="gbk")
+>>> scores, report = read_scores(folder / "scores.csv", lenient=True)
+>>> scores
+shape: (1, 5)
+┌───────┬─────────┬──────────┬────────────┬───────┐
+│ round ┆ unit_id ┆ judge_id ┆ criterion  ┆ score │
+│ ---   ┆ ---     ┆ ---      ┆ ---        ┆ ---   │
+│ i64   ┆ str     ┆ str      ┆ str        ┆ f64   │
+╞═══════╪═════════╪══════════╪════════════╪═══════╡
+│ 1     ┆ B01     ┆ J1       ┆ sanitation ┆ 8.5   │
+└───────┴─────────┴──────────┴────────────┴───────┘
+>>> print(report.problems[0].message_en())
+scores.csv, row 3, column '得分': value '九' is not a number. Fix: enter a number such as 8 or 8.5.
+>>> print(report.summary())
+scores.csv: 读取 2 行，接受 1，拒绝 1 | read 2, accepted 1, rejected 1
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from evaltools.errors import FileCount, Problem, UsageError, ValidationError, ValidationReport
+from evaltools.rubric import Rubric, WjxMapping
+from evaltools.schema import TABLES, canonical_name, normalize_header
+from evaltools.validate import (
+    DTYPES,
+    Where,
+    cast_columns,
+    check_missing_cells,
+    check_table,
+    closest_header,
+    file_problem,
+    missing_column_problems,
+)
+
+__all__ = [
+    "TableRead",
+    "decode_text",
+    "read_deductions",
+    "read_entries",
+    "read_judges",
+    "read_ratings",
+    "read_scores",
+    "read_table",
+    "read_tickets",
+    "read_units",
+    "read_votes",
+    "read_wjx",
+]
+
+TableName = Literal["units", "judges", "scores", "deductions", "ratings", "tickets", "entries",
+                    "votes"]
+
+#: Headers in wide score sheets that are not criteria (totals, notes, signatures).
+WIDE_IGNORED = ("合计", "总分", "总计", "小计", "平均分", "得分合计", "备注", "说明", "序号",
+                "签名", "评委签名", "日期", "评分日期", "楼栋名称", "名称", "楼院", "社区", "街道")
+#: 问卷星 metadata columns (kept out of the question columns).
+WJX_METADATA = ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "总分")
+#: 问卷星 codes for a question that was skipped (-2) or not shown (-3).
+WJX_MISSING = ("-2", "-3", "(跳过)", "(空)")
+
+
+class TableRead(tuple):
+    """What a reader returns: unpacks as ``(data, report)``; ``.rejected`` holds the rejected rows.
+
+    ``data`` is the canonical table of accepted rows; ``report`` the problems and row counts;
+    ``rejected`` the rows set aside in lenient mode (original cells, ``_row``, ``_reason``);
+    ``skipped`` the number of answers read as missing (问卷星 -2/-3 codes and empty answers).
+    """
+
+    data: pl.DataFrame
+    report: ValidationReport
+    rejected: pl.DataFrame
+    skipped: int
+
+    def __new__(cls, data: pl.DataFrame, report: ValidationReport, rejected: pl.DataFrame,
+                skipped: int = 0) -> TableRead:
+        self = super().__new__(cls, (data, report))
+        self.data, self.report, self.rejected, self.skipped = data, report, rejected, skipped
+        return self
+
+
+class _Unreadable(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text file: UTF-8 (BOM stripped), UTF-16 with a BOM, else GB18030 (GBK superset).
+
+    Raises ``UnicodeDecodeError`` when the bytes are none of these (Latin-1 text, UTF-16 without a
+    BOM, binary data).
+
+    >>> decode_text("楼栋编号,得分".encode("gbk"))
+    ('楼栋编号,得分', 'gb18030')
+    >>> decode_text("\\ufeff䶮".encode("utf-8"))
+    ('䶮', 'utf-8-sig')
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            text = data[len(bom):].decode(enc)
+            return text, ("utf-8-sig" if enc == "utf-8" else enc)
+    if b"\x00" in data:
+        raise UnicodeDecodeError("utf-8", data, data.index(b"\x00"), data.index(b"\x00") + 1,
+                                 "NUL byte: UTF-16 without BOM or a binary file")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("gb18030"), "gb18030"
+
+
+# --------------------------------------------------------------------------- grids
+
+
+@dataclass
+class _Grid:
+    """Cells of a sheet as text: ``cells`` has columns ``c0..cN`` and ``_row`` (Excel row)."""
+
+    cells: pl.DataFrame
+    sheet: str | None = None
+    encoding: str | None = None
+
+
+def _csv_grid(path: Path, where: Where) -> _Grid:
+    data = path.read_bytes()
+    if not data.strip():
+        raise _Unreadable(file_problem(where, "empty_file"))
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(file_problem(
+            where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
+            en=f" (byte {exc.start + 1})")) from None
+    lines = pl.Series(text.split("\n"), dtype=pl.String)
+    first = text.split("\n", 1)[0]
+    sep = "\t" if ("\t" in first and "," not in first) else ","
+    width = int(lines.str.count_matches(sep, literal=True).max() or 0) + 1
+    schema = {f"c{i}": pl.String for i in range(width)}
+    try:
+        cells = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, schema=schema,
+                            missing_columns="insert", separator=sep, quote_char='"')
+    except pl.exceptions.PolarsError as exc:
+        raise _Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
+                                       en=f" ({_short(exc)})")) from None
+    cells = cells.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    return _Grid(cells, encoding=encoding)
+
+
+def _xlsx_sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    wb = zf.read("xl/workbook.xml").decode("utf-8")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb):
+        tag = m.group(0)
+        name = re.search(r'\bname="([^"]*)"', tag)
+        rid = re.search(r'\br:id="([^"]*)"', tag)
+        if name and rid and _xml_unescape(name.group(1)) == sheet_name:
+            rel = re.search(rf'<Relationship\b[^>]*Id="{re.escape(rid.group(1))}"[^>]*>', rels)
+            target = re.search(r'Target="([^"]*)"', rel.group(0)) if rel else None
+            if target:
+                t = target.group(1).lstrip("/")
+                return t if t.startswith("xl/") else "xl/" + t
+    return None
+
+
+def _xml_unescape(s: str) -> str:
+    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _xlsx_first_row(path: Path, sheet_name: str) -> int:
+    """The Excel row number of the first row holding a value (calamine skips leading empty rows)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _xlsx_sheet_xml(zf, sheet_name)
+            if member is None:
+                return 1
+            xml = zf.read(member).decode("utf-8", errors="replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return 1
+    m = re.search(r'<row\b[^>]*\br="(\d+)"[^>]*>(?:(?!</row>).)*?<(?:\w+:)?(?:v|is)\b', xml, re.S)
+    return int(m.group(1)) if m else 1
+
+
+def _xlsx_grid(path: Path, where: Where, sheet: str | int | None) -> _Grid:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types for broken files
+        raise _Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
+                                       en=f" ({_short(exc)})")) from None
+    names = list(reader.sheet_names)
+    if sheet is None:
+        sheet = 0
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise _Unreadable(file_problem(where, "sheet_not_found", value=sheet,
+                                           zh=f"；已有：{'、'.join(names)}",
+                                           en=f"; available: {', '.join(names)}"))
+        sheet_name = names[sheet]
+    else:
+        if sheet not in names:
+            raise _Unreadable(file_problem(where, "sheet_not_found", value=sheet,
+                                           zh=f"；已有：{'、'.join(names)}",
+                                           en=f"; available: {', '.join(names)}"))
+        sheet_name = sheet
+    try:
+        frame = reader.load_sheet(sheet_name, header_row=None, dtypes="string").to_polars()
+    except Exception as exc:
+        raise _Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
+                                       en=f" ({_short(exc)})")) from None
+    if frame.width == 0 or frame.height == 0:
+        raise _Unreadable(Problem(where.file, None, None, None, "empty_sheet",
+                                  "工作表是空的", "the sheet is empty", "请选择有数据的工作表",
+                                  "choose the sheet that holds the data", sheet=sheet_name))
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    frame = frame.select(pl.all().cast(pl.String))
+    start = _xlsx_first_row(path, sheet_name)
+    frame = frame.with_columns(_row=pl.int_range(start, start + pl.len(), dtype=pl.Int64))
+    return _Grid(frame, sheet=sheet_name)
+
+
+def _parquet_grid(path: Path, where: Where) -> _Grid:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:
+        raise _Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
+                                       en=f" ({_short(exc)})")) from None
+    header = pl.DataFrame([pl.Series(f"c{i}", [name], pl.String)
+                           for i, name in enumerate(frame.columns)])
+    body = frame.select([_to_text(frame[c]).alias(f"c{i}") for i, c in enumerate(frame.columns)])
+    cells = pl.concat([header, body]) if frame.width else header
+    cells = cells.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    return _Grid(cells)
+
+
+def _to_text(s: pl.Series) -> pl.Series:
+    if s.dtype == pl.Datetime or s.dtype == pl.Date:
+        return s.dt.strftime("%Y-%m-%d %H:%M:%S%.f")
+    return s.cast(pl.String)
+
+
+def _short(exc: object) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _load_grid(path: Path, where: Where, sheet: str | int | None) -> _Grid:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _csv_grid(path, where)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        if path.stat().st_size == 0:
+            raise _Unreadable(file_problem(where, "empty_file"))
+        return _xlsx_grid(path, where, sheet)
+    if suffix == ".parquet":
+        return _parquet_grid(path, where)
+    raise _Unreadable(file_problem(where, "unsupported_format", value=path.suffix))
+
+
+# --------------------------------------------------------------------------- header + body
+
+
+@dataclass
+class _Sheet:
+    """A grid split into headers and a body of trimmed text cells keyed by unique headers."""
+
+    headers: list[str]  # as typed, in order (unique; duplicates dropped with a problem)
+    body: pl.DataFrame  # one column per header (text, trimmed, "" -> null) + _row
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _split_header(grid: _Grid, where: Where) -> _Sheet:
+    cells = grid.cells
+    cols = [c for c in cells.columns if c != "_row"]
+    cells = cells.with_columns(
+        [pl.col(c).str.strip_chars().replace("", None) for c in cols]
+    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols))
+    if cells.is_empty():
+        rule = "empty_sheet" if grid.sheet else "empty_file"
+        raise _Unreadable(file_problem(where, rule))
+    head = cells.row(0, named=True)
+    body = cells.slice(1)
+    named = [c for c in cols if head[c] is not None]
+    width = cols.index(named[-1]) + 1
+    problems: list[Problem] = []
+    extra = cols[width:]
+    if extra:
+        ragged = (body.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in extra))
+                  .select("_row", _v=pl.coalesce(extra)))
+        problems += [Problem(where.file, r, None, v, "ragged_row", "这一行的单元格比表头多",
+                             "this row has more cells than the header",
+                             "请检查是否多了逗号，或给多出的列补上表头",
+                             "look for a stray comma, or give the extra column a header",
+                             sheet=where.sheet)
+                     for r, v in ragged.iter_rows()]
+    headers: list[str] = []
+    select = []
+    seen: dict[str, str] = {}
+    for i, c in enumerate(cols[:width]):
+        h = head[c] if head[c] is not None else f"（第{i + 1}列）"
+        key = normalize_header(h)
+        if key in seen:
+            problems.append(file_problem(where, "duplicate_header", column=h))
+            continue
+        seen[key] = h
+        headers.append(h)
+        select.append(pl.col(c).alias(h))
+    body = body.select([*select, "_row"])
+    return _Sheet(headers, body, problems)
+
+
+# --------------------------------------------------------------------------- per-file state
+
+
+@dataclass
+class _State:
+    """One file being read: raw cells, working frame and everything found so far."""
+
+    where: Where
+    raw: pl.DataFrame  # the user's rows as typed (+ _row)
+    work: pl.DataFrame  # typed canonical columns + c__text (+ c__header) + extras + _row
+    extras: list[str]
+    problems: list[Problem]
+    fatal: bool = False
+    skipped: int = 0
+
+
+def _empty_frame(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={c.name: DTYPES[c.kind] for c in TABLES[table].columns})
+
+
+def _failed_state(where: Where, problem: Problem) -> _State:
+    raw = pl.DataFrame(schema={"_row": pl.Int64})
+    return _State(where, raw, raw, [], [problem], fatal=True)
+
+
+def _map_headers(sheet: _Sheet, where: Where) -> tuple[dict[str, str], list[str], list[Problem]]:
+    """canonical -> header; headers that map to nothing; duplicate-meaning problems."""
+    mapping: dict[str, str] = {}
+    unmatched: list[str] = []
+    problems: list[Problem] = []
+    for h in sheet.headers:
+        name = canonical_name(h, where.table)
+        if name is None:
+            unmatched.append(h)
+        elif name in mapping:
+            problems.append(file_problem(
+                where, "duplicate_header", column=h,
+                zh=f"（与 “{mapping[name]}” 指同一列 {name}）",
+                en=f" (means the same column '{name}' as '{mapping[name]}')"))
+        else:
+            mapping[name] = h
+    return mapping, unmatched, problems
+
+
+def _text_columns(body: pl.DataFrame, mapping: dict[str, str]) -> list[pl.Expr]:
+    return [pl.col(h).alias(f"{name}__text") for name, h in mapping.items()]
+
+
+def _wide_scores(sheet: _Sheet, where: Where, mapping: dict[str, str], unmatched: list[str],
+                 rubric: Rubric | None) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Reshape a wide score sheet (one column per criterion) into long form, or None."""
+    problems: list[Problem] = []
+    ignored = {normalize_header(h) for h in WIDE_IGNORED}
+    candidates = [h for h in unmatched if normalize_header(h) not in ignored]
+    crit: dict[str, str] = {}
+    if rubric is not None:
+        lookup: dict[str, str] = {}
+        for c in rubric.criteria:
+            lookup.setdefault(normalize_header(c.id), c.id)
+            lookup.setdefault(normalize_header(c.name), c.id)
+        names = [c.name for c in rubric.criteria] + [c.id for c in rubric.criteria]
+        for h in candidates:
+            cid = lookup.get(normalize_header(h))
+            if cid is not None:
+                crit[h] = cid
+            else:
+                near = closest_header(h, names)
+                allowed = "、".join(f"{c.id}（{c.name}）" for c in rubric.criteria)
+                problems.append(file_problem(
+                    where, "unknown_criterion", column=h, value=h,
+                    zh=(f"；您是不是想写 {near}？" if near else "") + f"可用的指标：{allowed}",
+                    en=(f"; did you mean {near}?" if near else "")
+                    + f" allowed: {', '.join(c.id for c in rubric.criteria)}"))
+    else:
+        crit = {h: h for h in candidates}
+    if not crit:
+        return None, problems
+    index = ["_row", *(f"{n}__text" for n in mapping)]
+    long = (sheet.body.select([*(_text_columns(sheet.body, mapping)), *crit, "_row"])
+            .unpivot(on=list(crit), index=index, variable_name="criterion__header",
+                     value_name="score__text")
+            .filter(pl.col("score__text").is_not_null())
+            .with_columns(
+                criterion__text=pl.col("criterion__header"),
+                score__header=pl.col("criterion__header"),
+            )
+            .with_columns(criterion=pl.col("criterion__header").replace_strict(
+                crit, return_dtype=pl.String))
+            .sort("_row", maintain_order=True))
+    return long, problems
+
+
+def _prepare(sheet: _Sheet, where: Where, rubric: Rubric | None) -> _State:
+    """Map headers, reshape wide sheets, cast, and run every per-file rule."""
+    table = where.table
+    spec = TABLES[table]
+    mapping, unmatched, problems = _map_headers(sheet, where)
+    problems = sheet.problems + problems
+    raw = sheet.body
+    wide = None
+    if table == "scores" and "criterion" not in mapping and "score" not in mapping:
+        wide, ps = _wide_scores(sheet, where, mapping, unmatched, rubric)
+        problems += ps
+    if wide is not None:
+        where = Where(where.file, table, where.sheet, {**mapping, "criterion": "指标",
+                                                        "score": "得分"})
+        work = wide
+        extras: list[str] = []
+    else:
+        where = Where(where.file, table, where.sheet, dict(mapping))
+        missing = [n for n in spec.required if n not in mapping]
+        if missing:
+            problems += missing_column_problems(where, missing, unmatched)
+            return _State(where, raw, raw.select("_row"), [], problems, fatal=True)
+        extras = unmatched
+        work = raw.select([*_text_columns(raw, mapping), *extras, "_row"])
+    if raw.is_empty():
+        problems.append(file_problem(where, "no_rows"))
+    work, ps = cast_columns(work, where)
+    problems += ps
+    problems += check_missing_cells(work, where)
+    work, ps = check_table(work, where, rubric)
+    problems += ps
+    return _State(where, raw, work, extras, problems)
+
+
+def _read_state(path: str | Path, table: str, *, sheet: str | int | None = None,
+                rubric: Rubric | None = None) -> _State:
+    path = Path(path)
+    where = Where(path.name, table, sheet if isinstance(sheet, str) else None)
+    if not path.is_file():
+        return _failed_state(where, file_problem(where, "file_not_found", value=str(path)))
+    try:
+        grid = _load_grid(path, where, sheet)
+        where = Where(path.name, table, grid.sheet)
+        sheet_ = _split_header(grid, where)
+    except _Unreadable as exc:
+        return _failed_state(where, exc.problem)
+    return _prepare(sheet_, where, rubric)
+
+
+def _finish(state: _State, *, lenient: bool) -> TableRead:
+    """Split accepted and rejected rows, count them, and raise in strict mode."""
+    where, raw, table = state.where, state.raw, state.where.table
+    spec = TABLES[table]
+    if state.fatal:
+        reason = "；".join(str(p) for p in state.problems if p.row is None)
+        bad = raw.select("_row").with_columns(_reason=pl.lit(reason))
+    else:
+        row_ps = [(p.row, str(p)) for p in state.problems if p.row is not None]
+        bad = (pl.DataFrame(row_ps, schema={"_row": pl.Int64, "_reason": pl.String},
+                            orient="row")
+               .group_by("_row", maintain_order=True).agg(pl.col("_reason").str.join("\n"))
+               .join(raw.select("_row"), on="_row", how="semi"))
+    rejected = raw.join(bad, on="_row", how="inner", maintain_order="left")
+    read = raw.height
+    count = FileCount(where.file or "", table, read, read - rejected.height, rejected.height)
+    report = ValidationReport(tuple(state.problems), (count,))
+    if state.fatal:
+        data = _empty_frame(table)
+    else:
+        good = state.work.join(bad.select("_row"), on="_row", how="anti", maintain_order="left")
+        cols = []
+        for c in spec.columns:
+            if c.name in good.columns:
+                cols.append(pl.col(c.name).cast(DTYPES[c.kind]))
+            else:
+                cols.append(pl.lit(None, dtype=DTYPES[c.kind]).alias(c.name))
+        data = good.select([*cols, *state.extras])
+    if not lenient and not report.ok:
+        raise ValidationError(report)
+    return TableRead(data, report, rejected, state.skipped)
+
+
+def _check_table_name(table: str) -> None:
+    if table not in TABLES:
+        raise UsageError.choice("table", table, TABLES)
+
+
+def read_table(path: str | Path, table: TableName, *, sheet: str | int | None = None,
+               lenient: bool = False, rubric: Rubric | None = None) -> TableRead:
+    """Read one table from a CSV, ``.xlsx`` or Parquet file and validate it.
+
+    Parameters
+    ----------
+    path : the file. CSV encodings UTF-8, UTF-8 with BOM, UTF-16 with BOM and GBK/GB18030 are
+        detected; ``.xlsx`` is read with calamine; Parquet with polars.
+    table : which table the file holds: ``units``, ``judges``, ``scores``, ``deductions``,
+        ``ratings``, ``tickets``, ``entries`` or ``votes`` (see ``docs/data-format.md``).
+    sheet : for ``.xlsx``, the sheet name or 0-based index (default: the first sheet).
+    lenient : keep the good rows and set the others aside instead of raising.
+    rubric : enables the rubric checks (criteria, scales, deduction items, rating labels) and
+        wide score sheets whose headers are criterion names.
+
+    Returns
+    -------
+    TableRead
+        Unpacks as ``(data, report)``; ``.rejected`` holds the rejected rows (lenient mode).
+
+    Raises
+    ------
+    ValidationError
+        In strict mode when anything is wrong; ``.report`` lists every problem.
+
+    Examples
+    --------
+    A wide sheet (one column per criterion) is reshaped; row numbers still point at the wide row:
+
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "wide.csv"
+    >>> _ = f.write_text("轮次,楼栋编号,评委,环境卫生,楼道整洁\\n1,B01,J1,9,8\\n1,B02,J1,7,12\\n")
+    >>> from evaltools.rubric import Criterion, Rubric
+    >>> rubric = Rubric("示例", (Criterion("sanitation", "环境卫生", scale=(0, 10)),
+    ...                          Criterion("stairs", "楼道整洁", scale=(0, 10))))
+    >>> scores, report = read_table(f, "scores", rubric=rubric, lenient=True)
+    >>> scores.select("unit_id", "criterion", "score")
+    shape: (2, 3)
+    ┌─────────┬────────────┬───────┐
+    │ unit_id ┆ criterion  ┆ score │
+    │ ---     ┆ ---        ┆ ---   │
+    │ str     ┆ str        ┆ f64   │
+    ╞═════════╪════════════╪═══════╡
+    │ B01     ┆ sanitation ┆ 9.0   │
+    │ B01     ┆ stairs     ┆ 8.0   │
+    └─────────┴────────────┴───────┘
+    >>> p = report.problems[0]
+    >>> (p.rule, p.row, p.column, p.value)
+    ('out_of_scale', 3, '楼道整洁', '12')
+    """
+    _check_table_name(table)
+    return _finish(_read_state(path, table, sheet=sheet, rubric=rubric), lenient=lenient)
+
+
+def _reader(table: str):
+    def read(path: str | Path, *, sheet: str | int | None = None, lenient: bool = False,
+             rubric: Rubric | None = None) -> TableRead:
+        return read_table(path, table, sheet=sheet, lenient=lenient, rubric=rubric)
+
+    spec = TABLES[table]
+    read.__name__ = read.__qualname__ = f"read_{table}"
+    read.__doc__ = (f"Read the ``{table}`` table ({spec.label}); same as "
+                    f"``read_table(path, {table!r}, ...)``.\n")
+    return read
+
+
+read_units = _reader("units")
+read_judges = _reader("judges")
+read_scores = _reader("scores")
+read_deductions = _reader("deductions")
+read_ratings = _reader("ratings")
+read_tickets = _reader("tickets")
+read_entries = _reader("entries")
+read_votes = _reader("votes")
+
+
+# --------------------------------------------------------------------------- 问卷星
+
+_QNUM = re.compile(r"^\s*\d+\s*[、.．]\s*")
+
+
+def _question_key(header: str) -> str:
+    """Fold a 问卷星 question header: drop the "3、" number, then normalise.
+
+    >>> _question_key("3、您对楼道卫生是否满意") == _question_key("您对楼道卫生是否满意 ")
+    True
+    """
+    return normalize_header(_QNUM.sub("", str(header)))
+
+
+def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
+               rubric: Rubric | None) -> _State:
+    path = Path(path)
+    where = Where(path.name, "ratings", None)
+    if not path.is_file():
+        return _failed_state(where, file_problem(where, "file_not_found", value=str(path)))
+    try:
+        grid = _load_grid(path, where, sheet)
+        where = Where(path.name, "ratings", grid.sheet)
+        sheet_ = _split_header(grid, where)
+    except _Unreadable as exc:
+        return _failed_state(where, exc.problem)
+    raw = sheet_.body
+    by_key = {_question_key(h): h for h in sheet_.headers}
+    problems = list(sheet_.problems)
+    fatal = False
+    meta = {"respondent_id": "序号", "submitted_at": "提交答卷时间"}
+    found: dict[str, str] = {}
+    for name, label in meta.items():
+        h = by_key.get(normalize_header(label))
+        if h is None:
+            problems += missing_column_problems(where, [name], sheet_.headers)
+            fatal = True
+        else:
+            found[name] = h
+    unit_h = by_key.get(_question_key(mapping.unit_question))
+    items: dict[str, str] = {}
+    for q, item in mapping.items.items():
+        h = by_key.get(_question_key(q))
+        if h is None:
+            near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in sheet_.headers])
+            problems.append(file_problem(
+                where, "unknown_question", column=q,
+                zh=f"；您是不是想写 {near}？" if near else "",
+                en=f"; did you mean {near}?" if near else ""))
+        else:
+            items[h] = item
+    if unit_h is None:
+        near = closest_header(_QNUM.sub("", mapping.unit_question),
+                              [_QNUM.sub("", x) for x in sheet_.headers])
+        problems.append(file_problem(where, "unknown_question", column=mapping.unit_question,
+                                     zh=f"；您是不是想写 {near}？" if near else "",
+                                     en=f"; did you mean {near}?" if near else ""))
+        fatal = True
+    if fatal or not items:
+        if not items and not fatal:
+            fatal = True
+        return _State(Where(where.file, "ratings", where.sheet, found), raw, raw.select("_row"),
+                      [], problems, fatal=True)
+    headers = {**found, "unit_id": unit_h, "item": "题目", "rating": "评价"}
+    where = Where(where.file, "ratings", where.sheet, headers)
+    unit_text = pl.col(unit_h)
+    unit_text = pl.when(~unit_text.is_in(list(WJX_MISSING))).then(unit_text)
+    if mapping.unit_labels:
+        unit_text = unit_text.replace(mapping.unit_labels)
+    base = raw.select(
+        "_row",
+        respondent_id__text=pl.col(found["respondent_id"]),
+        submitted_at__text=pl.col(found["submitted_at"]),
+        unit_id__text=unit_text,
+        **{h: pl.col(h) for h in items},
+    )
+    long = (base.unpivot(on=list(items), index=["_row", "respondent_id__text",
+                                                 "submitted_at__text", "unit_id__text"],
+                         variable_name="rating__header", value_name="rating__text")
+            .with_columns(item__text=pl.col("rating__header").replace_strict(
+                items, return_dtype=pl.String)))
+    is_missing = pl.col("rating__text").is_null() | pl.col("rating__text").is_in(list(WJX_MISSING))
+    skipped = long.filter(is_missing).height
+    work = long.filter(~is_missing).with_columns(item__header=pl.col("rating__header"))
+    work = work.sort("_row", maintain_order=True)
+    if raw.is_empty():
+        problems.append(file_problem(where, "no_rows"))
+    work, ps = cast_columns(work, where)
+    problems += ps
+    problems += check_missing_cells(work, where)
+    work, ps = check_table(work, where, rubric)
+    problems += ps
+    return _State(where, raw, work, [], problems, skipped=skipped)
+
+
+def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
+             sheet: str | int | None = None, lenient: bool = False,
+             rubric: Rubric | None = None) -> TableRead:
+    """Read a 问卷星 (wjx.cn) export into the ``ratings`` table.
+
+    The export has metadata columns (序号, 提交答卷时间, 所用时间, 来源, 来源详情, 来自IP) and one
+    column per question, headed like ``3、您对楼道卫生是否满意``. ``mapping`` (the rubric's
+    ``[wjx]`` section) names the question that identifies the building and the questions that
+    become rating items; headers match with or without their number. ``序号`` becomes
+    ``respondent_id`` and ``提交答卷时间`` becomes ``submitted_at``. Answers ``-2`` (skipped) and
+    ``-3`` (not shown) and empty answers are missing, not errors: they are dropped and counted in
+    ``.skipped``. Multi-select answers joined with ``┋`` are kept as text. Rows are counted per
+    respondent (one row of the export).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "wjx.csv"
+    >>> _ = f.write_text(
+    ...     "序号,提交答卷时间,所用时间,来源,来源详情,来自IP,1、您居住的楼栋,2、您对楼道卫生是否满意\\n"
+    ...     "1,2024/05/01 10:01:59,35秒,手机提交,直接访问,1.2.3.4(河南-洛阳),三湾街18号楼,满意\\n"
+    ...     "2,2024/05/01 10:05:00,40秒,微信,N/A,1.2.3.5(河南-洛阳),三湾街18号楼,-2\\n",
+    ...     encoding="gbk")
+    >>> m = WjxMapping("您居住的楼栋", {"您对楼道卫生是否满意": "stairs"},
+    ...                unit_labels={"三湾街18号楼": "B01"})
+    >>> res = read_wjx(f, m)
+    >>> res.data.select("unit_id", "respondent_id", "submitted_at", "item", "rating")
+    shape: (1, 5)
+    ┌─────────┬───────────────┬─────────────────────┬────────┬────────┐
+    │ unit_id ┆ respondent_id ┆ submitted_at        ┆ item   ┆ rating │
+    │ ---     ┆ ---           ┆ ---                 ┆ ---    ┆ ---    │
+    │ str     ┆ str           ┆ datetime[μs]        ┆ str    ┆ str    │
+    ╞═════════╪═══════════════╪═════════════════════╪════════╪════════╡
+    │ B01     ┆ 1             ┆ 2024-05-01 10:01:59 ┆ stairs ┆ 满意   │
+    └─────────┴───────────────┴─────────────────────┴────────┴────────┘
+    >>> res.skipped
+    1
+    """
+    if mapping is None:
+        if rubric is None or rubric.wjx is None:
+            raise UsageError("需要问卷星题目对应关系（评分细则的 [wjx] 部分）",
+                             "a WjxMapping (the rubric's [wjx] section) is required")
+        mapping = rubric.wjx
+    return _finish(_wjx_state(path, mapping, sheet=sheet, rubric=rubric), lenient=lenient)

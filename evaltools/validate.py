@@ -1,0 +1,538 @@
+"""Validation rules: every check that turns a user's cells into :class:`~evaltools.errors.Problem`\\ s.
+
+The readers in :mod:`evaltools.io` load a file as text cells, map the user's headers onto canonical
+columns and hand a *working frame* to the functions here. A working frame holds, for every
+canonical column ``c`` present in the file, the typed value ``c`` and the cell text as the user
+typed it ``c__text``, plus ``_row`` (the Excel row: header = row 1, first data row = row 2).
+Keeping the text lets every message quote the value exactly as it appears in the file.
+
+Each check returns a list of problems and never raises; a reader collects them all. Problems that
+carry a row reject that row in lenient mode; problems without a row concern a column or the file.
+
+All checks are vectorised polars expressions; the only Python loops run over columns, criteria or
+the (few) offending rows when their problems are built.
+
+Examples
+--------
+>>> work = pl.DataFrame({"_row": [2, 3], "score__text": ["8", "九"]})
+>>> where = Where(file="scores.csv", table="scores", headers={"score": "得分"})
+>>> work, problems = cast_columns(work, where)
+>>> work["score"].to_list()
+[8.0, None]
+>>> print(problems[0].rule, problems[0].row, problems[0].column, problems[0].value)
+not_numeric 3 得分 九
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from evaltools.errors import Problem
+from evaltools.rubric import RatingsConfig, Rubric
+from evaltools.schema import TABLES, normalize_header
+
+__all__ = [
+    "RULES",
+    "Where",
+    "cast_columns",
+    "check_cross",
+    "check_duplicates",
+    "check_missing_cells",
+    "check_table",
+    "closest_header",
+    "file_problem",
+    "missing_column_problems",
+]
+
+#: Every rule code with its Chinese and English description and fix. Messages add details
+#: (allowed values, the other row of a duplicate …) to these texts.
+RULES: dict[str, tuple[str, str, str, str]] = {
+    "file_not_found": ("找不到文件或文件夹", "file or folder not found",
+                       "请检查路径", "check the path"),
+    "unreadable_encoding": ("无法识别的编码（既不是 UTF-8 也不是 GBK/GB18030）",
+                            "unrecognised text encoding (neither UTF-8 nor GBK/GB18030)",
+                            "请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”",
+                            "in Excel use Save As 'CSV UTF-8 (comma delimited)'"),
+    "unreadable_file": ("文件已损坏或不是所声明的格式", "the file is damaged or not in the format "
+                        "its extension says", "请用 Excel 打开后重新另存为 .xlsx 或 .csv",
+                        "open it in Excel and save it again as .xlsx or .csv"),
+    "unsupported_format": ("不支持的文件类型", "unsupported file type",
+                           "请使用 .csv、.xlsx 或 .parquet", "use .csv, .xlsx or .parquet"),
+    "empty_file": ("文件是空的，没有表头", "the file is empty (no header row)",
+                   "请在第1行填写表头，从第2行开始填写数据", "put the headers in row 1 and data from row 2"),
+    "empty_sheet": ("工作表是空的", "the sheet is empty",
+                    "请选择有数据的工作表", "choose the sheet that holds the data"),
+    "sheet_not_found": ("找不到工作表", "sheet not found",
+                        "请检查工作表名称", "check the sheet name"),
+    "no_rows": ("只有表头，没有数据行", "the file has a header but no data rows",
+                "请从第2行开始填写数据", "enter the data from row 2"),
+    "missing_column": ("缺少必填列", "a required column is missing",
+                       "请添加这一列", "add this column"),
+    "duplicate_header": ("表头重复", "the header appears more than once",
+                         "请删除或改名重复的列（只使用第一列）",
+                         "delete or rename the repeated column (only the first is used)"),
+    "ragged_row": ("这一行的单元格比表头多", "this row has more cells than the header",
+                   "请检查是否多了逗号，或给多出的列补上表头",
+                   "look for a stray comma, or give the extra column a header"),
+    "missing_value": ("必填单元格为空", "a required cell is empty",
+                      "请填写这个单元格", "fill in this cell"),
+    "not_numeric": ("不是数字", "is not a number", "请填写数字（如 8 或 8.5）",
+                    "enter a number such as 8 or 8.5"),
+    "not_integer": ("不是整数", "is not a whole number", "请填写整数", "enter a whole number"),
+    "nan_inf": ("是 NaN 或无穷大，不是有效分数", "is NaN or infinite, not a valid number",
+                "请填写有限的数字", "enter a finite number"),
+    "bad_datetime": ("不是可识别的日期时间", "is not a date/time evaltools can read",
+                     "请写成 2024-05-01 10:01:59 或 2024/05/01 10:01:59",
+                     "write it as 2024-05-01 10:01:59 or 2024/05/01 10:01:59"),
+    "bad_bool": ("不是 是/否", "is not yes/no", "请填写 是 或 否", "enter 是 (yes) or 否 (no)"),
+    "negative_count": ("次数不能为负数", "a count cannot be negative",
+                       "请填写 0 或正整数", "enter 0 or a positive whole number"),
+    "out_of_scale": ("超出评分范围", "is outside the allowed range",
+                     "请检查是否录入错误", "check for a typing mistake"),
+    "unknown_criterion": ("不是评分细则中的指标", "is not a criterion of the rubric",
+                          "请使用评分细则中的指标编号或名称",
+                          "use a criterion id or name from the rubric"),
+    "duplicate_key": ("重复记录", "duplicate record", "请删除重复的一行",
+                      "delete one of the two rows"),
+    "unknown_unit": ("单位编号不在参评单位表中", "unit id is not in the units table",
+                     "请检查编号，或在参评单位表中添加该单位", "check the id or add the unit to units"),
+    "unknown_judge": ("评委编号不在评委表中", "judge id is not in the judges table",
+                      "请检查编号，或在评委表中添加该评委", "check the id or add the judge to judges"),
+    "unknown_entry": ("投票的作品不在作品表中", "the vote is for an entry not in the entries table",
+                      "请检查轮次和作品编号", "check the round and the entry id"),
+    "unknown_item": ("不是评分细则中的扣分/加分/否决项", "is not a deduction, bonus or veto item "
+                     "of the rubric", "请使用评分细则中的项目", "use an item named in the rubric"),
+    "time_order": ("时间早于前一环节", "is earlier than the step before it",
+                   "请检查日期和时间", "check the date and time"),
+    "unknown_rating_label": ("不是可识别的评价", "is not a known rating",
+                             "请使用评分细则中的评价选项或范围内的数字",
+                             "use one of the rubric's rating labels or a number on its scale"),
+    "unknown_question": ("问卷星导出中找不到这道题", "question not found in the 问卷星 export",
+                         "请检查评分细则 [wjx] 中的题目文字", "check the question text in the "
+                         "rubric's [wjx] section"),
+    "no_tables": ("文件夹中没有可识别的数据文件", "the folder holds no recognised data files",
+                  "文件名应为 units.csv、scores.xlsx 等（见 docs/data-format.md）",
+                  "name files units.csv, scores.xlsx … (see docs/data-format.md)"),
+    "ambiguous_table": ("同一张表有多个文件", "more than one file for the same table",
+                        "请只保留一个", "keep only one"),
+}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the cells being checked come from: file, sheet, table and the user's headers."""
+
+    file: str | None
+    table: str
+    sheet: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # canonical name -> header as typed
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, name)
+
+
+def _p(where: Where, row, column, value, rule, *, zh: str = "", en: str = "",
+       fix_zh: str = "", fix_en: str = "") -> Problem:
+    base_zh, base_en, base_fix_zh, base_fix_en = RULES[rule]
+    return Problem(
+        file=where.file, row=row, column=column, value=value, rule=rule,
+        zh=base_zh + zh, en=base_en + en,
+        fix_zh=fix_zh or base_fix_zh, fix_en=fix_en or base_fix_en, sheet=where.sheet,
+    )
+
+
+def file_problem(where: Where, rule: str, *, column: str | None = None, value: object = None,
+                 zh: str = "", en: str = "", fix_zh: str = "", fix_en: str = "") -> Problem:
+    """A problem about the whole file or a whole column (no row)."""
+    return _p(where, None, column, value, rule, zh=zh, en=en, fix_zh=fix_zh, fix_en=fix_en)
+
+
+def _row_problems(where: Where, bad: pl.DataFrame, rule: str, *, column: str,
+                  value_col: str, header_col: str | None = None, zh: str = "", en: str = "",
+                  fix_zh: str = "", fix_en: str = "", detail_col: str | None = None
+                  ) -> list[Problem]:
+    """One problem per row of ``bad`` (a frame of offending rows only)."""
+    if bad.is_empty():
+        return []
+    rows = bad["_row"].to_list()
+    values = bad[value_col].to_list()
+    heads = bad[header_col].to_list() if header_col else [column] * len(rows)
+    details = bad[detail_col].to_list() if detail_col else [("", "")] * len(rows)
+    out = []
+    for r, v, h, d in zip(rows, values, heads, details, strict=True):
+        dz, de = d if isinstance(d, tuple) else (d["zh"], d["en"])
+        out.append(_p(where, r, h, v, rule, zh=zh + dz, en=en + de, fix_zh=fix_zh,
+                      fix_en=fix_en))
+    return out
+
+
+# --------------------------------------------------------------------------- header checks
+
+
+def closest_header(header: str, candidates: Iterable[str], *, cutoff: float = 0.5) -> str | None:
+    """The candidate closest to ``header`` (difflib ratio on normalised text), or None.
+
+    >>> closest_header("得份", ["得分", "分数", "评分"])
+    '得分'
+    >>> closest_header("备注", ["得分", "unit_id"]) is None
+    True
+    """
+    cands = list(candidates)
+    norm = {normalize_header(c): c for c in cands}
+    hit = difflib.get_close_matches(normalize_header(header), list(norm), n=1, cutoff=cutoff)
+    return norm[hit[0]] if hit else None
+
+
+def missing_column_problems(where: Where, missing: Sequence[str], unmatched: Sequence[str]
+                            ) -> list[Problem]:
+    """Problems for required canonical columns that no header maps to.
+
+    For each, the closest unmatched header among the column's aliases is suggested
+    ("您是不是想写 得分？"); otherwise the accepted headers are listed.
+    """
+    spec = TABLES[where.table]
+    out = []
+    for name in missing:
+        col = spec.column(name)
+        accepted = [col.label, *col.aliases[1:], col.name]
+        best, best_alias, best_ratio = None, None, 0.0
+        for h in unmatched:
+            alias = closest_header(h, accepted, cutoff=0.5)
+            if alias is not None:
+                ratio = difflib.SequenceMatcher(None, normalize_header(h),
+                                                normalize_header(alias)).ratio()
+                if ratio > best_ratio:
+                    best, best_alias, best_ratio = h, alias, ratio
+        listed = "、".join(dict.fromkeys(accepted))
+        if best is not None:
+            out.append(_p(where, None, col.label, None, "missing_column",
+                          zh=f"（{col.label} / {name}）；表头 “{best}” 您是不是想写 {best_alias}？",
+                          en=f" ({name}); header '{best}': did you mean {best_alias}?",
+                          fix_zh=f"把表头 “{best}” 改为 “{best_alias}”",
+                          fix_en=f"rename the header '{best}' to '{best_alias}'"))
+        else:
+            out.append(_p(where, None, col.label, None, "missing_column",
+                          zh=f"（{col.label} / {name}）",
+                          en=f" ({name})",
+                          fix_zh=f"请添加一列，表头可写：{listed}",
+                          fix_en=f"add a column headed one of: {listed}"))
+    return out
+
+
+# --------------------------------------------------------------------------- casting
+
+_TRUE = ["是", "有", "true", "yes", "y", "1", "√", "对"]
+_FALSE = ["否", "无", "没有", "false", "no", "n", "0", "×", "x", "不是"]
+_DT_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64,
+          "datetime": pl.Datetime("us"), "bool": pl.Boolean}
+
+
+def parse_datetime(text: pl.Expr) -> pl.Expr:
+    """Parse the date/time spellings users type (2024-05-01 10:01:59, 2024/5/1 9:01, 2024年5月1日).
+
+    >>> s = pl.Series(["2024/05/01 10:01:59", "2024-5-1 9:01", "2024年5月1日", "明天"])
+    >>> pl.select(parse_datetime(pl.lit(s))).to_series().to_list()  # doctest: +NORMALIZE_WHITESPACE
+    [datetime.datetime(2024, 5, 1, 10, 1, 59), datetime.datetime(2024, 5, 1, 9, 1),
+     datetime.datetime(2024, 5, 1, 0, 0), None]
+    """
+    t = (text.str.strip_chars()
+         .str.replace_all("/", "-", literal=True)
+         .str.replace_all("年", "-", literal=True)
+         .str.replace_all("月", "-", literal=True)
+         .str.replace_all("日", " ", literal=True)
+         .str.replace("T", " ", literal=True)
+         .str.strip_chars())
+    return pl.coalesce([t.str.strptime(pl.Datetime("us"), f, strict=False) for f in _DT_FORMATS])
+
+
+def _cast_expr(text: pl.Expr, kind: str) -> pl.Expr:
+    if kind == "str":
+        return text
+    if kind == "float":
+        f = text.cast(pl.Float64, strict=False)
+        return pl.when(f.is_finite()).then(f)
+    if kind == "int":
+        f = text.cast(pl.Float64, strict=False)
+        return pl.coalesce(text.cast(pl.Int64, strict=False),
+                           pl.when(f.is_finite() & (f == f.round(0))).then(f).cast(pl.Int64))
+    if kind == "datetime":
+        return parse_datetime(text)
+    if kind == "bool":
+        low = text.str.to_lowercase()
+        return (pl.when(low.is_in(_TRUE)).then(True)
+                .when(low.is_in(_FALSE)).then(False).otherwise(None).cast(pl.Boolean))
+    raise ValueError(kind)
+
+
+def cast_columns(work: pl.DataFrame, where: Where) -> tuple[pl.DataFrame, list[Problem]]:
+    """Add the typed column ``c`` for every ``c__text`` column; report cells whose cast failed.
+
+    The value in each problem is the cell text as typed. Empty cells stay missing (null) and are
+    not a cast failure (required cells are checked by :func:`check_missing_cells`).
+    """
+    spec = TABLES[where.table]
+    problems: list[Problem] = []
+    exprs = []
+    for col in spec.columns:
+        src = f"{col.name}__text"
+        if src not in work.columns:
+            continue
+        exprs.append(_cast_expr(pl.col(src), col.kind).alias(col.name))
+    work = work.with_columns(exprs)
+    for col in spec.columns:
+        src = f"{col.name}__text"
+        if src not in work.columns or col.kind == "str":
+            continue
+        head = where.header(col.name)
+        header_col = f"{col.name}__header" if f"{col.name}__header" in work.columns else None
+        failed = work.filter(pl.col(src).is_not_null() & pl.col(col.name).is_null())
+        if failed.is_empty():
+            continue
+        if col.kind in ("float", "int"):
+            f = pl.col(src).cast(pl.Float64, strict=False)
+            groups = [
+                ("nan_inf", f.is_nan() | f.is_infinite()),
+                ("not_integer", f.is_finite()),
+                ("not_numeric", f.is_null()),
+            ]
+        elif col.kind == "datetime":
+            groups = [("bad_datetime", pl.lit(True))]
+        else:
+            groups = [("bad_bool", pl.lit(True))]
+        for rule, cond in groups:
+            problems += _row_problems(where, failed.filter(cond), rule, column=head,
+                                      value_col=src, header_col=header_col)
+    return work, problems
+
+
+def check_missing_cells(work: pl.DataFrame, where: Where) -> list[Problem]:
+    """Required cells left empty."""
+    problems: list[Problem] = []
+    for name in TABLES[where.table].required:
+        src = f"{name}__text"
+        if src not in work.columns:
+            continue
+        header_col = f"{name}__header" if f"{name}__header" in work.columns else None
+        bad = work.filter(pl.col(src).is_null())
+        problems += _row_problems(where, bad, "missing_value", column=where.header(name),
+                                  value_col=src, header_col=header_col)
+    return problems
+
+
+def check_duplicates(work: pl.DataFrame, where: Where) -> list[Problem]:
+    """Rows repeating the table's key (e.g. same round/unit/judge/criterion); names both rows.
+
+    The first occurrence is kept; every later one is a problem (and rejected in lenient mode).
+    """
+    key = TABLES[where.table].key
+    if not key or not all(k in work.columns for k in key):
+        return []
+    first = pl.col("_row").first().over(key)
+    dup = (work.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+           .with_columns(_first=first, _n=pl.int_range(pl.len()).over(key))
+           .filter(pl.col("_n") > 0)
+           .with_columns(
+               _key=pl.concat_str([pl.col(f"{k}__text") for k in key], separator=" / "),
+               _detail=pl.struct(
+                   zh=pl.format("（与第{}行相同：{}）", "_first",
+                                pl.lit(" / ".join(where.header(k) for k in key))),
+                   en=pl.format(" (same as row {}: {})", "_first",
+                                pl.lit(" / ".join(where.header(k) for k in key))),
+               ))
+           .sort("_row"))
+    return _row_problems(where, dup, "duplicate_key", column=where.header(key[-1]),
+                         value_col="_key", detail_col="_detail")
+
+
+# --------------------------------------------------------------------------- table rules
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _criterion_lookup(rubric: Rubric) -> dict[str, str]:
+    """Normalised criterion id or Chinese name -> criterion id."""
+    out: dict[str, str] = {}
+    for c in rubric.criteria:
+        out.setdefault(normalize_header(c.id), c.id)
+        out.setdefault(normalize_header(c.name), c.id)
+    return out
+
+
+def _canonical_criteria(work: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """Replace criterion names (环境卫生) by their ids, so scores always carry ids."""
+    lookup = _criterion_lookup(rubric)
+    norm = (pl.col("criterion").str.to_lowercase().str.replace_all(r"\s+", ""))
+    return work.with_columns(
+        criterion=norm.replace_strict(lookup, default=pl.col("criterion"), return_dtype=pl.String)
+    )
+
+
+def _check_scores(work: pl.DataFrame, where: Where, rubric: Rubric | None
+                  ) -> tuple[pl.DataFrame, list[Problem]]:
+    if rubric is None or "criterion" not in work.columns:
+        return work, []
+    problems: list[Problem] = []
+    work = _canonical_criteria(work, rubric)
+    judged = [c for c in rubric.criteria if c.source == "judges"] or list(rubric.criteria)
+    allowed = [c.id for c in judged]
+    listed = "、".join(f"{c.id}（{c.name}）" for c in judged)
+    bad = work.filter(pl.col("criterion").is_not_null() & ~pl.col("criterion").is_in(allowed))
+    header_col = "criterion__header" if "criterion__header" in work.columns else None
+    problems += _row_problems(where, bad, "unknown_criterion", column=where.header("criterion"),
+                              value_col="criterion__text", header_col=header_col,
+                              zh=f"；可用的指标：{listed}", en=f"; allowed: {', '.join(allowed)}")
+    if "score" in work.columns:
+        scales = [(c.id, float(c.scale[0]), float(c.scale[1]),
+                   {"zh": f"（{_fmt(c.scale[0])}～{_fmt(c.scale[1])}）",
+                    "en": f" ({_fmt(c.scale[0])} to {_fmt(c.scale[1])})"})
+                  for c in judged if c.scale]
+        if scales:
+            sc = pl.DataFrame(
+                scales, orient="row",
+                schema={"criterion": pl.String, "_lo": pl.Float64, "_hi": pl.Float64,
+                        "_detail": pl.Struct({"zh": pl.String, "en": pl.String})})
+            out = (work.join(sc, on="criterion", how="inner")
+                   .filter((pl.col("score") < pl.col("_lo")) | (pl.col("score") > pl.col("_hi")))
+                   .sort("_row"))
+            header_col = "score__header" if "score__header" in work.columns else None
+            problems += _row_problems(where, out, "out_of_scale", column=where.header("score"),
+                                      value_col="score__text", header_col=header_col,
+                                      detail_col="_detail")
+    return work, problems
+
+
+def _check_ratings(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Problem]:
+    if "rating" not in work.columns:
+        return []
+    cfg = rubric.ratings if rubric is not None else RatingsConfig()
+    lo, hi = cfg.scale
+    num = pl.col("rating").cast(pl.Float64, strict=False)
+    labels = list(cfg.labels)
+    known = (pl.col("rating").is_in(labels) | num.is_between(lo, hi)
+             | pl.col("rating").str.contains("┋", literal=True))
+    bad = work.filter(pl.col("rating").is_not_null() & ~known)
+    listed = "、".join(labels)
+    header_col = "rating__header" if "rating__header" in work.columns else None
+    return _row_problems(where, bad, "unknown_rating_label", column=where.header("rating"),
+                         value_col="rating__text", header_col=header_col,
+                         zh=f"；可用：{listed}，或 {_fmt(lo)}～{_fmt(hi)} 的数字",
+                         en=f"; allowed: {', '.join(labels)} or a number from {_fmt(lo)} "
+                         f"to {_fmt(hi)}")
+
+
+_TICKET_STEPS = (
+    ("dispatched_at", "received_at"),
+    ("accepted_at", "received_at"),
+    ("responded_at", "received_at"),
+    ("resolved_at", "received_at"),
+    ("accepted_at", "dispatched_at"),
+)
+
+
+def _check_tickets(work: pl.DataFrame, where: Where) -> list[Problem]:
+    problems: list[Problem] = []
+    spec = TABLES["tickets"]
+    for late, early in _TICKET_STEPS:
+        if late not in work.columns or early not in work.columns:
+            continue
+        bad = work.filter(pl.col(late) < pl.col(early))
+        e_head = where.header(early)
+        problems += _row_problems(
+            where, bad.with_columns(_detail=pl.struct(
+                zh=pl.format("（{}：{}）", pl.lit(e_head), pl.col(f"{early}__text")),
+                en=pl.format(" ({}: {})", pl.lit(e_head), pl.col(f"{early}__text")))),
+            "time_order", column=where.header(late), value_col=f"{late}__text",
+            detail_col="_detail",
+            fix_zh=f"“{where.header(late)}”应不早于“{e_head}”（{spec.column(early).label}）",
+            fix_en=f"'{where.header(late)}' must not be earlier than '{e_head}'")
+    return sorted(problems, key=lambda p: (p.row, p.column))
+
+
+def _check_deductions(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if "count" in work.columns:
+        problems += _row_problems(where, work.filter(pl.col("count") < 0), "negative_count",
+                                  column=where.header("count"), value_col="count__text")
+    if rubric is not None and "item" in work.columns:
+        rules = [*rubric.deductions, *rubric.bonuses, *rubric.vetoes]
+        allowed = [r.item for r in rules] + [r.name for r in rules if r.name]
+        if rules:
+            bad = work.filter(pl.col("item").is_not_null() & ~pl.col("item").is_in(allowed))
+            listed = "、".join(dict.fromkeys(r.item for r in rules))
+            problems += _row_problems(where, bad, "unknown_item", column=where.header("item"),
+                                      value_col="item__text", zh=f"；可用：{listed}",
+                                      en=f"; allowed: {listed}")
+    return problems
+
+
+def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
+                ) -> tuple[pl.DataFrame, list[Problem]]:
+    """All per-file rules after casting: table-specific checks, then duplicates on the key."""
+    problems: list[Problem] = []
+    if where.table == "scores":
+        work, ps = _check_scores(work, where, rubric)
+        problems += ps
+    elif where.table == "ratings":
+        problems += _check_ratings(work, where, rubric)
+    elif where.table == "tickets":
+        problems += _check_tickets(work, where)
+    elif where.table == "deductions":
+        problems += _check_deductions(work, where, rubric)
+    problems += check_duplicates(work, where)
+    return work, problems
+
+
+# --------------------------------------------------------------------------- cross-file rules
+
+_UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries")
+
+
+def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
+    """Ids that must exist in another table: units, judges, entries (after per-file checks)."""
+    problems: list[Problem] = []
+    units = works.get("units")
+    if units is not None and "unit_id" in units[0].columns:
+        known = units[0]["unit_id"].drop_nulls().unique()
+        for table in _UNIT_TABLES:
+            if table not in works or "unit_id" not in works[table][0].columns:
+                continue
+            work, where = works[table]
+            bad = work.filter(pl.col("unit_id").is_not_null()
+                              & ~pl.col("unit_id").is_in(known.implode()))
+            bad = bad.unique("_row", keep="first", maintain_order=True)
+            problems += _row_problems(where, bad, "unknown_unit", column=where.header("unit_id"),
+                                      value_col="unit_id__text",
+                                      zh=f"（{units[1].file}）", en=f" ({units[1].file})")
+    judges = works.get("judges")
+    if judges is not None and "scores" in works and "judge_id" in judges[0].columns:
+        work, where = works["scores"]
+        if "judge_id" in work.columns:
+            known = judges[0]["judge_id"].drop_nulls().unique()
+            bad = (work.filter(pl.col("judge_id").is_not_null()
+                               & ~pl.col("judge_id").is_in(known.implode()))
+                   .unique("_row", keep="first", maintain_order=True))
+            problems += _row_problems(where, bad, "unknown_judge",
+                                      column=where.header("judge_id"),
+                                      value_col="judge_id__text",
+                                      zh=f"（{judges[1].file}）", en=f" ({judges[1].file})")
+    entries = works.get("entries")
+    if entries is not None and "votes" in works:
+        work, where = works["votes"]
+        key = ["round", "entry_id"]
+        if all(k in work.columns for k in key) and all(k in entries[0].columns for k in key):
+            known = entries[0].select(key).drop_nulls().unique()
+            bad = (work.filter(pl.col("entry_id").is_not_null())
+                   .join(known, on=key, how="anti", nulls_equal=False).sort("_row"))
+            bad = bad.with_columns(_v=pl.concat_str(
+                [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
+            problems += _row_problems(where, bad, "unknown_entry",
+                                      column=where.header("entry_id"), value_col="entry_id__text",
+                                      zh=f"（{entries[1].file}）", en=f" ({entries[1].file})")
+    return problems
