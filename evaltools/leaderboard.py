@@ -245,7 +245,8 @@ class Leaderboard:
             notes = (f"按新权重重新分配各指标满分（合计仍为 {budget:g} 分） | points method: the "
                      f"weights re-divide the {budget:g} max points among the criteria",)
         else:
-            rubric = rubric.with_weights({k: float(v) for k, v in weights.items()})
+            current = scoring.mcda_weights(rubric, [])  # the weights in effect now
+            rubric = rubric.with_weights({**current, **{k: float(v) for k, v in weights.items()}})
         lb = evaluate(self.dataset, rubric, round=self.round)
         return lb._replace(notes=lb.notes + notes)
 

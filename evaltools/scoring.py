@@ -654,20 +654,22 @@ def _mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[pl.Da
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if method == "weighted_sum":
-            res = mcda.weighted_sum(matrix, criteria, weights, normalization=norm)
+            res = mcda.weighted_sum(matrix, criteria, weights, normalization=norm,
+                                     id_col="unit_id")
             score = pl.col("score")
         elif method == "weighted_product":
-            res = mcda.weighted_product(matrix, criteria, weights, normalization=norm)
+            res = mcda.weighted_product(matrix, criteria, weights, normalization=norm,
+                                         id_col="unit_id")
             score = pl.col("score")
         elif method == "topsis":
-            res = mcda.topsis(matrix, criteria, weights, normalization=norm)
+            res = mcda.topsis(matrix, criteria, weights, normalization=norm, id_col="unit_id")
             score = pl.col("score")
         else:
-            res = mcda.vikor(matrix, criteria, weights)
+            res = mcda.vikor(matrix, criteria, weights, id_col="unit_id")
             score = 1.0 - pl.col("Q")
             notes.append(_note("VIKOR 的 Q 越小越好，总分取 (1 − Q) × 100",
                                "VIKOR's Q is lower-better: total = (1 − Q) × 100"))
-        normalized = mcda.normalize(matrix, criteria, method=norm)
+        normalized = mcda.normalize(matrix, criteria, method=norm, id_col="unit_id")
     for w in caught:
         notes.append(str(w.message))
     per_unit = res.select("unit_id", (score * 100.0).alias("total"),
@@ -806,7 +808,7 @@ def combine_rounds(results: list[RoundResult], rubric: Rubric) -> RoundResult:
     values = values.group_by("unit_id", "criterion", maintain_order=True).agg(
         pl.lit(None, pl.Int64).alias("round"),
         *(pl.col(c).first() for c in ("criterion_name", "source", "rule")),
-        pl.col("raw").flatten().alias("raw"),
+        pl.col("raw").list.explode(keep_nulls=False, empty_as_null=False).alias("raw"),
         pl.col("n").sum(),
         *(pl.col(c).mean() for c in ("value", "normalized", "weight", "points_raw",
                                      "deduction", "points", "share")),
