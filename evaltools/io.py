@@ -62,6 +62,7 @@ from evaltools.validate import (
     closest_header,
     file_problem,
     missing_column_problems,
+    tidy,
 )
 
 __all__ = [
@@ -503,7 +504,7 @@ def _finish(state: _State, *, lenient: bool) -> TableRead:
     rejected = raw.join(bad, on="_row", how="inner", maintain_order="left")
     read = raw.height
     count = FileCount(where.file or "", table, read, read - rejected.height, rejected.height)
-    report = ValidationReport(tuple(state.problems), (count,))
+    report = ValidationReport(tuple(tidy(state.problems)), (count,))
     if state.fatal:
         data = _empty_frame(table)
     else:
@@ -615,6 +616,15 @@ def _question_key(header: str) -> str:
     return normalize_header(_QNUM.sub("", str(header)))
 
 
+def _question_problem(where: Where, question: str, near: str | None) -> Problem:
+    if near is None:
+        return file_problem(where, "unknown_question", column=question)
+    return file_problem(where, "unknown_question", column=question,
+                        fix_zh=f"您是不是想写 “{near}”？请检查评分细则 [wjx] 中的题目文字",
+                        fix_en=f"did you mean '{near}'? Check the question text in the rubric's "
+                        "[wjx] section")
+
+
 def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
                rubric: Rubric | None) -> _State:
     path = Path(path)
@@ -646,18 +656,13 @@ def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None
         h = by_key.get(_question_key(q))
         if h is None:
             near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in sheet_.headers])
-            problems.append(file_problem(
-                where, "unknown_question", column=q,
-                zh=f"；您是不是想写 {near}？" if near else "",
-                en=f"; did you mean {near}?" if near else ""))
+            problems.append(_question_problem(where, q, near))
         else:
             items[h] = item
     if unit_h is None:
         near = closest_header(_QNUM.sub("", mapping.unit_question),
                               [_QNUM.sub("", x) for x in sheet_.headers])
-        problems.append(file_problem(where, "unknown_question", column=mapping.unit_question,
-                                     zh=f"；您是不是想写 {near}？" if near else "",
-                                     en=f"; did you mean {near}?" if near else ""))
+        problems.append(_question_problem(where, mapping.unit_question, near))
         fatal = True
     if fatal or not items:
         if not items and not fatal:

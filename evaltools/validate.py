@@ -46,6 +46,7 @@ __all__ = [
     "closest_header",
     "file_problem",
     "missing_column_problems",
+    "tidy",
 ]
 
 #: Every rule code with its Chinese and English description and fix. Messages add details
@@ -102,7 +103,7 @@ RULES: dict[str, tuple[str, str, str, str]] = {
                      "请检查编号，或在参评单位表中添加该单位", "check the id or add the unit to units"),
     "unknown_judge": ("评委编号不在评委表中", "judge id is not in the judges table",
                       "请检查编号，或在评委表中添加该评委", "check the id or add the judge to judges"),
-    "unknown_entry": ("投票的作品不在作品表中", "the vote is for an entry not in the entries table",
+    "unknown_entry": ("投票的作品（轮次 / 作品编号）不在作品表中", "the vote is for an entry (round / entry id) not in the entries table",
                       "请检查轮次和作品编号", "check the round and the entry id"),
     "unknown_item": ("不是评分细则中的扣分/加分/否决项", "is not a deduction, bonus or veto item "
                      "of the rubric", "请使用评分细则中的项目", "use an item named in the rubric"),
@@ -170,6 +171,13 @@ def _row_problems(where: Where, bad: pl.DataFrame, rule: str, *, column: str,
     return out
 
 
+def tidy(problems: Iterable[Problem]) -> list[Problem]:
+    """Drop repeated problems (a wide row yields one long row per criterion) and order them:
+    file-level problems first, then by Excel row (stable, so columns keep their order)."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file or "", p.row is not None, p.row or 0))
+
+
 # --------------------------------------------------------------------------- header checks
 
 
@@ -210,10 +218,11 @@ def missing_column_problems(where: Where, missing: Sequence[str], unmatched: Seq
         listed = "、".join(dict.fromkeys(accepted))
         if best is not None:
             out.append(_p(where, None, col.label, None, "missing_column",
-                          zh=f"（{col.label} / {name}）；表头 “{best}” 您是不是想写 {best_alias}？",
-                          en=f" ({name}); header '{best}': did you mean {best_alias}?",
-                          fix_zh=f"把表头 “{best}” 改为 “{best_alias}”",
-                          fix_en=f"rename the header '{best}' to '{best_alias}'"))
+                          zh=f"（{col.label} / {name}），表头 “{best}” 可能写错了",
+                          en=f" ({name}); the header '{best}' looks like a typo",
+                          fix_zh=f"您是不是想写 {best_alias}？请把表头 “{best}” 改为 “{best_alias}”",
+                          fix_en=f"did you mean {best_alias}? Rename the header '{best}' to "
+                          f"'{best_alias}'"))
         else:
             out.append(_p(where, None, col.label, None, "missing_column",
                           zh=f"（{col.label} / {name}）",
@@ -415,9 +424,16 @@ def _check_ratings(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> l
     lo, hi = cfg.scale
     num = pl.col("rating").cast(pl.Float64, strict=False)
     labels = list(cfg.labels)
-    known = (pl.col("rating").is_in(labels) | num.is_between(lo, hi)
+    known = (pl.col("rating").is_in(labels) | num.is_between(lo, hi).fill_null(False)
              | pl.col("rating").str.contains("┋", literal=True))
-    bad = work.filter(pl.col("rating").is_not_null() & ~known)
+    checked = pl.lit(True)
+    if rubric is not None and "item" in work.columns:
+        rated = [c for c in rubric.criteria if c.source == "ratings"]
+        if rated and all(c.items for c in rated):
+            # only items that feed a ratings criterion must be ratings; others (multi-select,
+            # free text) are kept as text
+            checked = pl.col("item").is_in([i for c in rated for i in c.items])
+    bad = work.filter(pl.col("rating").is_not_null() & checked & ~known)
     listed = "、".join(labels)
     header_col = "rating__header" if "rating__header" in work.columns else None
     return _row_problems(where, bad, "unknown_rating_label", column=where.header("rating"),
@@ -438,7 +454,6 @@ _TICKET_STEPS = (
 
 def _check_tickets(work: pl.DataFrame, where: Where) -> list[Problem]:
     problems: list[Problem] = []
-    spec = TABLES["tickets"]
     for late, early in _TICKET_STEPS:
         if late not in work.columns or early not in work.columns:
             continue
@@ -450,7 +465,7 @@ def _check_tickets(work: pl.DataFrame, where: Where) -> list[Problem]:
                 en=pl.format(" ({}: {})", pl.lit(e_head), pl.col(f"{early}__text")))),
             "time_order", column=where.header(late), value_col=f"{late}__text",
             detail_col="_detail",
-            fix_zh=f"“{where.header(late)}”应不早于“{e_head}”（{spec.column(early).label}）",
+            fix_zh=f"“{where.header(late)}”应不早于“{e_head}”",
             fix_en=f"'{where.header(late)}' must not be earlier than '{e_head}'")
     return sorted(problems, key=lambda p: (p.row, p.column))
 
@@ -533,6 +548,6 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
             bad = bad.with_columns(_v=pl.concat_str(
                 [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
             problems += _row_problems(where, bad, "unknown_entry",
-                                      column=where.header("entry_id"), value_col="entry_id__text",
+                                      column=where.header("entry_id"), value_col="_v",
                                       zh=f"（{entries[1].file}）", en=f" ({entries[1].file})")
     return problems
