@@ -357,7 +357,7 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col("n").is_not_null())
             .then(pl.format("；{}{}", "n",
                             pl.when(pl.col("source") == "judges").then(pl.lit("位评委"))
-                            .otherwise(pl.lit("份点评卡"))))
+                            .otherwise(pl.lit("条评价"))))
             .otherwise(pl.lit("")),
             pl.when("filled").then(pl.lit("；缺失值已按规则填补")).otherwise(pl.lit("")),
         ).alias("说明"),

@@ -231,10 +231,12 @@ def rating_rule(criterion: Criterion) -> str:
 
 
 def satisfaction_definition(rubric: Rubric) -> str:
-    """满意率 definition as a note, e.g. ``满意率 = (满意+基本满意)/有效点评卡数 | …``."""
-    labels = "+".join(rubric.ratings.satisfied)
-    return _note(f"满意率 = ({labels}) / 有效答卷数",
-                 f"satisfaction rate counts {' + '.join(rubric.ratings.satisfied)} as satisfied")
+    """满意率 definition as a note, e.g. ``满意率 = (满意+基本满意) / 有效评价数 | …``."""
+    from evaltools.ratings import satisfied_definition
+
+    labels = satisfied_definition(rubric.ratings.satisfied)
+    return _note(f"满意率 = ({labels}) / 有效评价数",
+                 f"satisfaction rate = ({labels}) / valid answers")
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,58 +245,40 @@ def satisfaction_definition(rubric: Rubric) -> str:
 
 def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
                   crits: list[Criterion], notes: list[str]) -> pl.DataFrame:
-    """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``."""
+    """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``.
+
+    The arithmetic is :func:`evaltools.judging.aggregate` (mean / median / trimmed mean and the
+    declared fallback) and :func:`evaltools.judging.standardize` (z-scores); this function picks
+    the rule per criterion, checks the panel size first so that the error names the criterion in
+    Chinese, and maps z-scores back onto the criterion's scale.
+    """
+    from evaltools import judging
+
+    empty = pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
+                                 "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64})
     rules = pl.DataFrame(
         {"criterion": [c.id for c in crits], "rule": [judge_rule(c, rubric) for c in crits]},
         schema={"criterion": pl.String, "rule": pl.String},
     )
     s = (
         scores.filter(pl.col("round") == rnd)
-        .select("unit_id", "judge_id", "criterion", pl.col("score").cast(pl.Float64))
+        .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
+                "criterion", pl.col("score").cast(pl.Float64))
         .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan())
         .join(rules, on="criterion", how="inner")
     )
     if s.height == 0:
-        return pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String,
-                                    "rule": pl.String, "raw": pl.List(pl.Float64),
-                                    "n": pl.Int64, "value": pl.Float64})
-    # z-scores only where a criterion asks for them: per judge within (round, criterion).
-    zrows = s.filter(pl.col("rule") == "zscore")
-    if zrows.height or "trimmed_mean" in rules["rule"]:
-        from evaltools import judging  # imported only when needed
-    if zrows.height:
-        zrows = judging.standardize(
-            zrows.with_columns(pl.lit(rnd).alias("round")),
-            judge="judge_id", score="score", by=("round", "criterion"),
-        ).select("unit_id", "judge_id", "criterion", "z")
-        s = s.join(zrows, on=["unit_id", "judge_id", "criterion"], how="left")
-        panel = s.group_by("criterion").agg(
-            pl.col("score").mean().alias("_pm"), pl.col("score").std().alias("_psd")
-        )
-        s = s.join(panel, on="criterion", how="left")
-    else:
-        s = s.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("z", "_pm", "_psd"))
-
-    agg = s.group_by("unit_id", "criterion").agg(
+        return empty
+    base = s.group_by("unit_id", "criterion").agg(
         pl.col("rule").first(),
         pl.col("score").sort_by("judge_id").alias("raw"),
         pl.len().cast(pl.Int64).alias("n"),
-        pl.col("score").mean().alias("_mean"),
-        pl.col("score").median().alias("_median"),
-        (judging.trimmed_mean("score", drop=1) if "trimmed_mean" in rules["rule"]
-         else pl.lit(None, pl.Float64)).alias("_trimmed"),
-        pl.col("z").mean().alias("_z"),
-        pl.col("_pm").first(),
-        pl.col("_psd").first(),
     )
-    need = pl.max_horizontal(
-        pl.lit(rubric.min_judges),
-        pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1),
-    )
-    agg = agg.with_columns(short=pl.col("n") < need, need=need)
-    short = agg.filter("short")
+    need = pl.max_horizontal(pl.lit(rubric.min_judges),
+                             pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
+    short = base.with_columns(need=need).filter(pl.col("n") < pl.col("need"))
+    fallback = rubric.judge_fallback
     if short.height:
-        fallback = rubric.judge_fallback
         if fallback is None:
             problems = []
             for (cid,), grp in short.sort("unit_id").group_by("criterion", maintain_order=True):
@@ -318,23 +302,55 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
         listed = _joined_ids(short.sort("unit_id", "criterion"),
                              pl.format("{}/{}({})", "unit_id", "criterion", "n"))
         notes.append(_note(
-            f"第{rnd}轮 评委人数不足 {rubric.min_judges} 人的 {short.height} 项改用{RULE_ZH[fallback]}"
-            f"：{listed}",
+            f"第{rnd}轮 评委人数不足的 {short.height} 项改用{RULE_ZH[fallback]}：{listed}",
             f"round {rnd}: {short.height} unit×criterion value(s) had too few judges and used "
             f"the declared fallback {fallback}: {listed}",
         ))
-        agg = agg.with_columns(rule=pl.when("short").then(pl.lit(fallback))
-                               .otherwise(pl.col("rule")))
-    z_value = pl.when(pl.col("_psd").is_null() | (pl.col("_psd") == 0)).then(pl.col("_pm")) \
-        .otherwise(pl.col("_pm") + pl.col("_z").fill_nan(0.0).fill_null(0.0) * pl.col("_psd"))
-    value = (
-        pl.when(pl.col("rule") == "mean").then(pl.col("_mean"))
-        .when(pl.col("rule") == "median").then(pl.col("_median"))
-        .when(pl.col("rule") == "trimmed_mean").then(pl.col("_trimmed"))
-        .otherwise(z_value)
+
+    parts = []
+    for rule in sorted(set(rules["rule"])):  # at most four rules
+        sub = s.filter(pl.col("rule") == rule)
+        if sub.height == 0:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the fallback note above says it once
+            agg = judging.aggregate(
+                sub, by=("unit_id", "criterion"), score="score",
+                method="mean" if rule == "zscore" else rule,
+                min_judges=rubric.min_judges, fallback=fallback,
+            ).select("unit_id", "criterion", "value", pl.col("method").alias("used"),
+                     "fallback_used")
+        if rule == "zscore":
+            agg = agg.join(_zscore_values(sub, rnd, notes), on=["unit_id", "criterion"],
+                           how="left").with_columns(
+                value=pl.when("fallback_used").then("value").otherwise("_zvalue"),
+                used=pl.when("fallback_used").then("used").otherwise(pl.lit("zscore")),
+            )
+        parts.append(agg.select("unit_id", "criterion", "value", "used"))
+    values = pl.concat(parts)
+    return base.join(values, on=["unit_id", "criterion"], how="left").select(
+        "unit_id", "criterion", pl.col("used").alias("rule"), "raw", "n",
+        pl.col("value").cast(pl.Float64))
+
+
+def _zscore_values(sub: pl.DataFrame, rnd: int, notes: list[str]) -> pl.DataFrame:
+    """Mean z per unit and criterion mapped back: ``panel mean + z̄ × panel sd`` (see module doc)."""
+    from evaltools import judging
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        z = judging.standardize(sub.with_columns(pl.lit(rnd).alias("round")), judge="judge_id",
+                                score="score", by=("round", "criterion"))
+    notes.extend(str(w.message) for w in caught)
+    panel = sub.group_by("criterion").agg(pl.col("score").mean().alias("_pm"),
+                                          pl.col("score").std().alias("_psd"))
+    return (
+        z.group_by("unit_id", "criterion").agg(pl.col("z").mean().alias("_z"))
+        .join(panel, on="criterion", how="left")
+        .select("unit_id", "criterion",
+                pl.when(pl.col("_psd").is_null() | (pl.col("_psd") == 0)).then(pl.col("_pm"))
+                .otherwise(pl.col("_pm") + pl.col("_z") * pl.col("_psd")).alias("_zvalue"))
     )
-    return agg.select("unit_id", "criterion", "rule", "raw", "n",
-                      value.cast(pl.Float64).alias("value"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,7 +369,7 @@ def _rating_values(ratings: pl.DataFrame | None, rubric: Rubric, crits: list[Cri
 
     cfg = rubric.ratings
     column = {
-        "satisfaction_rate": "rate",
+        "satisfaction_rate": "satisfaction_rate",
         "mean": "mean",
         "bayesian_average": "bayesian_average",
         "wilson_lower": "wilson_lower",

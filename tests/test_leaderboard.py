@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
+import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -424,3 +425,79 @@ def test_half_up_rounding_of_published_total():
     even = evaluate(make_ds(scores=long_scores(rows)), base_rubric(grades=(),
                                                                    rounding="half_even"))
     assert even.table["total"].item() == 12.12
+
+
+def test_zscore_maps_back_to_scale():
+    # three judges of different leniency, each ranks A < B < C with equal steps → z = -1, 0, 1
+    rows = {("A", "clean"): [6, 8, 5], ("B", "clean"): [7, 9, 7], ("C", "clean"): [8, 10, 9],
+            ("A", "tidy"): [5, 5, 5], ("B", "tidy"): [5, 5, 5], ("C", "tidy"): [5, 5, 5]}
+    rubric = dataclasses.replace(base_rubric(), criteria=(
+        Criterion("clean", "环境卫生", max_points=60, scale=(0, 10), aggregate="zscore"),
+        Criterion("tidy", "楼道整洁", max_points=40, scale=(0, 10))))
+    lb = evaluate(make_ds(scores=long_scores(rows)), rubric)
+    allscores = np.array([6, 8, 5, 7, 9, 7, 8, 10, 9], dtype=float)
+    pm, psd = allscores.mean(), allscores.std(ddof=1)
+    v = lb.values.filter(pl.col("criterion") == "clean").sort("unit_id")
+    assert v["rule"].to_list() == ["zscore"] * 3
+    assert v["value"].to_list() == pytest.approx([pm - psd, pm, pm + psd])
+    clean = dict(zip(lb.table["unit_id"], lb.table["clean"], strict=True))
+    assert clean["B"] == pytest.approx(round(pm * 6, 2))
+    # tidy keeps the rubric's plain mean
+    assert lb.values.filter(pl.col("criterion") == "tidy")["value"].to_list() == [5.0] * 3
+
+
+RATINGS_RUBRIC = Rubric(
+    name="满意度", judge_aggregate="mean",
+    criteria=(Criterion("clean", "环境卫生", max_points=80, scale=(0, 10)),
+              Criterion("sat", "群众满意度", source="ratings", max_points=20)),
+)
+
+
+def cards(rows: dict[str, list[str]]) -> pl.DataFrame:
+    recs = [(u, f"{u}-{i}", "2024-05-01 10:00:00", "楼道卫生", r)
+            for u, rs in rows.items() for i, r in enumerate(rs)]
+    return pl.DataFrame(recs, schema=["unit_id", "respondent_id", "submitted_at", "item",
+                                      "rating"], orient="row")
+
+
+def test_ratings_satisfaction_rate_criterion():
+    # 满意率 with 满意 + 基本满意: A 3/4 → 15 points, B 1/1 → 20, C 0/2 → 0, D 2/3 → 13.33
+    ratings = cards({"A": ["满意", "满意", "基本满意", "不满意"], "B": ["满意"],
+                     "C": ["不太满意", "不满意"], "D": ["满意", "基本满意", "不满意"]})
+    lb = evaluate(make_ds(scores=long_scores(ROUND1), ratings=ratings), RATINGS_RUBRIC)
+    sat = dict(zip(lb.table["unit_id"], lb.table["sat"], strict=True))
+    assert sat == {"A": 15.0, "B": 20.0, "C": 0.0, "D": 13.33}
+    n_cards = dict(zip(lb.table["unit_id"], lb.table["n_cards"], strict=True))
+    assert n_cards == {"A": 4, "B": 1, "C": 2, "D": 3}
+    assert any("满意+基本满意" in n for n in lb.notes)
+    # A: clean 9 → 72 + 15 = 87
+    assert lb.table.filter(pl.col("unit_id") == "A")["total"].item() == 87.0
+    only = dataclasses.replace(RATINGS_RUBRIC, ratings=dataclasses.replace(
+        RATINGS_RUBRIC.ratings, satisfied=("满意",)))
+    lb2 = evaluate(make_ds(scores=long_scores(ROUND1), ratings=ratings), only)
+    sat2 = dict(zip(lb2.table["unit_id"], lb2.table["sat"], strict=True))
+    assert sat2 == {"A": 10.0, "B": 20.0, "C": 0.0, "D": 6.67}
+    assert any("满意率 = (满意)" in n for n in lb2.notes)
+
+
+def test_ratings_unit_without_cards_is_missing():
+    ratings = cards({"A": ["满意"], "B": ["满意"], "C": ["满意"]})
+    with pytest.raises(EvalToolsError) as err:
+        evaluate(make_ds(scores=long_scores(ROUND1), ratings=ratings), RATINGS_RUBRIC)
+    assert err.value.problems[0].rule == "missing_value"
+    assert "D" in str(err.value) and "群众满意度" in str(err.value)
+
+
+@pytest.mark.parametrize("rule,expected_a", [
+    ("mean", 3.25 / 4 * 20),  # values 4,4,3,2 (不太满意=2)… see cards below
+    ("top2box", 0.75 * 20),
+])
+def test_ratings_other_aggregates(rule, expected_a):
+    ratings = cards({"A": ["满意", "满意", "基本满意", "不太满意"], "B": ["满意"],
+                     "C": ["满意"], "D": ["满意"]})
+    rubric = dataclasses.replace(RATINGS_RUBRIC, criteria=(
+        RATINGS_RUBRIC.criteria[0],
+        dataclasses.replace(RATINGS_RUBRIC.criteria[1], aggregate=rule)))
+    lb = evaluate(make_ds(scores=long_scores(ROUND1), ratings=ratings), rubric)
+    v = lb.values.filter(pl.col("unit_id") == "A", pl.col("criterion") == "sat")
+    assert v["points"].item() == pytest.approx(expected_a)
