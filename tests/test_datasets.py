@@ -194,3 +194,22 @@ def test_sample_files_use_both_header_styles():
         "轮次,楼栋编号,评委,指标,得分\n")
     assert (SAMPLE_DIR / "units.csv").read_text(encoding="utf-8").startswith("unit_id,name,")
     assert (SAMPLE_DIR / "tickets.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
+
+
+def test_load_sample_reads_cleanly():
+    from evaltools.datasets import load_sample
+
+    ds = load_sample()
+    assert "0 problem(s)" in repr(ds)
+    assert ds.rubric.name == "上街区无主管楼院楼栋评比赛"
+
+
+def test_examples_read_through_the_io_readers():
+    from evaltools import io
+
+    rubric = read_rubric(EXAMPLES_DIR / "rubric_wjx.toml")
+    ratings, report = io.read_wjx(EXAMPLES_DIR / "wjx_export_gbk.csv", rubric=rubric)
+    assert report.ok and ratings["respondent_id"].n_unique() == 48
+    assert not ratings["rating"].is_in(["-2", "-3"]).any()  # skipped / not shown are missing
+    scores, report = io.read_scores(EXAMPLES_DIR / "scores_wide.xlsx", rubric=rubric)
+    assert report.ok and set(scores["criterion"]) == {c[0] for c in CRITERIA}
