@@ -239,8 +239,8 @@ NORMALIZATION_ALIASES: dict[str, str] = {
     "minmax": "minmax", "min_max": "minmax", "极差": "minmax",
     "max": "max", "linear_max": "max",
     "sum": "sum", "vector": "vector", "向量": "vector",
-    "none": "none", "不归一化": "none",
-}
+    "zscore": "zscore", "z_score": "zscore", "target": "target",
+}  # the same set as evaltools.mcda.NORMALIZATIONS
 JUDGE_AGGREGATE_ALIASES: dict[str, str] = {
     "mean": "mean", "平均": "mean", "平均分": "mean",
     "median": "median", "中位数": "median",

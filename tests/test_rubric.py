@@ -276,3 +276,10 @@ def test_write_then_read_round_trips(tmp_path_factory, data):
     assert replace(back, source_path=None, sha256=None) == replace(r, source_path=None,
                                                                      sha256=None)
     assert isinstance(back, Rubric)
+
+
+def test_normalizations_are_the_engines():
+    from evaltools.mcda import NORMALIZATIONS
+    from evaltools.rubric import NORMALIZATION_ALIASES
+
+    assert set(NORMALIZATION_ALIASES.values()) == set(NORMALIZATIONS)
