@@ -248,6 +248,10 @@ JUDGE_AGGREGATE_ALIASES: dict[str, str] = {
     "去掉最高最低": "trimmed_mean",
     "zscore": "zscore", "z_score": "zscore", "标准分": "zscore",
 }
+#: a fallback must work with fewer than 3 judges, so only these two
+FALLBACK_ALIASES: dict[str, str] = {
+    "mean": "mean", "平均": "mean", "平均分": "mean", "median": "median", "中位数": "median",
+}
 RATINGS_AGGREGATE_ALIASES: dict[str, str] = {
     "satisfaction_rate": "satisfaction_rate", "满意率": "satisfaction_rate",
     "mean": "mean", "平均": "mean",
@@ -673,7 +677,7 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     if min_judges < 1:
         ck.add(("judges", "min_judges"), min_judges, "bad_range", "至少需要 1 位评委",
                "must be at least 1", "请填写正整数", "use a positive integer")
-    fallback = ck.choice(judges, "fallback", JUDGE_AGGREGATE_ALIASES, ("judges",), None)
+    fallback = ck.choice(judges, "fallback", FALLBACK_ALIASES, ("judges",), None)
 
     ranking = ck.section(data, "ranking")
     ties = ck.choice(ranking, "ties", TIES_ALIASES, ("ranking",), "min")

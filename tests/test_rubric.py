@@ -283,3 +283,21 @@ def test_normalizations_are_the_engines():
     from evaltools.rubric import NORMALIZATION_ALIASES
 
     assert set(NORMALIZATION_ALIASES.values()) == set(NORMALIZATIONS)
+
+
+def test_aggregates_are_the_engines():
+    from evaltools.rubric import (
+        FALLBACK_ALIASES,
+        JUDGE_AGGREGATE_ALIASES,
+        RATINGS_AGGREGATE_ALIASES,
+    )
+    from evaltools.scoring import JUDGE_RULES, RATING_RULES
+
+    assert set(JUDGE_AGGREGATE_ALIASES.values()) == set(JUDGE_RULES)
+    assert set(RATINGS_AGGREGATE_ALIASES.values()) == set(RATING_RULES)
+    assert set(FALLBACK_ALIASES.values()) == {"mean", "median"}
+    with pytest.raises(RubricError) as info:
+        parse_rubric({"competition": {"name": "x", "total_points": 1},
+                      "judges": {"fallback": "zscore"},
+                      "criteria": [{"id": "a", "name": "甲", "max_points": 1}]})
+    assert info.value.problems[0].column == "judges.fallback"
