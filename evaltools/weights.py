@@ -54,6 +54,7 @@ def _entropy(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(P > 0, P * np.log(P), 0.0)
     E = -plogp.sum(axis=0) / np.log(m)
+    E = np.where(X.max(axis=0) == X.min(axis=0), 1.0, E)  # uniform p: E = 1 exactly
     d = 1.0 - E
     return d / d.sum(), E
 
@@ -274,8 +275,11 @@ def ahp(
         raise EvalToolsError(problems)
     table = _RI[ri]
     if n > len(table):
-        raise UsageError(f"{ri} 随机一致性指标表只到 n = {len(table)}，此矩阵 n = {n}",
-                         f"the {ri} RI table stops at n = {len(table)}; this matrix has n = {n}")
+        raise UsageError(
+            f"{ri} 随机一致性指标表只到 n = {len(table)}，此矩阵 n = {n}"
+            "（可改用 ri=\"tummala_ling\"，到 n = 15）",
+            f"the {ri} RI table stops at n = {len(table)}; this matrix has n = {n} "
+            "(ri=\"tummala_ling\" goes to n = 15)")
     names = list(labels) if labels is not None else [f"c{i + 1}" for i in range(n)]
     if len(names) != n:
         raise UsageError(f"labels 有 {len(names)} 个，矩阵是 {n} 阶",
