@@ -55,6 +55,13 @@ from evaltools.rubric import Rubric
 __all__ = ["Leaderboard", "evaluate"]
 
 RoundArg = int | Literal["all"] | None
+#: Chinese headers of the fixed columns of ``Leaderboard.table`` (criteria use their names).
+TABLE_LABELS = {
+    "rank": "名次", "rank_label": "排名", "unit_id": "单位编号", "name": "名称", "street": "街道",
+    "community": "社区", "total": "总分", "grade": "等级", "stars": "星级", "deductions": "扣分",
+    "bonuses": "加分", "n_cards": "点评卡数", "n_judges": "评委人数", "movement": "名次变化",
+    "previous_rank": "上轮名次", "disqualified": "取消资格", "total_unrounded": "未取舍总分",
+}
 DISQUALIFIED_LABEL = "取消资格"
 
 
@@ -281,6 +288,20 @@ class Leaderboard:
                         round=self.round)
 
     # ---- reading ------------------------------------------------------------------------
+    def labelled_table(self) -> pl.DataFrame:
+        """``table`` with the Chinese headers people read (名次, 单位编号, 总分, 环境卫生 …).
+
+        Examples
+        --------
+        >>> from evaltools.leaderboard import _doctest_board
+        >>> _doctest_board().labelled_table().columns[:8]
+        ['名次', '排名', '单位编号', '名称', '街道', '社区', '总分', '等级']
+        """
+        names = {**TABLE_LABELS, **{c.id: c.name for c in self.rubric.criteria}}
+        if len(set(names.values())) < len(names):  # a criterion named like a fixed column
+            names.update({c.id: f"{c.name}（{c.id}）" for c in self.rubric.criteria})
+        return self.table.rename({c: names[c] for c in self.table.columns if c in names})
+
     def top(self, n: int = 10) -> pl.DataFrame:
         """Units ranked ``n`` or better (a tie at the boundary keeps everyone tied)."""
         return self.table.filter(pl.col("rank") <= n)

@@ -44,7 +44,8 @@ The steps, for one round ``r``:
    the criteria's weights (``max_points`` as weights when no weight is set; equal weights when
    neither) and the rubric's normalisation; total = score × 100 (VIKOR: ``(1 − Q) × 100`` since
    its Q is lower-better). Deductions and bonuses are points-rubric rules and are ignored by MCDA
-   methods (the notes say so).
+   methods (the notes say so); star rules still compare a criterion's value with its full marks
+   (``share`` as in the points method, before deductions).
 5. **Vetoes** (一票否决, every method): an item of a ``disqualify`` rule found in the round
    disqualifies the unit (its total is kept for reference, it gets no rank); a ``grade`` rule forces
    the grade (the lowest forced band wins). Grades come from ``rubric.grades`` on the published
@@ -693,12 +694,18 @@ def _mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[pl.Da
     long_norm = normalized.unpivot(index="unit_id", on=ids, variable_name="criterion",
                                    value_name="normalized")
     wframe = pl.DataFrame({"criterion": ids, "weight": [weights[i] for i in ids]})
+    # share of full marks (for star rules), as in the points method; the normalised value when
+    # the criterion has neither a scale nor max points
+    crit = _criteria_frame(rubric, values)
+    full = pl.col("value") / pl.coalesce("high", "max_points")
     vals = (
         values.join(long_norm, on=["unit_id", "criterion"], how="left")
         .join(wframe, on="criterion", how="left")
+        .join(crit, on="criterion", how="left")
         .with_columns(points_raw=pl.col("normalized") * pl.col("weight") * 100.0)
         .with_columns(points=pl.col("points_raw"), deduction=pl.lit(0.0),
-                      share=pl.col("normalized"))
+                      share=pl.when(full.is_null()).then(pl.col("normalized"))
+                      .when(pl.col("is_min")).then(1.0 - full).otherwise(full))
     )
     notes.append(_note(
         f"计分方法 {method}，标准化 {norm}；指标列为 权重 × 标准化值 × 100"
