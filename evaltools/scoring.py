@@ -112,6 +112,12 @@ DEFAULT_NORMALIZATION = {
     "topsis": "vector",
     "vikor": "minmax",
 }
+#: columns of the per-unit and leaderboard tables that a criterion id may not take
+RESERVED_COLUMNS = frozenset({
+    "unit_id", "name", "street", "community", "rank", "rank_label", "total", "grade", "stars",
+    "deductions", "bonuses", "score", "disqualified", "forced_grade", "n_judges", "n_cards",
+    "movement", "previous_rank", "total_unrounded",
+})
 RULE_ZH = {
     "mean": "平均分",
     "median": "中位数",
@@ -667,6 +673,11 @@ def _mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[pl.Da
             "zero_weights", "所有指标的权重都是 0，无法计算", "all criterion weights are zero",
             fix_zh="至少给一个指标正的权重", fix_en="give at least one criterion a positive weight"))
     weights = {k: v / total_w for k, v in raw_w.items()}
+    if abs(total_w - 1.0) > 1e-9:
+        shown = "、".join(f"{k} {v:.4g}" for k, v in weights.items())
+        notes.append(_note(f"权重之和为 {total_w:g}，已按比例换算为和为 1：{shown}",
+                           f"weights summed to {total_w:g} and were renormalised to sum 1: "
+                           f"{shown}"))
     matrix = values.pivot(on="criterion", index="unit_id", values="value").select("unit_id", *ids)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -748,6 +759,13 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None) -> RoundResult:
     """
     if rubric.method not in METHODS:
         raise UsageError.choice("method", rubric.method, METHODS)
+    clash = sorted(set(rubric.criterion_ids) & RESERVED_COLUMNS)
+    if clash:
+        raise RubricError(_problem(
+            "reserved_criterion_id", f"指标编号 {', '.join(clash)} 与榜单的固定列同名",
+            f"criterion ids {clash} clash with fixed leaderboard columns", column="id",
+            value=", ".join(clash), fix_zh="换一个指标编号（如 total_score → env_total）",
+            fix_en=f"rename them; reserved: {sorted(RESERVED_COLUMNS)}"))
     notes: list[str] = []
     values = criterion_values(dataset, rubric, rnd, notes)
     units = values.select("unit_id").unique().sort("unit_id")

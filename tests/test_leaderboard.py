@@ -501,3 +501,44 @@ def test_ratings_other_aggregates(rule, expected_a):
     lb = evaluate(make_ds(scores=long_scores(ROUND1), ratings=ratings), rubric)
     v = lb.values.filter(pl.col("unit_id") == "A", pl.col("criterion") == "sat")
     assert v["points"].item() == pytest.approx(expected_a)
+
+
+@pytest.mark.parametrize("rule", ["wilson_lower", "bayesian_average"])
+def test_ratings_interval_and_shrinkage_come_from_ratings_module(rule):
+    from evaltools import ratings as ratings_mod
+
+    cards_ = cards({"A": ["满意", "满意", "基本满意", "不太满意"], "B": ["满意"],
+                    "C": ["不满意", "满意"], "D": ["满意"] * 6})
+    rubric = dataclasses.replace(RATINGS_RUBRIC, criteria=(
+        RATINGS_RUBRIC.criteria[0],
+        dataclasses.replace(RATINGS_RUBRIC.criteria[1], aggregate=rule)))
+    lb = evaluate(make_ds(scores=long_scores(ROUND1), ratings=cards_), rubric)
+    cfg = rubric.ratings
+    ref = ratings_mod.summarize(cards_, labels=cfg.labels, satisfied=cfg.satisfied,
+                                prior_weight=cfg.prior_weight, confidence=cfg.confidence)
+    expected = dict(zip(ref["unit_id"], ref[rule], strict=True))
+    got = lb.values.filter(pl.col("criterion") == "sat")
+    for unit, value, points in got.select("unit_id", "value", "points").iter_rows():
+        assert value == pytest.approx(expected[unit])
+        high = 1.0 if rule == "wilson_lower" else cfg.scale[1]
+        assert points == pytest.approx(expected[unit] / high * 20)
+
+
+def test_weights_renormalised_note_and_normalization_switch(board):
+    ws = board.with_method("weighted_sum").with_weights({"clean": 3, "tidy": 1})
+    assert any("renormalised" in n and "0.75" in n for n in ws.notes)
+    mx = board.with_method("weighted_sum", normalization="max")
+    # max normalisation: clean x/10, tidy x/10 with weights .6/.4: A .54 + .4 = .94
+    assert dict(zip(mx.table["unit_id"], mx.table["total"], strict=True))["A"] == 94.0
+    assert any("max" in n for n in mx.notes)
+
+
+def test_reserved_criterion_id_is_rubric_error():
+    from evaltools import RubricError
+
+    rubric = Rubric(name="x", criteria=(Criterion("total", "总分项", max_points=100,
+                                                  scale=(0, 10)),), judge_aggregate="mean")
+    scores = long_scores({("A", "total"): [5, 5, 5]})
+    with pytest.raises(RubricError) as err:
+        evaluate(make_ds(scores=scores), rubric)
+    assert err.value.problems[0].rule == "reserved_criterion_id"
