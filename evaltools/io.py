@@ -252,9 +252,33 @@ def _xlsx_grid(path: Path, where: Where, sheet: str | int | None) -> _Grid:
                                   "choose the sheet that holds the data", sheet=sheet_name))
     frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
     frame = frame.select(pl.all().cast(pl.String))
+    frame = _exact_numbers(reader, sheet_name, frame)
     start = _xlsx_first_row(path, sheet_name)
     frame = frame.with_columns(_row=pl.int_range(start, start + pl.len(), dtype=pl.Int64))
     return _Grid(frame, sheet=sheet_name)
+
+
+def _number_text(f: pl.Expr) -> pl.Expr:
+    """Shortest exact text of a float; whole numbers without ".0" (Excel stores 8 as 8.0)."""
+    whole = f.is_finite() & (f == f.round(0)) & (f.abs() < 1e15)
+    return pl.when(whole).then(f.cast(pl.Int64).cast(pl.String)).otherwise(f.cast(pl.String))
+
+
+def _exact_numbers(reader, sheet_name: str, text: pl.DataFrame) -> pl.DataFrame:
+    """calamine's text of a float cell is rounded (0.1+0.2 → "0.3"); take numeric columns from a
+    typed read instead, so numbers survive exactly. Mixed columns keep calamine's text."""
+    try:
+        typed = reader.load_sheet(sheet_name, header_row=0).to_polars()
+    except Exception:
+        return text
+    if typed.height != text.height - 1 or typed.width != text.width:
+        return text
+    fixes = []
+    for i, (name, dtype) in enumerate(typed.schema.items()):
+        if dtype == pl.Float64:
+            body = typed.select(_number_text(pl.col(name))).to_series()
+            fixes.append(pl.concat([text[f"c{i}"][:1], body]).alias(f"c{i}"))
+    return text.with_columns(fixes) if fixes else text
 
 
 def _parquet_grid(path: Path, where: Where) -> _Grid:
