@@ -360,12 +360,13 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
     v = lb.values.filter(pl.col("unit_id") == unit_id)
     rule_zh = pl.col("rule").replace_strict(scoring.RULE_ZH, default=pl.col("rule"))
     weight_label = "满分" if rubric.method == "points" else "权重"
+    avg = "（各轮平均）" if lb.round == "all" else ""
     cols = {"项目": pl.String, "评委打分": pl.String, "汇总方式": pl.String, "汇总值": pl.Float64,
             "标准化值": pl.Float64, "满分或权重": pl.Float64, "扣分前得分": pl.Float64,
             "扣分": pl.Float64, "得分": pl.Float64, "说明": pl.String}
     crit_rows = v.select(
         pl.format("{}（{}）", "criterion_name", "criterion").alias("项目"),
-        _fmt_raw("raw").alias("评委打分"),
+        pl.when(pl.col("raw").list.len() > 0).then(_fmt_raw("raw")).alias("评委打分"),
         rule_zh.alias("汇总方式"),
         pl.col("value").alias("汇总值"),
         pl.col("normalized").alias("标准化值"),
@@ -381,11 +382,15 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
                             .otherwise(pl.lit("条评价"))))
             .otherwise(pl.lit("")),
             pl.when("filled").then(pl.lit("；缺失值已按规则填补")).otherwise(pl.lit("")),
+            pl.lit(avg),
         ).alias("说明"),
     )
     adj = lb.adjustments.filter(pl.col("unit_id") == unit_id)
     if lb.round not in (None, "all"):
         adj = adj.filter(pl.col("round") == lb.round)
+    adj = adj.sort(pl.col("kind").replace_strict({"扣分": 0, "加分": 1, "否决": 2}, default=3),
+                   "item")
+    per_round = "（各轮合计，得分为每轮平均）" if lb.round == "all" else ""
     cap_text = pl.when(pl.col("cap").is_not_null()).then(
         pl.format("（上限 {}）", pl.col("cap").round(4))).otherwise(pl.lit(""))
     adj_rows = adj.select(
@@ -411,7 +416,7 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col("criterion").is_not_null())
             .then(pl.format("，从指标 {} 中扣除（扣完为止，已计入该指标得分）", "criterion"))
             .when(pl.col("kind") == "扣分").then(pl.lit("，从总分中扣除"))
-            .otherwise(pl.lit("，加入总分")))).alias("说明"),
+            .otherwise(pl.lit("，加入总分"))) + pl.lit(per_round)).alias("说明"),
     )
     parts = [crit_rows.cast(cols), adj_rows.cast(cols)]
     r = row.row(0, named=True)

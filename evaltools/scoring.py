@@ -832,7 +832,8 @@ def combine_rounds(results: list[RoundResult], rubric: Rubric) -> RoundResult:
     """``round="all"``: each unit's mean over the rounds it took part in; a veto in any round counts.
 
     Criterion points, deductions, bonuses and totals are averaged; counts of judges are the maximum
-    over rounds.
+    over rounds; ``values.raw`` holds every round's scores; ``adjustments`` sum the counts over
+    the rounds and give ``applied`` as the mean per round taken part in.
     """
     units = pl.concat([r.units for r in results], how="vertical_relaxed")
     num = [*rubric.criterion_ids, "deductions", "bonuses", "total", "score"]
@@ -850,12 +851,24 @@ def combine_rounds(results: list[RoundResult], rubric: Rubric) -> RoundResult:
         pl.lit(None, pl.Int64).alias("round"),
         *(pl.col(c).first() for c in ("criterion_name", "source", "rule")),
         pl.col("raw").list.explode(keep_nulls=False, empty_as_null=False).alias("raw"),
-        pl.col("n").sum(),
+        pl.col("n").max(),
         *(pl.col(c).mean() for c in ("value", "normalized", "weight", "points_raw",
                                      "deduction", "points", "share")),
         pl.col("filled").any(),
     ).select(list(VALUES_SCHEMA)).cast(VALUES_SCHEMA)
-    adj = pl.concat([r.adjustments for r in results])
+    # adjustments as a mean per round taken part in, so that explain() still adds up
+    n_rounds = units.group_by("unit_id").agg(pl.len().alias("_rounds"))
+    adj = (
+        pl.concat([r.adjustments for r in results])
+        .group_by("unit_id", "kind", "item", "item_name", "criterion", "action",
+                  maintain_order=True)
+        .agg(pl.col("count").sum(), pl.col("points_each").first(), pl.col("cap").first(),
+             pl.col("applied").sum())
+        .join(n_rounds, on="unit_id", how="left")
+        .with_columns(pl.col("applied") / pl.col("_rounds"), pl.lit(None, pl.Int64).alias("round"))
+        .select(list(ADJUSTMENTS_SCHEMA)).cast(ADJUSTMENTS_SCHEMA)
+        .sort("unit_id", "kind", "item")
+    )
     notes = [n for r in results for n in r.notes]
     notes.append(_note(f"总榜为各单位参加的 {len(results)} 轮的平均",
                        f"overall table: each unit's mean over the rounds it took part in "

@@ -113,3 +113,11 @@ def test_sample_all_rounds(sample):
     unit = lb.table["unit_id"][0]
     mean = np.mean([d[unit] for d in per_round if unit in d])
     assert lb.table["total_unrounded"][0] == pytest.approx(mean)
+
+
+def test_sample_all_rounds_explain_adds_up_without_residual(sample):
+    lb = evaluate(sample, round="all")
+    for unit in lb.table["unit_id"].to_list():
+        ex = lb.explain(unit)
+        assert not (ex["项目"] == "总分不低于0分的调整").any(), unit
+        assert ex["得分"][:-1].sum() == pytest.approx(ex["得分"][-1], abs=1e-9), unit
