@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from evaltools.errors import EvalToolsError, ValidationError, ValidationReport
+from evaltools.errors import EvalToolsError, UsageError, ValidationError, ValidationReport
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -129,11 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         _print_report(exc.report, out)
         return EXIT_PROBLEMS
-    except EvalToolsError as exc:
+    except UsageError as exc:
+        for p in exc.problems:
+            print(f"- {p}", file=sys.stderr)
+        return EXIT_USAGE
+    except EvalToolsError as exc:  # e.g. RubricError: the user's rubric has problems
         for p in exc.problems:
             print(f"- {p}", file=out)
-        return EXIT_PROBLEMS if exc.problems and exc.problems[0].rule != "bad_choice" \
-            else EXIT_USAGE
+        return EXIT_PROBLEMS
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         print(f"无法打开 | cannot open: {exc.filename or exc}", file=sys.stderr)
         return EXIT_USAGE
