@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+
 import numpy as np
 import polars as pl
 from hypothesis import given, settings
@@ -51,13 +54,17 @@ def panels(draw):
 
 
 @settings(max_examples=40, deadline=None)
-@given(panels())
-def test_row_order_does_not_matter(panel):
+@given(panels(), st.sampled_from(["mean", "median", "trimmed_mean", "zscore"]),
+       st.sampled_from(["points", "weighted_sum", "topsis"]))
+def test_row_order_does_not_matter(panel, aggregate, method):
     scores, ded, seed = panel
-    a = evaluate(make_ds(scores=scores, deductions=ded), RUBRIC)
-    b = evaluate(make_ds(scores=scores.sample(fraction=1.0, shuffle=True, seed=seed),
-                         deductions=ded.sample(fraction=1.0, shuffle=True, seed=seed + 1)),
-                 RUBRIC)
+    rubric = dataclasses.replace(RUBRIC, judge_aggregate=aggregate, method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = evaluate(make_ds(scores=scores, deductions=ded), rubric)
+        b = evaluate(make_ds(scores=scores.sample(fraction=1.0, shuffle=True, seed=seed),
+                             deductions=ded.sample(fraction=1.0, shuffle=True, seed=seed + 1)),
+                     rubric)
     assert_frame_equal(a.table, b.table)
     key = ["unit_id", "criterion"]
     assert_frame_equal(a.values.sort(key), b.values.sort(key))
