@@ -1,0 +1,65 @@
+"""`make lab` serves the notebooks: start JupyterLab as the Makefile does and open it in chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser import offline_page
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab_server():
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.token=", "--ServerApp.password=", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    proc = subprocess.Popen(cmd, cwd=ROOT / "notebooks", stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/api/contents", timeout=2) as r:
+                    listing = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start within 60 s")
+        yield base, listing
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_lab_serves_the_notebooks(lab_server, chromium, test_output):
+    base, listing = lab_server
+    names = {item["name"] for item in listing["content"]}
+    assert "01_快速开始.ipynb" in names
+    with offline_page(chromium) as (page, seen):
+        page.goto(f"{base}/lab/tree/01_快速开始.ipynb")
+        page.get_by_text("快速开始").first.wait_for(state="visible", timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=test_output / "lab_quickstart.png")
+    assert seen.external == []
