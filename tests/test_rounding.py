@@ -45,13 +45,23 @@ def test_format_score_edges():
         round_half_up("x", -1)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.integers(-10**7, 10**7), st.integers(0, 3))
-def test_matches_decimal_half_up(cents, digits):
-    # values with up to 3 decimals typed by a person: polars and Decimal(str) agree
-    x = cents / 1000
-    expected = float(Decimal(str(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+@settings(max_examples=500, deadline=None)
+@given(st.integers(-10**10, 10**10), st.integers(0, 4), st.integers(1, 2), st.booleans())
+def test_matches_decimal_half_up(units, digits, extra, exact_half):
+    """Values a person types (up to digits + 2 decimals, exact halves forced half the time):
+    the polars expression and format_score agree with Decimal(str(x)) ROUND_HALF_UP.
+    Found by this test: polars' half_away_from_zero alone gives 138.765 -> 138.76, 1.005 -> 1.0."""
+    if exact_half:
+        units, extra = units // 10 * 10 + 5, 1
+    x = units / 10 ** (digits + extra)
+    q = Decimal(1).scaleb(-digits)
+    expected = Decimal(str(x)).quantize(q, rounding=ROUND_HALF_UP)
     got = pl.DataFrame({"x": [x]}).select(round_half_up("x", digits)).item()
-    assert got == expected
-    assert format_score(x, digits) == str(Decimal(str(x)).quantize(
-        Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    assert got == float(expected)
+    assert format_score(x, digits) == str(expected)
+
+
+@pytest.mark.parametrize(("x", "expected"), [(1.005, 1.01), (0.285, 0.29), (138.765, 138.77),
+                                             (1.115, 1.12), (8.345, 8.35), (-1.005, -1.01)])
+def test_binary_halves_round_up(x, expected):
+    assert pl.DataFrame({"x": [x]}).select(round_half_up("x", 2)).item() == expected
