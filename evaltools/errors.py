@@ -12,7 +12,7 @@ Examples
 >>> p = Problem(file="scores.csv", row=5, column="得分", value="abc", rule="not_numeric",
 ...             zh="不是数字", en="is not a number", fix_zh="请填写数字", fix_en="enter a number")
 >>> print(p)
-scores.csv 第5行 “得分”列：值 “abc” 不是数字。请填写数字。 | scores.csv row 5, column '得分': value 'abc' is not a number. Fix: enter a number.
+scores.csv 第5行 “得分”列：值 “abc” 不是数字。请填写数字。 | scores.csv, row 5, column '得分': value 'abc' is not a number. Fix: enter a number.
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ def test_lab_serves_the_notebooks(lab_server, chromium, test_output):
     assert "01_快速开始.ipynb" in names
     with offline_page(chromium) as (page, seen):
         page.goto(f"{base}/lab/tree/01_快速开始.ipynb")
-        page.get_by_text("快速开始").first.wait_for(state="visible", timeout=60_000)
+        heading = page.locator(".jp-RenderedMarkdown h1", has_text="快速开始")
+        heading.wait_for(state="visible", timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=test_output / "lab_quickstart.png")
     assert seen.external == []
