@@ -46,8 +46,8 @@ def _key(df: pl.DataFrame, name: str, descending: bool) -> pl.Expr:
             f"column '{name}' needed for ranking does not exist (columns: {df.columns})",
             "检查 by / tie_breakers 的列名", "check the column names in by / tie_breakers"))
     e = pl.col(name)
-    if df.schema[name].is_float():
-        e = e.round_sig_figs(_SIG_DIGITS)
+    if df.schema[name].is_float():  # NaN is "no score", not the largest value
+        e = pl.when(e.is_nan()).then(None).otherwise(e.round_sig_figs(_SIG_DIGITS))
     return e.rank("dense", descending=descending)
 
 
@@ -86,7 +86,7 @@ def rank(
     Returns
     -------
     ``df`` with ``name`` added: UInt32 for min/dense/ordinal, Float64 for average. Rows whose
-    ``by`` (or a tie-breaker) is null get a null rank.
+    ``by`` (or a tie-breaker) is null or NaN get a null rank.
 
     Notes
     -----

@@ -86,8 +86,8 @@ def test_tie_breaker_errors():
 
 
 def test_nulls_get_null_rank():
-    df = pl.DataFrame({"score": [None, 5.0, 7.0]})
-    assert ranking.rank(df)["rank"].to_list() == [None, 2, 1]
+    df = pl.DataFrame({"score": [None, 5.0, 7.0, float("nan")]})
+    assert ranking.rank(df)["rank"].to_list() == [None, 2, 1, None]
 
 
 def test_rank_label_and_tied():
