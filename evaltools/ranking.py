@@ -122,10 +122,10 @@ def rank(
     """
     if ties not in TIES:
         raise UsageError.choice("ties", ties, TIES)
-    keys = [_key(df, by, descending)]
-    for b in tie_breakers:
+    keys = [_key(df, by, descending).alias("_key0")]
+    for i, b in enumerate(tie_breakers, start=1):
         bname, bdesc = _parse_breaker(b, descending)
-        keys.append(_key(df, bname, bdesc))
+        keys.append(_key(df, bname, bdesc).alias(f"_key{i}"))  # struct fields need unique names
     if len(keys) == 1:
         combined = keys[0]
     else:

@@ -447,6 +447,15 @@ def participants(dataset: Any, rubric: Rubric, rnd: int | None) -> pl.DataFrame:
     return pl.DataFrame(schema={"unit_id": pl.String})
 
 
+def _not_yet(src: str, crits: list[Criterion], module_zh: str, module_en: str) -> None:
+    ids = ", ".join(c.id for c in crits)
+    raise EvalToolsError(_problem(
+        "needs_module",
+        f"指标 {ids} 的来源为 {src}，需要{module_zh}，暂不能计分",
+        f"criteria {ids} with source {src!r} need the {module_en}, not available yet",
+        column="source", value=src))
+
+
 def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
                      notes: list[str] | None = None) -> pl.DataFrame:
     """Aggregated value of every criterion for every participant of round ``rnd`` (long form).
@@ -458,16 +467,11 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
     by_source: dict[str, list[Criterion]] = {}
     for c in rubric.criteria:
         by_source.setdefault(c.source, []).append(c)
-    for src in ("tickets", "campaign"):
-        if by_source.get(src):
-            ids = ", ".join(c.id for c in by_source[src])
-            raise EvalToolsError(_problem(
-                "needs_kpi_module",
-                f"指标 {ids} 的来源为 {src}，需要民情速递站 KPI 模块 (issue 6)，暂不能计分",
-                f"criteria {ids} with source {src!r} need the KPI module (issue 6), "
-                "not available yet",
-                column="source", value=src))
     parts = []
+    if by_source.get("tickets"):  # 民情速递站 KPIs (evaltools.kpi, issue 6)
+        _not_yet("tickets", by_source["tickets"], "民情速递站 KPI 模块 (issue 6)", "KPI module (issue 6)")
+    if by_source.get("campaign"):  # 晒最美 votes (evaltools.campaign, issue 7)
+        _not_yet("campaign", by_source["campaign"], "晒最美 模块 (issue 7)", "campaign module (issue 7)")
     if by_source.get("judges"):
         scores = _table(dataset, "scores")
         if scores is not None:

@@ -389,7 +389,7 @@ def test_tickets_criterion_needs_kpi_module():
                                                   measure="feedback_rate", max_points=100),))
     with pytest.raises(EvalToolsError) as err:
         evaluate(make_ds(scores=long_scores(ROUND1)), rubric)
-    assert err.value.problems[0].rule == "needs_kpi_module"
+    assert err.value.problems[0].rule == "needs_module"
     assert "issue 6" in str(err.value) and "KPI" in str(err.value)
 
 

@@ -105,3 +105,11 @@ def test_movement():
     df = pl.DataFrame({"rank": [1, 5, 3, 2, None], "previous_rank": [4, 2, 3, None, 1]},
                       schema={"rank": pl.UInt32, "previous_rank": pl.UInt32})
     assert df.select(ranking.movement())["movement"].to_list() == ["▲3", "▼3", "—", "新上榜", None]
+
+
+def test_tie_breakers_on_float_columns():
+    # Float keys go through a NaN guard; two of them once gave duplicate struct field names.
+    df = pl.DataFrame({"total": [90.0, 80.0, 80.0, 80.0], "a": [1.0, 2.0, 3.0, 3.0],
+                       "b": [0.5, 0.1, 0.9, 0.2]})
+    # higher is better for tie-breakers too: a decides 3,4 over 2; b decides 3 over 4
+    assert ranking.rank(df, by="total", tie_breakers=["a", "b"])["rank"].to_list() == [1, 4, 2, 3]
