@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from evaltools import leaderboard_cli
 from evaltools.errors import EvalToolsError, UsageError, ValidationError, ValidationReport
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -92,6 +93,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace, object], int]]] = {
     "validate": ("检查数据文件夹或文件，列出所有问题 | check a dataset folder or file and list "
                  "every problem", _add_validate, _run_validate),
+    "evaluate": leaderboard_cli.COMMAND,
 }
 
 
