@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) scripts/check_python.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[notebook,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[notebook,dev,bench]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json  # no news/update pop-ups (offline)
 	touch $(STAMP)
@@ -53,7 +53,6 @@ app: setup
 	$(VENV)/bin/voila notebooks/04_权重调整与排名.ipynb --no-browser --Voila.ip=$(HOST) --port=8866
 
 bench: setup
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(PY) -m benchmarks
 
 leaderboard: setup
