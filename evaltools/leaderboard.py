@@ -43,7 +43,7 @@ shape: (2, 6)
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import polars as pl
@@ -208,6 +208,9 @@ class Leaderboard:
     dataset: Any
     round: int | str | None
     previous_round: int | None = None
+    #: weight-independent intermediate results for ``dataset`` (see ``scoring.score_round``),
+    #: shared by the leaderboards derived with ``with_*`` so a weight change skips aggregation.
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def _replace(self, **changes: Any) -> Leaderboard:
         return dataclasses.replace(self, **changes)
@@ -254,7 +257,7 @@ class Leaderboard:
         else:
             current = scoring.mcda_weights(rubric, [])  # the weights in effect now
             rubric = rubric.with_weights({**current, **{k: float(v) for k, v in weights.items()}})
-        lb = evaluate(self.dataset, rubric, round=self.round)
+        lb = evaluate(self.dataset, rubric, round=self.round, cache=self._cache)
         return lb._replace(notes=lb.notes + notes)
 
     def with_method(self, method: str, normalization: str | None = None) -> Leaderboard:
@@ -271,7 +274,7 @@ class Leaderboard:
         if method not in scoring.METHODS:
             raise UsageError.choice("method", method, scoring.METHODS)
         return evaluate(self.dataset, self.rubric.with_method(method, normalization),
-                        round=self.round)
+                        round=self.round, cache=self._cache)
 
     def with_ties(self, ties: str, tie_breakers: tuple[str, ...] | list[str] | None = None,
                   ) -> Leaderboard:
@@ -285,7 +288,7 @@ class Leaderboard:
         if tie_breakers is not None:
             changes["tie_breakers"] = tuple(tie_breakers)
         return evaluate(self.dataset, dataclasses.replace(self.rubric, **changes),
-                        round=self.round)
+                        round=self.round, cache=self._cache)
 
     # ---- reading ------------------------------------------------------------------------
     def labelled_table(self) -> pl.DataFrame:
@@ -441,7 +444,7 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
 
 
 def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = None,
-             ) -> Leaderboard:
+             cache: dict | None = None) -> Leaderboard:
     """Score and rank a dataset with a rubric: the whole pipeline, end to end.
 
     Parameters
@@ -451,6 +454,10 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
     rubric : the rubric; None = ``dataset.rubric``.
     round : None = the latest round of the judges' scores; an int = that round; ``"all"`` = each
         unit's mean over the rounds it took part in.
+    cache : a dict kept for this one ``dataset`` (None = a new one): aggregated criterion values,
+        deductions found and counts are stored in it and re-used when only weights, method,
+        normalisation or ties change (``Leaderboard.with_*`` pass theirs on). Do not share it
+        between datasets, nor change the dataset's tables after use.
 
     Returns
     -------
@@ -484,16 +491,20 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
                          "no rubric: pass rubric= or put rubric.toml in the data folder")
     if rubric.method not in scoring.METHODS:
         raise UsageError.choice("method", rubric.method, scoring.METHODS)
-    rounds = _rounds(dataset, rubric)
+    cache = {} if cache is None else cache
+    rounds_key = ("rounds", rubric.criterion_ids, tuple(c.source for c in rubric.criteria))
+    if rounds_key not in cache:
+        cache[rounds_key] = _rounds(dataset, rubric)
+    rounds = list(cache[rounds_key])
     previous: scoring.RoundResult | None = None
     prev_round: int | None = None
     notes: list[str] = []
     if round == "all":
         if not rounds:
-            result = scoring.score_round(dataset, rubric, None)
+            result = scoring.score_round(dataset, rubric, None, cache=cache)
         else:
             result = scoring.combine_rounds(
-                [scoring.score_round(dataset, rubric, r) for r in rounds], rubric)
+                [scoring.score_round(dataset, rubric, r, cache=cache) for r in rounds], rubric)
     else:
         if round is None:
             chosen = rounds[-1] if rounds else None
@@ -501,11 +512,11 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
             raise UsageError.choice("round", round, [*map(str, rounds), "all"])
         else:
             chosen = round
-        result = scoring.score_round(dataset, rubric, chosen)
+        result = scoring.score_round(dataset, rubric, chosen, cache=cache)
         if chosen is not None and rounds.index(chosen) > 0:
             prev_round = rounds[rounds.index(chosen) - 1]
             try:
-                previous = scoring.score_round(dataset, rubric, prev_round)
+                previous = scoring.score_round(dataset, rubric, prev_round, cache=cache)
             except EvalToolsError as exc:
                 notes.append(f"上一轮（第{prev_round}轮）无法计分，未计算名次变化 | previous round "
                              f"{prev_round} could not be scored, no movement: "
@@ -523,7 +534,7 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
     all_notes = tuple(dict.fromkeys([*result.notes, *notes, ties_note]))
     return Leaderboard(table=table, values=result.values, adjustments=result.adjustments,
                        notes=all_notes, rubric=rubric, dataset=dataset, round=round,
-                       previous_round=prev_round)
+                       previous_round=prev_round, _cache=cache)
 
 
 def _doctest_board() -> Leaderboard:

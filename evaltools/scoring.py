@@ -99,6 +99,7 @@ __all__ = [
     "combine_rounds",
     "criterion_values",
     "score_round",
+    "values_key",
 ]
 
 METHODS = ("points", "weighted_sum", "weighted_product", "topsis", "vikor")
@@ -756,10 +757,27 @@ def _unit_counts(dataset: Any, rnd: int | None, units: pl.DataFrame) -> pl.DataF
     return out
 
 
-def score_round(dataset: Any, rubric: Rubric, rnd: int | None) -> RoundResult:
+def values_key(rubric: Rubric, rnd: int | None) -> tuple:
+    """What :func:`criterion_values` depends on: the round and the rubric's criteria, sources,
+    aggregates, judge and missing-value rules and ratings settings — not weights, max points,
+    method, normalisation, ties, grades or stars. Two rubrics with the same key give the same
+    aggregated values, so a cache keyed on it can serve a weight change (the weight explorer)."""
+    crits = tuple((c.id, c.name, c.source, c.aggregate, c.items, c.measure, c.column)
+                  for c in rubric.criteria)
+    r = rubric.ratings
+    ratings = (tuple(r.labels.items()), r.satisfied, r.scale, r.prior_weight, r.confidence)
+    return (rnd, crits, rubric.judge_aggregate, rubric.min_judges, rubric.judge_fallback,
+            rubric.missing, ratings)
+
+
+def score_round(dataset: Any, rubric: Rubric, rnd: int | None, *,
+                cache: dict | None = None) -> RoundResult:
     """Score every participant of round ``rnd`` (see the module docstring for each step).
 
     ``rnd`` may be None when the dataset has no judges' scores (ratings-only rubrics).
+    ``cache``: a dict kept by the caller for *one* dataset; the weight-independent parts
+    (aggregated criterion values, deductions found, judge and card counts) are stored in it under
+    :func:`values_key`, so re-scoring with other weights, method or ties skips the aggregation.
     """
     if rubric.method not in METHODS:
         raise UsageError.choice("method", rubric.method, METHODS)
@@ -771,9 +789,23 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None) -> RoundResult:
             value=", ".join(clash), fix_zh="换一个指标编号（如 total_score → env_total）",
             fix_en=f"rename them; reserved: {sorted(RESERVED_COLUMNS)}"))
     notes: list[str] = []
-    values = criterion_values(dataset, rubric, rnd, notes)
-    units = values.select("unit_id").unique().sort("unit_id")
-    adj = _adjustments(dataset, rubric, rnd if rnd is not None else -1, units)
+    key = values_key(rubric, rnd)
+    if cache is not None and key in cache:
+        values, cached_notes, units, counts = cache[key]
+        notes.extend(cached_notes)
+    else:
+        values = criterion_values(dataset, rubric, rnd, notes)
+        units = values.select("unit_id").unique().sort("unit_id")
+        counts = _unit_counts(dataset, rnd, units)
+        if cache is not None:
+            cache[key] = (values, tuple(notes), units, counts)
+    adj_key = ("adjustments", key, rubric.deductions, rubric.bonuses, rubric.vetoes)
+    if cache is not None and adj_key in cache:
+        adj = cache[adj_key]
+    else:
+        adj = _adjustments(dataset, rubric, rnd if rnd is not None else -1, units)
+        if cache is not None:
+            cache[adj_key] = adj
     if rubric.method == "points":
         vals = _points(values, rubric, adj)
         per_unit = None
@@ -813,7 +845,7 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None) -> RoundResult:
     else:
         out = out.join(per_unit, on="unit_id", how="left").with_columns(deductions=pl.lit(0.0))
     out = out.with_columns(forced_grade=_worst_grade(pl.col("_forced"), rubric))
-    out = out.join(_unit_counts(dataset, rnd, units), on="unit_id", how="left").select(
+    out = out.join(counts, on="unit_id", how="left").select(
         "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
         "disqualified", "forced_grade", "n_judges", "n_cards")
     return RoundResult(units=out.sort("unit_id"), values=vals, adjustments=adj,
