@@ -18,7 +18,7 @@ help:
 	@echo "make leaderboard  publish the sample leaderboard into build/"
 	@echo "make sample       regenerate data/sample from evaltools.datasets.make_sample"
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt Makefile
 	@$(PYTHON) scripts/check_python.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
