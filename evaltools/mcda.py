@@ -188,9 +188,11 @@ def _matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.nd
                 None, None, c, str(df.schema[c]), "not_numeric",
                 "指标列必须是数字", "a criterion column must be numeric",
                 "先把该列转换为数字", "convert the column to numbers first"))
-    X = df.select([pl.col(c).cast(pl.Float64) for c in names]).to_numpy().astype(float)
-    miss = np.argwhere(~np.isfinite(X))
-    if miss.size:
+    X = np.asarray(df.select([pl.col(c).cast(pl.Float64) for c in names]).to_numpy(),
+                   dtype=float)  # one copy out of polars, no second one
+    # a NaN / inf anywhere makes its column sum non-finite: one pass, no boolean matrix
+    miss = np.argwhere(~np.isfinite(X)) if not np.isfinite(X.sum(axis=0)).all() else []
+    if len(miss):
         units = _unit_names(df, id_col)
         for i, j in miss:  # one problem per missing cell (error path only)
             problems.append(Problem(
@@ -238,8 +240,12 @@ def _normalize(X: np.ndarray, is_cost: np.ndarray, method: str,
         if method == "minmax":
             lo, hi = X.min(axis=0), X.max(axis=0)
             rng = hi - lo
-            R = np.where(is_cost, hi - X, X - lo) / rng
-            return np.where(rng == 0, 1.0, R)
+            # benefit (x − lo)/rng, cost (hi − x)/rng = (x − hi)·(−1/rng): two in-place passes
+            R = X - np.where(is_cost, hi, lo)
+            R *= np.where(is_cost, -1.0, 1.0) / rng
+            if (rng == 0).any():
+                R[:, rng == 0] = 1.0
+            return R
         if method == "max":
             hi, lo = X.max(axis=0), X.min(axis=0)
             R = np.where(is_cost, lo / X, X / hi)
@@ -275,8 +281,10 @@ def _wpm(R: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _topsis(R: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     V = R * w
     pis, nis = V.max(axis=0), V.min(axis=0)
-    d_plus = np.sqrt(((V - pis) ** 2).sum(axis=1))
-    d_minus = np.sqrt(((V - nis) ** 2).sum(axis=1))
+    D = V - pis  # one work array: V − PIS, then V − NIS; row sums of squares without a temp
+    d_plus = np.sqrt(np.einsum("ij,ij->i", D, D))
+    D += pis - nis
+    d_minus = np.sqrt(np.einsum("ij,ij->i", D, D))
     den = d_plus + d_minus
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(den == 0, 1.0, d_minus / den)

@@ -37,8 +37,9 @@ def _expr(col: str | pl.Expr) -> pl.Expr:
     return pl.col(col) if isinstance(col, str) else col
 
 
-def _key(df: pl.DataFrame, name: str, descending: bool) -> pl.Expr:
-    """A dense rank of one key where 1 is best (nulls stay null)."""
+def _key(df: pl.DataFrame, name: str, descending: bool, *, dense: bool = True) -> pl.Expr:
+    """A dense rank of one key where 1 is best (nulls stay null); ``dense=False``: the compared
+    value itself (floats rounded, NaN → null)."""
     if name not in df.columns:
         raise EvalToolsError(Problem(
             None, None, name, None, "missing_column",
@@ -48,7 +49,7 @@ def _key(df: pl.DataFrame, name: str, descending: bool) -> pl.Expr:
     e = pl.col(name)
     if df.schema[name].is_float():  # NaN is "no score", not the largest value
         e = pl.when(e.is_nan()).then(None).otherwise(e.round_sig_figs(_SIG_DIGITS))
-    return e.rank("dense", descending=descending)
+    return e.rank("dense", descending=descending) if dense else e
 
 
 def _parse_breaker(b: str | tuple[str, str], default_desc: bool) -> tuple[str, bool]:
@@ -122,6 +123,11 @@ def rank(
     """
     if ties not in TIES:
         raise UsageError.choice("ties", ties, TIES)
+    if not tie_breakers and ties != "ordinal":
+        # one key: rank the (rounded, NaN-free) value directly — the same ranks as ranking its
+        # dense rank, with one sort instead of two
+        return df.with_columns(
+            _key(df, by, descending, dense=False).rank(ties, descending=descending).alias(name))
     keys = [_key(df, by, descending).alias("_key0")]
     for i, b in enumerate(tie_breakers, start=1):
         bname, bdesc = _parse_breaker(b, descending)
