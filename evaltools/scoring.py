@@ -441,7 +441,7 @@ def participants(dataset: Any, rubric: Rubric, rnd: int | None) -> pl.DataFrame:
             return pl.DataFrame(schema={"unit_id": pl.String})
         return (scores.filter((pl.col("round") == rnd) & pl.col("criterion").is_in(judge_ids))
                 .select(pl.col("unit_id").cast(pl.String)).unique().sort("unit_id"))
-    for name in ("units", "ratings"):
+    for name in ("units", "ratings", "tickets"):
         t = _table(dataset, name)
         if t is not None:
             return t.select(pl.col("unit_id").cast(pl.String)).unique().sort("unit_id")
@@ -470,7 +470,11 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
         by_source.setdefault(c.source, []).append(c)
     parts = []
     if by_source.get("tickets"):  # 民情速递站 KPIs (evaltools.kpi, issue 6)
-        _not_yet("tickets", by_source["tickets"], "民情速递站 KPI 模块 (issue 6)", "KPI module (issue 6)")
+        from evaltools.kpi import ticket_criterion_values
+
+        parts.append(ticket_criterion_values(
+            dataset, by_source["tickets"], notes, labels=rubric.ratings.labels,
+            satisfied=rubric.ratings.satisfied))
     if by_source.get("campaign"):  # 晒最美 votes (evaltools.campaign, issue 7)
         _not_yet("campaign", by_source["campaign"], "晒最美 模块 (issue 7)", "campaign module (issue 7)")
     if by_source.get("judges"):
@@ -492,7 +496,8 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
     default_rule = pl.DataFrame({
         "criterion": [c.id for c in rubric.criteria],
         "_rule0": [judge_rule(c, rubric) if c.source == "judges"
-                   else rating_rule(c) if c.source == "ratings" else "column"
+                   else rating_rule(c) if c.source == "ratings"
+                   else (c.measure or "measure") if c.source == "tickets" else "column"
                    for c in rubric.criteria],
     })
     grid = participants(dataset, rubric, rnd).join(meta, how="cross")
@@ -551,6 +556,10 @@ def _high(c: Criterion, rule: str, rubric: Rubric) -> float | None:
         return float(rubric.ratings.scale[1])
     if c.scale is not None:
         return float(c.scale[1])
+    if c.source == "tickets":  # rates (反馈率 …) earn full points at 1; counts need a scale
+        from evaltools.kpi import RATE_MEASURES
+
+        return 1.0 if c.measure in RATE_MEASURES else None
     return None  # the value is already in points
 
 

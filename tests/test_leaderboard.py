@@ -384,13 +384,21 @@ def test_with_weights_returns_new_object_and_original_unchanged(board):
         board.round = 3  # type: ignore[misc]
 
 
-def test_tickets_criterion_needs_kpi_module():
+def test_tickets_criterion_takes_its_value_from_the_kpi_module():
+    # before issue 6 this raised "needs_module"; now evaltools.kpi supplies the value
+    import datetime as dt
+
     rubric = Rubric(name="t", criteria=(Criterion("fb", "反馈率", source="tickets",
                                                   measure="feedback_rate", max_points=100),))
-    with pytest.raises(EvalToolsError) as err:
-        evaluate(make_ds(scores=long_scores(ROUND1)), rubric)
-    assert err.value.problems[0].rule == "needs_module"
-    assert "issue 6" in str(err.value) and "KPI" in str(err.value)
+    day = dt.datetime(2025, 9, 30, 9)
+    tickets = pl.DataFrame({
+        "ticket_id": ["T1", "T2"], "unit_id": ["A", "B"], "category": ["停车"] * 2,
+        "channel": ["意见箱"] * 2, "received_at": [day, day],
+        "responded_at": [dt.datetime(2025, 10, 10, 9), dt.datetime(2025, 10, 11, 9)],
+        "resolved_at": [dt.datetime(2025, 10, 10, 9), None], "status": ["已办结", "正在解决"]})
+    ds = dataclasses.replace(make_ds(scores=long_scores(ROUND1)), tickets=tickets)
+    t = evaluate(ds, rubric).table
+    assert dict(zip(t["unit_id"], t["fb"], strict=True)) == {"A": 100.0, "B": 0.0}
 
 
 def test_units_column_criterion():
