@@ -375,7 +375,7 @@ def format_table(records: Sequence[dict[str, Any]], targets: Sequence[dict[str, 
                  *, markdown: bool = False) -> str:
     """The results as a text (or Markdown) table, then the targets with PASS/FAIL."""
     head = ["case", "size", "impl", "median", "min–max", "× evaltools", "peak RSS MB",
-            "max |Δ|"]
+            "max abs Δ"]
     rows = []
     for r in records:
         imps = r["impls"]
