@@ -17,11 +17,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from evaltools.errors import EvalToolsError, Problem, UsageError
 
-__all__ = ["TIES", "movement", "rank", "rank_label", "tied"]
+__all__ = [
+    "TIES",
+    "kendall_tau",
+    "movement",
+    "rank",
+    "rank_label",
+    "spearman",
+    "tied",
+    "weighted_spearman",
+    "ws_coefficient",
+]
 
 Ties = Literal["min", "dense", "ordinal", "average"]
 TIES: tuple[str, ...] = ("min", "dense", "ordinal", "average")
@@ -216,3 +227,115 @@ def movement(current: str | pl.Expr = "rank", previous: str | pl.Expr = "previou
         .otherwise(pl.lit("—"))
         .alias("movement")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing two rankings (methods, weightings, rounds)
+# --------------------------------------------------------------------------------------------
+
+
+def _two_rankings(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Validate two rankings given as rank numbers (1 = best): same length ≥ 2, finite."""
+    try:
+        a = np.asarray(x, dtype=float).ravel()
+        b = np.asarray(y, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise UsageError(Problem(None, None, "x, y", None, "ranks_not_numeric",
+                                 "名次必须是数字", "ranks must be numbers")) from exc
+    if a.size != b.size or a.size < 2:
+        raise UsageError(Problem(
+            None, None, "x, y", f"{a.size} / {b.size}", "ranks_length",
+            "两个名次序列的长度必须相同且至少为 2", "both rankings need the same length, at least 2",
+            "按同一单位顺序给出两个名次列表", "give both rank lists in the same unit order"))
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise UsageError(Problem(None, None, "x, y", None, "ranks_missing",
+                                 "名次中有缺失值", "the rankings contain missing values",
+                                 "先去掉未排名的单位", "drop unranked units first"))
+    return a, b
+
+
+def _average_ranks(a: np.ndarray) -> np.ndarray:
+    from scipy.stats import rankdata
+
+    return rankdata(a, method="average")
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rank correlation of two rankings (ρ, −1 … 1).
+
+    ``x`` and ``y`` are rank numbers of the same units in the same order (1 = best). Variant: the
+    Pearson correlation of the average ranks (ties allowed), as ``scipy.stats.spearmanr``; without
+    ties it equals 1 − 6 Σ d² / (n(n² − 1)). NaN when a ranking is constant.
+
+    Examples
+    --------
+    >>> spearman([1, 2, 3, 4, 5], [2, 1, 3, 4, 5])
+    0.9
+    """
+    a, b = _two_rankings(x, y)
+    ra, rb = _average_ranks(a), _average_ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    den = float(np.sqrt((ra**2).sum() * (rb**2).sum()))
+    return float((ra * rb).sum() / den) if den > 0 else float("nan")
+
+
+def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
+    """Kendall's τ-b of two rankings (−1 … 1), ties allowed.
+
+    Variant: τ-b = (concordant − discordant) / √((n₀ − n₁)(n₀ − n₂)) with n₁, n₂ the pairs tied in
+    x and in y (``scipy.stats.kendalltau``'s default, computed by it in O(n log n)).
+
+    Examples
+    --------
+    One swap among five: 9 concordant pairs, 1 discordant, τ = (9 − 1)/10.
+
+    >>> kendall_tau([1, 2, 3, 4, 5], [2, 1, 3, 4, 5])
+    0.8
+    """
+    from scipy.stats import kendalltau
+
+    a, b = _two_rankings(x, y)
+    return float(kendalltau(a, b).statistic)
+
+
+def weighted_spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Weighted Spearman r_W (Pinto da Costa & Soares 2005): disagreements at the top cost more.
+
+    r_W = 1 − 6 Σ (x_i − y_i)² ((N − x_i + 1) + (N − y_i + 1)) / (N⁴ + N³ − N² − N), with x the
+    reference ranking and y the compared one (symmetric in x and y).
+
+    Examples
+    --------
+    Swapping the first two of five costs more than swapping the last two
+    (1 − 6·(9 + 9)/720 against 1 − 6·(3 + 3)/720):
+
+    >>> round(weighted_spearman([1, 2, 3, 4, 5], [2, 1, 3, 4, 5]), 4)
+    0.85
+    >>> round(weighted_spearman([1, 2, 3, 4, 5], [1, 2, 3, 5, 4]), 4)
+    0.95
+    """
+    a, b = _two_rankings(x, y)
+    n = float(a.size)
+    num = 6.0 * ((a - b) ** 2 * ((n - a + 1) + (n - b + 1))).sum()
+    return float(1.0 - num / (n**4 + n**3 - n**2 - n))
+
+
+def ws_coefficient(x: Sequence[float], y: Sequence[float]) -> float:
+    """WS similarity coefficient (Sałabun & Urbaniak 2020), 0 … 1, asymmetric: x is the reference.
+
+    WS = 1 − Σ 2^(−x_i) · |x_i − y_i| / max(|x_i − 1|, |x_i − N|): a change at the reference's top
+    weighs most, each position down half as much.
+
+    Examples
+    --------
+    Swapping the first two of five: 1 − (2⁻¹·1/4 + 2⁻²·1/3) = 0.7917.
+
+    >>> round(ws_coefficient([1, 2, 3, 4, 5], [2, 1, 3, 4, 5]), 4)
+    0.7917
+    >>> ws_coefficient([1, 2, 3], [1, 2, 3])
+    1.0
+    """
+    a, b = _two_rankings(x, y)
+    n = float(a.size)
+    den = np.maximum(np.abs(a - 1.0), np.abs(a - n))
+    return float(1.0 - (2.0 ** (-a) * np.abs(a - b) / den).sum())
