@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -139,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in exc.problems:
             print(f"- {p}", file=out)
         return EXIT_PROBLEMS
+    except BrokenPipeError:  # e.g. `evaltools evaluate … | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         print(f"无法打开 | cannot open: {exc.filename or exc}", file=sys.stderr)
         return EXIT_USAGE
