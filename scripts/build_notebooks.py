@@ -44,7 +44,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
                  "\"满分\": c.max_points} for c in rubric.criteria])"),
         ("md", "## 3. 计分与排名 / Evaluate and rank\n\n"
                "并列名次按“1224”规则（并列第2名之后是第4名）；公布的分数四舍五入。"),
-        ("code", "board = et.evaluate(ds)\nboard.top(10)"),
+        ("code", "board = et.evaluate(ds)\nboard.labelled_table().head(10)"),
         ("md", "## 4. 一个楼栋的得分明细 / How one score was built"),
         ("code", "first = board.table[\"unit_id\"][0]\nboard.explain(first)"),
     ],
