@@ -1,0 +1,581 @@
+"""Notebook widgets (ipywidgets): the weight explorer (权重调整) and the unit inspector (楼栋明细).
+
+Widgets only wire controls to library functions: the leaderboard comes from
+:meth:`evaltools.leaderboard.Leaderboard.with_weights` (which re-uses the aggregated criterion
+values cached for the dataset, so a slider change does not re-read or re-aggregate anything),
+tables from ``Leaderboard.top`` / ``explain``, charts from :mod:`evaltools.charts`. Nothing else
+in evaltools imports this module, so the core works without ipywidgets.
+
+Outputs are filled with display data (``Output.outputs``), never with ``print``, so notebooks stay
+stable under nbval and the frames behind them are attributes a test can read: ``explorer.table``,
+``explorer.board``, ``explorer.weights``, ``inspector.table``.
+
+Examples
+--------
+>>> from evaltools.leaderboard import _doctest_board
+>>> ex = WeightExplorer(_doctest_board(), charts=False)
+>>> ex.weights
+{'clean': 60.0, 'tidy': 40.0}
+>>> ex.sliders["clean"].value = 80      # the other criterion takes the rest
+>>> ex.weights
+{'clean': 80.0, 'tidy': 20.0}
+>>> ex.table.select("排名", "单位编号", "总分", "较细则默认")
+shape: (2, 4)
+┌───────┬──────────┬──────┬────────────┐
+│ 排名  ┆ 单位编号 ┆ 总分 ┆ 较细则默认 │
+│ ---   ┆ ---      ┆ ---  ┆ ---        │
+│ str   ┆ str      ┆ f64  ┆ str        │
+╞═══════╪══════════╪══════╪════════════╡
+│ 第1名 ┆ A        ┆ 92.0 ┆ —          │
+│ 第2名 ┆ B        ┆ 80.0 ┆ —          │
+└───────┴──────────┴──────┴────────────┘
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import html
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import polars as pl
+
+from evaltools import scoring
+from evaltools.errors import EvalToolsError
+from evaltools.leaderboard import Leaderboard, evaluate
+from evaltools.ranking import TIES, movement
+from evaltools.rubric import Rubric, write_rubric
+
+__all__ = ["UnitInspector", "WeightExplorer", "unit_inspector", "weight_explorer"]
+
+METHOD_LABELS = {
+    "points": "计分制（各指标满分相加）", "weighted_sum": "加权求和", "weighted_product": "加权乘积",
+    "topsis": "TOPSIS（逼近理想解）", "vikor": "VIKOR（折衷排序）",
+}
+#: normalisations offered for MCDA methods (``target`` needs target values: not offered here)
+NORMALIZATION_LABELS: dict[str | None, str] = {
+    None: "方法默认", "minmax": "极差标准化（min-max）", "max": "除以最大值", "sum": "除以总和",
+    "vector": "向量标准化", "zscore": "标准分（z）",
+}
+AGGREGATE_LABELS = {
+    "trimmed_mean": "去掉一个最高分和一个最低分后平均", "mean": "平均分", "median": "中位数",
+    "zscore": "评委标准分（z）平均",
+}
+TIE_LABELS = {
+    "min": "1224（并列占位，公示惯例）", "dense": "1223（紧密排名）",
+    "ordinal": "1234（不并列）", "average": "平均名次",
+}
+PLAIN_TEXT = "（交互控件：请在 JupyterLab 或 Voila 中运行本单元查看）"
+_HTML_CONFIG = {"tbl_hide_column_data_types": True, "tbl_hide_dataframe_shape": True,
+                "tbl_rows": 200, "tbl_cols": 30, "fmt_str_lengths": 60}
+
+
+# --------------------------------------------------------------------------------------------
+# display data
+
+
+def frame_bundle(df: pl.DataFrame) -> dict:
+    """A display-data output (HTML and plain text) for an Output widget."""
+    with pl.Config(**_HTML_CONFIG):
+        return {"output_type": "display_data", "metadata": {},
+                "data": {"text/html": df._repr_html_(), "text/plain": repr(df)}}
+
+
+def chart_bundle(chart: Any) -> dict:
+    """A display-data output holding the chart as SVG drawn offline by vl-convert."""
+    from evaltools.charts import to_svg
+
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/svg+xml": to_svg(chart), "text/plain": "<图表 chart>"}}
+
+
+def _html_bundle(text: str) -> dict:
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/html": text, "text/plain": html.unescape(text)}}
+
+
+def _error_text(exc: EvalToolsError) -> str:
+    return "；".join(p.message_zh() for p in exc.problems[:3])
+
+
+class _Displayable:
+    """Shows ``self.widget`` in a notebook; the plain-text part is fixed (nbval-stable)."""
+
+    widget: w.Widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = PLAIN_TEXT
+        return data
+
+
+def _deferred(callback: Callable[[], None], defer: bool) -> None:
+    """Run ``callback`` after the current kernel message is handled (so the table reaches the
+    browser before the slower SVG charts), or now when no event loop runs (tests, scripts)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or not defer:
+        callback()
+    else:
+        loop.call_soon(callback)
+
+
+def rubric_weights(rubric: Rubric) -> dict[str, float]:
+    """The rubric's own weights in percent (sum 100): ``max_points`` shares for the points
+    method, the MCDA weights (``weight``, else ``max_points``, else equal) otherwise.
+
+    Examples
+    --------
+    >>> from evaltools.leaderboard import _doctest_board
+    >>> rubric_weights(_doctest_board().rubric)
+    {'clean': 60.0, 'tidy': 40.0}
+    """
+    if rubric.method == "points" and all(c.max_points is not None for c in rubric.criteria):
+        raw = {c.id: float(c.max_points) for c in rubric.criteria}
+    else:
+        raw = scoring.mcda_weights(rubric, [])
+    s = sum(raw.values())
+    if s <= 0:
+        return {k: 100.0 / len(raw) for k in raw}
+    return {k: 100.0 * v / s for k, v in raw.items()}
+
+
+def rebalance(weights: Mapping[str, float], changed: str, value: float,
+              locked: frozenset[str] | set[str] = frozenset()) -> dict[str, float]:
+    """Set ``changed`` to ``value`` percent and re-divide what is left among the criteria that
+    are neither locked nor ``changed``, in proportion to their current weights (equally when
+    they are all 0). Locked weights stay. The result sums to 100; ``value`` is capped at what
+    the locked ones leave, and when nothing else is free, ``changed`` keeps the rest.
+
+    Examples
+    --------
+    >>> rebalance({"a": 50, "b": 30, "c": 20}, "a", 60)
+    {'a': 60.0, 'b': 24.0, 'c': 16.0}
+    >>> rebalance({"a": 50, "b": 30, "c": 20}, "a", 90, locked={"c"})   # c stays at 20
+    {'a': 80.0, 'b': 0.0, 'c': 20.0}
+    """
+    locked = set(locked) - {changed}
+    held = sum(float(weights[k]) for k in locked)
+    free = [k for k in weights if k not in locked and k != changed]
+    value = min(max(float(value), 0.0), max(100.0 - held, 0.0))
+    if not free:
+        value = max(100.0 - held, 0.0)
+    rest = max(100.0 - held - value, 0.0)
+    current = sum(float(weights[k]) for k in free)
+    out = {}
+    for k in weights:  # a loop over criteria, not units
+        if k == changed:
+            out[k] = value
+        elif k in locked:
+            out[k] = float(weights[k])
+        elif current > 0:
+            out[k] = float(weights[k]) / current * rest
+        else:
+            out[k] = rest / len(free)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the weight explorer
+
+
+class WeightExplorer(_Displayable):
+    """Sliders for the criterion weights, locks, method / normalisation / judge aggregation / ties
+    choices, a live leaderboard and charts; save the weights as a rubric; publish.
+
+    Parameters
+    ----------
+    leaderboard : the leaderboard evaluated with the rubric as written: its ranks are what
+        ``较细则默认`` (▲▼) compares against, and Reset returns to its settings.
+    top : how many ranks to show (ties at the boundary kept).
+    charts : draw the charts (SVG via vl-convert, ~0.1–0.3 s each) on every change.
+    out_dir : where "保存为评分细则" and "发布榜单" write their files.
+
+    Attributes
+    ----------
+    board : the current :class:`~evaltools.leaderboard.Leaderboard`.
+    table : the leaderboard frame shown (排名, 单位, 总分, 等级, 星级, 较细则默认 …).
+    weights : the current weights in percent (sum 100), by criterion id.
+    sliders, locks : per criterion id. method, normalization, aggregate, ties, top_n : dropdowns.
+
+    The update path is :meth:`update` (or :meth:`recompute` with new weights): benchmarks time
+    it directly.
+    """
+
+    def __init__(self, leaderboard: Leaderboard, *, top: int = 10, charts: bool = True,
+                 out_dir: str | Path = ".") -> None:
+        self.default = leaderboard
+        self.rubric0 = leaderboard.rubric
+        self.out_dir = Path(out_dir)
+        self.draw = charts
+        self.defer_charts = True
+        self.default_weights = rubric_weights(self.rubric0)
+        self._weights = dict(self.default_weights)
+        self._configured: dict[tuple, Leaderboard] = {}
+        self._listeners: list[Callable[[Leaderboard], None]] = []
+        self._quiet = False
+        self.board = leaderboard
+        self.table = pl.DataFrame()
+        self.chart: Any = None
+        self.error: str | None = None
+        self._build_controls(top)
+        self.update()
+
+    # ---- controls ---------------------------------------------------------------------------
+    def _build_controls(self, top: int) -> None:
+        r = self.rubric0
+        style = {"description_width": "7em"}
+        self.sliders: dict[str, w.FloatSlider] = {}
+        self.locks: dict[str, w.Checkbox] = {}
+        rows = []
+        for c in r.criteria:  # loops over criteria
+            s = w.FloatSlider(value=round(self._weights[c.id], 1), min=0.0, max=100.0, step=0.5,
+                              description=c.name, readout_format=".1f", continuous_update=False,
+                              style=style, layout=w.Layout(width="26em"))
+            s.observe(lambda ch, cid=c.id: self._on_slider(cid, ch["new"]), names="value")
+            lock = w.Checkbox(value=False, description="锁定", indent=False,
+                              layout=w.Layout(width="5em"))
+            lock.observe(lambda ch, cid=c.id: self._on_lock(cid, ch["new"]), names="value")
+            self.sliders[c.id], self.locks[c.id] = s, lock
+            rows.append(w.HBox([s, w.Label("%"), lock]))
+        dd = {"description_width": "6em"}
+        lay = w.Layout(width="24em")
+        self.method = w.Dropdown(options=[(v, k) for k, v in METHOD_LABELS.items()],
+                                 value=r.method, description="计分方法", style=dd, layout=lay)
+        norms = list(NORMALIZATION_LABELS.items())
+        if r.normalization is not None and r.normalization not in NORMALIZATION_LABELS:
+            norms.append((r.normalization, r.normalization))
+        self.normalization = w.Dropdown(options=[(v, k) for k, v in norms],
+                                        value=r.normalization, description="标准化",
+                                        style=dd, layout=lay)
+        self.aggregate = w.Dropdown(options=[(v, k) for k, v in AGGREGATE_LABELS.items()],
+                                    value=r.judge_aggregate, description="评委汇总",
+                                    style=dd, layout=lay)
+        self.ties = w.Dropdown(options=[(TIE_LABELS[t], t) for t in TIES], value=r.ties,
+                               description="并列规则", style=dd, layout=lay)
+        self.top_n = w.BoundedIntText(value=top, min=1, max=100_000, description="显示前 N 名",
+                                      style=dd, layout=w.Layout(width="14em"))
+        for control in (self.method, self.normalization, self.aggregate, self.ties, self.top_n):
+            control.observe(lambda ch: self._on_option(), names="value")
+        self.reset_button = w.Button(description="恢复评分细则", icon="undo")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.save_path = w.Text(value="rubric_调整后.toml", description="文件名",
+                                style={"description_width": "4em"}, layout=w.Layout(width="20em"))
+        self.save_button = w.Button(description="保存为评分细则", icon="save")
+        self.save_button.on_click(lambda _b: self.save())
+        self.publish_button = w.Button(description="发布榜单", icon="upload")
+        self.publish_button.on_click(lambda _b: self.publish())
+        if not hasattr(self.default, "write_html"):
+            self.publish_button.disabled = True
+            self.publish_button.tooltip = "发布模块尚未安装 | publishing is not available"
+        self.status = w.HTML()
+        self.table_out = w.Output(layout=w.Layout(min_width="30em"))
+        self.chart_out = w.Output()
+        title = w.HTML(f"<h3>权重调整：{html.escape(r.name)}</h3><p>拖动滑块调整指标权重"
+                       "（百分比，其余未锁定的指标按比例自动调整，合计 100%）；"
+                       "“较细则默认”列是与评分细则原权重下名次的比较。</p>")
+        options = w.VBox([self.method, self.normalization, self.aggregate, self.ties, self.top_n])
+        buttons = w.HBox([self.reset_button, self.save_path, self.save_button,
+                          self.publish_button])
+        self.widget = w.VBox([
+            title, w.HBox([w.VBox(rows), options]), buttons, self.status,
+            w.HBox([self.table_out, self.chart_out]),
+        ])
+        self._sync_normalization()
+
+    def _sync_normalization(self) -> None:
+        self.normalization.disabled = self.method.value == "points"
+
+    def _set_sliders(self) -> None:
+        self._quiet = True
+        try:
+            for cid, s in self.sliders.items():
+                s.value = round(self._weights[cid], 1)
+                s.disabled = self.locks[cid].value
+        finally:
+            self._quiet = False
+
+    def _on_slider(self, cid: str, value: float) -> None:
+        if self._quiet:
+            return
+        locked = {k for k, b in self.locks.items() if b.value}
+        self._weights = rebalance(self._weights, cid, value, locked)
+        self._set_sliders()
+        self.update()
+
+    def _on_lock(self, cid: str, value: bool) -> None:
+        self.sliders[cid].disabled = value
+
+    def _on_option(self) -> None:
+        if self._quiet:
+            return
+        self._sync_normalization()
+        self.update()
+
+    # ---- state ------------------------------------------------------------------------------
+    @property
+    def weights(self) -> dict[str, float]:
+        """Current weights in percent (sum 100), by criterion id, rounded to 0.01."""
+        return {k: round(v, 2) for k, v in self._weights.items()}
+
+    def config_rubric(self) -> Rubric:
+        """The rubric as written with the chosen method, normalisation, judge aggregate and ties
+        (weights not yet applied). A judge aggregate chosen here applies to every judges
+        criterion (it replaces criterion-level aggregates)."""
+        r = self.rubric0
+        method = self.method.value
+        changes: dict[str, Any] = {"method": method, "ties": self.ties.value,
+                                   "normalization": None if method == "points"
+                                   else self.normalization.value}
+        if self.aggregate.value != r.judge_aggregate:
+            changes["judge_aggregate"] = self.aggregate.value
+            changes["criteria"] = tuple(
+                dataclasses.replace(c, aggregate=None) if c.source == "judges" else c
+                for c in r.criteria)
+        return dataclasses.replace(r, **changes)
+
+    def _base_board(self) -> Leaderboard:
+        key = (self.method.value, self.normalization.value, self.aggregate.value, self.ties.value)
+        if key == (self.rubric0.method, self.rubric0.normalization, self.rubric0.judge_aggregate,
+                   self.rubric0.ties):
+            return self.default
+        if key not in self._configured:
+            self._configured[key] = evaluate(self.default.dataset, self.config_rubric(),
+                                             round=self.default.round, cache=self.default._cache)
+        return self._configured[key]
+
+    def on_change(self, callback: Callable[[Leaderboard], None]) -> None:
+        """Call ``callback(board)`` after every successful update (the unit inspector uses it)."""
+        self._listeners.append(callback)
+
+    # ---- the update path --------------------------------------------------------------------
+    def recompute(self, weights: Mapping[str, float] | None = None) -> Leaderboard:
+        """Re-evaluate with ``weights`` (percent or any relative numbers; None = the current
+        ones) and the chosen options; sets ``board`` and ``table``. No drawing."""
+        if weights is not None:
+            unknown = sorted(set(weights) - set(self._weights))
+            if unknown:
+                from evaltools.errors import UsageError
+                raise UsageError.choice("weights", ", ".join(unknown), list(self._weights))
+            merged = {k: float(weights.get(k, v)) for k, v in self._weights.items()}
+            s = sum(merged.values())
+            if s <= 0:
+                from evaltools.errors import UsageError
+                raise UsageError("所有权重都是 0", "all weights are zero")
+            self._weights = {k: 100.0 * v / s for k, v in merged.items()}
+            self._set_sliders()
+        self.board = self._base_board().with_weights(self._weights)
+        self.table = self.display_table(self.board, self.default, top=self.top_n.value)
+        return self.board
+
+    def update(self, *, charts: bool | None = None) -> Leaderboard:
+        """Recompute and redraw: leaderboard table now, charts right after (deferred in a running
+        kernel so the table shows first). Errors (e.g. a normalisation the data does not allow)
+        are shown in the status line and keep the last good leaderboard."""
+        try:
+            self.recompute()
+        except EvalToolsError as exc:
+            self.error = _error_text(exc)
+            self.status.value = (f"<span style='color:#c0392b'>无法计算：{html.escape(self.error)}"
+                                 "</span>")
+            return self.board
+        self.error = None
+        self.status.value = self._status_text()
+        self.table_out.outputs = (frame_bundle(self.table),)
+        if self.draw if charts is None else charts:
+            _deferred(self.draw_charts, self.defer_charts)
+        for listener in self._listeners:
+            listener(self.board)
+        return self.board
+
+    def _status_text(self) -> str:
+        r = self.board.rubric
+        norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method)
+        parts = [f"计分方法：{METHOD_LABELS.get(r.method, r.method)}"]
+        if r.method != "points":
+            parts.append(f"标准化：{NORMALIZATION_LABELS.get(norm, norm)}")
+        parts += [f"评委汇总：{AGGREGATE_LABELS.get(r.judge_aggregate, r.judge_aggregate)}",
+                  f"并列：{TIE_LABELS.get(r.ties, r.ties)}"]
+        if self.board.round is not None:
+            parts.append(f"轮次：{self.board.round}")
+        return "<small>" + html.escape("　".join(parts)) + "</small>"
+
+    @staticmethod
+    def display_table(board: Leaderboard, default: Leaderboard, *, top: int = 10,
+                      ) -> pl.DataFrame:
+        """The rows shown: ranks ``top`` or better, with 较细则默认 (▲▼ against ``default``)."""
+        crit = {c.id: c.name for c in board.rubric.criteria}
+        prev = default.table.select("unit_id", pl.col("rank").cast(pl.Int64).alias("_default"))
+        t = board.top(top).join(prev, on="unit_id", how="left")
+        return t.select(
+            pl.col("rank").alias("名次"),
+            pl.col("rank_label").alias("排名"),
+            pl.col("unit_id").alias("单位编号"),
+            pl.coalesce("name", "unit_id").alias("名称"),
+            pl.col("total").alias("总分"),
+            pl.col("grade").alias("等级"),
+            pl.lit("★").repeat_by(pl.col("stars")).list.join("").alias("星级"),
+            movement("rank", "_default").alias("较细则默认"),
+            *(pl.col(k).alias(v) for k, v in crit.items() if v not in
+              ("名次", "排名", "单位编号", "名称", "总分", "等级", "星级", "较细则默认")),
+        )
+
+    def charts_for(self, board: Leaderboard) -> Any:
+        """Totals of the top ranks beside the weights (with the rubric's as ticks)."""
+        try:
+            from evaltools.charts.leaderboard import leaderboard_bars
+
+            bars = leaderboard_bars(board, top=self.top_n.value)
+        except ImportError:  # publishing charts not installed: the simple bars
+            from evaltools.charts.units import total_bars
+
+            bars = total_bars(board, top=self.top_n.value)
+        from evaltools.charts.units import weight_bars
+
+        names = {c.id: c.name for c in board.rubric.criteria}
+        return bars | weight_bars(self._weights, names=names, defaults=self.default_weights)
+
+    def draw_charts(self) -> None:
+        self.chart = self.charts_for(self.board)
+        self.chart_out.outputs = (chart_bundle(self.chart),)
+
+    # ---- buttons ----------------------------------------------------------------------------
+    def reset(self) -> Leaderboard:
+        """Back to the rubric as written: its weights, method, normalisation, aggregate, ties;
+        no locks."""
+        self._quiet = True
+        try:
+            for lock in self.locks.values():
+                lock.value = False
+            self.method.value = self.rubric0.method
+            self.normalization.value = self.rubric0.normalization
+            self.aggregate.value = self.rubric0.judge_aggregate
+            self.ties.value = self.rubric0.ties
+        finally:
+            self._quiet = False
+        self._sync_normalization()
+        self._weights = dict(self.default_weights)
+        self._set_sliders()
+        return self.update()
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the current rubric (weights, method, options) as TOML; relative paths are taken
+        in ``out_dir``. ``read_rubric`` on it and ``evaluate`` give the same leaderboard."""
+        p = Path(path if path is not None else self.save_path.value)
+        if not p.is_absolute():
+            p = self.out_dir / p
+        p.parent.mkdir(parents=True, exist_ok=True)
+        rubric = dataclasses.replace(self.board.rubric, source_path=None, sha256=None)
+        written = write_rubric(rubric, p)
+        self.status.value = f"已保存评分细则：{html.escape(str(written))}"
+        return written
+
+    def publish(self, folder: str | Path | None = None) -> list[Path]:
+        """Write the current leaderboard with ``Leaderboard.write_html`` / ``write_excel`` (when
+        the publishing module provides them) into ``folder`` (default ``out_dir``)."""
+        out = Path(folder) if folder is not None else self.out_dir
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        board = self.board
+        for method, name in (("write_html", "榜单.html"), ("write_excel", "榜单.xlsx")):
+            if hasattr(board, method):
+                result = getattr(board, method)(out / name)
+                written.append(Path(result) if isinstance(result, str | Path) else out / name)
+        self.status.value = ("已发布：" + "、".join(html.escape(str(p)) for p in written)
+                             if written else "发布模块尚未安装，未写出文件")
+        return written
+
+
+# --------------------------------------------------------------------------------------------
+# the unit inspector
+
+
+class UnitInspector(_Displayable):
+    """Pick a building; see how its total was built (``explain``) and its profile chart.
+
+    ``source`` is a Leaderboard, or a :class:`WeightExplorer` whose current leaderboard the
+    inspector follows.
+
+    Examples
+    --------
+    >>> from evaltools.leaderboard import _doctest_board
+    >>> ins = UnitInspector(_doctest_board(), charts=False)
+    >>> ins.unit.value = "B"
+    >>> ins.table["得分"].to_list()
+    [48.0, 32.0, 80.0]
+    """
+
+    def __init__(self, source: Leaderboard | WeightExplorer, *, unit_id: str | None = None,
+                 charts: bool = True) -> None:
+        self.explorer = source if isinstance(source, WeightExplorer) else None
+        self.board = source.board if isinstance(source, WeightExplorer) else source
+        self.draw = charts
+        self.defer_charts = True
+        self.table = pl.DataFrame()
+        self.chart: Any = None
+        self.unit = w.Dropdown(description="选择楼栋", style={"description_width": "5em"},
+                               layout=w.Layout(width="30em"))
+        self._set_options(unit_id)
+        self.unit.observe(lambda _ch: self.update(), names="value")
+        self.table_out = w.Output()
+        self.chart_out = w.Output()
+        self.widget = w.VBox([w.HTML("<h3>楼栋得分明细</h3>"), self.unit, self.table_out,
+                              self.chart_out])
+        if self.explorer is not None:
+            self.explorer.on_change(self.follow)
+        self.update()
+
+    def _set_options(self, keep: str | None) -> None:
+        t = self.board.table
+        labels = t.select("unit_id", pl.format(
+            "{} {}（{}）", pl.col("rank_label").fill_null(""),
+            pl.coalesce("name", "unit_id"), "unit_id").alias("label"))
+        options = list(zip(labels["label"].to_list(), labels["unit_id"].to_list(), strict=True))
+        ids = labels["unit_id"].to_list()
+        value = keep if keep in ids else (ids[0] if ids else None)
+        self.unit.options = options
+        self.unit.value = value
+
+    def follow(self, board: Leaderboard) -> None:
+        """Show the same unit on a new leaderboard (called by the explorer)."""
+        self.board = board
+        keep = self.unit.value
+        self.unit.unobserve_all("value")
+        self._set_options(keep)
+        self.unit.observe(lambda _ch: self.update(), names="value")
+        self.update()
+
+    def update(self) -> None:
+        if self.unit.value is None:
+            return
+        self.table = self.board.explain(self.unit.value)
+        self.table_out.outputs = (frame_bundle(self.table),)
+        if self.draw:
+            _deferred(self.draw_charts, self.defer_charts)
+
+    def draw_charts(self) -> None:
+        from evaltools.charts.units import unit_profile
+
+        self.chart = unit_profile(self.board, [self.unit.value])
+        self.chart_out.outputs = (chart_bundle(self.chart),)
+
+
+def weight_explorer(data: Any, *, top: int = 10, charts: bool = True,
+                    out_dir: str | Path = ".") -> WeightExplorer:
+    """A :class:`WeightExplorer` for a Leaderboard, or for a dataset (evaluated with its rubric)."""
+    board = data if isinstance(data, Leaderboard) else evaluate(data)
+    return WeightExplorer(board, top=top, charts=charts, out_dir=out_dir)
+
+
+def unit_inspector(source: Any, *, unit_id: str | None = None,
+                   charts: bool = True) -> UnitInspector:
+    """A :class:`UnitInspector` for a Leaderboard, an explorer, or a dataset."""
+    if not isinstance(source, Leaderboard | WeightExplorer):
+        source = evaluate(source)
+    return UnitInspector(source, unit_id=unit_id, charts=charts)
