@@ -487,14 +487,22 @@ def _prepare(sheet: _Sheet, where: Where, rubric: Rubric | None) -> _State:
             return _State(where, raw, raw.select("_row"), [], problems, fatal=True)
         extras = unmatched
         work = raw.select([*_text_columns(raw, mapping), *extras, "_row"])
+    work, ps = _check_rows(raw, work, where, rubric)
+    problems += ps
+    return _State(where, raw, work, extras, problems)
+
+
+def _check_rows(raw: pl.DataFrame, work: pl.DataFrame, where: Where,
+                rubric: Rubric | None) -> tuple[pl.DataFrame, list[Problem]]:
+    """The per-row checks every reader runs: empty file, types, empty required cells, table rules."""
+    problems: list[Problem] = []
     if raw.is_empty():
         problems.append(file_problem(where, "no_rows"))
     work, ps = cast_columns(work, where)
     problems += ps
     problems += check_missing_cells(work, where)
     work, ps = check_table(work, where, rubric)
-    problems += ps
-    return _State(where, raw, work, extras, problems)
+    return work, problems + ps
 
 
 def _read_state(path: str | Path, table: str, *, sheet: str | int | None = None,
@@ -715,12 +723,7 @@ def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None
     skipped = long.filter(is_missing).height
     work = long.filter(~is_missing).with_columns(item__header=pl.col("rating__header"))
     work = work.sort("_row", maintain_order=True)
-    if raw.is_empty():
-        problems.append(file_problem(where, "no_rows"))
-    work, ps = cast_columns(work, where)
-    problems += ps
-    problems += check_missing_cells(work, where)
-    work, ps = check_table(work, where, rubric)
+    work, ps = _check_rows(raw, work, where, rubric)
     problems += ps
     return _State(where, raw, work, [], problems, skipped=skipped)
 
