@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import evaltools.publish_cli as publish_cli
 from evaltools import leaderboard_cli
 from evaltools.errors import EvalToolsError, UsageError, ValidationError, ValidationReport
 
@@ -95,6 +96,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "validate": ("检查数据文件夹或文件，列出所有问题 | check a dataset folder or file and list "
                  "every problem", _add_validate, _run_validate),
     "evaluate": leaderboard_cli.COMMAND,
+    "publish": publish_cli.COMMAND,
 }
 
 

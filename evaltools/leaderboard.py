@@ -343,6 +343,25 @@ class Leaderboard:
                 f"known unit ids include {known}"))
         return _explain(self, str(unit_id), row)
 
+    # ---- publishing (evaltools.publish) --------------------------------------------------
+    def write_html(self, path: Any, **options: Any) -> Any:
+        """Write the offline 公示 page; see :func:`evaltools.publish.write_html`."""
+        from evaltools import publish
+
+        return publish.write_html(self, path, **options)
+
+    def write_excel(self, path: Any, **options: Any) -> Any:
+        """Write the Excel workbook; see :func:`evaltools.publish.write_excel`."""
+        from evaltools import publish
+
+        return publish.write_excel(self, path, **options)
+
+    def write_csv(self, path: Any) -> Any:
+        """Write the leaderboard as CSV (UTF-8 with BOM); see :func:`evaltools.publish.write_csv`."""
+        from evaltools import publish
+
+        return publish.write_csv(self, path)
+
     def __repr__(self) -> str:
         t = self.table
         head = t.head(3).select(

@@ -56,6 +56,7 @@ from evaltools.errors import Problem, UsageError
 __all__ = [
     "CHINA_TZ",
     "audit_table",
+    "default_sections",
     "generated_at",
     "html_escape",
     "mask_id_number",
@@ -68,6 +69,7 @@ __all__ = [
     "render_html",
     "save_chart",
     "scrub_text",
+    "with_intervals",
     "write_csv",
     "write_excel",
     "write_html",
@@ -604,6 +606,71 @@ def values_table(lb: Any) -> pl.DataFrame:
     )
 
 
+def with_intervals(lb: Any, intervals: Any) -> Any:
+    """The leaderboard with ``rank_lower`` / ``rank_upper`` joined onto its table, from a
+    :class:`evaltools.robustness.RankIntervals` or a frame with ``unit_id``, ``rank_lower``,
+    ``rank_upper`` (None: unchanged)."""
+    if intervals is None:
+        return lb
+    frame = getattr(intervals, "table", intervals)
+    missing = [c for c in ("unit_id", "rank_lower", "rank_upper") if c not in frame.columns]
+    if missing:
+        raise UsageError(Problem(
+            None, None, "intervals", ", ".join(missing), "missing_column",
+            "名次区间表缺少列", "the rank-interval table lacks columns",
+            "请传入 robustness.rank_intervals(...) 的结果",
+            "pass the result of robustness.rank_intervals(...)"))
+    table = lb.table.drop("rank_lower", "rank_upper", strict=False).join(
+        frame.select(pl.col("unit_id").cast(pl.String), "rank_lower", "rank_upper"),
+        on="unit_id", how="left")
+    return lb._replace(table=table)
+
+
+def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
+    """Sections published when the dataset has the data: 民情速递站 (ticket KPIs by street, with
+    their definitions, :func:`evaltools.kpi.ticket_kpis`) and 晒最美 (each round's winners,
+    :func:`evaltools.campaign.analyze_campaign`). A part that cannot be computed is left out
+    with a warning; the leaderboard is still published."""
+    import warnings
+
+    from evaltools.errors import EvalToolsError, EvalToolsWarning
+
+    ds = lb.dataset
+    out: dict[str, pl.DataFrame] = {}
+    tickets = getattr(ds, "tickets", None)
+    if tickets is not None and tickets.height:
+        try:
+            from evaltools import kpi
+
+            res = kpi.ticket_kpis(ds, by="street")
+            keep = [c for c in ("street", "received", "closed", "backlog", "feedback_rate",
+                                "closure_rate", "on_time_closure_rate", "immediate_share",
+                                "overdue", "satisfaction_rate") if c in res.table.columns]
+            names = {**kpi.BY_ZH, **kpi.KPI_NAMES}
+            out["民情速递站"] = res.table.select(keep).rename(
+                {c: names.get(c, c) for c in keep})
+            out["民情速递站指标定义"] = res.definitions().filter(
+                pl.col("measure").is_in(keep)).select("指标", "定义")
+        except (EvalToolsError, ImportError) as exc:
+            warnings.warn(f"民情速递站部分未发布 | ticket KPIs not published: {exc}",
+                          EvalToolsWarning, stacklevel=2)
+    entries, votes = getattr(ds, "entries", None), getattr(ds, "votes", None)
+    if entries is not None and votes is not None and votes.height:
+        try:
+            from evaltools import campaign
+
+            won = campaign.analyze_campaign(ds).winners()
+            keep = [c for c in ("round", "category", "entry_id", "unit_id", "title", "votes",
+                                "share_in_category", "flagged_votes", "votes_recount")
+                    if c in won.columns]
+            out["晒最美"] = won.select(keep).rename(
+                {c: campaign.ENTRY_LABELS.get(c, c) for c in keep})
+        except (EvalToolsError, ImportError) as exc:
+            warnings.warn(f"晒最美部分未发布 | campaign results not published: {exc}",
+                          EvalToolsWarning, stacklevel=2)
+    return out
+
+
 # =============================================================================================
 # HTML
 # =============================================================================================
@@ -634,12 +701,20 @@ def _cells(frame: pl.DataFrame, specs: list[tuple[str, pl.Expr]]) -> pl.Series:
     return frame.select(pl.concat_str(parts).alias("cells"))["cells"]
 
 
+def _is_rate(name: str) -> bool:
+    """Columns shown as percentages: 满意率, 得票率, 立即办理占比 … (values 0–1)."""
+    return name.endswith(("率", "占比", "率上限", "率下限", "rate", "share"))
+
+
 def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
                    caption: str | None = None, digits: int = 2) -> str:
-    """Any (masked) frame as an escaped HTML table; numbers right-aligned, floats 四舍五入."""
+    """Any (masked) frame as an escaped HTML table; numbers right-aligned, floats 四舍五入,
+    rates (:func:`_is_rate`) as percentages with one decimal."""
     specs = []
     for name, dtype in frame.schema.items():
-        if dtype.is_float():
+        if dtype.is_float() and _is_rate(name):
+            specs.append(("num", _score_text(pl.col(name) * 100, 1) + pl.lit("%")))
+        elif dtype.is_float():
             specs.append(("num", _score_text(name, digits)))
         elif dtype.is_numeric():
             specs.append(("num", pl.col(name).cast(pl.String)))
@@ -691,9 +766,9 @@ def _leaderboard_html(lb: Any) -> str:
         for c in r.criteria:
             head.append(("num", c.name))
             specs.append(("num", _score_text(c.id, d)))
-    if set(("rank_low", "rank_high")) <= cols:
+    if {"rank_lower", "rank_upper"} <= cols:
         head.append(("num", "名次区间"))
-        specs.append(("num", pl.format("{}–{}", "rank_low", "rank_high")))
+        specs.append(("num", pl.format("{}–{}", "rank_lower", "rank_upper")))
     if lb.previous_round is not None:
         head.append(("", f"较第{lb.previous_round}轮"))
         mv = pl.col("movement")
@@ -749,10 +824,13 @@ def _strip_xml_decl(svg: str) -> str:
 def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
                 top: int | None = None, generated: datetime | None = None,
                 notice_start: date | None = None,
-                sections: Mapping[str, pl.DataFrame] | None = None) -> str:
+                sections: Mapping[str, pl.DataFrame] | None = None,
+                intervals: Any = None) -> str:
     """The 公示 page as one HTML string (see :func:`write_html`)."""
     from evaltools import __version__
 
+    lb = with_intervals(lb, intervals)
+    sections = default_sections(lb) if sections is None else sections
     r = lb.rubric
     generated = generated or generated_at()
     rnd = _round_text(lb)
@@ -774,8 +852,6 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     extra = []
     sat = satisfaction_table(lb)
     if sat is not None:
-        sat = sat.with_columns(pl.col("满意率", "满意率下限", "满意率上限") * 100).rename(
-            {"满意率": "满意率(%)", "满意率下限": "下限(%)", "满意率上限": "上限(%)"})
         extra.append('<section id="satisfaction">\n<h2>群众满意度</h2>\n'
                       + _generic_table(sat.drop("满意口径"), digits=r.digits,
                                        caption=f"满意率 = {sat['满意口径'][0]} 的评价 / 有效评价数；"
@@ -785,7 +861,7 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     if comments is not None:
         extra.append('<section id="comments">\n<h2>群众留言</h2>\n'
                      + _generic_table(comments) + "\n</section>")
-    for i, (name, frame) in enumerate((sections or {}).items()):
+    for i, (name, frame) in enumerate(sections.items()):
         extra.append(f'<section id="section-{i + 1}">\n<h2>{_e(name)}</h2>\n'
                      + _generic_table(mask_personal(frame), digits=r.digits) + "\n</section>")
 
@@ -815,12 +891,13 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
 def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: bool = True,
                top: int | None = None, generated: datetime | None = None,
                notice_start: date | None = None,
-               sections: Mapping[str, pl.DataFrame] | None = None) -> Path:
+               sections: Mapping[str, pl.DataFrame] | None = None,
+               intervals: Any = None) -> Path:
     """Write the 公示 page: one self-contained, offline HTML file that prints on A4.
 
     Contents: title, organiser, period and round; the leaderboard (rank with 并列, unit,
     street/community, total, grade, stars, points per 一级指标, rank interval when the table has
-    ``rank_low``/``rank_high``, change since the previous round); charts as inline SVG; how it was
+    ``rank_lower``/``rank_upper`` or ``intervals`` is given, change since the previous round); charts as inline SVG; how it was
     computed (method, weights, judge aggregation, 满意率 definition, tie and rounding rules,
     deductions, bonuses, vetoes); satisfaction per unit; notes; the public-notice period; an audit
     footer (evaltools version, rubric SHA-256, SHA-256 of each data file, generation time).
@@ -834,8 +911,10 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
     top : charts show ranks 1..top only (the table always lists every unit).
     generated : generation time; default :func:`generated_at` (``SOURCE_DATE_EPOCH``).
     notice_start : first day of the public notice; default the generation date.
-    sections : more tables to publish (民情速递站 KPIs, 晒最美 results, robustness …), by
-        Chinese heading; personal columns are masked with :func:`mask_personal`.
+    sections : more tables to publish, by Chinese heading; personal columns are masked with
+        :func:`mask_personal`. None = :func:`default_sections` (民情速递站 and 晒最美 when the
+        dataset has tickets or votes); ``{}`` = none.
+    intervals : rank intervals (:func:`evaltools.robustness.rank_intervals`) to show as 名次区间.
 
     Returns
     -------
@@ -852,7 +931,7 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
     (True, False)
     """
     text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
-                       notice_start=notice_start, sections=sections)
+                       notice_start=notice_start, sections=sections, intervals=intervals)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8"))
@@ -942,12 +1021,14 @@ class _Book:
         self.when = self.wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         self.bold = self.wb.add_format({"bold": True})
 
-    def sheet(self, name: str, frame: pl.DataFrame, *, rates: tuple[str, ...] = (),
-              freeze_cols: int = 0, round_floats: bool = True) -> None:
-        """One table per sheet: header row, frozen, widths fitted to Chinese text."""
+    def sheet(self, name: str, frame: pl.DataFrame, *, freeze_cols: int = 0,
+              round_floats: bool = True) -> None:
+        """One table per sheet: header row, frozen, widths fitted to Chinese text; rates
+        (满意率, 得分率 …) as percentages."""
         from evaltools.rounding import round_half_up
 
         ws = self.wb.add_worksheet(name)
+        rates = tuple(n for n, t in frame.schema.items() if t.is_float() and _is_rate(n))
         floats = [n for n, t in frame.schema.items() if t.is_float() and n not in rates]
         if round_floats and floats:
             frame = frame.with_columns(round_half_up(n, self.digits) for n in floats)
@@ -1000,14 +1081,16 @@ class _Book:
 
 
 def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
-                sections: Mapping[str, pl.DataFrame] | None = None) -> Path:
+                sections: Mapping[str, pl.DataFrame] | None = None,
+                intervals: Any = None) -> Path:
     """Write the leaderboard workbook.
 
     Sheets: 总榜 (the leaderboard, Chinese headers), 分项得分 (unit × criterion: value, max points
     or weight, deductions, points), 评委明细 (the round's raw scores, judges by id and role),
     评委宽严度 (:func:`evaltools.judging.judge_report`), 满意度 (per unit, when there are review
     cards), 群众留言 (only when the rubric allows comments), 方法与权重, 审计; then ``sections``
-    (e.g. 民情速递站, 晒最美), personal columns masked. Headers are frozen, widths fit Chinese
+    (None = :func:`default_sections`: 民情速递站 and 晒最美 when present), personal columns
+    masked. ``intervals`` adds 名次区间 columns (rank_lower / rank_upper) to 总榜. Headers are frozen, widths fit Chinese
     text, numbers are rounded 四舍五入 to the rubric's decimals and formatted, text cells are
     written as text (never formulas). Fixed document properties (created = generation time) make
     the bytes reproducible.
@@ -1032,13 +1115,15 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
     from evaltools.judging import judge_report
 
     generated = generated or generated_at()
+    lb = with_intervals(lb, intervals)
+    sections = default_sections(lb) if sections is None else sections
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = _Book(path, lb, generated)
     try:
         book.sheet("总榜", published_table(lb), freeze_cols=4)
         values = values_table(lb)
-        book.sheet("分项得分", values, rates=("得分率",), freeze_cols=2)
+        book.sheet("分项得分", values, freeze_cols=2)
         judges = judges_table(lb)
         if judges is not None and judges.height:
             book.sheet("评委明细", judges, round_floats=False, freeze_cols=2)
@@ -1054,11 +1139,11 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
                 pl.col("robust_z").alias("稳健z值"), pl.col("outlier").alias("需复核")))
         sat = satisfaction_table(lb)
         if sat is not None:
-            book.sheet("满意度", sat, rates=("满意率", "满意率下限", "满意率上限"))
+            book.sheet("满意度", sat)
         comments = comments_table(lb)
         if comments is not None:
             book.sheet("群众留言", comments)
-        for name, frame in (sections or {}).items():
+        for name, frame in sections.items():
             book.sheet(name[:31], mask_personal(frame))
         method = pl.DataFrame(method_lines(lb), schema={"项目": pl.String, "说明": pl.String},
                               orient="row")
@@ -1132,17 +1217,21 @@ def poster(lb: Any, path: str | Path, *, top: int = 10, title: str | None = None
 
 
 def publish(lb: Any, out: str | Path, *, top: int = 10,
-            sections: Mapping[str, pl.DataFrame] | None = None) -> dict[str, Path]:
+            sections: Mapping[str, pl.DataFrame] | None = None,
+            intervals: Any = None) -> dict[str, Path]:
     """Write every output into the folder ``out``: 榜单公示.html, 榜单.xlsx, 榜单.csv,
     总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns kind → path.
 
-    One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files.
+    One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
+    ``intervals`` as in :func:`write_html`.
     """
     from evaltools.charts.leaderboard import leaderboard_bars
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     when = generated_at()
+    lb = with_intervals(lb, intervals)
+    sections = default_sections(lb) if sections is None else sections
     bars = leaderboard_bars(lb)
     return {
         "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections),

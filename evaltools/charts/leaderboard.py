@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: rank-interval columns a robustness analysis may add to ``Leaderboard.table``
-RANK_INTERVAL = ("rank_low", "rank_high")
+RANK_INTERVAL = ("rank_lower", "rank_upper")
 #: total-interval columns (whiskers on the total axis) a robustness analysis may add
 TOTAL_INTERVAL = ("total_low", "total_high")
 
@@ -75,15 +75,17 @@ def leaderboard_bars(lb: Any, *, top: int | None = None, title: str | None = Non
     """Horizontal bars of the published totals in rank order, labelled with the total.
 
     ``top`` keeps ranks 1..top (ties at the boundary kept). When the table carries
-    ``total_low``/``total_high`` (a robustness analysis), whiskers show that interval; when it
-    carries ``rank_low``/``rank_high``, the label adds the rank interval (名次区间).
+    ``total_low``/``total_high``, whiskers show that interval; when it carries ``rank_lower`` /
+    ``rank_upper`` (:func:`evaltools.robustness.rank_intervals`), the label adds the rank
+    interval (名次区间).
     Disqualified units are left out.
     """
     t = _ranked(lb, top)
     cols = set(t.columns)
     label = pl.format("{} {}", pl.col("rank_label"), score_text("total", _digits(lb)))
     if set(RANK_INTERVAL) <= cols:
-        label = pl.format("{}（名次区间 {}–{}）", label, pl.col("rank_low"), pl.col("rank_high"))
+        label = pl.format("{}（名次区间 {}–{}）", label, pl.col("rank_lower"),
+                          pl.col("rank_upper"))
     t = t.with_columns(label.alias("标注"))
     keep = ["单位", "unit_id", "rank", "rank_label", "total", "标注",
             *[c for c in (*TOTAL_INTERVAL, *RANK_INTERVAL, "grade") if c in cols]]
