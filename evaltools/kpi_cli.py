@@ -1,0 +1,178 @@
+"""``evaltools kpi DATA [--by street,category] [--month 2020-10] [--out FILE]``.
+
+Reads a dataset folder (its ``tickets`` and ``units`` tables, leniently: bad rows are listed, not
+fatal), computes the ticket KPIs (:func:`evaltools.kpi.ticket_kpis`) and prints the table with
+Chinese headers, each KPI's definition, how many tickets were excluded and why, and the notes.
+``--excluded`` also lists every excluded ticket with its Excel row. ``--out`` writes the table:
+``.csv`` (UTF-8 with a BOM, Chinese headers), ``.xlsx`` (sheets 指标, 定义, 排除的工单) or
+``.parquet`` (canonical English columns). Exit status: 0 done, 1 problems in the data (the KPIs
+are still printed when some tickets were excluded), 2 usage error.
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="evaltools")
+>>> sub = parser.add_subparsers(dest="command")
+>>> _ = add_kpi_parser(sub)
+>>> args = parser.parse_args(["kpi", "data/sample", "--by", "street,category",
+...                           "--month", "2020-10"])
+>>> args.data, args.by, args.month, args.feedback_days
+('data/sample', 'street,category', '2020-10', 2)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = ["COMMAND", "HELP", "add_kpi_arguments", "add_kpi_parser", "run_kpi"]
+
+HELP = ("民情速递站 / 四联单 指标：反馈率、办结率等（按工作日计算）| ticket KPIs (feedback and "
+        "closure rates …) on China's working-day calendar")
+OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def add_kpi_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``kpi`` arguments to an (already created) parser."""
+    p.add_argument("data", metavar="DATA", help="数据文件夹（含 tickets 工单表）| dataset folder")
+    p.add_argument("--by", default="street",
+                   help="分组：unit, courtyard, community, street, category, channel, month，"
+                   "逗号分隔；none 为不分组（默认 street）| group by, comma-separated; 'none' "
+                   "for one row (default street)")
+    p.add_argument("--month", action="append", metavar="YYYY-MM",
+                   help="只统计该月收集的工单（可重复）| only tickets received in this month "
+                   "(repeatable)")
+    p.add_argument("--feedback-days", type=int, default=2, metavar="N",
+                   help="反馈期限（工作日，默认 2）| answer deadline in working days (default 2)")
+    p.add_argument("--count-receipt-day", action="store_true",
+                   help="收集当天算第 1 个工作日（默认不计）| the receipt day counts as day 1")
+    p.add_argument("--closure", choices=("received", "due"), default="received",
+                   help="办结率分母：received 收集件数（默认）或 due 应办结件数 | closure-rate "
+                   "denominator")
+    p.add_argument("--closure-days", type=int, default=15, metavar="N",
+                   help="办结期限（工作日，默认 15）| closure deadline in working days (default 15)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="按哪一天判断是否超期（默认：台账中最晚的时间）| the day deadlines are "
+                   "judged at (default: the latest time in the log)")
+    p.add_argument("--satisfied", default="满意,基本满意",
+                   help="满意率算作满意的等级，逗号分隔（默认 满意,基本满意）| labels counted as "
+                   "satisfied")
+    p.add_argument("--holidays", metavar="FILE",
+                   help="节假日补充文件（日期, 类型[放假/上班]），见 docs/kpi.md | extra holidays "
+                   "and working days")
+    p.add_argument("--excluded", action="store_true",
+                   help="列出每张被排除的工单及其行号 | list every excluded ticket with its row")
+    p.add_argument("--out", metavar="FILE",
+                   help="保存指标表：.csv / .xlsx / .parquet | write the KPI table")
+
+
+def add_kpi_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``kpi`` on an argparse subparsers object; returns its parser."""
+    p = subparsers.add_parser("kpi", help=HELP, description=HELP)
+    add_kpi_arguments(p)
+    p.set_defaults(_run=run_kpi)
+    return p
+
+
+def _format(table: pl.DataFrame) -> pl.DataFrame:
+    rates = [c for c in table.columns if c.endswith("率") or c.endswith("占比")]
+    return table.with_columns(
+        pl.when(pl.col(c).is_null()).then(pl.lit("—"))
+        .otherwise((pl.col(c) * 100).round(1, mode="half_away_from_zero").cast(pl.String) + "%")
+        .alias(c) for c in rates)
+
+
+def write_kpis(res: Any, path: Path) -> None:
+    """Write the KPI table (format from the suffix, see the module doc)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        res.table.write_parquet(path)
+    elif suffix == ".csv":
+        res.labelled_table().write_csv(path, include_bom=True)
+    else:
+        import xlsxwriter
+
+        with xlsxwriter.Workbook(str(path)) as wb:
+            res.labelled_table().write_excel(wb, worksheet="指标", autofit=True)
+            res.definitions().write_excel(wb, worksheet="定义", autofit=True)
+            res.excluded.drop("excluded").rename({
+                "row": "行号", "ticket_id": "工单编号", "rule": "规则", "column": "列",
+                "value": "值", "reason_zh": "原因", "reason_en": "reason"}).write_excel(
+                wb, worksheet="排除的工单", autofit=True)
+
+
+def run_kpi(args: argparse.Namespace, out: Any = None) -> int:
+    """Run ``kpi``; returns the exit status. User mistakes are printed, never raised."""
+    from evaltools.dataset import read_dataset
+    from evaltools.errors import EvalToolsError, UsageError, ValidationError
+    from evaltools.kpi import ticket_kpis
+
+    out = sys.stdout if out is None else out
+    data = Path(args.data)
+    if not data.is_dir():
+        print(f"找不到数据文件夹 | dataset folder not found: {data}", file=sys.stderr)
+        return EXIT_USAGE
+    target = Path(args.out) if args.out else None
+    if target is not None and target.suffix.lower() not in OUT_SUFFIXES:
+        print(f"--out 只支持 {' / '.join(OUT_SUFFIXES)} | --out must end in one of "
+              f"{OUT_SUFFIXES}: {target}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.holidays and not Path(args.holidays).is_file():
+        print(f"找不到节假日补充文件 | holidays file not found: {args.holidays}", file=sys.stderr)
+        return EXIT_USAGE
+    by = None if args.by.strip().lower() in ("", "none", "all", "无") else args.by
+    satisfied = [s.strip() for s in args.satisfied.split(",") if s.strip()]
+    try:
+        ds = read_dataset(data, lenient=True)
+        res = ticket_kpis(
+            ds, by=by, month=args.month, feedback_days=args.feedback_days,
+            count_receipt_day=args.count_receipt_day, closure=args.closure,
+            closure_days=args.closure_days, as_of=args.as_of, satisfied=satisfied,
+            holidays=args.holidays)
+    except ValidationError as exc:
+        print(str(exc.report), file=out)
+        return EXIT_PROBLEMS
+    except UsageError as exc:
+        for p in exc.problems:
+            print(f"- {p}", file=sys.stderr)
+        return EXIT_USAGE
+    except EvalToolsError as exc:
+        for p in exc.problems:
+            print(f"- {p}", file=out)
+        return EXIT_USAGE if exc.problems and exc.problems[0].rule == "bad_choice" \
+            else EXIT_PROBLEMS
+    except ValueError as exc:  # e.g. a malformed --as-of
+        print(f"参数错误 | bad argument: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    months = f" · {'、'.join(args.month)}" if args.month else ""
+    print(f"民情速递站 / 四联单 指标 | ticket KPIs{months} · 截至 as of {res.params['as_of']}",
+          file=out)
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=400,
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+        print(_format(res.labelled_table()), file=out)
+        print("指标定义 | definitions:", file=out)
+        print(res.definitions().select("指标", "定义"), file=out)
+        if res.n_excluded:
+            print(f"排除的工单 | excluded tickets: {res.n_excluded}", file=out)
+            print(res.excluded_summary(), file=out)
+            if args.excluded:
+                print(res.excluded.filter("excluded").select(
+                    pl.col("row").alias("行号"), pl.col("ticket_id").alias("工单编号"),
+                    pl.col("reason_zh").alias("原因"), pl.col("reason_en").alias("reason")),
+                    file=out)
+    for note in res.notes:
+        print(f"- {note}", file=out)
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_kpis(res, target)
+        print(f"已保存 | written: {target}", file=out)
+    return EXIT_PROBLEMS if res.n_excluded else EXIT_OK
+
+
+#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+COMMAND = (HELP, add_kpi_arguments, run_kpi)
