@@ -364,11 +364,12 @@ def _chunks(total: int, size: int, *, progress: bool | None, desc: str, cancel: 
             yield done, stop
             bar.update(stop - done)
             done = stop
-    except KeyboardInterrupt:
-        notes.append(_note(f"计算被中断：只完成了 {done}/{total}",
-                           f"interrupted: only {done} of {total} done"))
     finally:
         bar.close()
+
+
+def _interrupted(done: int, total: int) -> str:
+    return _note(f"计算被中断：只完成了 {done}/{total}", f"interrupted: only {done} of {total} done")
 
 
 # --------------------------------------------------------------------------------------------
@@ -663,25 +664,28 @@ def rank_intervals(
     rng = np.random.default_rng(seed)
     ranks = np.zeros((replicates, m_all), np.int32)
     done = 0
-    for start, stop in _chunks(replicates, chunk, progress=progress, desc="bootstrap",
-                               cancel=cancel, notes=notes):
-        B = stop - start
-        card_vals = cards.values(B, rng) if cards is not None else None
-        per_round = []
-        for r, jr, k in zip(board.rounds, judges, range(len(board.rounds)), strict=True):
-            V = np.repeat(r.V0[None], B, axis=0)
-            if jr is not None:
-                jr.apply(V, rng)
-            if card_vals is not None:
-                rows, src = card_maps[k]
-                new = card_vals[:, src][:, :, :]
-                cur = V[:, rows][:, :, rcols]
-                keep = r.filled[np.ix_(rows, rcols)] | np.isnan(new)
-                V[np.ix_(np.arange(B), rows, rcols)] = np.where(keep, cur, new)
-            per_round.append(r.totals(V))
-        T = board.combine(per_round)
-        ranks[start:stop] = _competition_ranks(T, board.eligible)
-        done = stop
+    try:
+        for start, stop in _chunks(replicates, chunk, progress=progress, desc="bootstrap",
+                                   cancel=cancel, notes=notes):
+            B = stop - start
+            card_vals = cards.values(B, rng) if cards is not None else None
+            per_round = []
+            for r, jr, k in zip(board.rounds, judges, range(len(board.rounds)), strict=True):
+                V = np.repeat(r.V0[None], B, axis=0)
+                if jr is not None:
+                    jr.apply(V, rng)
+                if card_vals is not None:
+                    rows, src = card_maps[k]
+                    new = card_vals[:, src]
+                    cur = V[:, rows][:, :, rcols]
+                    keep = r.filled[np.ix_(rows, rcols)] | np.isnan(new)
+                    V[np.ix_(np.arange(B), rows, rcols)] = np.where(keep, cur, new)
+                per_round.append(r.totals(V))
+            T = board.combine(per_round)
+            ranks[start:stop] = _competition_ranks(T, board.eligible)
+            done = stop
+    except KeyboardInterrupt:
+        notes.append(_interrupted(done, replicates))
     ranks = ranks[:done]
     if done == 0:
         raise EvalToolsError("计算在第一批完成前被取消", "cancelled before the first chunk finished")
@@ -929,12 +933,18 @@ def smaa(
         per = 8 * M * (4 + (n if board.rounds[0].method == "vikor" else 0))
         chunk = int(max(1, min(samples, (64 * 2**20) // per)))
     done = 0
-    for start, stop in _chunks(samples, chunk, progress=progress, desc="SMAA", cancel=cancel,
-                               notes=notes):
-        W = sample(stop - start)
-        T = board.totals_w(W)  # (k, M)
-        _accumulate(T, elig, m, diff, W, cw, first)
-        done = stop
+    try:
+        for start, stop in _chunks(samples, chunk, progress=progress, desc="SMAA",
+                                   cancel=cancel, notes=notes):
+            W = sample(stop - start)
+            T = board.totals_w(W)  # (k, M)
+            d_diff, d_cw, d_first = _accumulate(T, elig, m, W)
+            diff += d_diff
+            cw += d_cw
+            first += d_first
+            done = stop
+    except KeyboardInterrupt:
+        notes.append(_interrupted(done, samples))
     if done == 0:
         raise EvalToolsError("计算在第一批完成前被取消", "cancelled before the first chunk finished")
     b = np.cumsum(diff.reshape(M, m + 1), axis=1)[:, :m] / done
@@ -968,10 +978,11 @@ def smaa(
                          tuple(np.array(board.units, dtype=object)[idx].tolist()), tuple(notes))
 
 
-def _accumulate(T: np.ndarray, elig: np.ndarray, m: int, diff: np.ndarray, W: np.ndarray,
-                cw: np.ndarray, first: np.ndarray) -> None:
-    """Add one chunk's rank distribution (difference form) and first-rank weights."""
+def _accumulate(T: np.ndarray, elig: np.ndarray, m: int,
+                W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One chunk's rank distribution (difference form), first-rank weight sums and counts."""
     k, M = T.shape
+    size = M * (m + 1)
     order, s = _order(T, elig)
     start, end = _group_bounds(s)
     g = (end - start).astype(float)
@@ -979,13 +990,12 @@ def _accumulate(T: np.ndarray, elig: np.ndarray, m: int, diff: np.ndarray, W: np
     unit = order[ok]
     share = 1.0 / g[ok]
     # unit takes each rank start..end-1 with probability 1/g: +1/g at start, −1/g at end
-    diff += np.bincount(unit * (m + 1) + start[ok], weights=share, minlength=diff.size)
-    diff -= np.bincount(unit * (m + 1) + end[ok], weights=share, minlength=diff.size)
+    diff = np.bincount(unit * (m + 1) + start[ok], weights=share, minlength=size)
+    diff -= np.bincount(unit * (m + 1) + end[ok], weights=share, minlength=size)
     top = ok & (start == 0)
     F = np.zeros((k, M))
     np.put_along_axis(F, order, np.where(top, 1.0 / g, 0.0), axis=1)
-    first += F.sum(axis=0)
-    cw += F.T @ W
+    return diff, F.T @ W, F.sum(axis=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1261,13 +1271,14 @@ class PanelReliability:
     notes: tuple[str, ...] = field(default=())
 
 
-def panel_reliability(lb: Any, *, stand_out: float = 2.0) -> PanelReliability:
+def panel_reliability(lb: Any, *, stand_out: float = 3.5) -> PanelReliability:
     """ICC(2,k) and Kendall's W per round, criterion and judge panel, with plain-language bands,
     and the lenient or harsh judges named with evidence.
 
     A *panel* is a set of judges who scored the same units in a round (units scored by exactly the
     same judges); ICC needs such a complete table. Judges are flagged when the robust z of their
-    leniency (:func:`evaltools.judging.judge_report`) exceeds ``stand_out`` in absolute value.
+    leniency (:func:`evaltools.judging.judge_report`) exceeds ``stand_out`` (3.5, Iglewicz &
+    Hoaglin) in absolute value.
 
     Examples
     --------
