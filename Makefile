@@ -46,7 +46,7 @@ test: setup sysdeps lint
 lab: setup
 	@echo "JupyterLab: http://$(HOST):$(PORT)/lab  (Ctrl-C to stop)"
 	cd notebooks && ../$(VENV)/bin/jupyter lab --no-browser --ip=$(HOST) --port=$(PORT) $(ROOT_FLAG) \
-	  --ServerApp.token='' --ServerApp.password='' --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+	  --IdentityProvider.token='' --ServerApp.password='' --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 app: setup
 	@echo "App: http://$(HOST):8866  (Ctrl-C to stop)"
