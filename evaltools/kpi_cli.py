@@ -17,7 +17,7 @@ Examples
 >>> args = parser.parse_args(["kpi", "data/sample", "--by", "street,category",
 ...                           "--month", "2020-10"])
 >>> args.data, args.by, args.month, args.feedback_days
-('data/sample', 'street,category', '2020-10', 2)
+('data/sample', 'street,category', ['2020-10'], 2)
 """
 
 from __future__ import annotations
