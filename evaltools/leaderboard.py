@@ -61,6 +61,9 @@ TABLE_LABELS = {
     "community": "社区", "total": "总分", "grade": "等级", "stars": "星级", "deductions": "扣分",
     "bonuses": "加分", "n_cards": "点评卡数", "n_judges": "评委人数", "movement": "名次变化",
     "previous_rank": "上轮名次", "disqualified": "取消资格", "total_unrounded": "未取舍总分",
+    # added by Leaderboard.with_uncertainty (evaltools.robustness)
+    "median_rank": "名次中位数", "rank_lower": "名次区间下限", "rank_upper": "名次区间上限",
+    "p_first": "第一名概率", "p_top_k": "前几名概率", "rank_interval": "名次（区间）",
 }
 DISQUALIFIED_LABEL = "取消资格"
 
@@ -289,6 +292,30 @@ class Leaderboard:
             changes["tie_breakers"] = tuple(tie_breakers)
         return evaluate(self.dataset, dataclasses.replace(self.rubric, **changes),
                         round=self.round, cache=self._cache)
+
+    def with_uncertainty(self, *, replicates: int = 1000, seed: int | None = None,
+                         level: float = 0.95, top_k: int = 3,
+                         progress: bool | None = None, cancel: Any = None) -> Leaderboard:
+        """A new leaderboard whose table carries bootstrap rank intervals, so it can show
+        "第3名（95%区间 2–5）": ``median_rank``, ``rank_lower``, ``rank_upper``, ``p_first``,
+        ``p_top_k`` and ``rank_interval``. Thin wrapper of
+        :func:`evaltools.robustness.rank_intervals` (see it for the method); its notes are added.
+
+        Examples
+        --------
+        >>> from evaltools.robustness import _doctest_board
+        >>> lb = _doctest_board().with_uncertainty(replicates=200, seed=1, progress=False)
+        >>> lb.table["rank_interval"].to_list()
+        ['第1名（95%区间 1–2）', '第2名（95%区间 1–2）', '第3名（95%区间 3–3）']
+        """
+        from evaltools.robustness import rank_intervals
+
+        ri = rank_intervals(self, replicates=replicates, seed=seed, level=level, top_k=top_k,
+                            progress=progress, cancel=cancel)
+        cols = ["median_rank", "rank_lower", "rank_upper", "p_first", "p_top_k", "rank_interval"]
+        table = self.table.drop(cols, strict=False).join(
+            ri.table.select("unit_id", *cols), on="unit_id", how="left", maintain_order="left")
+        return self._replace(table=table, notes=tuple(dict.fromkeys([*self.notes, *ri.notes])))
 
     # ---- reading ------------------------------------------------------------------------
     def labelled_table(self) -> pl.DataFrame:

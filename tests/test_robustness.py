@@ -342,3 +342,14 @@ def test_lenient_judge_is_named_with_evidence():
     j = pr.judges.row(0, named=True)
     assert j["tendency"] == "偏宽 lenient" and j["leniency"] > 1.0
     assert "J5" in j["evidence"] and "高" in j["evidence"]
+
+
+def test_leaderboard_with_uncertainty_is_a_new_board():
+    lb = _doctest_board()
+    lb2 = lb.with_uncertainty(replicates=100, seed=4, progress=False)
+    assert "rank_interval" not in lb.table.columns  # no mutation
+    assert lb2.table["unit_id"].to_list() == lb.table["unit_id"].to_list()
+    assert lb2.table["rank_interval"][2] == "第3名（95%区间 3–3）"
+    labelled = lb2.labelled_table()
+    assert {"名次区间下限", "名次区间上限", "第一名概率", "名次（区间）"} <= set(labelled.columns)
+    assert any("seed 4" in n for n in lb2.notes)
