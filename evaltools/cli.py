@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import evaltools.publish_cli as publish_cli
-from evaltools import kpi_cli, leaderboard_cli
+from evaltools import kpi_cli, leaderboard_cli, robustness_cli
 from evaltools.errors import EvalToolsError, UsageError, ValidationError, ValidationReport
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -98,6 +98,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "evaluate": leaderboard_cli.COMMAND,
     "publish": publish_cli.COMMAND,
     "kpi": kpi_cli.COMMAND,
+    "robustness": robustness_cli.COMMAND,
 }
 
 
