@@ -23,6 +23,7 @@ __all__ = [
     "AGGREGATES",
     "KendallW",
     "aggregate",
+    "agreement",
     "icc",
     "judge_report",
     "kendall_w",
@@ -614,3 +615,70 @@ def judge_report(
          .otherwise(0.0))
     return rep.with_columns(z.alias("robust_z")).with_columns(
         (pl.col("robust_z").abs() > outlier_z).alias("outlier"))
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement per panel (round, street …)
+# --------------------------------------------------------------------------------------------
+
+
+def agreement(
+    df: pl.DataFrame,
+    *,
+    by: Sequence[str] = ("round",),
+    target: str = "unit_id",
+    rater: str = "judge_id",
+    score: str = "score",
+) -> pl.DataFrame:
+    """Panel agreement per group (e.g. per round and street panel): ICC(2,k) with its interval,
+    ICC(3,1), Kendall's W with its p-value and Krippendorff's α (interval).
+
+    One row per group of ``by``: ``n_units``, ``n_judges``, ``icc2k``, ``icc2k_lower``,
+    ``icc2k_upper``, ``icc3``, ``kendall_w``, ``kendall_p``, ``alpha``. ICC and W need a complete
+    panel (every judge scores every unit once): for an incomplete one they are null and only α
+    (which allows holes) is given. A loop runs over the groups (rounds × panels), not over units.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> Y = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> df = pl.DataFrame({"round": 1, "unit_id": [i for i in range(6) for _ in range(4)],
+    ...                    "judge_id": list("abcd") * 6, "score": sum(Y, [])})
+    >>> agreement(df).select("round", "n_units", "n_judges", pl.col("icc2k", "icc3").round(2))
+    shape: (1, 5)
+    ┌───────┬─────────┬──────────┬───────┬──────┐
+    │ round ┆ n_units ┆ n_judges ┆ icc2k ┆ icc3 │
+    │ ---   ┆ ---     ┆ ---      ┆ ---   ┆ ---  │
+    │ i32   ┆ i64     ┆ i64      ┆ f64   ┆ f64  │
+    ╞═══════╪═════════╪══════════╪═══════╪══════╡
+    │ 1     ┆ 6       ┆ 4        ┆ 0.62  ┆ 0.71 │
+    └───────┴─────────┴──────────┴───────┴──────┘
+    """
+    by = list(by)
+    _need_columns(df, [*by, target, rater, score], "一致性分析")
+    rows = []
+    for key, g in df.group_by(by, maintain_order=True):  # groups = panels, not units
+        row = dict(zip(by, key, strict=True))
+        row.update(n_units=g[target].n_unique(), n_judges=g[rater].n_unique())
+        try:
+            t = icc(g, target=target, rater=rater, score=score)
+            i2k = t.filter(pl.col("form") == "ICC2k").row(0, named=True)
+            row.update(icc2k=i2k["icc"], icc2k_lower=i2k["ci_lower"],
+                       icc2k_upper=i2k["ci_upper"],
+                       icc3=t.filter(pl.col("form") == "ICC3")["icc"][0])
+            kw = kendall_w(g, target=target, rater=rater, score=score)
+            row.update(kendall_w=kw.w, kendall_p=kw.p)
+        except EvalToolsError:
+            pass
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EvalToolsWarning)
+                row["alpha"] = krippendorff_alpha(g, unit=target, rater=rater, value=score,
+                                                  level="interval")
+        except EvalToolsError:
+            row["alpha"] = None
+        rows.append(row)
+    schema = {**{c: df.schema[c] for c in by}, "n_units": pl.Int64, "n_judges": pl.Int64,
+              **dict.fromkeys(("icc2k", "icc2k_lower", "icc2k_upper", "icc3", "kendall_w",
+                               "kendall_p", "alpha"), pl.Float64)}
+    return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
