@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import re
 import string
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -69,6 +70,7 @@ __all__ = [
     "render_html",
     "save_chart",
     "scrub_text",
+    "stable_svg_ids",
     "with_intervals",
     "write_csv",
     "write_excel",
@@ -135,16 +137,16 @@ def mask_phone(col: str | pl.Expr) -> pl.Expr:
     >>> import polars as pl
     >>> pl.DataFrame({"p": ["138 1234 5678", "+86 13812345678", "6888123", "12"]}).select(
     ...     mask_phone("p"))["p"].to_list()
-    ['138****5678', '861****5678', '****8123', '****']
+    ['138****5678', '138****5678', '****8123', '****']
     """
-    digits = _expr(col).cast(pl.String).str.replace_all(r"\D", "")
-    n = digits.str.len_chars()
-    # a mobile number written with the +86 country code keeps its own first three digits
-    mobile = digits.str.extract(r"^(?:86)?(1[3-9]\d{9})$", 1)
     raw = _expr(col).cast(pl.String)
-    return (pl.when(raw.str.strip_chars().str.len_chars() == 0).then(raw)
-            .when(raw.str.contains(r"^\+86") & mobile.is_not_null())
-            .then(pl.lit("861") + pl.lit("****") + mobile.str.slice(7, 4))
+    digits = raw.str.replace_all(r"\D", "")
+    n = digits.str.len_chars()
+    # a mobile number written with the 86 country code keeps its own first three digits
+    mobile = digits.str.extract(r"^(?:86)?(1[3-9]\d{9})$", 1)
+    return (pl.when(raw.fill_null("").str.strip_chars().str.len_chars() == 0).then(raw)
+            .when(mobile.is_not_null())
+            .then(mobile.str.slice(0, 3) + pl.lit("****") + mobile.str.slice(7, 4))
             .when(n >= 11).then(digits.str.slice(0, 3) + pl.lit("****") + digits.str.slice(-4, 4))
             .when(n >= 7).then(pl.lit("****") + digits.str.slice(-4, 4))
             .otherwise(pl.lit("****")))
@@ -162,13 +164,13 @@ def mask_id_number(col: str | pl.Expr) -> pl.Expr:
     """
     s = _expr(col).cast(pl.String).str.strip_chars()
     n = s.str.len_chars()
-    return (pl.when(n == 0).then(s)
+    return (pl.when(s.fill_null("").str.len_chars() == 0).then(s)
             .when(n >= 15).then(s.str.slice(0, 3) + pl.lit("*" * 11) + s.str.slice(-4, 4))
             .otherwise(pl.lit("****")))
 
 
 #: 18-digit ID numbers (17 digits and a digit or X) standing alone in text
-_ID_IN_TEXT = r"(^|[^0-9A-Za-z])(\d{3})\d{11}(\d{3}[0-9Xx])([^0-9A-Za-z]|$)"
+_ID_IN_TEXT = r"(^|\D)(\d{3})\d{11}(\d{3}[0-9Xx])(\D|$)"
 #: mainland mobile numbers, optionally with +86 and - or space separators
 _MOBILE_IN_TEXT = r"(^|\D)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(\D|$)"
 #: landlines written with an area code and a hyphen: 0371-68881234
@@ -809,7 +811,7 @@ def _charts_html(lb: Any, top: int | None) -> str:
     figures = [("总分排名", charts.leaderboard_bars(lb, top=top))]
     figures.append(("各指标得分率", charts.criteria_heatmap(lb, top=top)))
     parts = [f'<figure class="chart" id="chart-{i + 1}" aria-label="{_e(title)}">'
-             f"{_strip_xml_decl(to_svg(chart))}</figure>"
+             f"{stable_svg_ids(_strip_xml_decl(to_svg(chart)), f'chart-{i + 1}')}</figure>"
              for i, (title, chart) in enumerate(figures)]
     return '<section id="charts">\n<h2>图表</h2>\n' + "\n".join(parts) + "\n</section>"
 
@@ -819,6 +821,30 @@ def _strip_xml_decl(svg: str) -> str:
     if svg.startswith("<?xml"):
         svg = svg[svg.index("?>") + 2:].lstrip()
     return svg
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def stable_svg_ids(svg: str, prefix: str = "c") -> str:
+    """Rename the ids inside an SVG to ``<prefix>-1``, ``<prefix>-2`` … in order of appearance.
+
+    vl-convert numbers gradients and clip paths with a counter that keeps growing within a
+    process (``gradient_0``, then ``gradient_1`` …), so the same chart would give different bytes
+    depending on what was drawn before; and two inline SVGs on one page must not share ids.
+
+    Examples
+    --------
+    >>> stable_svg_ids('<svg><linearGradient id="gradient_7"/><path fill="url(#gradient_7)"/></svg>',
+    ...                "chart-1")
+    '<svg><linearGradient id="chart-1-1"/><path fill="url(#chart-1-1)"/></svg>'
+    """
+    ids = list(dict.fromkeys(_SVG_ID.findall(svg)))
+    if not ids:
+        return svg
+    new = {old: f"{prefix}-{k + 1}" for k, old in enumerate(ids)}
+    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + new[m.group(2)], svg)
 
 
 def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
@@ -1007,7 +1033,7 @@ class _Book:
             "author": r.organiser or "evaltools",
             "company": r.organiser or "",
             "comments": "由 evaltools 生成",
-            "created": generated.replace(tzinfo=None),
+            "created": generated.astimezone(UTC).replace(tzinfo=None),  # xlsxwriter writes UTC
         })
         self.digits = r.digits
         self.header = self.wb.add_format({"bold": True, "bg_color": "#F6F1EA", "border": 1,
@@ -1184,7 +1210,7 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     if suffix == ".png":
         path.write_bytes(to_png(chart, scale=scale))
     else:
-        path.write_bytes(to_svg(chart).encode("utf-8"))
+        path.write_bytes(stable_svg_ids(to_svg(chart)).encode("utf-8"))
     return path
 
 

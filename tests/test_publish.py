@@ -1,0 +1,432 @@
+"""Publishing: masking, escaping, formula injection, Excel/CSV read-back, audit, determinism,
+HTML snapshot. Browser and PNG checks are in test_publish_browser.py."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+import os
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from evaltools import __version__, evaluate, publish, read_dataset
+from evaltools.charts import leaderboard as charts
+from evaltools.errors import UsageError
+from evaltools.leaderboard import _doctest_board
+from evaltools.rounding import format_score
+from evaltools.rubric import Criterion, GradeBand, Rubric, StarRule
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+FIXED = datetime(2024, 5, 1, 9, 30, tzinfo=publish.CHINA_TZ)
+
+SCRIPT = "<script>alert(1)</script>"
+HOSTILE_NAMES = [SCRIPT, '=HYPERLINK("http://evil.example","点我")', "+1+2", "-3", "@SUM(A1)",
+                 "正常楼院"]
+
+
+def hostile_board(*, allow_comments: bool = False):
+    """Six units whose names attack HTML and spreadsheets; comments with names and phones."""
+    rubric = Rubric(
+        name="楼栋评比<b>测试</b>", organiser="某某街道办事处", period="2024年5月",
+        notice_days=7, allow_comments=allow_comments,
+        criteria=(Criterion("clean", "环境卫生", group="环境整治", max_points=60, scale=(0, 10)),
+                  Criterion("tidy", "楼道整洁", group="环境整治", max_points=40, scale=(0, 10))),
+        judge_aggregate="mean", grades=(GradeBand("优秀", 90), GradeBand("合格", 60)),
+        stars=(StarRule("卫生星", criterion="clean", min_share=0.9),))
+    ids = [f"U{i}" for i in range(6)]
+    units = pl.DataFrame({"unit_id": ids, "name": HOSTILE_NAMES,
+                          "street": ["=1+1", "新安路街道", "新安路街道", "济源路街道", "济源路街道",
+                                     "济源路街道"],
+                          "community": ["@社区", "金华社区", "金华社区", "三湾社区", "三湾社区",
+                                        "三湾社区"],
+                          "courtyard": ids})
+    n = len(ids)
+    scores = pl.DataFrame({
+        "round": 1, "unit_id": [u for u in ids for _ in range(6)],
+        "judge_id": ["J1", "J2", "J3"] * (2 * n),
+        "criterion": (["clean"] * 3 + ["tidy"] * 3) * n,
+        "score": [float(10 - i % 5) for i in range(6 * n)]})
+    ratings = pl.DataFrame({
+        "unit_id": ["U0", "U1", "U1"], "respondent_id": ["K1", "K2", "K3"],
+        "submitted_at": [datetime(2024, 5, 1)] * 3, "item": ["环境卫生"] * 3,
+        "rating": ["满意", "基本满意", "不满意"],
+        "comment": ["我是张三，电话13812345678，请回电", None,
+                    "身份证410102199001011234，楼道太脏"]})
+    ds = SimpleNamespace(scores=scores, units=units, ratings=None, deductions=None,
+                         rubric=rubric, path=None)
+    lb = evaluate(ds)
+    # ratings are not scored by this rubric; attach them for the satisfaction/comments parts
+    return lb._replace(dataset=SimpleNamespace(**{**vars(ds), "ratings": ratings}))
+
+
+@pytest.fixture(scope="module")
+def sample_board():
+    return evaluate(read_dataset(SAMPLE))
+
+
+# ---------------------------------------------------------------------------------------------
+# masking
+
+
+def test_mask_known_answers():
+    df = pl.DataFrame({
+        "name": ["张三", "欧阳娜娜", "李", "", None],
+        "phone": ["13812345678", "138-1234-5678", "+86 138 1234 5678", "0371-68881234", None],
+        "id": ["41010219900101123X", "410102199001011234", "123", "", None],
+    })
+    out = df.select(publish.mask_name("name"), publish.mask_phone("phone"),
+                    publish.mask_id_number("id"))
+    assert out["name"].to_list() == ["张*", "欧*", "李*", "", None]
+    assert out["phone"].to_list() == ["138****5678", "138****5678", "138****5678",
+                                      "037****1234", None]
+    assert out["id"].to_list() == ["410***********123X", "410***********1234", "****", "", None]
+
+
+def test_mask_personal_uses_the_schema():
+    t = pl.DataFrame({"ticket_id": ["T1"], "resident_name": ["王小明"], "phone": ["13912345678"],
+                      "room": ["4-3-501"], "content": ["王小明 13912345678 家门口堆物"],
+                      "voter_id": ["wx_openid_abcdef"], "ip": ["10.1.2.3"],
+                      "身份证号": ["41010219900101123X"], "status": ["已办结"]})
+    row = publish.mask_personal(t).row(0, named=True)
+    assert row == {"ticket_id": "T1", "resident_name": "王*", "phone": "139****5678",
+                   "room": "***", "content": "王小明 139****5678 家门口堆物",
+                   "voter_id": "wx***", "ip": "10***", "身份证号": "410***********123X",
+                   "status": "已办结"}
+
+
+MOBILE = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+ID18 = st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True)
+FILLER = st.text(alphabet=st.sampled_from(list("楼道卫生，。、电话号码abcX ;:()")), max_size=8)
+#: numbers written back to back without a separator cannot be told apart from one long number
+SEPARATOR = st.text(alphabet=st.sampled_from(list("楼道卫生，。、电话号码abcX ;:()")), min_size=1,
+                    max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(SEPARATOR, st.one_of(MOBILE, ID18)), min_size=1, max_size=4), FILLER)
+def test_scrub_text_removes_every_phone_and_id(parts, tail):
+    text = "".join(a + b for a, b in parts) + tail
+    out = pl.DataFrame({"t": [text]}).select(publish.scrub_text("t")).item()
+    for _, secret in parts:
+        assert secret not in out
+    assert not re.search(r"1[3-9]\d{9}", out)
+    assert not re.search(r"\d{17}[\dX]", out)
+    assert out.count("*") == sum(4 if len(p) == 11 else 11 for _, p in parts)
+    # only digits were hidden: the rest of the text is untouched
+    assert re.sub(r"[\d*X]", "", out) == re.sub(r"[\dX]", "", text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("楼道卫生，。abc XYZ-_")), max_size=30))
+def test_scrub_text_leaves_text_without_numbers_alone(text):
+    assert pl.DataFrame({"t": [text]}).select(publish.scrub_text("t")).item() == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=20))
+def test_html_escape_matches_stdlib(text):
+    got = pl.DataFrame({"t": [text]}).select(publish.html_escape("t")).item()
+    assert got == html.escape(text, quote=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_neutralize_formula(text):
+    got = pl.DataFrame({"t": [text]}).select(publish.neutralize_formula("t")).item()
+    assert got[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert got == ("'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text)
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile inputs in every format
+
+
+def test_html_escapes_everything_and_has_no_external_reference(tmp_path):
+    lb = hostile_board()
+    page = publish.render_html(lb, generated=FIXED)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>测试</b>" not in page and "楼栋评比&lt;b&gt;测试&lt;/b&gt;" in page
+    body = page.split("<body>", 1)[1]
+    assert not re.search(r"(src|href)\s*=", body)          # nothing to fetch
+    visible = re.sub(r"http://evil\.exa[^<&\"]*", "", body)  # the hostile name, shown as text
+    assert "http://" not in visible.replace("http://www.w3.org", "")
+    assert "@import" not in page and "url(" not in page  # no web fonts, no remote CSS
+    assert "default-src 'none'" in page                  # CSP forbids every request
+    assert 'data-unit-id="U0"' in page
+    # the charts' SVG escapes the names too
+    svg = page[page.index('<section id="charts">'):page.index('<section id="method">')]
+    assert "<script" not in svg.lower() and "&lt;script&gt;" in svg
+
+
+def _sheet_xml(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")}
+
+
+def test_xlsx_never_writes_formulas(tmp_path):
+    lb = hostile_board()
+    out = publish.write_excel(lb, tmp_path / "b.xlsx", generated=FIXED)
+    parts = _sheet_xml(out)
+    sheets = {n: x for n, x in parts.items() if n.startswith("xl/worksheets/sheet")}
+    assert sheets and not any("<f>" in x or "<f " in x for x in sheets.values())
+    assert 'quotePrefix="1"' in parts["xl/styles.xml"]
+    back = pl.read_excel(out, sheet_name="总榜")
+    assert set(HOSTILE_NAMES) <= set(back["名称"].to_list())   # values unchanged, as text
+
+
+def test_csv_neutralises_formulas(tmp_path):
+    lb = hostile_board()
+    out = publish.write_csv(lb, tmp_path / "b.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pl.read_csv(out, infer_schema=False)
+    names = back["名称"].to_list()
+    assert "'-3" in names and "'+1+2" in names and "'@SUM(A1)" in names
+    assert any(n.startswith("'=HYPERLINK") for n in names)
+    assert SCRIPT in names and "正常楼院" in names
+    for col in back.columns:
+        text = back[col].drop_nulls()
+        bad = text.filter(text.str.contains(r"^[=+@\t\r]") |
+                          (text.str.starts_with("-") & ~text.str.contains(r"^-?\d+(\.\d+)?$")))
+        assert bad.len() == 0, (col, bad.to_list())
+
+
+def test_comments_published_only_when_allowed_and_masked(tmp_path):
+    hidden = hostile_board(allow_comments=False)
+    page = publish.render_html(hidden, generated=FIXED, charts=False)
+    assert "请回电" not in page and "楼道太脏" not in page
+    xlsx = publish.write_excel(hidden, tmp_path / "h.xlsx", generated=FIXED)
+    assert "群众留言" not in pl.read_excel(xlsx, sheet_id=0)
+
+    shown = hostile_board(allow_comments=True)
+    page = publish.render_html(shown, generated=FIXED, charts=False)
+    assert "请回电" in page and "138****5678" in page and "410***********1234" in page
+    assert "13812345678" not in page and "410102199001011234" not in page
+    xlsx = publish.write_excel(shown, tmp_path / "s.xlsx", generated=FIXED)
+    comments = pl.read_excel(xlsx, sheet_name="群众留言")["群众留言"].to_list()
+    assert comments == ["我是张三，电话138****5678，请回电", "身份证410***********1234，楼道太脏"]
+
+
+def test_notes_and_sections_are_scrubbed(tmp_path):
+    lb = hostile_board()
+    lb = lb._replace(notes=(*lb.notes, "联系人 13912345678 已核实 | contact 13912345678 checked"))
+    tickets = pl.DataFrame({"工单编号": ["T1"], "居民姓名": ["李四"], "联系电话": ["13712345678"],
+                            "诉求内容": ["电话 13712345678 单元门坏了"]})
+    page = publish.render_html(lb, generated=FIXED, charts=False, sections={"民情速递站": tickets})
+    assert "139****5678" in page and "13912345678" not in page
+    assert "李*" in page and "李四" not in page and "13712345678" not in page
+    xlsx = publish.write_excel(lb, tmp_path / "n.xlsx", generated=FIXED,
+                               sections={"民情速递站": tickets})
+    row = pl.read_excel(xlsx, sheet_name="民情速递站").row(0)
+    assert row == ("T1", "李*", "137****5678", "电话 137****5678 单元门坏了")
+    text = "".join(_sheet_xml(xlsx).values())
+    assert "13712345678" not in text and "13912345678" not in text and "李四" not in text
+
+
+def test_judges_published_by_id_not_name(sample_board, tmp_path):
+    names = sample_board.dataset.judges["name"].to_list()
+    page = publish.render_html(sample_board, generated=FIXED, charts=False)
+    xlsx = publish.write_excel(sample_board, tmp_path / "j.xlsx", generated=FIXED)
+    text = page + "".join(_sheet_xml(xlsx).values())
+    assert not [n for n in names if n in text]
+    assert "JY-J1" in pl.read_excel(xlsx, sheet_name="评委明细")["评委编号"].to_list()
+
+
+def test_sample_personal_fields_never_published(sample_board, tmp_path):
+    """Residents' names and phones of the sample tickets appear in no output."""
+    files = publish.publish(sample_board, tmp_path)
+    blob = files["html"].read_text(encoding="utf-8") + "".join(_sheet_xml(files["xlsx"]).values()) \
+        + files["csv"].read_text(encoding="utf-8-sig")
+    tickets = sample_board.dataset.tickets
+    phones = tickets["phone"].drop_nulls().unique().to_list()
+    assert phones and not [p for p in phones if p in blob]
+    assert "民情速递站" in blob and "晒最美" in blob    # the sections exist …
+    # … without a phone number (digits inside decimals such as 409.12199999999996 are not one)
+    assert not re.search(r"(?<![\d.])1[3-9]\d{9}(?!\d)", blob)
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel and CSV read back
+
+
+def test_xlsx_reads_back_as_the_leaderboard(sample_board, tmp_path):
+    lb = sample_board
+    out = publish.write_excel(lb, tmp_path / "b.xlsx", generated=FIXED)
+    expected = publish.published_table(lb)
+    back = pl.read_excel(out, sheet_name="总榜", schema_overrides=expected.schema)
+    assert_frame_equal(back, expected)
+    sheets = pl.read_excel(out, sheet_id=0)
+    assert list(sheets)[:2] == ["总榜", "分项得分"]
+    assert {"评委明细", "满意度", "方法与权重", "审计", "民情速递站", "晒最美"} <= set(sheets)
+    values = sheets["分项得分"]
+    got = values.filter(pl.col("单位编号") == lb.table["unit_id"][0])["得分"].sum()
+    assert got == pytest.approx(lb.table["total_unrounded"][0]
+                                - lb.table["bonuses"][0], abs=0.05)
+
+
+def test_xlsx_layout(tmp_path):
+    out = publish.write_excel(hostile_board(), tmp_path / "b.xlsx", generated=FIXED)
+    sheet1 = _sheet_xml(out)["xl/worksheets/sheet1.xml"]
+    assert '<pane xSplit="4" ySplit="1"' in sheet1            # frozen header and unit columns
+    widths = [float(w) for w in re.findall(r'<col [^>]*width="([\d.]+)"', sheet1)]
+    assert widths and min(widths) >= 4
+    core = _sheet_xml(out)["docProps/core.xml"]
+    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2024-05-01T01:30:00Z" in core  # UTC
+
+
+def test_csv_reads_back(sample_board, tmp_path):
+    out = publish.write_csv(sample_board, tmp_path / "b.csv")
+    expected = publish.published_table(sample_board)
+    back = pl.read_csv(out, schema=expected.schema)
+    assert_frame_equal(back, expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# contents, audit, determinism
+
+
+def test_html_contents(sample_board):
+    lb = sample_board
+    page = publish.render_html(lb, generated=FIXED)
+    assert "<h1 id=\"title\">上街区无主管楼院楼栋评比赛第6轮结果公示</h1>" in page
+    for text in ("上街区委办公室", "2020年5月—10月，共6期", "并列", "四舍五入", "满意+基本满意",
+                 "去掉一个最高分和一个最低分后平均", "公示期 7 天（2024年05月01日 至 2024年05月07日）",
+                 "环境整治", "设施安全", "较第5轮", "▲", "★", "民情速递站", "晒最美", "群众满意度",
+                 f"<dd>{__version__}</dd>", lb.rubric.sha256, "2024-05-01 09:30（北京时间）"):
+        assert text in page, text
+    first = lb.table.row(0, named=True)
+    assert f'data-unit-id="{first["unit_id"]}"' in page and first["name"] in page
+    assert '<svg' in page
+
+
+def test_audit_hashes_every_data_file(sample_board):
+    audit = dict(publish.audit_table(sample_board, generated=FIXED).iter_rows())
+    files = sorted(p for p in SAMPLE.iterdir() if p.suffix == ".csv")
+    assert files
+    for p in files:
+        assert audit[f"数据文件 {p.name} SHA-256"] == hashlib.sha256(p.read_bytes()).hexdigest()
+    assert audit["评分细则 SHA-256"] == hashlib.sha256(
+        (SAMPLE / "rubric.toml").read_bytes()).hexdigest()
+    assert audit["evaltools 版本"] == __version__
+    assert "评分细则修改" not in audit
+    changed = sample_board.with_weights({"sanitation": 30})
+    assert "评分细则修改" in dict(publish.audit_table(changed, generated=FIXED).iter_rows())
+
+
+def test_generation_time_from_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
+    assert publish.generated_at() == FIXED
+    page = publish.render_html(_doctest_board(), charts=False)
+    assert "2024-05-01 09:30（北京时间）" in page
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "tomorrow")
+    with pytest.raises(UsageError):
+        publish.generated_at()
+
+
+def test_publishing_twice_gives_identical_bytes(sample_board, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
+    a = publish.publish(sample_board, tmp_path / "a", top=5)
+    b = publish.publish(sample_board, tmp_path / "b", top=5)
+    assert set(a) == {"html", "xlsx", "csv", "png", "svg", "poster"}
+    for kind in a:
+        assert a[kind].read_bytes() == b[kind].read_bytes(), kind
+        assert a[kind].stat().st_size > 0
+
+
+def test_rank_intervals_shown(tmp_path):
+    lb = _doctest_board()
+    iv = pl.DataFrame({"unit_id": ["A", "B"], "rank_lower": [1, 1], "rank_upper": [2, 2]})
+    page = publish.render_html(lb, generated=FIXED, charts=False, intervals=iv)
+    assert "<th class=\"num\">名次区间</th>" in page and ">1–2</td>" in page
+    with pytest.raises(UsageError):
+        publish.with_intervals(lb, iv.drop("rank_upper"))
+
+
+def test_save_chart_rejects_other_formats(tmp_path):
+    with pytest.raises(UsageError):
+        publish.save_chart(charts.leaderboard_bars(_doctest_board()), tmp_path / "a.pdf")
+
+
+def test_leaderboard_methods_delegate(tmp_path):
+    lb = _doctest_board()
+    assert lb.write_csv(tmp_path / "a.csv").read_bytes() == \
+        publish.write_csv(lb, tmp_path / "b.csv").read_bytes()
+    assert lb.write_html(tmp_path / "a.html", charts=False, generated=FIXED).exists()
+    assert lb.write_excel(tmp_path / "a.xlsx", generated=FIXED).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# snapshot (fixed ids, fixed time, no charts)
+
+
+def test_html_snapshot():
+    page = publish.render_html(_doctest_board(), charts=False, generated=FIXED, sections={})
+    page = page.replace(__version__, "VERSION")
+    snap = SNAPSHOTS / "publish_doctest_board.html"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not snap.exists():
+        snap.parent.mkdir(exist_ok=True)
+        snap.write_text(page, encoding="utf-8")
+    assert page == snap.read_text(encoding="utf-8"), \
+        "HTML changed: review the diff, then rerun with UPDATE_SNAPSHOTS=1"
+    for fixed_id in ("title", "facts", "leaderboard", "leaderboard-table", "method", "weights",
+                     "notes", "notice-period", "audit"):
+        assert f'id="{fixed_id}"' in page
+
+
+# ---------------------------------------------------------------------------------------------
+# charts (specs, not pixels)
+
+
+def test_charts_are_unconfigured_and_composable(sample_board):
+    import altair as alt
+
+    lb = sample_board
+    built = [charts.leaderboard_bars(lb, top=5), charts.criteria_heatmap(lb, top=5),
+             charts.contributions(lb, top=5), charts.judge_leniency(lb),
+             charts.poster_chart(lb, top=3)]
+    for c in built:
+        assert c.config is alt.Undefined
+    spec = (built[0] | built[3]).to_dict()
+    assert "hconcat" in spec
+    bars = pl.DataFrame(charts.leaderboard_bars(lb, top=5).data)
+    assert bars["unit_id"].to_list() == lb.top(5)["unit_id"].to_list()
+    assert bars["标注"][0] == f"第1名 {format_score(lb.table['total'][0], lb.rubric.digits)}"
+
+
+def test_bars_show_intervals_when_columns_exist():
+    lb = _doctest_board()
+    t = lb.table.with_columns(rank_lower=pl.lit(1), rank_upper=pl.lit(2),
+                              total_low=pl.col("total") - 1, total_high=pl.col("total") + 1)
+    lb2 = dataclasses.replace(lb, table=t)
+    spec = charts.leaderboard_bars(lb2).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule", "text"]
+    labels = pl.DataFrame(charts.leaderboard_bars(lb2).data)["标注"].to_list()
+    assert labels == ["第1名 94.00（名次区间 1–2）", "第2名 80.00（名次区间 1–2）"]
+    plain = charts.leaderboard_bars(lb).to_dict()
+    assert [layer["mark"]["type"] for layer in plain["layer"]] == ["bar", "text"]
+
+
+def test_heatmap_and_contributions_data(sample_board):
+    lb = sample_board
+    heat = pl.DataFrame(charts.criteria_heatmap(lb, top=3).data)
+    assert heat.height == lb.top(3).height * len(lb.rubric.criteria)
+    assert heat["share"].min() >= 0 and heat["share"].max() <= 1
+    stack = pl.DataFrame(charts.contributions(lb, top=1).data)
+    assert stack["得分"].sum() == pytest.approx(
+        sum(lb.table.row(0, named=True)[c] for c in lb.rubric.criterion_ids))
+    lenient = pl.DataFrame(charts.judge_leniency(lb).data)
+    assert set(lenient["方向"]) <= {"偏宽松", "偏严格", "需复核"}
+    assert lenient["judge_id"].n_unique() == lenient.height
