@@ -384,6 +384,10 @@ class _JudgeBlock:
     rows: np.ndarray  # unit index in the round model
     S: np.ndarray  # (u, k, nj) transformed scores (NaN where a judge skipped a criterion)
 
+    def __post_init__(self) -> None:
+        self.St = np.ascontiguousarray(self.S.transpose(0, 2, 1))  # (u, nj, k)
+        self.complete = not np.isnan(self.S).any()
+
 
 @dataclass
 class _JudgeResampler:
@@ -397,26 +401,36 @@ class _JudgeResampler:
     def apply(self, V: np.ndarray, rng: np.random.Generator) -> None:
         """Overwrite the judges columns of ``V`` (B, m, n) in place with resampled panels."""
         B = V.shape[0]
+        rules = np.array(self.rules)
         for blk in self.blocks:
             u, k, _ = blk.S.shape
             idx = rng.integers(0, k, size=(B, u, k))
-            X = blk.S[np.arange(u)[None, :, None], idx]  # (B, u, k, nj)
-            agg = np.empty((B, u, len(self.rules)))
-            for j, rule in enumerate(self.rules):
-                x = X[..., j]
-                with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    if rule == "median":
-                        agg[..., j] = np.nanmedian(x, axis=-1)
-                    elif rule == "trimmed_mean":
-                        cnt = np.sum(~np.isnan(x), axis=-1)
-                        tot = np.nansum(x, axis=-1) - np.nanmax(x, axis=-1) - np.nanmin(x, axis=-1)
-                        agg[..., j] = np.where(cnt >= 3, tot / (cnt - 2), np.nanmean(x, axis=-1))
-                    else:  # mean, zscore (mean of z)
-                        agg[..., j] = np.nanmean(x, axis=-1)
+            # (B, u, nj, k): the resampled panel of each unit, judges last (reductions over it)
+            X = blk.St[np.arange(u)[None, :, None, None], np.arange(blk.St.shape[1])[None, None,
+                                                                                   :, None],
+                       idx[:, :, None, :]]
+            with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if blk.complete:  # every judge scored every criterion: plain reductions
+                    tot = X.sum(axis=-1)
+                    agg = tot / k
+                    if (rules == "trimmed_mean").any():
+                        trim = (tot - X.max(axis=-1) - X.min(axis=-1)) / (k - 2)
+                        agg = np.where(rules == "trimmed_mean", trim, agg)
+                    if (rules == "median").any():
+                        agg = np.where(rules == "median", np.median(X, axis=-1), agg)
+                else:
+                    cnt = np.sum(~np.isnan(X), axis=-1)
+                    tot = np.nansum(X, axis=-1)
+                    agg = tot / cnt
+                    if (rules == "trimmed_mean").any():
+                        trim = (tot - np.nanmax(X, axis=-1) - np.nanmin(X, axis=-1)) / (cnt - 2)
+                        agg = np.where((rules == "trimmed_mean") & (cnt >= 3), trim, agg)
+                    if (rules == "median").any():
+                        agg = np.where(rules == "median", np.nanmedian(X, axis=-1), agg)
             vals = self.a + self.b * agg
-            cur = V[:, blk.rows][:, :, self.cols]
-            V[np.ix_(np.arange(B), blk.rows, self.cols)] = np.where(np.isnan(vals), cur, vals)
+            sel = np.ix_(np.arange(B), blk.rows, self.cols)
+            V[sel] = np.where(np.isnan(vals), V[sel], vals)
 
 
 def _judge_resampler(dataset: Any, rubric: Any, model: _RoundModel,
@@ -459,7 +473,7 @@ def _judge_resampler(dataset: Any, rubric: Any, model: _RoundModel,
     big = panels.filter(pl.col("k") >= min_panel)
     n_fixed = len(model.units) - big.height
     blocks = []
-    for (k,), grp in big.group_by("k"):  # one block per panel size (a handful)
+    for (k,), grp in big.sort("k").group_by("k", maintain_order=True):  # one block per size
         units = grp["unit_id"].sort()
         sub = s.join(grp.select("unit_id"), on="unit_id", how="semi").with_columns(
             _u=pl.col("unit_id").replace_strict({u: i for i, u in enumerate(units)},
@@ -485,20 +499,58 @@ class _CardResampler:
     stats: np.ndarray  # (N, 4 · nr): per card and ratings criterion: Σv, count, satisfied, top2
     crit_ids: list[str]
     rules: list[str]
+    sat_values: list[float]
+    top_value: float
     prior_weight: float
     z: float
+    fast: list = field(default_factory=list)  # per criterion: None or (values, sat, top, p, n)
+    slow_stats: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        counts = np.diff(self.offsets)
+        U = counts.size
+        unit_of = np.repeat(np.arange(U), counts)
+        fast, slow = [], []
+        for j in range(len(self.crit_ids)):
+            v, c = self.stats[:, 4 * j], self.stats[:, 4 * j + 1]
+            uniq, code = np.unique(v, return_inverse=True)
+            if np.all(c == 1) and uniq.size <= 64:
+                k = np.bincount(unit_of * uniq.size + code, minlength=U * uniq.size)
+                k = k.reshape(U, uniq.size).astype(float)
+                n = k.sum(axis=1)
+                fast.append((uniq, np.isin(uniq, self.sat_values).astype(float),
+                             (uniq >= self.top_value - 1).astype(float), k / n[:, None],
+                             n.astype(np.int64)))
+            else:
+                fast.append(None)
+                slow += [4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3]
+        self.fast = fast
+        self.slow_stats = np.ascontiguousarray(self.stats[:, slow])
 
     def values(self, B: int, rng: np.random.Generator) -> np.ndarray:
         """(B, U, nr) resampled criterion values."""
         counts = np.diff(self.offsets)
-        N = int(self.offsets[-1])
-        unit_of = np.repeat(np.arange(len(counts)), counts)
-        pick = self.offsets[unit_of] + np.floor(
-            rng.random((B, N)) * counts[unit_of]).astype(np.int64)
-        agg = np.add.reduceat(self.stats[pick], self.offsets[:-1], axis=1)  # (B, U, 4·nr)
-        nr = len(self.crit_ids)
-        agg = agg.reshape(B, len(counts), nr, 4)
-        sv, cnt, sat, top = (agg[..., i] for i in range(4))
+        U, nr = len(counts), len(self.crit_ids)
+        sv, cnt, sat, top = (np.empty((B, U, nr)) for _ in range(4))
+        slow = [j for j in range(nr) if self.fast[j] is None]
+        if slow:  # gather whole cards (several answers each) and add them up per unit
+            N = int(self.offsets[-1])
+            unit_of = np.repeat(np.arange(U), counts)
+            pick = self.offsets[unit_of] + np.floor(
+                rng.random((B, N)) * counts[unit_of]).astype(np.int64)
+            agg = np.add.reduceat(self.slow_stats[pick], self.offsets[:-1], axis=1)
+            agg = agg.reshape(B, U, len(slow), 4)
+            sv[..., slow], cnt[..., slow], sat[..., slow], top[..., slow] = (
+                agg[..., i] for i in range(4))
+        for j, f in enumerate(self.fast):
+            if f is None:
+                continue
+            # one answer per card: resampling n cards is a multinomial draw over the unit's
+            # answer values (exactly the bootstrap distribution, without gathering cards)
+            vals, is_sat, is_top, p, n = f
+            draws = rng.multinomial(n, p, size=(B, U)).astype(float)
+            sv[..., j], sat[..., j], top[..., j] = draws @ vals, draws @ is_sat, draws @ is_top
+            cnt[..., j] = n
         out = np.empty((B, len(counts), nr))
         with np.errstate(invalid="ignore", divide="ignore"):
             for j, rule in enumerate(self.rules):
@@ -551,7 +603,8 @@ def _card_resampler(dataset: Any, rubric: Any) -> _CardResampler | None:
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     stats = per.drop("unit_id", "_card").fill_null(0.0).to_numpy().astype(float)
     return _CardResampler(units, offsets, stats, [c.id for c in crits],
-                          [scoring.rating_rule(c) for c in crits], float(cfg.prior_weight),
+                          [scoring.rating_rule(c) for c in crits], sat_vals, float(top),
+                          float(cfg.prior_weight),
                           R._z(cfg.confidence))
 
 
@@ -1188,7 +1241,7 @@ def weight_stability(
     change = tstar - w
     gap = T0[adj_up] - T0[adj_lo]
     tied = np.round(gap, _DIGITS) <= 0
-    absd = np.where(np.isnan(change), np.inf, np.abs(change))
+    absd = np.where(np.isnan(change), np.inf, np.round(np.abs(change), 12))  # ties: first
     best = np.argmin(absd, axis=1) if adj_up.size else np.zeros(0, int)
     bestd = absd[np.arange(adj_up.size), best] if adj_up.size else np.zeros(0)
     has = np.isfinite(bestd) | tied
