@@ -48,6 +48,85 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "## 4. 一个楼栋的得分明细 / How one score was built"),
         ("code", "first = board.table[\"unit_id\"][0]\nboard.explain(first)"),
     ],
+    "02_评委评分与一致性": [
+        ("md", "# 02 评委评分与一致性\n\n"
+               "看每位评委打分偏宽还是偏严，各轮评委之间是否一致（ICC、Kendall W）。\n\n"
+               "*Judges: leniency per judge, and panel agreement per round (ICC, Kendall's W, "
+               "Krippendorff's α).*"),
+        ("code", SETUP + "\nfrom evaltools import judging\n"
+                 "from evaltools.charts.leaderboard import judge_leniency"),
+        ("md", "## 1. 评委报告 / Judge report\n\n"
+               "宽严度 = 评委打分 − 同一楼栋同一指标的评委平均分（> 0 偏宽松）；"
+               "留一相关 = 与其他评委平均分的相关。标记只是提醒复核，不是删分的理由。"),
+        ("code", "ds = load_sample()\nreport = judging.judge_report(ds.scores)\n"
+                 "report.with_columns(pl.col(\"mean\", \"sd\", \"leniency\", \"loo_corr\", "
+                 "\"robust_z\").round(3))"),
+        ("code", "judge_leniency(report)"),
+        ("md", "## 2. 各轮评委一致性 / Agreement per round\n\n"
+               "每个街道一个评委组，按每位评委给每个楼栋的总分计算。ICC(2,k) 是评委组平均分的信度"
+               "（0.75–0.9 良好，> 0.9 很好，Koo & Li 2016）；Kendall W 衡量排序是否一致；"
+               "Krippendorff α 允许缺评。"),
+        ("code", "totals = (ds.scores.join(ds.units.select(\"unit_id\", \"street\"), on=\"unit_id\")\n"
+                 "          .group_by(\"round\", \"street\", \"unit_id\", \"judge_id\")"
+                 ".agg(pl.col(\"score\").sum())\n"
+                 "          .sort(\"round\", \"street\", \"unit_id\", \"judge_id\"))\n"
+                 "judging.agreement(totals, by=[\"round\", \"street\"]).drop(\"kendall_p\")"
+                 ".with_columns(pl.col(pl.Float64).round(3))"),
+        ("md", "## 3. 第6轮济源路街道：ICC 的六种形式 / The six ICC forms"),
+        ("code", "panel = totals.filter(pl.col(\"round\") == 6, pl.col(\"street\") == \"济源路街道\")\n"
+                 "judging.icc(panel).select(\"form\", \"description\", "
+                 "pl.col(\"icc\", \"ci_lower\", \"ci_upper\").round(3))"),
+    ],
+    "03_群众满意度": [
+        ("md", "# 03 群众满意度\n\n"
+               "群众点评卡汇总：两种满意率口径、Wilson 区间、贝叶斯平均，以及样本太少的楼栋。\n\n"
+               "*Residents' ratings: both 满意率 definitions, Wilson intervals, Bayesian average, "
+               "small-sample warnings.*"),
+        ("code", SETUP + "\nfrom evaltools import ratings\n"
+                 "from evaltools.charts.units import satisfaction_dots"),
+        ("md", "## 1. 两种满意率 / Two definitions of 满意率\n\n"
+               "“满意率”有两种常见口径：只算“满意”，或“满意+基本满意”。每个结果都写明用的是哪一种。"),
+        ("code", "ds = load_sample()\nnames = ds.units.select(\"unit_id\", \"name\")\n"
+                 "strict = ratings.summarize(ds.ratings, satisfied=[\"满意\"]).join(names, on=\"unit_id\")\n"
+                 "broad = ratings.summarize(ds.ratings, satisfied=[\"满意\", \"基本满意\"])"
+                 ".join(names, on=\"unit_id\")"),
+        ("code", "broad.select(\"unit_id\", \"name\", \"n\", "
+                 "pl.col(\"satisfaction_rate\").round(3).alias(\"满意率（满意+基本满意）\"),\n"
+                 "             pl.col(\"wilson_lower\").round(3).alias(\"Wilson下限\"), "
+                 "pl.col(\"bayesian_average\").round(3).alias(\"贝叶斯平均\"))\\\n"
+                 "     .join(strict.select(\"unit_id\", pl.col(\"satisfaction_rate\").round(3)"
+                 ".alias(\"满意率（仅满意）\")), on=\"unit_id\")\\\n"
+                 "     .sort(\"Wilson下限\", descending=True)"),
+        ("md", "## 2. Wilson 区间 / Wilson intervals\n\n"
+               "点是原始满意率，线是 95% Wilson 区间；按区间下限排序。答卷少于 30 份的楼栋用灰色标出："
+               "区间很宽，名次不稳定。"),
+        ("code", "satisfaction_dots(broad, label=\"name\", min_n=30, top=25)"),
+        ("md", "## 3. 小样本提醒 / Small samples\n\n"
+               "答卷很少时，100% 满意率可能只是运气。贝叶斯平均把少样本的均值向全体平均拉近"
+               "（先验权重 m = 10）。"),
+        ("code", "broad.filter(pl.col(\"n\") < 30).select(\"unit_id\", \"name\", \"n\", "
+                 "\"satisfaction_rate\", pl.col(\"wilson_lower\", \"mean\", \"bayesian_average\")"
+                 ".round(3))"),
+    ],
+    "04_权重调整与排名": [
+        ("md", "# 04 权重调整与排名\n\n"
+               "拖动滑块调整各指标的权重（百分比，合计 100%；勾选“锁定”的指标保持不变），"
+               "榜单和图表随之更新；“较细则默认”一列显示与评分细则原权重相比名次的升降。"
+               "可以换计分方法、标准化方式、评委汇总方式和并列规则；"
+               "“保存为评分细则”把当前设置写成 TOML 文件，“发布榜单”写出 HTML 和 Excel。\n\n"
+               "*Weight explorer: move the sliders; the leaderboard and charts follow. "
+               "`make app` serves this notebook as a web app (Voila).*"),
+        ("code", SETUP + "\nfrom evaltools.widgets import UnitInspector, WeightExplorer"),
+        ("code", "ds = load_sample()\nboard = et.evaluate(ds)\n"
+                 "explorer = WeightExplorer(board, top=10)\nexplorer"),
+        ("md", "## 楼栋得分明细 / Unit inspector\n\n选择一个楼栋，查看总分是怎么来的，以及各指标得分率。"),
+        ("code", "UnitInspector(explorer)"),
+        ("md", "## 不用滑块：直接计算 / Without the sliders\n\n"
+               "同样的计算也可以直接调用：例如群众满意度的权重从 15 提到 30（其他指标不变，"
+               "按比例重新分配 100 分）。"),
+        ("code", "board.with_weights({\"satisfaction\": 30}).top(5)"
+                 ".select(\"rank_label\", \"unit_id\", \"name\", \"total\", \"grade\")"),
+    ],
 }
 
 
@@ -64,6 +143,9 @@ def build(name: str, cells: list[tuple[str, str]]) -> Path:
                    resources={"metadata": {"path": str(NB_DIR)}}).execute()
     for cell in nb.cells:
         cell.get("metadata", {}).pop("execution", None)
+    # widget state (sliders, Output contents with SVG charts) is rebuilt when the notebook runs;
+    # stored, it would add ~160 KB per explorer
+    nb.metadata.pop("widgets", None)
     path = NB_DIR / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path

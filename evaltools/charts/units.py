@@ -150,12 +150,12 @@ def satisfaction_dots(summary: pl.DataFrame, *, unit: str = "unit_id", label: st
                       scale=alt.Scale(domain=["样本充足", f"少于{min_n}份"], range=[RED, GREY]))
     base = alt.Chart(d)
     rule = base.mark_rule(strokeWidth=2).encode(
-        y=y, x=alt.X("wilson_lower:Q", title="满意率", scale=alt.Scale(domain=[0, 1]),
+        y=y, x=alt.X("wilson_lower:Q", title="满意率", scale=alt.Scale(zero=False, domainMax=1),
                      axis=alt.Axis(format="%")),
         x2="wilson_upper:Q", color=color, tooltip=tips)
     dot = base.mark_point(size=60, filled=True).encode(
         y=y, x="satisfaction_rate:Q", color=color, tooltip=tips,
-        shape=alt.Shape("样本:N", legend=None,
+        shape=alt.Shape("样本:N", title="样本量",
                         scale=alt.Scale(domain=["样本充足", f"少于{min_n}份"],
                                         range=["circle", "diamond"])))
     title = "满意率与 Wilson 区间" + (f"（满意率 = {definition}）" if definition else "")
