@@ -761,8 +761,10 @@ def _leaderboard_html(lb: Any) -> str:
         specs.append(("stars", pl.lit("★★★★★").str.slice(0, n)
                       + pl.lit("☆☆☆☆☆").str.slice(0, pl.lit(5) - n)))
     if groups:
+        full = {g: sum(float(c.max_points or 0.0) for c in r.criteria if c.group == g)
+                for g in groups}
         for g in groups:
-            head.append(("num", g))
+            head.append(("num", f"{g}（{full[g]:g}分）" if r.method == "points" else g))
             specs.append(("num", _score_text(_round(pl.col(g), r), d)))
     else:
         for c in r.criteria:
