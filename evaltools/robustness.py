@@ -264,6 +264,8 @@ class _Board:
     def combine(self, per_round: list[np.ndarray]) -> np.ndarray:
         """Mean over the rounds each unit took part in: list of (…, m_r) → (…, M)."""
         if len(per_round) == 1:
+            if self.maps[0].size == len(self.units):  # a permutation: one gather
+                return np.take(per_round[0], np.argsort(self.maps[0]), axis=-1)
             out = np.full((*per_round[0].shape[:-1], len(self.units)), np.nan)
             out[..., self.maps[0]] = per_round[0]
             return out
@@ -311,10 +313,15 @@ def _order(T: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def _group_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted rows ``s`` (k, M): the first and one-past-last position of each tie group."""
-    k, M = s.shape
-    pos = np.broadcast_to(np.arange(M), (k, M))
-    new = np.ones((k, M), bool)
+    new = np.ones(s.shape, bool)
     new[:, 1:] = s[:, 1:] != s[:, :-1]
+    return _group_bounds_from(new)
+
+
+def _group_bounds_from(new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group bounds from the flags "a new tie group starts here" (k, M)."""
+    k, M = new.shape
+    pos = np.broadcast_to(np.arange(M), (k, M))
     start = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
     end_flag = np.ones((k, M), bool)
     end_flag[:, :-1] = new[:, 1:]
@@ -930,6 +937,7 @@ def smaa(
     seed: int | None = None,
     bounds: float | Mapping[str, tuple[float, float]] | None = None,
     order: Sequence[str | tuple[str, str]] | None = None,
+    max_rank: int | None = None,
     chunk: int | None = None,
     progress: bool | None = None,
     cancel: Cancel = None,
@@ -942,6 +950,8 @@ def smaa(
     when still in bounds), and/or with an ``order`` such as ``["环境卫生 ≥ 居民参与"]`` (criterion
     names or ids; a complete chain is sampled exactly by sorting, other orders by rejection). For
     the points method the weights re-divide the same total of full marks among the criteria.
+    ``max_rank`` keeps b(i, r) for ranks 1..max_rank only (default: every rank up to 2000 ranked
+    units, else the first 100, which bounds memory at units × max_rank).
 
     Each chunk of weight samples is scored with one matrix product (weighted sum, points without
     per-criterion deductions, weighted product on logs, TOPSIS on squared distances; VIKOR needs a
@@ -979,9 +989,15 @@ def smaa(
     m = idx.size
     n = len(board.criteria)
     M = len(board.units)
-    diff = np.zeros(M * (m + 1))
-    cw = np.zeros((M, n))
-    first = np.zeros(M)
+    if max_rank is None:
+        max_rank = m if m <= 2000 else 100
+    R = int(max(1, min(max_rank, m)))
+    if R < m:
+        notes.append(_note(f"只统计前 {R} 个名次的可接受度", f"acceptability kept for ranks 1–{R}"))
+    direct = np.zeros(m * R)
+    diff = np.zeros(m * (R + 1))
+    cw = np.zeros((m, n))
+    first = np.zeros(m)
     if chunk is None:
         per = 8 * M * (4 + (n if board.rounds[0].method == "vikor" else 0))
         chunk = int(max(1, min(samples, (64 * 2**20) // per)))
@@ -991,8 +1007,10 @@ def smaa(
                                    cancel=cancel, notes=notes):
             W = sample(stop - start)
             T = board.totals_w(W)  # (k, M)
-            d_diff, d_cw, d_first = _accumulate(T, elig, m, W)
-            diff += d_diff
+            d_direct, d_diff, d_cw, d_first = _accumulate(T[:, idx], R, W)
+            direct += d_direct
+            if d_diff is not None:
+                diff += d_diff
             cw += d_cw
             first += d_first
             done = stop
@@ -1000,12 +1018,14 @@ def smaa(
         notes.append(_interrupted(done, samples))
     if done == 0:
         raise EvalToolsError("计算在第一批完成前被取消", "cancelled before the first chunk finished")
-    b = np.cumsum(diff.reshape(M, m + 1), axis=1)[:, :m] / done
-    b = b[idx] if m else np.zeros((0, 0))
+    b = (direct.reshape(m, R) + np.cumsum(diff.reshape(m, R + 1), axis=1)[:, :R]) / done
     with np.errstate(invalid="ignore", divide="ignore"):
-        central = cw / first[:, None]
+        central = np.full((M, n), np.nan)
+        central[idx] = cw / first[:, None]
+    first_all = np.zeros(M)
+    first_all[idx] = first
     conf = np.full(M, np.nan)
-    has = np.flatnonzero(elig & (first > 0))
+    has = np.flatnonzero(elig & (first_all > 0))
     if has.size:
         Tc = board.totals_w(central[has])  # (q, M)
         _, s = _order(Tc, elig)
@@ -1031,24 +1051,38 @@ def smaa(
                          tuple(np.array(board.units, dtype=object)[idx].tolist()), tuple(notes))
 
 
-def _accumulate(T: np.ndarray, elig: np.ndarray, m: int,
-                W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One chunk's rank distribution (difference form), first-rank weight sums and counts."""
-    k, M = T.shape
-    size = M * (m + 1)
-    order, s = _order(T, elig)
-    start, end = _group_bounds(s)
+def _accumulate(Te: np.ndarray, R: int, W: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """One chunk of totals of the ranked units (k, m): counts of (unit, rank < R) without ties,
+    the tie part in difference form (or None), first-rank weight sums and first-rank counts."""
+    k, m = Te.shape
+    n = W.shape[1]
+    order = np.argsort(-Te, axis=1)
+    s = np.take_along_axis(Te, order, axis=1)
+    # equal up to 12 significant digits (as evaltools.ranking) = tied
+    tol = 1e-12 * max(1.0, float(np.abs(s).max(initial=0.0)))
+    tie = (s[:, :-1] - s[:, 1:]) <= tol  # (k, m − 1), neighbours in sorted order
+    pos = np.arange(R)
+    if not tie.any():
+        direct = np.bincount((order[:, :R] * R + pos).ravel(), minlength=m * R).astype(float)
+        top = order[:, 0]
+        first = np.bincount(top, minlength=m).astype(float)
+        cw = np.stack([np.bincount(top, weights=W[:, j], minlength=m) for j in range(n)], axis=1)
+        return direct, None, cw, first
+    new = np.ones((k, m), bool)
+    new[:, 1:] = ~tie
+    start, end = _group_bounds_from(new)
     g = (end - start).astype(float)
-    ok = np.isfinite(s)
-    unit = order[ok]
-    share = 1.0 / g[ok]
-    # unit takes each rank start..end-1 with probability 1/g: +1/g at start, −1/g at end
-    diff = np.bincount(unit * (m + 1) + start[ok], weights=share, minlength=size)
-    diff -= np.bincount(unit * (m + 1) + end[ok], weights=share, minlength=size)
-    top = ok & (start == 0)
-    F = np.zeros((k, M))
-    np.put_along_axis(F, order, np.where(top, 1.0 / g, 0.0), axis=1)
-    return diff, F.T @ W, F.sum(axis=0)
+    keep = start < R
+    unit = order[keep]
+    share = 1.0 / g[keep]
+    # a unit tied over positions start..end−1 takes each of those ranks with probability 1/g
+    diff = np.bincount(unit * (R + 1) + start[keep], weights=share, minlength=m * (R + 1))
+    diff -= np.bincount(unit * (R + 1) + np.minimum(end[keep], R), weights=share,
+                        minlength=m * (R + 1))
+    F = np.zeros((k, m))
+    np.put_along_axis(F, order, np.where(start == 0, 1.0 / g, 0.0), axis=1)
+    return np.zeros(m * R), diff, F.T @ W, F.sum(axis=0)
 
 
 # --------------------------------------------------------------------------------------------
