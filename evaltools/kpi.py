@@ -88,13 +88,7 @@ import polars as pl
 
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.ratings import FOUR_LEVEL, satisfied_definition, to_value
-from evaltools.workdays import (
-    Beyond,
-    WorkCalendar,
-    add_working_days,
-    calendar_for,
-    working_days,
-)
+from evaltools.workdays import Beyond, WorkCalendar, calendar_for, working_days
 
 __all__ = [
     "BY",
@@ -226,10 +220,38 @@ _EXCLUDED_SCHEMA = {"row": pl.Int64, "ticket_id": pl.String, "rule": pl.String,
 # checking
 
 
-def _status_kind(col: str = "status") -> pl.Expr:
-    folded = pl.col(col).cast(pl.String).str.strip_chars().str.replace_all(r"\s+", "") \
+def _fold_status(values: pl.Series) -> pl.Series:
+    folded = values.cast(pl.String).str.strip_chars().str.replace_all(r"\s+", "") \
         .str.to_lowercase()
     return folded.replace_strict(STATUS_ALIASES, default=None, return_dtype=pl.String)
+
+
+def _status_kind(frame: pl.DataFrame, col: str = "status") -> pl.Expr:
+    """``closed`` / ``immediate`` / ``open`` / null per row: the aliases are folded on the
+    distinct values only (a handful), then mapped onto the column."""
+    distinct = frame.get_column(col).cast(pl.String).drop_nulls().unique()
+    mapping = dict(zip(distinct.to_list(), _fold_status(distinct).to_list(), strict=True))
+    return pl.col(col).cast(pl.String).replace_strict(mapping, default=None,
+                                                      return_dtype=pl.String)
+
+
+def _rating_value(frame: pl.DataFrame, labels: Mapping[str, float], col: str = "rating"
+                  ) -> pl.Expr:
+    """Rating label → value via the distinct labels (see :func:`evaltools.ratings.to_value`)."""
+    distinct = frame.get_column(col).cast(pl.String).drop_nulls().unique()
+    values = distinct.to_frame().select(to_value(pl.col(col), labels=labels)).to_series()
+    mapping = dict(zip(distinct.to_list(), values.to_list(), strict=True))
+    return pl.col(col).cast(pl.String).replace_strict(mapping, default=None,
+                                                      return_dtype=pl.Float64)
+
+
+def _duplicated(frame: pl.DataFrame, col: str) -> pl.Expr:
+    """Whether the value occurs more than once; sorted ids (the usual export) need no hashing."""
+    s = frame.get_column(col)
+    if s.null_count() == 0 and s.is_sorted():
+        return (pl.col(col) == pl.col(col).shift(1)).fill_null(False) | (
+            pl.col(col) == pl.col(col).shift(-1)).fill_null(False)
+    return pl.col(col).is_not_null() & pl.col(col).is_duplicated()
 
 
 def _with_rows(tickets: pl.DataFrame, rejected_rows: Sequence[int] = ()) -> pl.DataFrame:
@@ -283,11 +305,11 @@ def check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_L
     >>> valid.height, flags.select("row", "rule").rows()
     (0, [(2, 'duplicate_ticket_id'), (3, 'closed_without_resolution'), (3, 'duplicate_ticket_id'), (4, 'unknown_status')])
     """
-    t = _with_rows(_ensure_columns(tickets), rejected_rows).with_columns(_kind=_status_kind())
+    t = _with_rows(_ensure_columns(tickets), rejected_rows)
+    t = t.with_columns(_kind=_status_kind(t))
     checks: dict[str, pl.Expr] = {
         "missing_ticket_id": pl.col("ticket_id").is_null(),
-        "duplicate_ticket_id": pl.col("ticket_id").is_not_null()
-        & pl.col("ticket_id").is_duplicated(),
+        "duplicate_ticket_id": _duplicated(t, "ticket_id"),
         "missing_unit": pl.col("unit_id").is_null(),
         "missing_received": pl.col("received_at").is_null(),
         "unknown_status": pl.col("_kind").is_null(),
@@ -300,7 +322,7 @@ def check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_L
         | ((pl.col("_kind") == "immediate") & pl.col("resolved_at").is_null()
            & pl.col("responded_at").is_null()),
         "unknown_rating": pl.col("rating").is_not_null()
-        & to_value(pl.col("rating").cast(pl.String), labels=labels).is_null(),
+        & _rating_value(t, labels).is_null(),
     }
     flagged = t.select("_row", "ticket_id", **{k: v.fill_null(False) for k, v in checks.items()})
     parts = []
@@ -332,7 +354,8 @@ def check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_L
     flags = (pl.concat(parts).cast(_EXCLUDED_SCHEMA).sort("row", "rule") if parts
              else pl.DataFrame(schema=_EXCLUDED_SCHEMA))
     bad_rows = flags.filter("excluded").select(pl.col("row").alias("_row")).unique()
-    valid = t.join(bad_rows, on="_row", how="anti", maintain_order="left")
+    valid = t.join(bad_rows, on="_row", how="anti", maintain_order="left") if bad_rows.height \
+        else t
     bad_rating = flags.filter(pl.col("rule") == "unknown_rating").select(
         pl.col("row").alias("_row"), pl.lit(True).alias("_bad_rating"))
     if bad_rating.height:
@@ -358,8 +381,20 @@ def excluded_problems(flags: pl.DataFrame, *, file: str | None = None,
 # preparing
 
 
-def _day(col: str) -> pl.Expr:
-    return pl.col(col).cast(pl.Date)
+def _day_index(frame: pl.DataFrame, col: str, calendar: WorkCalendar
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the calendar table, present?) for a datetime column, as numpy arrays."""
+    s = frame.get_column(col)
+    present = s.is_not_null().to_numpy()
+    raw = s.to_physical().fill_null(0).to_numpy().astype(np.int64, copy=False)
+    if s.dtype == pl.Datetime:  # integer division of the timestamps: no cast per row
+        raw = raw // {"us": 86_400_000_000, "ns": 86_400_000_000_000, "ms": 86_400_000}[
+            s.dtype.time_unit]
+    idx = raw - calendar.offset
+    outside = present & ((idx < 0) | (idx >= len(calendar.days)))
+    if outside.any():  # calendar_for covers the data: only a user-built calendar gets here
+        calendar.is_workday(s.filter(pl.Series(outside)).cast(pl.Date))
+    return np.where(present, idx, 0), present
 
 
 def prepare_tickets(valid: pl.DataFrame, *, calendar: WorkCalendar,
@@ -373,12 +408,12 @@ def prepare_tickets(valid: pl.DataFrame, *, calendar: WorkCalendar,
     ``is_closed``, ``is_immediate``, ``feedback_due_date``, ``is_feedback_due``,
     ``is_feedback_on_time``, ``closure_due_date``, ``is_closure_due``, ``is_closed_on_time``,
     ``is_overdue``, ``is_rated``, ``is_satisfied`` and ``<stage>_days`` per :data:`STAGES`.
+    The working-day arithmetic is numpy fancy indexing into the calendar's lookup table.
     """
     from evaltools.ratings import _satisfied_values
 
     sat_values = _satisfied_values(satisfied, labels)
-    kind = _status_kind()
-    t = valid.with_columns(_kind=kind)
+    t = valid.with_columns(_kind=_status_kind(valid))
     t = t.with_columns(
         is_closed=pl.col("_kind").is_in(["closed", "immediate"]),
         is_immediate=(pl.col("_kind") == "immediate")
@@ -391,23 +426,31 @@ def prepare_tickets(valid: pl.DataFrame, *, calendar: WorkCalendar,
         responded_at=pl.when(pl.col("is_immediate")).then(
             pl.coalesce("responded_at", "resolved_at")).otherwise("responded_at"),
     )
-    as_of_day = pl.lit(as_of, pl.Date)
-    stage_days = {
-        f"{s}_days": working_days(a, b, calendar=calendar)
-        for s, (a, b, _) in STAGES.items()
+    ordinal = calendar.ordinal
+    index = {c: _day_index(t, c, calendar) for c in _TIME_COLUMNS}
+    stage_days = {}
+    for s, (a, b, _) in STAGES.items():  # five stages
+        (ia, pa), (ib, pb) = index[a], index[b]
+        stage_days[f"{s}_days"] = pl.Series(
+            np.ma.masked_array((ordinal[ib] - ordinal[ia]).astype(np.int32), ~(pa & pb)))
+    rec = calendar.days[index["received_at"][0]]
+    due = {
+        name: pl.Series(calendar.add_days(rec, n, count_start=count_receipt_day)
+                        ).cast(pl.Date)
+        for name, n in (("feedback_due_date", feedback_days), ("closure_due_date", closure_days))
     }
+    as_of_day = pl.lit(as_of, pl.Date)
     t = t.with_columns(
         month=pl.col("received_at").dt.strftime("%Y-%m"),
-        feedback_due_date=add_working_days("received_at", feedback_days, calendar=calendar,
-                                           count_start=count_receipt_day),
-        closure_due_date=add_working_days("received_at", closure_days, calendar=calendar,
-                                          count_start=count_receipt_day),
-        _rating_value=to_value(pl.col("rating").cast(pl.String), labels=labels),
+        _rating_value=_rating_value(t, labels),
+        **due,
         **stage_days,
     ).with_columns(
-        is_feedback_on_time=(_day("responded_at") <= pl.col("feedback_due_date")).fill_null(False),
+        is_feedback_on_time=(pl.col("responded_at").cast(pl.Date)
+                             <= pl.col("feedback_due_date")).fill_null(False),
         is_closed_on_time=(pl.col("is_closed")
-                           & (_day("resolved_at") <= pl.col("closure_due_date"))).fill_null(False),
+                           & (pl.col("resolved_at").cast(pl.Date) <= pl.col("closure_due_date"))
+                           ).fill_null(False),
         is_feedback_due=pl.col("responded_at").is_not_null()
         | (pl.col("feedback_due_date") < as_of_day),
         is_closure_due=pl.col("is_closed") | (pl.col("closure_due_date") < as_of_day),

@@ -503,7 +503,10 @@ def calendar_for(*columns: pl.Series, holidays: object = None, beyond: Beyond = 
 
     Raises :class:`CalendarError` naming the first year that is not covered.
     """
-    lo_hi = [(s.cast(pl.Date).min(), s.cast(pl.Date).max()) for s in columns if s.len()]
+    def _date(x: object) -> dt.date | None:
+        return x.date() if isinstance(x, dt.datetime) else x  # type: ignore[return-value]
+
+    lo_hi = [(_date(s.min()), _date(s.max())) for s in columns if s.len()]
     lo_hi = [(a, b) for a, b in lo_hi if a is not None]
     if not lo_hi:
         today = dt.date.today()

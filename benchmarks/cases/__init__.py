@@ -7,10 +7,9 @@ and its targets (``Target``), calls :func:`benchmarks.harness.register`, and add
 Cases longer than about two minutes set ``opt_in=True`` (run with ``--large``).
 """
 
-from benchmarks.cases import evaluate, mcda, out_of_core, ranking, ratings  # noqa: F401
+from benchmarks.cases import evaluate, kpi, mcda, out_of_core, ranking, ratings  # noqa: F401
 
 # Hooks for later issues — add the module and its import above when the capability lands:
 #   robustness.py  rank intervals / weight sensitivity / SMAA (issue 5)
-#   kpi.py         民情速递站 / 四联单 working-day KPIs (issue 6)
 #   campaign.py    晒最美 vote aggregation and integrity flags (issue 7)
 #   widgets.py     weight-explorer update latency (issue 9)
