@@ -8,8 +8,8 @@ Cases longer than about two minutes set ``opt_in=True`` (run with ``--large``).
 """
 
 from benchmarks.cases import evaluate, kpi, mcda, out_of_core, ranking, ratings  # noqa: F401
+from benchmarks.cases import robustness  # noqa: F401
 
 # Hooks for later issues — add the module and its import above when the capability lands:
-#   robustness.py  rank intervals / weight sensitivity / SMAA (issue 5)
 #   campaign.py    晒最美 vote aggregation and integrity flags (issue 7)
 #   widgets.py     weight-explorer update latency (issue 9)
