@@ -487,7 +487,8 @@ def _star_text(s: Any, r: Any) -> str:
 
 
 def weights_table(lb: Any) -> pl.DataFrame:
-    """One row per criterion: 一级指标, 指标, 来源, 汇总方式, 方向, 满分 (points) or 权重 (MCDA)."""
+    """One row per criterion: 一级指标, 指标, 来源, 汇总方式, 方向, 满分 (points) or 权重 (MCDA
+    methods: the weights in effect, normalised to sum 1)."""
     from evaltools import scoring
 
     r = lb.rubric
@@ -495,7 +496,8 @@ def weights_table(lb: Any) -> pl.DataFrame:
         wname, w = "满分", [float(c.max_points or 0.0) for c in r.criteria]
     else:
         ws = scoring.mcda_weights(r, [])
-        wname, w = "权重", [float(ws.get(c.id, 0.0)) for c in r.criteria]
+        total = sum(ws.values()) or 1.0  # methods use the weights normalised to sum 1
+        wname, w = "权重", [float(ws.get(c.id, 0.0)) / total for c in r.criteria]
     aggregates = []
     for c in r.criteria:
         if c.source == "judges":

@@ -431,3 +431,40 @@ def test_heatmap_and_contributions_data(sample_board):
     lenient = pl.DataFrame(charts.judge_leniency(lb).data)
     assert set(lenient["方向"]) <= {"偏宽松", "偏严格", "需复核"}
     assert lenient["judge_id"].n_unique() == lenient.height
+
+
+@pytest.mark.parametrize("variant", ["all_rounds", "topsis", "first_round"])
+def test_other_rounds_and_methods_publish(sample_board, variant, tmp_path):
+    lb = {"all_rounds": lambda: evaluate(sample_board.dataset, round="all"),
+          "topsis": lambda: sample_board.with_method("topsis"),
+          "first_round": lambda: evaluate(sample_board.dataset, round=1)}[variant]()
+    page = publish.render_html(lb, generated=FIXED, charts=False, sections={})
+    assert lb.table["unit_id"][0] in page
+    assert ("较第" in page) == (lb.previous_round is not None)
+    assert ("各轮平均" in page) == (variant == "all_rounds")
+    weights = publish.weights_table(lb)
+    if variant == "topsis":
+        assert "权重" in weights.columns and sum(weights["权重"]) == pytest.approx(1.0)
+    else:
+        assert sum(weights["满分"]) == pytest.approx(100.0)
+    out = publish.write_excel(lb, tmp_path / "v.xlsx", generated=FIXED, sections={})
+    expected = publish.published_table(lb)
+    back = pl.read_excel(out, sheet_name="总榜", schema_overrides=expected.schema)
+    assert_frame_equal(back, expected)
+
+
+def test_cli_publish(tmp_path, monkeypatch, capsys):
+    from evaltools.cli import main
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
+    assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "build"), "--top", "3"]) == 0
+    names = sorted(p.name for p in (tmp_path / "build").iterdir())
+    assert names == sorted(["榜单公示.html", "榜单.xlsx", "榜单.csv", "总分排名.png", "总分排名.svg",
+                            "海报.png"])
+    assert "已保存" in capsys.readouterr().out
+    assert main(["publish", str(tmp_path / "nope"), "--out", str(tmp_path / "b")]) == 2
+    assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--rubric", "x.toml"]) == 2
+    (tmp_path / "file").write_text("x")
+    assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "file")]) == 2
+    assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--round", "99"]) == 2
+    assert main(["publish", str(SAMPLE)]) == 2          # --out is required
