@@ -25,6 +25,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import struct
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -404,6 +406,7 @@ def _campaign(rng: np.random.Generator, units: pl.DataFrame, quality: np.ndarray
         "category": np.tile(cats, nr),
         "title": np.char.add(np.char.add(names, " "), np.vectorize(suffix.get)(np.tile(cats, nr))),
     })
+    entries = entries.with_columns(photo=pl.format("photos/{}.png", "entry_id"))
     totals = np.array([180, 240, 300, 360, 420, 468])  # 1968 participations in all
     planted_per_round = np.zeros(nr, int)
     for b in PLANTED["bursts"]:
@@ -573,6 +576,67 @@ def _write_sample(tables: dict[str, pl.DataFrame], out: Path) -> None:
         fmt = _CSV_DT + "%.3f" if name == "votes" else _CSV_DT
         df.write_csv(out / f"{name}.csv", datetime_format=fmt, include_bom=name == "tickets")
     (out / "rubric.toml").write_text(SAMPLE_RUBRIC, encoding="utf-8")
+    if "entries" in tables and "photo" in tables["entries"].columns:
+        photos = out / "photos"
+        photos.mkdir(exist_ok=True)
+        for rel, data in entry_photos(tables["entries"]).items():  # 54 small pictures
+            (out / rel).write_bytes(data)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry photos: small generated pictures (PNG written with zlib, no imaging library)
+# --------------------------------------------------------------------------------------------
+_PHOTO_W, _PHOTO_H = 96, 64
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    """Encode an (h, w, 3) uint8 array as a PNG (deterministic: fixed zlib level, no metadata)."""
+    h, w, _ = rgb.shape
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, w * 3)], axis=1).tobytes()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def _photo(entry_id: str, category: str) -> np.ndarray:
+    """A small picture of an entry: sky, a building with lit windows, and what the category
+    shows off (flowers for 最美庭院, a bright stairwell for 最美楼道). Seeded by the entry id."""
+    rng = np.random.default_rng(zlib.crc32(entry_id.encode("utf-8")))
+    h, w = _PHOTO_H, _PHOTO_W
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.empty((h, w, 3), np.float64)
+    img[...] = np.array([150, 200, 240]) + (y / h)[..., None] * np.array([60, 40, 10])  # sky
+    ground = y >= h - 12
+    img[ground] = [120, 170, 90] if category == "最美庭院" else [170, 165, 155]
+    bx0, bx1 = int(rng.integers(10, 24)), int(rng.integers(w - 24, w - 10))
+    top = int(rng.integers(8, 20))
+    wall = np.array([rng.integers(190, 240), rng.integers(160, 210), rng.integers(130, 190)])
+    body = (x >= bx0) & (x < bx1) & (y >= top) & (y < h - 12)
+    img[body] = wall
+    win = body & ((x - bx0) % 9 >= 3) & ((x - bx0) % 9 < 7) & ((y - top) % 10 >= 3) & (
+        (y - top) % 10 < 7)
+    img[win] = [250, 230, 140]
+    if category == "最美庭院":  # flower beds along the ground
+        k = rng.integers(0, 2, w)
+        flowers = ground & (y < h - 8) & (k[x] == 1)
+        img[flowers] = [230, 90, 120]
+    elif category == "最美楼道":  # an open stairwell door, lit
+        mid = (bx0 + bx1) // 2
+        door = (x >= mid - 5) & (x < mid + 5) & (y >= h - 30) & (y < h - 12)
+        img[door] = [255, 245, 210]
+    else:  # 最美楼栋: a red banner on the roof line
+        img[(x >= bx0) & (x < bx1) & (y >= top) & (y < top + 3)] = [200, 40, 40]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def entry_photos(entries: pl.DataFrame) -> dict[str, bytes]:
+    """The generated photo of every entry: relative path (``photos/R1-01.png``) → PNG bytes."""
+    rows = entries.select("entry_id", "category", "photo").iter_rows()  # one per entry (54)
+    return {rel: _png(_photo(eid, cat)) for eid, cat, rel in rows}
 
 
 SAMPLE_RUBRIC = """\

@@ -29,7 +29,9 @@ The steps, for one round ``r``:
    ``satisfaction_rate`` (default; the 满意率 definition is stated in the notes), ``mean``,
    ``bayesian_average``, ``wilson_lower`` or ``top2box``. Cards carry no round: the same values
    serve every round. ``source = "units"`` takes the named column of the units table.
-   ``tickets`` and ``campaign`` criteria need the KPI module (issue 6) and raise for now.
+   ``tickets`` criteria need the KPI module (issue 6) and raise for now. ``campaign`` criteria
+   take the unit's votes in round ``r`` from :func:`evaltools.campaign.unit_values`
+   (``vote_share``, ``votes``, ``rank`` with the rubric's ties, ``recount_share``).
 3. **Missing values** (a participating unit without a value): ``rubric.missing = "error"`` raises
    one error naming every unit and criterion; ``"zero"`` and ``"mean"`` (mean of the other units
    in the round) fill and say so in the notes.
@@ -476,7 +478,12 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
             dataset, by_source["tickets"], notes, labels=rubric.ratings.labels,
             satisfied=rubric.ratings.satisfied))
     if by_source.get("campaign"):  # 晒最美 votes (evaltools.campaign, issue 7)
-        _not_yet("campaign", by_source["campaign"], "晒最美 模块 (issue 7)", "campaign module (issue 7)")
+        from evaltools.campaign import unit_values
+
+        ties = rubric.ties if rubric.ties in ("min", "dense", "ordinal", "average") else "min"
+        parts.append(unit_values(
+            _table(dataset, "entries"), _table(dataset, "votes"), rnd,
+            {c.id: c.measure or "vote_share" for c in by_source["campaign"]}, ties=ties))
     if by_source.get("judges"):
         scores = _table(dataset, "scores")
         if scores is not None:
@@ -497,7 +504,8 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
         "criterion": [c.id for c in rubric.criteria],
         "_rule0": [judge_rule(c, rubric) if c.source == "judges"
                    else rating_rule(c) if c.source == "ratings"
-                   else (c.measure or "measure") if c.source == "tickets" else "column"
+                   else (c.measure or "measure") if c.source == "tickets"
+                   else (c.measure or "vote_share") if c.source == "campaign" else "column"
                    for c in rubric.criteria],
     })
     grid = participants(dataset, rubric, rnd).join(meta, how="cross")
@@ -554,6 +562,8 @@ def _high(c: Criterion, rule: str, rubric: Rubric) -> float | None:
         if rule in ("satisfaction_rate", "wilson_lower", "top2box"):
             return 1.0
         return float(rubric.ratings.scale[1])
+    if c.source == "campaign" and c.scale is None and rule in ("vote_share", "recount_share"):
+        return 1.0  # a share of the round's votes: 100% earns full points
     if c.scale is not None:
         return float(c.scale[1])
     if c.source == "tickets":  # rates (反馈率 …) earn full points at 1; counts need a scale

@@ -28,8 +28,9 @@ def tables() -> dict[str, pl.DataFrame]:
     return make_sample()
 
 
-def _digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+def _digest(folder: Path) -> dict[str, str]:  # files in subfolders too (photos/)
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_same_seed_gives_identical_bytes(tmp_path):
@@ -49,7 +50,8 @@ def test_committed_sample_is_the_generated_one(tmp_path):
 
 
 def test_committed_size_under_5_mb():
-    total = sum(p.stat().st_size for d in (SAMPLE_DIR, EXAMPLES_DIR) for p in d.iterdir())
+    total = sum(p.stat().st_size for d in (SAMPLE_DIR, EXAMPLES_DIR) for p in d.rglob("*")
+                if p.is_file())
     assert total < 5 * 1024 * 1024
 
 
