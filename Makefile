@@ -50,7 +50,8 @@ lab: setup
 
 app: setup
 	@echo "App: http://$(HOST):8866  (Ctrl-C to stop)"
-	$(VENV)/bin/voila notebooks/04_权重调整与排名.ipynb --no-browser --Voila.ip=$(HOST) --port=8866
+	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks/04_权重调整与排名.ipynb --no-browser \
+	  --Voila.ip=$(HOST) --port=8866 --template=evaltools  # no CDN links (jupyter/voila/templates)
 
 bench: setup
 	$(PY) -m benchmarks

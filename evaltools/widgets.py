@@ -56,8 +56,9 @@ METHOD_LABELS = {
     "topsis": "TOPSIS（逼近理想解）", "vikor": "VIKOR（折衷排序）",
 }
 #: normalisations offered for MCDA methods (``target`` needs target values: not offered here)
-NORMALIZATION_LABELS: dict[str | None, str] = {
-    None: "方法默认", "minmax": "极差标准化（min-max）", "max": "除以最大值", "sum": "除以总和",
+DEFAULT = "default"  # a Dropdown value of None means "nothing selected": use a sentinel
+NORMALIZATION_LABELS: dict[str, str] = {
+    DEFAULT: "方法默认", "minmax": "极差标准化（min-max）", "max": "除以最大值", "sum": "除以总和",
     "vector": "向量标准化", "zscore": "标准分（z）",
 }
 AGGREGATE_LABELS = {
@@ -77,11 +78,43 @@ _HTML_CONFIG = {"tbl_hide_column_data_types": True, "tbl_hide_dataframe_shape": 
 # display data
 
 
-def frame_bundle(df: pl.DataFrame) -> dict:
+def html_table(df: pl.DataFrame, *, columns: int | None = None) -> str:
+    """A plain, readable HTML table (no quotes around text, no dtype row, cells not wrapped);
+    the first ``columns`` columns only when given. Built with polars expressions, not a loop
+    over rows.
+
+    Examples
+    --------
+    >>> html_table(pl.DataFrame({"排名": ["第1名"], "总分": [93.7]}))
+    '<table class="evaltools-table"><thead><tr><th>排名</th><th>总分</th></tr></thead><tbody><tr><td>第1名</td><td style="text-align:right">93.7</td></tr></tbody></table>'
+    """
+    d = df.select(df.columns[:columns]) if columns else df
+    numeric = {c for c, t in d.schema.items() if t.is_numeric()}
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in d.columns)
+    cells = [
+        pl.concat_str(
+            pl.lit('<td style="text-align:right">' if c in numeric else "<td>"),
+            pl.col(c).cast(pl.String).fill_null("").str.replace_all("&", "&amp;", literal=True)
+            .str.replace_all("<", "&lt;", literal=True), pl.lit("</td>"))
+        for c in d.columns]
+    rows = d.select(pl.concat_str([pl.lit("<tr>"), *cells, pl.lit("</tr>")]).alias("r"))
+    body = "".join(rows["r"].to_list())
+    return (f'<table class="evaltools-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+_TABLE_CSS = ("<style>.evaltools-table{border-collapse:collapse;font-size:13px}"
+              ".evaltools-table th,.evaltools-table td{padding:3px 8px;white-space:nowrap;"
+              "border-bottom:1px solid #ddd;text-align:left}</style>")
+
+
+def frame_bundle(df: pl.DataFrame, *, columns: int | None = None) -> dict:
     """A display-data output (HTML and plain text) for an Output widget."""
     with pl.Config(**_HTML_CONFIG):
-        return {"output_type": "display_data", "metadata": {},
-                "data": {"text/html": df._repr_html_(), "text/plain": repr(df)}}
+        text = repr(df)
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/html": _TABLE_CSS + html_table(df, columns=columns),
+                     "text/plain": text}}
 
 
 def chart_bundle(chart: Any) -> dict:
@@ -252,7 +285,7 @@ class WeightExplorer(_Displayable):
         if r.normalization is not None and r.normalization not in NORMALIZATION_LABELS:
             norms.append((r.normalization, r.normalization))
         self.normalization = w.Dropdown(options=[(v, k) for k, v in norms],
-                                        value=r.normalization, description="标准化",
+                                        value=r.normalization or DEFAULT, description="标准化",
                                         style=dd, layout=lay)
         self.aggregate = w.Dropdown(options=[(v, k) for k, v in AGGREGATE_LABELS.items()],
                                     value=r.judge_aggregate, description="评委汇总",
@@ -285,7 +318,7 @@ class WeightExplorer(_Displayable):
                           self.publish_button])
         self.widget = w.VBox([
             title, w.HBox([w.VBox(rows), options]), buttons, self.status,
-            w.HBox([self.table_out, self.chart_out]),
+            self.table_out, self.chart_out,
         ])
         self._sync_normalization()
 
@@ -330,9 +363,10 @@ class WeightExplorer(_Displayable):
         criterion (it replaces criterion-level aggregates)."""
         r = self.rubric0
         method = self.method.value
+        norm = self.normalization.value
         changes: dict[str, Any] = {"method": method, "ties": self.ties.value,
-                                   "normalization": None if method == "points"
-                                   else self.normalization.value}
+                                   "normalization": None if method == "points" or norm == DEFAULT
+                                   else norm}
         if self.aggregate.value != r.judge_aggregate:
             changes["judge_aggregate"] = self.aggregate.value
             changes["criteria"] = tuple(
@@ -342,8 +376,8 @@ class WeightExplorer(_Displayable):
 
     def _base_board(self) -> Leaderboard:
         key = (self.method.value, self.normalization.value, self.aggregate.value, self.ties.value)
-        if key == (self.rubric0.method, self.rubric0.normalization, self.rubric0.judge_aggregate,
-                   self.rubric0.ties):
+        if key == (self.rubric0.method, self.rubric0.normalization or DEFAULT,
+                   self.rubric0.judge_aggregate, self.rubric0.ties):
             return self.default
         if key not in self._configured:
             self._configured[key] = evaluate(self.default.dataset, self.config_rubric(),
@@ -387,7 +421,7 @@ class WeightExplorer(_Displayable):
             return self.board
         self.error = None
         self.status.value = self._status_text()
-        self.table_out.outputs = (frame_bundle(self.table),)
+        self.table_out.outputs = (frame_bundle(self.table, columns=8),)
         if self.draw if charts is None else charts:
             _deferred(self.draw_charts, self.defer_charts)
         for listener in self._listeners:
@@ -454,7 +488,7 @@ class WeightExplorer(_Displayable):
             for lock in self.locks.values():
                 lock.value = False
             self.method.value = self.rubric0.method
-            self.normalization.value = self.rubric0.normalization
+            self.normalization.value = self.rubric0.normalization or DEFAULT
             self.aggregate.value = self.rubric0.judge_aggregate
             self.ties.value = self.rubric0.ties
         finally:
