@@ -23,6 +23,7 @@ Decisions on degenerate input (never silent):
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -205,6 +206,186 @@ def _matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.nd
     return X
 
 
+_BLOCK = 4096  # rows per block in the column kernels: a (k, 4096) float block stays in L2
+_PARALLEL_MIN_ROWS = 200_000  # below this one thread is faster than two
+
+
+def _row_ranges(n: int) -> list[tuple[int, int]]:
+    """Row ranges for the column kernels: two halves (two threads) for large n, else one."""
+    if n < _PARALLEL_MIN_ROWS or (os.cpu_count() or 1) < 2:
+        return [(0, n)]
+    half = (n // 2 // _BLOCK) * _BLOCK
+    return [(0, half), (half, n)]
+
+
+def _run_rows(fn, n: int) -> list:
+    """``fn(start, stop)`` over :func:`_row_ranges`; numpy releases the GIL in its loops, so two
+    halves run on two cores. Blocks never straddle threads: each writes its own output rows."""
+    ranges = _row_ranges(n)
+    if len(ranges) == 1:
+        return [fn(*ranges[0])]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        return list(pool.map(lambda r: fn(*r), ranges))
+
+
+def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None, *, sumsq: bool
+             ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """The criteria columns as 1-D float arrays (zero-copy from polars where possible) and their
+    minimum, maximum and (``sumsq``) sum of squares, from one blocked pass.
+
+    A NaN or ±inf anywhere makes a minimum or maximum non-finite (``np.minimum`` propagates NaN),
+    so the finiteness check costs nothing extra; the error itself comes from :func:`_matrix`,
+    which names every missing cell.
+    """
+    absent = [c for c in names if c not in df.columns]
+    if absent or df.height == 0 or not all(df.schema[c].is_numeric() for c in names):
+        _matrix(df, names, id_col)  # raises the documented error
+    cols = [df.get_column(c).cast(pl.Float64).to_numpy() for c in names]
+    k, n = len(cols), df.height
+
+    def part(start: int, stop: int):
+        lo, hi, ss = np.full(k, np.inf), np.full(k, -np.inf), np.zeros(k)
+        buf = np.empty((k, min(_BLOCK, stop - start)))
+        for i in range(start, stop, _BLOCK):
+            e = min(i + _BLOCK, stop)
+            b = buf[:, : e - i]
+            for j in range(k):
+                b[j] = cols[j][i:e]
+            np.minimum(lo, b.min(axis=1), out=lo)
+            np.maximum(hi, b.max(axis=1), out=hi)
+            if sumsq:
+                ss += np.einsum("ji,ji->j", b, b)
+        return lo, hi, ss
+
+    parts = _run_rows(part, n)
+    lo = np.min([p[0] for p in parts], axis=0)
+    hi = np.max([p[1] for p in parts], axis=0)
+    ss = np.sum([p[2] for p in parts], axis=0)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        _matrix(df, names, id_col)  # raises, naming the cells
+    return cols, lo, hi, ss
+
+
+def _affine(is_cost: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, ss: np.ndarray,
+            m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Min-max and vector normalisation are affine per column: r = s·(x − off) + c.
+
+    minmax: benefit (x − lo)/rng, cost −(x − hi)/rng, constant column 0·x + 1;
+    vector: benefit x/‖x‖, cost 1 − x/‖x‖ = −(x − ‖x‖)/‖x‖, all-zero column 0·x + 1/√m (cost
+    1 − 1/√m). Returns (s, off, c).
+    """
+    sign = np.where(is_cost, -1.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "minmax":
+            rng = hi - lo
+            flat = rng == 0
+            s = np.where(flat, 0.0, sign / rng)
+            off = np.where(flat, 0.0, np.where(is_cost, hi, lo))
+            c = np.where(flat, 1.0, 0.0)
+        else:  # vector
+            norm = np.sqrt(ss)
+            flat = norm == 0
+            s = np.where(flat, 0.0, sign / norm)
+            off = np.where(flat | ~is_cost, 0.0, norm)
+            v0 = 1.0 / np.sqrt(m)
+            c = np.where(flat, np.where(is_cost, 1.0 - v0, v0), 0.0)
+    return s, off, c
+
+
+def _wsm_columns(cols: Sequence[np.ndarray], a: np.ndarray, off: np.ndarray,
+                 const: float) -> np.ndarray:
+    """Σ_j a_j (x_ij − off_j) + const, in row blocks (each term is a weighted normalised value,
+    so no cancellation: the same rounding as normalising first)."""
+    k, n = len(cols), cols[0].size
+    out = np.empty(n)
+
+    def part(start: int, stop: int) -> None:
+        buf = np.empty((k, min(_BLOCK, stop - start)))
+        for i in range(start, stop, _BLOCK):
+            e = min(i + _BLOCK, stop)
+            b = buf[:, : e - i]
+            for j in range(k):
+                np.subtract(cols[j][i:e], off[j], out=b[j])
+            np.dot(a, b, out=out[i:e])
+
+    _run_rows(part, n)
+    if const:
+        out += const
+    return out
+
+
+def _topsis_columns(cols: Sequence[np.ndarray], a: np.ndarray, p: np.ndarray,
+                    q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TOPSIS on an affine weighted matrix v_ij = a_j x_ij + b_j without forming it.
+
+    v_ij − PIS_j = a_j (x_ij − p_j) with p_j the column maximum of x when a_j ≥ 0, else its
+    minimum (q_j the opposite for NIS): the distances are computed directly (no expansion of the
+    squares, so no cancellation), block by block.
+    """
+    k, n = len(cols), cols[0].size
+    d_plus, d_minus = np.empty(n), np.empty(n)
+    ac, shift = a[:, None], (a * (p - q))[:, None]
+
+    def part(start: int, stop: int) -> None:
+        buf = np.empty((k, min(_BLOCK, stop - start)))
+        for i in range(start, stop, _BLOCK):
+            e = min(i + _BLOCK, stop)
+            b = buf[:, : e - i]
+            for j in range(k):
+                np.subtract(cols[j][i:e], p[j], out=b[j])
+            b *= ac  # v − PIS
+            np.einsum("ji,ji->i", b, b, out=d_plus[i:e])
+            b += shift  # v − NIS
+            np.einsum("ji,ji->i", b, b, out=d_minus[i:e])
+
+    _run_rows(part, n)
+    np.sqrt(d_plus, out=d_plus)
+    np.sqrt(d_minus, out=d_minus)
+    den = d_plus + d_minus
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(den == 0, 1.0, d_minus / den)
+    return c, d_plus, d_minus
+
+
+def _warn_constant(names: Sequence[str], constant: np.ndarray, method: str, m: int, *,
+                   vikor: bool = False) -> None:
+    if not constant.size or method == "target":
+        return
+    cols = "、".join(names[j] for j in constant)
+    what = {"minmax": ("每个单位记 1", "every unit gets 1"),
+            "max": ("每个单位记 1", "every unit gets 1"),
+            "sum": ("每个单位记 1/m", "every unit gets 1/m"),
+            "vector": ("每个单位得分相同", "every unit gets the same value"),
+            "zscore": ("每个单位记 0", "every unit gets 0"),
+            }[method]
+    if vikor:
+        what = ("该指标不产生遗憾值（记 0）", "it adds no regret (0)")
+    if m == 1:
+        _warn(f"只有一个参评单位，指标 {cols} 无法区分，{what[0]}",
+              f"only one unit: criteria {list(names[j] for j in constant)} cannot separate "
+              f"units; {what[1]}")
+    else:
+        _warn(f"指标 {cols} 所有单位数值相同，无法区分，{what[0]}",
+              f"criteria {list(names[j] for j in constant)} are constant and cannot "
+              f"separate units; {what[1]}")
+
+
+def _fast_prepare(df, criteria, weights, id_col, method):
+    """Validation and column statistics for the affine fast path (min-max / vector)."""
+    if method not in NORMALIZATIONS:
+        raise UsageError.choice("normalization", method, NORMALIZATIONS)
+    crit = parse_criteria(criteria)
+    names = list(crit)
+    cols, lo, hi, ss = _columns(df, names, id_col, sumsq=method == "vector")
+    w = np.array(list(parse_weights(weights, criteria).values()))
+    is_cost = np.array([crit[c] == "min" for c in names])
+    _warn_constant(names, np.flatnonzero(hi == lo), method, df.height)
+    s, off, c = _affine(is_cost, method, lo, hi, ss, df.height)
+    return cols, lo, hi, w, s, off, c
+
+
 def _require(X: np.ndarray, names: Sequence[str], df: pl.DataFrame, id_col: str | None,
              cols: np.ndarray, *, strict: bool, why_zh: str, why_en: str) -> None:
     """Raise when a column in ``cols`` has negative (strict: non-positive) values."""
@@ -332,24 +513,7 @@ def _check_normalization(X, names, df, id_col, is_cost, method, target, *, vikor
                  why_zh=why[0] + "（越小越好的指标取倒数）",
                  why_en=why[1] + " (cost criteria are inverted)")
     constant = np.flatnonzero(X.max(axis=0) == X.min(axis=0))
-    if constant.size and method != "target":
-        cols = "、".join(names[j] for j in constant)
-        what = {"minmax": ("每个单位记 1", "every unit gets 1"),
-                "max": ("每个单位记 1", "every unit gets 1"),
-                "sum": ("每个单位记 1/m", "every unit gets 1/m"),
-                "vector": ("每个单位得分相同", "every unit gets the same value"),
-                "zscore": ("每个单位记 0", "every unit gets 0"),
-                }[method]
-        if vikor:
-            what = ("该指标不产生遗憾值（记 0）", "it adds no regret (0)")
-        if X.shape[0] == 1:
-            _warn(f"只有一个参评单位，指标 {cols} 无法区分，{what[0]}",
-                  f"only one unit: criteria {list(names[j] for j in constant)} cannot separate "
-                  f"units; {what[1]}")
-        else:
-            _warn(f"指标 {cols} 所有单位数值相同，无法区分，{what[0]}",
-                  f"criteria {list(names[j] for j in constant)} are constant and cannot "
-                  f"separate units; {what[1]}")
+    _warn_constant(names, constant, method, X.shape[0], vikor=vikor)
     return t
 
 
@@ -439,6 +603,10 @@ def weighted_sum(
     │ a4   ┆ 0.586538 │
     └──────┴──────────┘
     """
+    if normalization in ("minmax", "vector"):  # affine: no normalised matrix at all
+        cols, _, _, w, s, off, c = _fast_prepare(df, criteria, weights, id_col, normalization)
+        score = _wsm_columns(cols, w * s, off, float(w @ c))
+        return df.with_columns(pl.Series("score", score, dtype=pl.Float64))
     _, names, X, is_cost = _prepare(df, criteria, id_col)
     w = np.array(list(parse_weights(weights, criteria).values()))
     t = _check_normalization(X, names, df, id_col, is_cost, normalization, target)
@@ -532,11 +700,16 @@ def topsis(
     │ A4    ┆ 0.3123 ┆ 0.1009 ┆ 0.0458  │
     └───────┴────────┴────────┴─────────┘
     """
-    _, names, X, is_cost = _prepare(df, criteria, id_col)
-    w = np.array(list(parse_weights(weights, criteria).values()))
-    t = _check_normalization(X, names, df, id_col, is_cost, normalization, target)
-    R = _normalize(X, is_cost, normalization, t)
-    c, dp, dm = _topsis(R, w)
+    if normalization in ("minmax", "vector"):  # affine: distances straight from the columns
+        cols, lo, hi, w, s, _, _ = _fast_prepare(df, criteria, weights, id_col, normalization)
+        a = w * s  # v_ij = a_j x_ij + const_j; PIS at the column max where a_j ≥ 0
+        c, dp, dm = _topsis_columns(cols, a, np.where(a >= 0, hi, lo), np.where(a >= 0, lo, hi))
+    else:
+        _, names, X, is_cost = _prepare(df, criteria, id_col)
+        w = np.array(list(parse_weights(weights, criteria).values()))
+        t = _check_normalization(X, names, df, id_col, is_cost, normalization, target)
+        R = _normalize(X, is_cost, normalization, t)
+        c, dp, dm = _topsis(R, w)
     return df.with_columns(
         pl.Series("score", c, dtype=pl.Float64),
         pl.Series("d_plus", dp, dtype=pl.Float64),
