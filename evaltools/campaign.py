@@ -298,10 +298,15 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> pl.DataFrame:
                      return_inverse=True)
     t = base["voted_at"].dt.epoch("us").to_numpy()
     t0 = int(t.min())
+    rows = base["_row"].to_numpy()
+    # ties in time are broken by the Excel row, so the result never depends on row order
+    pre = None if n < 2 or bool((rows[1:] >= rows[:-1]).all()) else np.argsort(rows, kind="stable")
     if int(t.max()) - t0 < 2**43 and int(g.max()) < 2**19:
-        order = np.argsort(g.astype(np.int64) * 2**43 + (t - t0), kind="stable")
-    else:  # very long spans or very many entries: a two-key sort
-        order = np.lexsort((t, g))
+        key = g.astype(np.int64) * 2**43 + (t - t0)
+        order = (np.argsort(key, kind="stable") if pre is None
+                 else pre[np.argsort(key[pre], kind="stable")])
+    else:  # very long spans or very many entries: a three-key sort
+        order = np.lexsort((rows, t, g))
     hashed = base.select(_v=pl.col("voter_id").hash(), _ip=_hash("ip"), _dev=_hash("device"))
     gs, ts = g[order], t[order]
     mix = gs.astype(np.uint64) * np.uint64(_MIX)
@@ -334,8 +339,8 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> pl.DataFrame:
     seg = np.cumsum(np.concatenate([[True], reg[1:] != reg[:-1]])) - 1
     q = reg & (_run_lengths(seg) + 2 >= rules.regular_min_votes)
     seg_q = np.where(q, seg, -1)
-    s1 = np.concatenate([seg_q[1:], [-1]])
-    s2 = np.concatenate([seg_q[2:], [-1, -1]])
+    s1, s2 = np.full(n, -1), np.full(n, -1)
+    s1[:-1], s2[:-2] = seg_q[1:], seg_q[2:]
     run = np.where(seg_q >= 0, seg_q, np.where(s1 >= 0, s1, s2))  # the earliest run it is in
     regular = run >= 0
 
