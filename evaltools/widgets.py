@@ -78,18 +78,21 @@ _HTML_CONFIG = {"tbl_hide_column_data_types": True, "tbl_hide_dataframe_shape": 
 # display data
 
 
-def html_table(df: pl.DataFrame, *, columns: int | None = None) -> str:
+def html_table(df: pl.DataFrame, *, columns: int | None = None, digits: int | None = None) -> str:
     """A plain, readable HTML table (no quotes around text, no dtype row, cells not wrapped);
-    the first ``columns`` columns only when given. Built with polars expressions, not a loop
-    over rows.
+    the first ``columns`` columns only when given. With ``digits``, float columns show exactly
+    that many decimals (published scores are already rounded half-up by the leaderboard; this
+    only pads, 93.7 → 93.70). Built with polars expressions, not a loop over rows.
 
     Examples
     --------
-    >>> html_table(pl.DataFrame({"排名": ["第1名"], "总分": [93.7]}))
-    '<table class="evaltools-table"><thead><tr><th>排名</th><th>总分</th></tr></thead><tbody><tr><td>第1名</td><td style="text-align:right">93.7</td></tr></tbody></table>'
+    >>> html_table(pl.DataFrame({"排名": ["第1名"], "总分": [93.7]}), digits=2)
+    '<table class="evaltools-table"><thead><tr><th>排名</th><th>总分</th></tr></thead><tbody><tr><td>第1名</td><td style="text-align:right">93.70</td></tr></tbody></table>'
     """
     d = df.select(df.columns[:columns]) if columns else df
     numeric = {c for c, t in d.schema.items() if t.is_numeric()}
+    if digits is not None:
+        d = d.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.Decimal(38, digits)))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in d.columns)
     cells = [
         pl.concat_str(
@@ -108,12 +111,13 @@ _TABLE_CSS = ("<style>.evaltools-table{border-collapse:collapse;font-size:13px}"
               "border-bottom:1px solid #ddd;text-align:left}</style>")
 
 
-def frame_bundle(df: pl.DataFrame, *, columns: int | None = None) -> dict:
+def frame_bundle(df: pl.DataFrame, *, columns: int | None = None,
+                 digits: int | None = None) -> dict:
     """A display-data output (HTML and plain text) for an Output widget."""
     with pl.Config(**_HTML_CONFIG):
         text = repr(df)
     return {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": _TABLE_CSS + html_table(df, columns=columns),
+            "data": {"text/html": _TABLE_CSS + html_table(df, columns=columns, digits=digits),
                      "text/plain": text}}
 
 
@@ -421,7 +425,8 @@ class WeightExplorer(_Displayable):
             return self.board
         self.error = None
         self.status.value = self._status_text()
-        self.table_out.outputs = (frame_bundle(self.table, columns=8),)
+        self.table_out.outputs = (frame_bundle(self.table, columns=8,
+                                                digits=self.board.rubric.digits),)
         if self.draw if charts is None else charts:
             _deferred(self.draw_charts, self.defer_charts)
         for listener in self._listeners:
