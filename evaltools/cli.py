@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import evaltools.publish_cli as publish_cli
-from evaltools import kpi_cli, leaderboard_cli, robustness_cli
+from evaltools import campaign_cli, kpi_cli, leaderboard_cli, robustness_cli
 from evaltools.errors import EvalToolsError, UsageError, ValidationError, ValidationReport
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -99,6 +99,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "publish": publish_cli.COMMAND,
     "kpi": kpi_cli.COMMAND,
     "robustness": robustness_cli.COMMAND,
+    "campaign": campaign_cli.COMMAND,
 }
 
 
