@@ -127,6 +127,66 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "board.with_weights({\"satisfaction\": 30}).top(5)"
                  ".select(\"rank_label\", \"unit_id\", \"name\", \"total\", \"grade\")"),
     ],
+    "05_稳健性分析": [
+        ("md", "# 05 稳健性分析\n\n"
+               "榜单有多可靠？点评卡少的楼栋可能靠运气上榜，权重稍一变动前两名可能对调。这里给每个名次"
+               "加上 95% 区间，计算各楼栋取得各个名次的概率（SMAA），找出权重改变多少会改变名次。\n\n"
+               "*How sure is this ranking: bootstrap rank intervals, SMAA acceptability, weight "
+               "stability and panel reliability.*"),
+        ("code", SETUP + "\nfrom evaltools import robustness\n"
+                 "from evaltools.charts import robustness as rcharts"),
+        ("md", "## 1. 名次区间 / Bootstrap rank intervals\n\n"
+               "在每个楼栋内部重抽点评卡（评委 5 人及以上时也重抽评委），重算整个评比 500 次；"
+               "随机种子固定，结果可重复。"),
+        ("code", "ds = load_sample()\nboard = et.evaluate(ds)\n"
+                 "intervals = robustness.rank_intervals(board, replicates=500, seed=2020, "
+                 "progress=False)\nrcharts.rank_interval_data(intervals, top=10)"),
+        ("code", "rcharts.rank_interval_chart(intervals, top=20, title=\"名次及其 95% 区间\")"),
+        ("md", "## 2. 名次可接受度 / SMAA-2\n\n"
+               "在评分细则权重上下 20% 的范围内随机抽取权重，统计每个楼栋取得第 1、2、3…名的概率。"),
+        ("code", "acc = robustness.smaa(board, samples=5000, seed=2020, bounds=0.2, progress=False)\n"
+                 "rcharts.acceptability_chart(acc, max_rank=5, units=10)"),
+        ("md", "## 3. 权重稳定性 / Weight stability\n\n"
+               "每个指标的权重在什么范围内变动（其他指标按比例调整），第一名不变；相邻两名要对调，"
+               "至少要改多少权重（小于 0.05 记为“脆弱”）。"),
+        ("code", "ws = robustness.weight_stability(board, top_n=3)\nws.pairs.head(10)"),
+        ("code", "rcharts.weight_interval_chart(ws, title=\"第一名不变的权重区间\")"),
+        ("md", "## 4. 评委组信度 / Panel reliability"),
+        ("code", "panel = robustness.panel_reliability(board)\npanel.table"),
+    ],
+    "06_民情速递站": [
+        ("md", "# 06 民情速递站\n\n"
+               "从工单台账计算反馈率、办结率、按期办结率、积压和超期，按中国法定工作日（含调休）计算"
+               "“2 个工作日内反馈”。示例数据复现了简报中的数字：新安路街道 5231 条、反馈率 100%、"
+               "办结率 91.6%；济源路街道 1500 条、已解决 1478 条、正在解决 22 条。\n\n"
+               "*Feedback and work-order KPIs on China's working-day calendar.*"),
+        ("code", SETUP + "\nfrom evaltools import kpi\nfrom evaltools.charts import kpi as kcharts"),
+        ("md", "## 1. 按街道 / By street"),
+        ("code", "ds = load_sample()\nby_street = kpi.ticket_kpis(ds, by=\"street\")\n"
+                 "by_street.labelled_table()"),
+        ("md", "## 2. 指标口径 / Definitions\n\n每个指标的计算口径随结果一起给出。"),
+        ("code", "by_street.definitions()"),
+        ("md", "## 3. 月度趋势与四联单各环节 / Monthly trend and the four stages"),
+        ("code", "monthly = kpi.ticket_kpis(ds, by=[\"street\", \"month\"])\n"
+                 "kcharts.kpi_trend(monthly)"),
+        ("code", "kcharts.stage_funnel(by_street, by=\"street\")"),
+        ("md", "## 4. 超期工单 / Overdue tickets"),
+        ("code", "kcharts.overdue_heatmap(kpi.ticket_kpis(ds, by=[\"category\", \"month\"]))"),
+    ],
+    "08_发布榜单": [
+        ("md", "# 08 发布榜单\n\n"
+               "把榜单写成可以张贴和转发的文件：离线可打开的 HTML 公示页（可按 A4 打印）、Excel、"
+               "CSV（Excel 可直接打开）和海报 PNG。居民姓名、电话一律打码；同样的数据和细则"
+               "总是得到完全相同的文件。\n\n"
+               "*Publish: offline HTML notice, Excel, CSV and a poster; privacy-safe and "
+               "byte-for-byte reproducible.*"),
+        ("code", SETUP + "\nfrom evaltools import publish\n"
+                 "from evaltools.charts.leaderboard import leaderboard_bars"),
+        ("code", "ds = load_sample()\nboard = et.evaluate(ds)\nleaderboard_bars(board, top=15)"),
+        ("md", "## 写出文件 / Write the files\n\n文件写在 `build/榜单/` 里。"),
+        ("code", "files = publish.publish(board, \"../build/榜单\", top=10)\n"
+                 "sorted(path.name for path in files.values())"),
+    ],
 }
 
 
