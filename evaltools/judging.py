@@ -200,6 +200,73 @@ def aggregate(
     return out
 
 
+def _panel_groups(unit: pl.Series, criterion: pl.Series, judge: pl.Series
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort a long scores table by (unit, criterion, judge) with integer codes, not strings.
+
+    Returns ``order`` (row positions, stable), ``starts`` (first sorted position of each
+    (unit, criterion) group) and ``lens`` (scores per group). Judges are ranked in their sorted
+    (lexical) order, so each group's scores come out in judge order.
+    """
+    u = unit.cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
+    crit = criterion.unique().sort()
+    c = criterion.cast(pl.Enum(crit)).to_physical().cast(pl.Int64).to_numpy()
+    judges = judge.unique().sort()
+    j = judge.cast(pl.Enum(judges)).to_physical().cast(pl.Int64).to_numpy()
+    n_c, n_j = max(crit.len(), 1), max(judges.len(), 1)
+    g = u * n_c + c
+    key = g * n_j + j
+    if key.size < 2 or (key[1:] >= key[:-1]).all():  # already in order (a common export layout)
+        order = np.arange(key.size)
+    else:
+        order = pl.Series(key).arg_sort().to_numpy()
+    gs = g[order]
+    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]) if gs.size else np.zeros(0, int)
+    lens = np.diff(np.r_[starts, gs.size])
+    return order, starts, lens
+
+
+def _panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray,
+                  method: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """``mean`` / ``median`` / ``trimmed_mean`` of each group of ``sorted_scores`` (groups given by
+    ``starts`` and ``lens``; only the groups ``rows`` when given), as an array (NaN where
+    undefined). Vectorised per group size: the groups of each size form one (g, size) matrix."""
+    rows = np.arange(starts.size) if rows is None else rows
+    out = np.full(rows.size, np.nan)
+    sub_lens = lens[rows]
+    for size in np.unique(sub_lens):  # a handful of panel sizes
+        if size == 0 or (method == "trimmed_mean" and size < 3):
+            continue
+        at = np.flatnonzero(sub_lens == size)
+        m = sorted_scores[starts[rows[at]][:, None] + np.arange(size)]
+        if method == "mean":
+            out[at] = m.sum(axis=1) / size
+            continue
+        m.sort(axis=1)
+        if method == "median":
+            h = size // 2
+            out[at] = m[:, h] if size % 2 else (m[:, h - 1] + m[:, h]) / 2.0
+        else:  # 去掉一个最高分和一个最低分
+            out[at] = m[:, 1:size - 1].sum(axis=1) / (size - 2)
+    return out
+
+
+def _panel_lists(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> pl.Series:
+    """Each group's scores as a ``List(Float64)`` Series, built per group size without a loop
+    over groups."""
+    parts, pos = [], []
+    for size in np.unique(lens):
+        at = np.flatnonzero(lens == size)
+        m = sorted_scores[starts[at][:, None] + np.arange(size)]
+        parts.append(pl.Series("raw", m.reshape(at.size, size), dtype=pl.Array(pl.Float64, int(size)))
+                     .cast(pl.List(pl.Float64)))
+        pos.append(at)
+    if not parts:
+        return pl.Series("raw", [], dtype=pl.List(pl.Float64))
+    raw = pl.concat(parts)
+    return raw.gather(np.argsort(np.concatenate(pos), kind="stable"))
+
+
 def standardize(
     df: pl.DataFrame,
     *,

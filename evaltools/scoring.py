@@ -87,6 +87,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from evaltools.errors import EvalToolsError, Problem, RubricError, UsageError
@@ -257,8 +258,10 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
                   crits: list[Criterion], notes: list[str]) -> pl.DataFrame:
     """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``.
 
-    The arithmetic is :func:`evaltools.judging.aggregate` (mean / median / trimmed mean and the
-    declared fallback) and :func:`evaltools.judging.standardize` (z-scores); this function picks
+    The arithmetic is that of :func:`evaltools.judging.aggregate` (mean / median / trimmed mean
+    and the declared fallback), done on the panels laid out by one integer-coded sort
+    (``judging._panel_groups`` / ``_panel_reduce``), and :func:`evaltools.judging.standardize`
+    (z-scores); this function picks
     the rule per criterion, checks the panel size first so that the error names the criterion in
     Chinese, and maps z-scores back onto the criterion's scale.
     """
@@ -274,15 +277,20 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
         scores.filter(pl.col("round") == rnd)
         .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
                 "criterion", pl.col("score").cast(pl.Float64))
-        .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan())
-        .join(rules, on="criterion", how="inner")
+        .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan(),
+                pl.col("criterion").is_in(rules["criterion"].implode()))
     )
     if s.height == 0:
         return empty
-    base = s.group_by("unit_id", "criterion").agg(
-        pl.col("rule").first(),
-        pl.col("score").sort_by("judge_id").alias("raw"),
-        pl.len().cast(pl.Int64).alias("n"),
+    rule_map = dict(zip(rules["criterion"], rules["rule"], strict=True))
+    # one stable sort on integer codes (unit, criterion, judge) instead of string group-bys:
+    # each (unit, criterion) panel is a contiguous run of scores in judge order
+    order, starts, lens = judging._panel_groups(s["unit_id"], s["criterion"], s["judge_id"])
+    sorted_scores = s["score"].to_numpy()[order]
+    base = s.select("unit_id", "criterion")[order[starts]].with_columns(
+        pl.col("criterion").replace_strict(rule_map, return_dtype=pl.String).alias("rule"),
+        judging._panel_lists(sorted_scores, starts, lens).alias("raw"),
+        pl.Series("n", lens, dtype=pl.Int64),
     )
     need = pl.max_horizontal(pl.lit(rubric.min_judges),
                              pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
@@ -317,30 +325,34 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
             f"the declared fallback {fallback}: {listed}",
         ))
 
-    parts = []
+    value = np.full(base.height, np.nan)
+    fell_back = np.zeros(base.height, dtype=bool)
+    rule_of = base["rule"]
     for rule in sorted(set(rules["rule"])):  # at most four rules
-        sub = s.filter(pl.col("rule") == rule)
-        if sub.height == 0:
+        rows = np.flatnonzero((rule_of == rule).to_numpy())
+        if rows.size == 0:
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the fallback note above says it once
-            agg = judging.aggregate(
-                sub, by=("unit_id", "criterion"), score="score",
-                method="mean" if rule == "zscore" else rule,
-                min_judges=rubric.min_judges, fallback=fallback,
-            ).select("unit_id", "criterion", "value", pl.col("method").alias("used"),
-                     "fallback_used")
-        if rule == "zscore":
-            agg = agg.join(_zscore_values(sub, rnd, notes), on=["unit_id", "criterion"],
-                           how="left").with_columns(
-                value=pl.when("fallback_used").then("value").otherwise("_zvalue"),
-                used=pl.when("fallback_used").then("used").otherwise(pl.lit("zscore")),
-            )
-        parts.append(agg.select("unit_id", "criterion", "value", "used"))
-    values = pl.concat(parts)
-    return base.join(values, on=["unit_id", "criterion"], how="left").select(
-        "unit_id", "criterion", pl.col("used").alias("rule"), "raw", "n",
-        pl.col("value").cast(pl.Float64))
+        need_n = max(int(rubric.min_judges), 3 if rule == "trimmed_mean" else 1)
+        short_rows = rows[lens[rows] < need_n]
+        ok_rows = rows[lens[rows] >= need_n]
+        if rule != "zscore":
+            value[ok_rows] = judging._panel_reduce(sorted_scores, starts, lens, rule, ok_rows)
+        if short_rows.size and fallback is not None:
+            value[short_rows] = judging._panel_reduce(sorted_scores, starts, lens, fallback,
+                                                      short_rows)
+            fell_back[short_rows] = True
+    out = base.with_columns(pl.Series("value", value, dtype=pl.Float64),
+                            pl.Series("_fb", fell_back, dtype=pl.Boolean))
+    if "zscore" in set(rules["rule"]):
+        sub = s.filter(pl.col("criterion").is_in(
+            [c for c, r in rule_map.items() if r == "zscore"]))
+        out = out.join(_zscore_values(sub, rnd, notes), on=["unit_id", "criterion"],
+                       how="left").with_columns(
+            value=pl.when((pl.col("rule") == "zscore") & ~pl.col("_fb"))
+            .then("_zvalue").otherwise("value"))
+    used = pl.when("_fb").then(pl.lit(fallback)).otherwise("rule") if fallback else pl.col("rule")
+    return out.select("unit_id", "criterion", used.alias("rule"), "raw", "n",
+                      pl.col("value").cast(pl.Float64))
 
 
 def _zscore_values(sub: pl.DataFrame, rnd: int, notes: list[str]) -> pl.DataFrame:
@@ -508,10 +520,17 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
                    else (c.measure or "vote_share") if c.source == "campaign" else "column"
                    for c in rubric.criteria],
     })
-    grid = participants(dataset, rubric, rnd).join(meta, how="cross")
+    who = participants(dataset, rubric, rnd)
+    kept = found.join(who, on="unit_id", how="semi")
+    per_criterion = kept.group_by("criterion").len()
+    if (per_criterion.height == meta.height and kept.height == who.height * meta.height
+            and (per_criterion["len"] == who.height).all()):
+        # every participant has a row for every criterion (the usual case): no grid join
+        grid = kept.join(meta, on="criterion", how="left")
+    else:
+        grid = who.join(meta, how="cross").join(found, on=["unit_id", "criterion"], how="left")
     out = (
-        grid.join(found, on=["unit_id", "criterion"], how="left")
-        .join(default_rule, on="criterion", how="left")
+        grid.join(default_rule, on="criterion", how="left")
         .with_columns(
             rule=pl.coalesce("rule", "_rule0"),
             value=pl.col("value").fill_nan(None),
