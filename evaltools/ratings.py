@@ -361,10 +361,19 @@ def summarize(
             raise EvalToolsError(Problem(
                 file, None, c, None, "missing_column", "评价表缺少该列",
                 "the ratings table lacks this column"))
-    check_labels(df, rating, labels=labels, file=file)
     vals = _satisfied_values(satisfied, labels)
-    v = to_value(rating, labels=labels).alias("_v")
-    d = df.select(unit, v).drop_nulls("_v")
+    d = None
+    if df.schema[rating] == pl.String and all(k == k.strip() for k in labels):
+        # fast path: every answer is exactly a label (no padding, no numbers) → one lookup
+        exact = pl.col(rating).replace_strict(
+            list(labels), [float(x) for x in labels.values()], default=None,
+            return_dtype=pl.Float64).alias("_v")
+        d0 = df.select(unit, exact, pl.col(rating).is_not_null().alias("_nn"))
+        if not (d0["_nn"] & d0["_v"].is_null()).any():
+            d = d0.select(unit, "_v").drop_nulls("_v")
+    if d is None:
+        check_labels(df, rating, labels=labels, file=file)
+        d = df.select(unit, to_value(rating, labels=labels).alias("_v")).drop_nulls("_v")
     C = float(d["_v"].mean()) if prior_mean is None and d.height else prior_mean
     top = max(labels.values())
     out = d.group_by(unit, maintain_order=True).agg(
