@@ -7,9 +7,16 @@ and its targets (``Target``), calls :func:`benchmarks.harness.register`, and add
 Cases longer than about two minutes set ``opt_in=True`` (run with ``--large``).
 """
 
-from benchmarks.cases import evaluate, kpi, mcda, out_of_core, ranking, ratings  # noqa: F401
-from benchmarks.cases import robustness  # noqa: F401
+from benchmarks.cases import (  # noqa: F401
+    campaign,
+    evaluate,
+    kpi,
+    mcda,
+    out_of_core,
+    ranking,
+    ratings,
+    robustness,
+)
 
 # Hooks for later issues — add the module and its import above when the capability lands:
-#   campaign.py    晒最美 vote aggregation and integrity flags (issue 7)
 #   widgets.py     weight-explorer update latency (issue 9)
