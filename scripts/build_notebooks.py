@@ -173,6 +173,34 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "## 4. 超期工单 / Overdue tickets"),
         ("code", "kcharts.overdue_heatmap(kpi.ticket_kpis(ds, by=[\"category\", \"month\"]))"),
     ],
+    "07_晒最美": [
+        ("md", "# 07 晒最美\n\n"
+               "多轮“晒最美”评选（最美楼栋、最美庭院、最美楼道）：每轮参与人次、新老投票人、"
+               "得票份额、名次变化，以及需要人工复核的存疑投票。标记只是证据，不会自动删票；"
+               "剔除存疑票后的复核计数与原始计数并列给出。\n\n"
+               "*晒最美 campaigns: participation, vote shares, ranks across rounds, and integrity "
+               "flags shown beside a recount — evidence for review, never silent deletion.*"),
+        ("code", SETUP + "\nfrom evaltools import campaign\n"
+                 "from evaltools.charts import campaign as ccharts"),
+        ("md", "## 1. 各轮参与情况 / Participation by round"),
+        ("code", "ds = load_sample()\nresult = campaign.analyze_campaign(ds)\n"
+                 "result.rounds.select(\"round\", \"entries\", \"votes\", \"voters\", "
+                 "\"new_voters\", \"returning_voters\", \"flagged_votes\", \"votes_recount\")"
+                 ".rename(campaign.ROUND_LABELS, strict=False)"),
+        ("code", "ccharts.participation(result.rounds)"),
+        ("md", "## 2. 名次变化 / Ranks across rounds"),
+        ("code", "ccharts.rank_bump(result.results)"),
+        ("md", "## 3. 存疑投票 / Integrity flags\n\n"
+               "重复投票、10 分钟内异常集中（以中位数和 MAD 为基准）、间隔过于规律、同一 IP 或设备"
+               "占比过高、非正常时段、亚秒级连续投票。邻居共用 Wi-Fi 很常见，所以同一 IP 只提示，"
+               "默认不剔除。"),
+        ("code", "result.flag_counts().rename({\"round\": \"轮次\", **campaign.FLAG_ZH})"),
+        ("code", "ccharts.votes_heatmap(campaign.votes_by_hour(result.votes))"),
+        ("md", "## 4. 各轮获胜作品 / Winners (raw count and recount)"),
+        ("code", "result.winners(recount=True).select(\"round\", \"category\", \"entry_id\", "
+                 "\"title\", \"votes\", \"rank_in_category\", \"votes_recount\", \"rank_recount\")"
+                 ".rename(campaign.ENTRY_LABELS, strict=False)"),
+    ],
     "08_发布榜单": [
         ("md", "# 08 发布榜单\n\n"
                "把榜单写成可以张贴和转发的文件：离线可打开的 HTML 公示页（可按 A4 打印）、Excel、"
