@@ -23,17 +23,22 @@ Examples
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from evaltools.cli_common import (
+    EXIT_OK,
+    load_dataset,
+    print_frame,
+    reporting_errors,
+    usage_error,
+)
 
 __all__ = ["COMMAND", "HELP", "add_campaign_arguments", "add_campaign_parser", "run_campaign"]
 
 HELP = ("晒最美投票统计、排名与存疑投票核查 | 晒最美 campaign statistics, rankings and vote "
         "integrity flags")
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def add_campaign_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,46 +60,17 @@ def add_campaign_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _print(frame: pl.DataFrame, out: Any) -> None:
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=400,
-                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(frame, file=out)
-
-
+@reporting_errors
 def run_campaign(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``campaign``; returns the exit status. User mistakes are printed, never raised."""
     from evaltools.campaign import ENTRY_LABELS, FLAG_ZH, ROUND_LABELS, analyze_campaign
-    from evaltools.dataset import read_dataset
-    from evaltools.errors import EvalToolsError, ValidationError
 
-    out = sys.stdout if out is None else out
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"找不到数据文件夹 | dataset folder not found: {data}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.rubric is not None and not Path(args.rubric).is_file():
-        print(f"找不到评分细则 | rubric not found: {args.rubric}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        ds = read_dataset(data, rubric=args.rubric)
-        if ds.votes is None:
-            print("数据文件夹中没有投票表 votes | the folder has no votes table", file=sys.stderr)
-            return EXIT_USAGE
-        a = analyze_campaign(ds)
-    except ValidationError as exc:
-        print(str(exc.report), file=out)
-        return EXIT_PROBLEMS
-    except EvalToolsError as exc:
-        for p in exc.problems:
-            print(f"- {p}", file=out)
-        return EXIT_USAGE if exc.problems and exc.problems[0].rule == "bad_choice" \
-            else EXIT_PROBLEMS
+    a = analyze_campaign(load_dataset(args, need=("votes",)))
     rounds = a.rounds["round"].to_list()
     rnd = rounds[-1] if args.round is None else args.round
     if rnd not in rounds:
-        print(f"没有第 {rnd} 轮（现有：{rounds}）| no round {rnd} (rounds: {rounds})",
-              file=sys.stderr)
-        return EXIT_USAGE
+        raise usage_error(f"没有第 {rnd} 轮（现有：{rounds}）", f"no round {rnd} (rounds: {rounds})",
+                          value=rnd, rule="unknown_round")
 
     print(f"晒最美 · {len(rounds)} 轮 · 共 {int(a.rounds['votes'].sum())} 人次 | "
           f"campaign: {len(rounds)} rounds, {int(a.rounds['votes'].sum())} votes", file=out)
@@ -102,14 +78,14 @@ def run_campaign(args: argparse.Namespace, out: Any = None) -> int:
         pl.col("votes_per_voter", "hhi").round(2),
         *(pl.col(c).mul(100).round(1).cast(pl.String).add("%").fill_null("—")
           for c in ("growth", "voters_growth", "top3_share"))).drop("voters_growth")
-    _print(summary.rename({k: v for k, v in ROUND_LABELS.items() if k in summary.columns}), out)
+    print_frame(summary.rename({k: v for k, v in ROUND_LABELS.items() if k in summary.columns}), out)
 
     print(f"\n第{rnd}轮结果（原始计票与复核计票并列）| round {rnd}: raw count and recount", file=out)
     cols = ["category", "rank_label", "entry_id", "title", "votes", "share", "flagged_votes",
             "votes_recount", "share_recount", "rank_recount"]
     view = a.round(rnd).select(cols).with_columns(
         pl.col("share", "share_recount").mul(100).round(1).cast(pl.String).add("%"))
-    _print(view.rename({k: ENTRY_LABELS[k] for k in cols}), out)
+    print_frame(view.rename({k: ENTRY_LABELS[k] for k in cols}), out)
 
     flags = a.flags.filter(pl.col("round") == rnd)
     excluded = int(a.votes.filter(pl.col("round") == rnd)["excluded"].sum())
@@ -123,7 +99,7 @@ def run_campaign(args: argparse.Namespace, out: Any = None) -> int:
             pl.col("rows").list.head(8).cast(pl.List(pl.String)).list.join(",")
             .add(pl.when(pl.col("rows").list.len() > 8).then(pl.lit(" …")).otherwise(pl.lit("")))
             .alias("votes.csv 行号"))
-        _print(rows, out)
+        print_frame(rows, out)
     print("存疑投票只是供人工核查的线索，不会自动删除 | flags are evidence for review, never "
           "deletions", file=out)
     return EXIT_OK

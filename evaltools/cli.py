@@ -17,18 +17,24 @@ Examples
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import evaltools.publish_cli as publish_cli
 from evaltools import campaign_cli, kpi_cli, leaderboard_cli, robustness_cli
-from evaltools.errors import EvalToolsError, UsageError, ValidationError, ValidationReport
+from evaltools.cli_common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    print_frame,
+    require_file,
+    run_reporting_errors,
+    usage_error,
+)
+from evaltools.errors import UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def _add_validate(p: argparse.ArgumentParser) -> None:
@@ -47,10 +53,6 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
                    help="Excel 工作表名称（默认第一个）| Excel sheet name (default: the first)")
 
 
-def _print_report(report: ValidationReport, out) -> None:
-    print(str(report), file=out)
-
-
 def _run_validate(args: argparse.Namespace, out) -> int:
     from evaltools.dataset import _load_rubric, _table_of, read_dataset
     from evaltools.io import read_table, read_wjx
@@ -58,11 +60,8 @@ def _run_validate(args: argparse.Namespace, out) -> int:
 
     path = Path(args.path)
     if not path.exists():
-        print(f"找不到路径 | path not found: {path}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.rubric is not None and not Path(args.rubric).is_file():
-        print(f"找不到评分细则 | rubric not found: {args.rubric}", file=sys.stderr)
-        return EXIT_USAGE
+        raise usage_error("找不到路径", "path not found", path=path, rule="path_not_found")
+    require_file(args.rubric, zh="找不到评分细则", en="rubric not found")
     if path.is_dir():
         ds = read_dataset(path, rubric=args.rubric, lenient=True)
         report, rejected = ds.report, ds.rejected
@@ -71,22 +70,21 @@ def _run_validate(args: argparse.Namespace, out) -> int:
         table = args.table or _table_of(path)
         if table is None:
             allowed = ", ".join([*TABLES, "wjx"])
-            print(f"无法从文件名判断表名，请用 --table 指定（{allowed}）| cannot tell the table "
-                  f"from the file name; pass --table ({allowed})", file=sys.stderr)
-            return EXIT_USAGE
+            raise usage_error(f"无法从文件名判断表名，请用 --table 指定（{allowed}）",
+                              f"cannot tell the table from the file name; pass --table "
+                              f"({allowed})", path=path, rule="unknown_table")
         if table == "wjx":
             res = read_wjx(path, rubric=rubric, sheet=args.sheet, lenient=True)
         else:
             if table not in TABLES:
-                print(f"未知表名 | unknown table: {table} ({', '.join(TABLES)})", file=sys.stderr)
-                return EXIT_USAGE
+                raise UsageError.choice("--table", table, [*TABLES, "wjx"])
             res = read_table(path, table, sheet=args.sheet, rubric=rubric, lenient=True)
         report, rejected = res.report, ({table: res.rejected} if res.rejected.height else {})
-    _print_report(report, out)
+    print(str(report), file=out)
     if args.lenient and rejected:
         for table, frame in rejected.items():
             print(f"\n被拒绝的行 | rejected rows — {table}: {frame.height}", file=out)
-            print(frame.drop("_reason"), file=out)
+            print_frame(frame.drop("_reason"), out)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
@@ -131,26 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return EXIT_USAGE
-    out = sys.stdout
-    try:
-        return args._run(args, out)
-    except ValidationError as exc:
-        _print_report(exc.report, out)
-        return EXIT_PROBLEMS
-    except UsageError as exc:
-        for p in exc.problems:
-            print(f"- {p}", file=sys.stderr)
-        return EXIT_USAGE
-    except EvalToolsError as exc:  # e.g. RubricError: the user's rubric has problems
-        for p in exc.problems:
-            print(f"- {p}", file=out)
-        return EXIT_PROBLEMS
-    except BrokenPipeError:  # e.g. `evaltools evaluate … | head`: the reader left, not an error
-        sys.stdout = open(os.devnull, "w")
-        return EXIT_OK
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-        print(f"无法打开 | cannot open: {exc.filename or exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return run_reporting_errors(args._run, args, sys.stdout)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,18 +23,28 @@ Examples
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from evaltools.cli_common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    load_dataset,
+    print_frame,
+    reporting_errors,
+    require_file,
+    require_suffix,
+    usage_error,
+)
+from evaltools.errors import EvalToolsError
 
 __all__ = ["COMMAND", "HELP", "add_kpi_arguments", "add_kpi_parser", "run_kpi"]
 
 HELP = ("民情速递站 / 四联单 指标：反馈率、办结率等（按工作日计算）| ticket KPIs (feedback and "
         "closure rates …) on China's working-day calendar")
 OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def add_kpi_arguments(p: argparse.ArgumentParser) -> None:
@@ -89,6 +99,7 @@ def _format(table: pl.DataFrame) -> pl.DataFrame:
 
 def write_kpis(res: Any, path: Path) -> None:
     """Write the KPI table (format from the suffix, see the module doc)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         res.table.write_parquet(path)
@@ -106,69 +117,43 @@ def write_kpis(res: Any, path: Path) -> None:
                 wb, worksheet="排除的工单", autofit=True)
 
 
+@reporting_errors
 def run_kpi(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``kpi``; returns the exit status. User mistakes are printed, never raised."""
-    from evaltools.dataset import read_dataset
-    from evaltools.errors import EvalToolsError, UsageError, ValidationError
     from evaltools.kpi import ticket_kpis
 
-    out = sys.stdout if out is None else out
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"找不到数据文件夹 | dataset folder not found: {data}", file=sys.stderr)
-        return EXIT_USAGE
-    target = Path(args.out) if args.out else None
-    if target is not None and target.suffix.lower() not in OUT_SUFFIXES:
-        print(f"--out 只支持 {' / '.join(OUT_SUFFIXES)} | --out must end in one of "
-              f"{OUT_SUFFIXES}: {target}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.holidays and not Path(args.holidays).is_file():
-        print(f"找不到节假日补充文件 | holidays file not found: {args.holidays}", file=sys.stderr)
-        return EXIT_USAGE
+    target = require_suffix(args.out, OUT_SUFFIXES)
+    holidays = require_file(args.holidays, zh="找不到节假日补充文件",
+                            en="holidays file not found")
     by = None if args.by.strip().lower() in ("", "none", "all", "无") else args.by
     satisfied = [s.strip() for s in args.satisfied.split(",") if s.strip()]
+    ds = load_dataset(args, lenient=True, need=("tickets",))
     try:
-        ds = read_dataset(data, lenient=True)
         res = ticket_kpis(
             ds, by=by, month=args.month, feedback_days=args.feedback_days,
             count_receipt_day=args.count_receipt_day, closure=args.closure,
             closure_days=args.closure_days, as_of=args.as_of, satisfied=satisfied,
-            holidays=args.holidays)
-    except ValidationError as exc:
-        print(str(exc.report), file=out)
-        return EXIT_PROBLEMS
-    except UsageError as exc:
-        for p in exc.problems:
-            print(f"- {p}", file=sys.stderr)
-        return EXIT_USAGE
-    except EvalToolsError as exc:
-        for p in exc.problems:
-            print(f"- {p}", file=out)
-        return EXIT_USAGE if exc.problems and exc.problems[0].rule == "bad_choice" \
-            else EXIT_PROBLEMS
+            holidays=holidays)
+    except EvalToolsError:
+        raise
     except ValueError as exc:  # e.g. a malformed --as-of
-        print(f"参数错误 | bad argument: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise usage_error("参数错误", "bad argument", value=str(exc)) from exc
     months = f" · {'、'.join(args.month)}" if args.month else ""
     print(f"民情速递站 / 四联单 指标 | ticket KPIs{months} · 截至 as of {res.params['as_of']}",
           file=out)
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=400,
-                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(_format(res.labelled_table()), file=out)
-        print("指标定义 | definitions:", file=out)
-        print(res.definitions().select("指标", "定义"), file=out)
-        if res.n_excluded:
-            print(f"排除的工单 | excluded tickets: {res.n_excluded}", file=out)
-            print(res.excluded_summary(), file=out)
-            if args.excluded:
-                print(res.excluded.filter("excluded").select(
-                    pl.col("row").alias("行号"), pl.col("ticket_id").alias("工单编号"),
-                    pl.col("reason_zh").alias("原因"), pl.col("reason_en").alias("reason")),
-                    file=out)
+    print_frame(_format(res.labelled_table()), out)
+    print("指标定义 | definitions:", file=out)
+    print_frame(res.definitions().select("指标", "定义"), out)
+    if res.n_excluded:
+        print(f"排除的工单 | excluded tickets: {res.n_excluded}", file=out)
+        print_frame(res.excluded_summary(), out)
+        if args.excluded:
+            print_frame(res.excluded.filter("excluded").select(
+                pl.col("row").alias("行号"), pl.col("ticket_id").alias("工单编号"),
+                pl.col("reason_zh").alias("原因"), pl.col("reason_en").alias("reason")), out)
     for note in res.notes:
         print(f"- {note}", file=out)
     if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
         write_kpis(res, target)
         print(f"已保存 | written: {target}", file=out)
     return EXIT_PROBLEMS if res.n_excluded else EXIT_OK

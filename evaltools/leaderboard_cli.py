@@ -23,39 +23,30 @@ Examples
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from evaltools.cli_common import (
+    EXIT_OK,
+    add_data_arguments,
+    load_dataset,
+    print_frame,
+    reporting_errors,
+    require_suffix,
+)
 
 __all__ = ["COMMAND", "HELP", "add_evaluate_arguments", "add_evaluate_parser", "run_evaluate"]
 
 HELP = ("评分排名并显示榜单前几名 | score and rank a dataset and print the top of the "
         "leaderboard")
 OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-def _round_arg(text: str) -> int | str:
-    if text == "all":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"轮次应为整数或 all，收到 {text!r} | round must be an integer or 'all'") from None
 
 
 def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``evaluate`` arguments to an (already created) parser."""
-    p.add_argument("data", metavar="DATA", help="数据文件夹 | dataset folder")
-    p.add_argument("--rubric", metavar="R",
-                   help="评分细则 rubric.toml（默认：文件夹中的 rubric.toml）| rubric.toml "
-                   "(default: the folder's)")
-    p.add_argument("--round", metavar="N", type=_round_arg, default=None,
-                   help="轮次：整数或 all（各轮平均）；默认最近一轮 | round: an integer or 'all' "
-                   "(mean over rounds); default the latest")
+    add_data_arguments(p)
     p.add_argument("--method", metavar="M", default=None,
                    help="改用计分方法 points | weighted_sum | weighted_product | topsis | vikor "
                    "| override the rubric's method")
@@ -75,16 +66,18 @@ def add_evaluate_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def write_leaderboard(lb: Any, path: Path) -> None:
-    """Write the whole leaderboard to ``path`` (format from the suffix, see module doc)."""
+    """Write the whole leaderboard to ``path`` (format from the suffix, see module doc); CSV and
+    Excel go through :mod:`evaltools.publish`, so personal data is masked and formulas defused."""
+    from evaltools import publish
+
     suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
         lb.table.write_parquet(path)
-        return
-    table = lb.labelled_table()
-    if suffix == ".csv":
-        table.write_csv(path, include_bom=True)
+    elif suffix == ".csv":
+        publish.write_csv(lb, path)
     else:
-        table.write_excel(path, worksheet="榜单", autofit=True)
+        publish.write_excel(lb, path)
 
 
 def _print_top(lb: Any, n: int, out) -> None:
@@ -101,53 +94,23 @@ def _print_top(lb: Any, n: int, out) -> None:
     print(f"{lb.rubric.name}{rnd} · {lb.rubric.method} · {lb.table.height} 个单位 | units",
           file=out)
     frame = view.labelled_table().drop("名次", "取消资格")
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=40, tbl_width_chars=400,
-                   tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True):
-        print(frame, file=out)
+    print_frame(frame, out, str_len=40)
     for note in lb.notes:
         print(f"- {note}", file=out)
 
 
+@reporting_errors
 def run_evaluate(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``evaluate``; returns the exit status. User mistakes are printed, never raised."""
-    from evaltools.dataset import read_dataset
-    from evaltools.errors import EvalToolsError, ValidationError
     from evaltools.leaderboard import evaluate
 
-    out = sys.stdout if out is None else out
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"找不到数据文件夹 | dataset folder not found: {data}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.rubric is not None and not Path(args.rubric).is_file():
-        print(f"找不到评分细则 | rubric not found: {args.rubric}", file=sys.stderr)
-        return EXIT_USAGE
-    target = Path(args.out) if args.out else None
-    if target is not None and target.suffix.lower() not in OUT_SUFFIXES:
-        print(f"--out 只支持 {' / '.join(OUT_SUFFIXES)} | --out must end in one of "
-              f"{OUT_SUFFIXES}: {target}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        ds = read_dataset(data, rubric=args.rubric)
-        if ds.rubric is None:
-            print("没有评分细则：请在文件夹中放 rubric.toml 或使用 --rubric | no rubric: put "
-                  "rubric.toml in the folder or pass --rubric", file=sys.stderr)
-            return EXIT_USAGE
-        lb = evaluate(ds, round=args.round)
-        if args.method:
-            lb = lb.with_method(args.method)
-    except ValidationError as exc:
-        print(str(exc.report), file=out)
-        return EXIT_PROBLEMS
-    except EvalToolsError as exc:
-        for p in exc.problems:
-            print(f"- {p}", file=out)
-        usage = exc.problems and exc.problems[0].rule == "bad_choice"
-        return EXIT_USAGE if usage else EXIT_PROBLEMS
+    target = require_suffix(args.out, OUT_SUFFIXES)
+    ds = load_dataset(args)
+    lb = evaluate(ds, round=args.round)
+    if args.method:
+        lb = lb.with_method(args.method)
     _print_top(lb, args.top, out)
     if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
         write_leaderboard(lb, target)
         print(f"已保存 | written: {target}", file=out)
     return EXIT_OK

@@ -26,54 +26,35 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from evaltools.cli_common import (
+    EXIT_OK,
+    add_data_arguments,
+    count_arg,
+    load_dataset,
+    print_frame,
+    reporting_errors,
+)
 
 __all__ = ["COMMAND", "HELP", "add_robustness_arguments", "add_robustness_parser",
            "run_robustness"]
 
 HELP = ("榜单有多可靠：名次区间、权重敏感性、SMAA 和评委一致性 | how sure is the leaderboard: rank "
         "intervals, weight sensitivity, SMAA and judge agreement")
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-def _round_arg(text: str) -> int | str:
-    if text == "all":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"轮次应为整数或 all，收到 {text!r} | round must be an integer or 'all'") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        v = 0
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数，收到 {text!r} | must be a positive integer")
-    return v
 
 
 def add_robustness_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``robustness`` arguments to an (already created) parser."""
-    p.add_argument("data", metavar="DATA", help="数据文件夹 | dataset folder")
-    p.add_argument("--rubric", metavar="R",
-                   help="评分细则 rubric.toml（默认：文件夹中的 rubric.toml）| rubric.toml "
-                   "(default: the folder's)")
-    p.add_argument("--samples", metavar="N", type=_positive, default=1000,
+    add_data_arguments(p)
+    p.add_argument("--samples", metavar="N", type=count_arg(1), default=1000,
                    help="重抽样次数（SMAA 权重样本为其 10 倍），默认 1000 | bootstrap replicates "
                    "(SMAA draws 10× as many weights), default 1000")
     p.add_argument("--seed", metavar="S", type=int, default=20240501,
                    help="随机种子（相同种子结果相同）| random seed (same seed, same result)")
-    p.add_argument("--round", metavar="N", type=_round_arg, default=None,
-                   help="轮次：整数或 all；默认最近一轮 | round: an integer or 'all'; default the "
-                   "latest")
-    p.add_argument("--top", metavar="N", type=_positive, default=10,
+    p.add_argument("--top", metavar="N", type=count_arg(1), default=10,
                    help="显示前 N 名，默认 10 | show the top N units, default 10")
 
 
@@ -83,12 +64,6 @@ def add_robustness_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_robustness_arguments(p)
     p.set_defaults(_run=run_robustness)
     return p
-
-
-def _print(frame: pl.DataFrame, out: Any) -> None:
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=400,
-                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(frame, file=out)
 
 
 def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 10,
@@ -101,7 +76,7 @@ def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 
     ri = robustness.rank_intervals(lb, replicates=samples, seed=seed, progress=progress)
     print(f"== 名次区间（自助法重抽样 {ri.replicates} 次）| bootstrap rank intervals ==", file=out)
     t = ri.table.filter(pl.col("rank") <= top)
-    _print(t.select(
+    print_frame(t.select(
         pl.col("rank_interval").alias("名次（区间）"), pl.col("unit_id").alias("单位编号"),
         pl.col("name").alias("名称"), pl.col("median_rank").alias("名次中位数"),
         (pl.col("p_first") * 100).round(1).alias("第一名概率%"),
@@ -109,14 +84,14 @@ def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 
         pl.col("n_cards").alias("点评卡数"), pl.col("n_judges").alias("评委人数")), out)
     acc = robustness.smaa(lb, samples=10 * samples, seed=seed, progress=progress)
     print(f"\n== SMAA-2（{acc.samples} 组随机权重）| first-rank acceptability ==", file=out)
-    _print(acc.table.filter(pl.col("b1") > 0).sort("b1", descending=True).head(top).select(
+    print_frame(acc.table.filter(pl.col("b1") > 0).sort("b1", descending=True).head(top).select(
         pl.col("unit_id").alias("单位编号"), pl.col("name").alias("名称"),
         pl.col("rank").alias("名次"), (pl.col("b1") * 100).round(1).alias("任意权重下第一名%"),
         pl.col("confidence").alias("置信因子")), out)
     ws = robustness.weight_stability(lb, top_n=min(3, top))
     print("\n== 权重稳定区间（其他权重按比例调整）| weight intervals keeping rank 1 / top "
           f"{ws.top_n} ==", file=out)
-    _print(ws.criteria.select(
+    print_frame(ws.criteria.select(
         pl.col("name").alias("指标"), pl.col("weight").round(3).alias("现权重"),
         pl.format("{}–{}", pl.col("first_low").round(3), pl.col("first_high").round(3))
         .alias("第一名不变"),
@@ -126,7 +101,7 @@ def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 
     print(f"\n== 不稳的相邻名次（单一权重变化 ≤ 0.05 即交换）| fragile pairs: {fragile.height} ==",
           file=out)
     if fragile.height:
-        _print(fragile.select(
+        print_frame(fragile.select(
             pl.col("position").alias("名次"), pl.col("upper").alias("上"),
             pl.col("lower").alias("下"), pl.col("gap").round(3).alias("分差"),
             pl.col("criterion").replace_strict(names, default=None).alias("指标"),
@@ -134,7 +109,7 @@ def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 
     pr = robustness.panel_reliability(lb)
     if pr.table.height:
         print("\n== 评委一致性 | judge agreement ==", file=out)
-        _print(pr.table.select(
+        print_frame(pr.table.select(
             pl.col("round").alias("轮次"), pl.col("name").alias("指标"),
             pl.col("n_units").alias("单位数"), pl.col("n_judges").alias("评委数"),
             pl.col("icc2k").round(3).alias("ICC(2,k)"), pl.col("icc_band").alias("ICC 等级"),
@@ -146,38 +121,14 @@ def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 
         print(f"- {note}", file=out)
 
 
+@reporting_errors
 def run_robustness(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``robustness``; returns the exit status. User mistakes are printed, never raised."""
-    from evaltools.dataset import read_dataset
-    from evaltools.errors import EvalToolsError, ValidationError
     from evaltools.leaderboard import evaluate
 
-    out = sys.stdout if out is None else out
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"找不到数据文件夹 | dataset folder not found: {data}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.rubric is not None and not Path(args.rubric).is_file():
-        print(f"找不到评分细则 | rubric not found: {args.rubric}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        ds = read_dataset(data, rubric=args.rubric)
-        if ds.rubric is None:
-            print("没有评分细则：请在文件夹中放 rubric.toml 或使用 --rubric | no rubric: put "
-                  "rubric.toml in the folder or pass --rubric", file=sys.stderr)
-            return EXIT_USAGE
-        lb = evaluate(ds, round=args.round)
-        print(f"{lb.rubric.name} · {lb.rubric.method} · {lb.table.height} 个单位 | units",
-              file=out)
-        report(lb, samples=args.samples, seed=args.seed, top=args.top, out=out)
-    except ValidationError as exc:
-        print(str(exc.report), file=out)
-        return EXIT_PROBLEMS
-    except EvalToolsError as exc:
-        for p in exc.problems:
-            print(f"- {p}", file=out)
-        usage = exc.problems and exc.problems[0].rule == "bad_choice"
-        return EXIT_USAGE if usage else EXIT_PROBLEMS
+    lb = evaluate(load_dataset(args), round=args.round)
+    print(f"{lb.rubric.name} · {lb.rubric.method} · {lb.table.height} 个单位 | units", file=out)
+    report(lb, samples=args.samples, seed=args.seed, top=args.top, out=out)
     return EXIT_OK
 
 
