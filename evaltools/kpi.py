@@ -485,11 +485,73 @@ def _agg_exprs() -> list[pl.Expr]:
         pl.col("is_rated").sum().alias("rated"),
         (pl.col("is_rated") & pl.col("is_satisfied")).sum().alias("_satisfied"),
     ]
-    for s in STAGES:
-        col = pl.col(f"{s}_days")
-        exprs += [col.median().alias(f"{s}_days_median"),
-                  col.quantile(0.9, interpolation="linear").alias(f"{s}_days_p90")]
-    return exprs
+    return exprs  # the stage medians and 90th percentiles: _stage_percentiles
+
+
+def _grouped_quantiles(values: np.ndarray, gid: np.ndarray, groups: int,
+                       qs: Sequence[float]) -> list[np.ndarray]:
+    """Quantiles of integer ``values`` per group ``gid`` (0..groups−1), linear interpolation.
+
+    With the values sorted in a group of n, h = q·(n − 1), j = ⌊h⌋: x[j] + (h − j)·(x[j+1] − x[j])
+    (polars' ``quantile(q, interpolation="linear")``; the median is q = 0.5). NaN for an empty
+    group. Working days are small integers, so the sorted values come from value counts: one
+    ``bincount`` of (group, value) and a cumulative count per group; x[j] is the smallest value
+    whose cumulative count exceeds j. A very wide range of values (bad dates) falls back to one
+    sort by (group, value).
+
+    Examples
+    --------
+    >>> v = np.array([3, 1, 2, 10, 4, 4])
+    >>> g = np.array([0, 0, 0, 0, 1, 1])
+    >>> [q.tolist() for q in _grouped_quantiles(v, g, 3, (0.5, 0.75))]
+    [[2.5, 4.0, nan], [4.75, 4.0, nan]]
+
+    Group 0 sorted is 1, 2, 3, 10: the median is halfway between 2 and 3; for q = 0.75,
+    h = 2.25, a quarter of the way from 3 to 10. Group 2 has no values.
+    """
+    out = [np.full(groups, np.nan) for _ in qs]
+    if values.size == 0 or groups == 0:
+        return out
+    values = values.astype(np.int64, copy=False)
+    gid = gid.astype(np.int64, copy=False)
+    lo = int(values.min())
+    width = int(values.max()) - lo + 1
+    n = np.bincount(gid, minlength=groups)
+    has = n > 0
+    if groups * width <= max(4 * values.size, 1 << 20):
+        cum = np.cumsum(np.bincount(gid * width + (values - lo), minlength=groups * width)
+                        .reshape(groups, width), axis=1)
+
+        def at(pos: np.ndarray) -> np.ndarray:  # the value at sorted position pos per group
+            return lo + (cum <= pos[:, None]).sum(axis=1)
+    else:
+        order = np.lexsort((values, gid))
+        start = np.concatenate([[0], np.cumsum(n)[:-1]])
+        sorted_values = values[order]
+
+        def at(pos: np.ndarray) -> np.ndarray:
+            return sorted_values[np.minimum(start + pos, values.size - 1)]
+    for q, res in zip(qs, out, strict=True):
+        h = (n - 1) * q
+        j = np.floor(h).astype(np.int64)
+        x0 = at(j)
+        x1 = at(np.minimum(j + 1, n - 1))
+        res[has] = (x0 + (h - j) * (x1 - x0))[has]
+    return out
+
+
+def _stage_percentiles(prepared: pl.DataFrame, gid: np.ndarray, groups: int) -> list[pl.Series]:
+    """``<stage>_days_median`` and ``<stage>_days_p90`` per group (see
+    :func:`_grouped_quantiles`); ``gid`` is each prepared ticket's row in the grouped table."""
+    cols = []
+    for s in STAGES:  # five stages
+        days = prepared.get_column(f"{s}_days")
+        ok = days.is_not_null().to_numpy()
+        values = days.fill_null(0).to_numpy()
+        med, p90 = _grouped_quantiles(values[ok], gid[ok], groups, (0.5, 0.9))
+        cols += [pl.Series(f"{s}_days_median", med, nan_to_null=True),
+                 pl.Series(f"{s}_days_p90", p90, nan_to_null=True)]
+    return cols
 
 
 def _ratio(num: str, den: str) -> pl.Expr:
@@ -730,10 +792,17 @@ def ticket_kpis(
     prepared = prepare_tickets(valid, calendar=cal, units=units, feedback_days=feedback_days,
                                count_receipt_day=count_receipt_day, closure_days=closure_days,
                                as_of=as_of_d, labels=labels, satisfied=satisfied)
-    if keys:
-        g = prepared.group_by(keys).agg(_agg_exprs()).sort(keys, nulls_last=True)
+    if keys:  # the counts in one group_by, which also lists each group's rows
+        g = (prepared.with_row_index("_row_index").group_by(keys)
+             .agg(*_agg_exprs(), pl.col("_row_index")).sort(keys, nulls_last=True))
+        gid = np.empty(prepared.height, np.int64)
+        gid[g.get_column("_row_index").explode().to_numpy()] = np.repeat(
+            np.arange(g.height), g.get_column("_row_index").list.len().to_numpy())
+        g = g.drop("_row_index")
     else:
         g = prepared.select(_agg_exprs())
+        gid = np.zeros(prepared.height, np.int64)
+    g = g.with_columns(_stage_percentiles(prepared, gid, g.height))
     table = _finish_table(g, keys, closure)
     params = {"feedback_days": feedback_days, "count_receipt_day": count_receipt_day,
               "closure": closure, "closure_days": closure_days, "as_of": as_of_d,
