@@ -594,7 +594,9 @@ class UnitInspector(_Displayable):
         if self.unit.value is None:
             return
         self.table = self.board.explain(self.unit.value)
-        self.table_out.outputs = (frame_bundle(self.table),)
+        # display only: 4 decimals hide float noise (0.99499999… → 0.995); explain() keeps all
+        shown = self.table.with_columns(pl.col(pl.Float32, pl.Float64).round(4))
+        self.table_out.outputs = (frame_bundle(shown),)
         if self.draw:
             _deferred(self.draw_charts, self.defer_charts)
 

@@ -53,14 +53,25 @@ def lab_server():
         proc.wait(timeout=20)
 
 
+NOTEBOOKS = [("01_快速开始", "快速开始"), ("04_权重调整与排名", "权重调整与排名")]
+
+
 def test_lab_serves_the_notebooks(lab_server, chromium, test_output):
     base, listing = lab_server
     names = {item["name"] for item in listing["content"]}
-    assert "01_快速开始.ipynb" in names
+    assert {f"{nb}.ipynb" for nb, _ in NOTEBOOKS} <= names
     with offline_page(chromium) as (page, seen):
-        page.goto(f"{base}/lab/tree/01_快速开始.ipynb")
-        heading = page.locator(".jp-RenderedMarkdown h1", has_text="快速开始")
-        heading.wait_for(state="visible", timeout=60_000)
-        page.wait_for_timeout(1500)
-        page.screenshot(path=test_output / "lab_quickstart.png")
+        for nb, title in NOTEBOOKS:
+            page.goto(f"{base}/lab/tree/{nb}.ipynb")
+            heading = page.locator(".jp-RenderedMarkdown h1", has_text=title)
+            heading.wait_for(state="visible", timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=test_output / f"lab_{nb}.png")
+        # run the explorer notebook in Lab: the widgets (served by jupyterlab_widgets) must appear
+        page.get_by_text("Run", exact=True).first.click()
+        page.get_by_text("Run All Cells", exact=True).first.click()
+        page.locator(".widget-slider").first.wait_for(state="visible", timeout=90_000)
+        page.locator(".evaltools-table").first.wait_for(state="visible", timeout=90_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=test_output / "lab_04_running.png")
     assert seen.external == []
