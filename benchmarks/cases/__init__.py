@@ -16,7 +16,5 @@ from benchmarks.cases import (  # noqa: F401
     ranking,
     ratings,
     robustness,
+    widgets,
 )
-
-# Hooks for later issues — add the module and its import above when the capability lands:
-#   widgets.py     weight-explorer update latency (issue 9)
