@@ -305,8 +305,16 @@ def check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_L
     >>> valid.height, flags.select("row", "rule").rows()
     (0, [(2, 'duplicate_ticket_id'), (3, 'closed_without_resolution'), (3, 'duplicate_ticket_id'), (4, 'unknown_status')])
     """
+    valid, flags = _check_tickets(tickets, labels=labels, rejected_rows=rejected_rows)
+    return valid.drop("_kind", "_rating_value"), flags
+
+
+def _check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_LEVEL,
+                   rejected_rows: Sequence[int] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`check_tickets`, the valid tickets keeping ``_kind`` (closed / immediate / open)
+    and ``_rating_value`` (null for no or an unknown rating) for :func:`prepare_tickets`."""
     t = _with_rows(_ensure_columns(tickets), rejected_rows)
-    t = t.with_columns(_kind=_status_kind(t))
+    t = t.with_columns(_kind=_status_kind(t), _rating_value=_rating_value(t, labels))
     checks: dict[str, pl.Expr] = {
         "missing_ticket_id": pl.col("ticket_id").is_null(),
         "duplicate_ticket_id": _duplicated(t, "ticket_id"),
@@ -321,8 +329,7 @@ def check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_L
                                       & pl.col("resolved_at").is_null())
         | ((pl.col("_kind") == "immediate") & pl.col("resolved_at").is_null()
            & pl.col("responded_at").is_null()),
-        "unknown_rating": pl.col("rating").is_not_null()
-        & _rating_value(t, labels).is_null(),
+        "unknown_rating": pl.col("rating").is_not_null() & pl.col("_rating_value").is_null(),
     }
     flagged = t.select("_row", "ticket_id", **{k: v.fill_null(False) for k, v in checks.items()})
     parts = []
@@ -362,7 +369,7 @@ def check_tickets(tickets: pl.DataFrame, *, labels: Mapping[str, float] = FOUR_L
         valid = valid.join(bad_rating, on="_row", how="left", maintain_order="left").with_columns(
             rating=pl.when(pl.col("_bad_rating")).then(None).otherwise("rating")).drop(
             "_bad_rating")
-    return valid.drop("_kind"), flags
+    return valid, flags
 
 
 def excluded_problems(flags: pl.DataFrame, *, file: str | None = None,
@@ -413,7 +420,12 @@ def prepare_tickets(valid: pl.DataFrame, *, calendar: WorkCalendar,
     from evaltools.ratings import _satisfied_values
 
     sat_values = _satisfied_values(satisfied, labels)
-    t = valid.with_columns(_kind=_status_kind(valid))
+    # from _check_tickets when called by ticket_kpis (status and labels mapped once)
+    t = valid
+    if "_kind" not in t.columns:
+        t = t.with_columns(_kind=_status_kind(t))
+    if "_rating_value" not in t.columns:
+        t = t.with_columns(_rating_value=_rating_value(t, labels))
     t = t.with_columns(
         is_closed=pl.col("_kind").is_in(["closed", "immediate"]),
         is_immediate=(pl.col("_kind") == "immediate")
@@ -433,16 +445,17 @@ def prepare_tickets(valid: pl.DataFrame, *, calendar: WorkCalendar,
         (ia, pa), (ib, pb) = index[a], index[b]
         stage_days[f"{s}_days"] = pl.Series(
             np.ma.masked_array((ordinal[ib] - ordinal[ia]).astype(np.int32), ~(pa & pb)))
-    rec = calendar.days[index["received_at"][0]]
+    rec, rec_present = index["received_at"]
     due = {
-        name: pl.Series(calendar.add_days(rec, n, count_start=count_receipt_day)
-                        ).cast(pl.Date)
+        name: pl.Series(calendar._add_at(rec, n, count_start=count_receipt_day)).cast(pl.Date)
         for name, n in (("feedback_due_date", feedback_days), ("closure_due_date", closure_days))
     }
+    # "2020-10" per calendar day, gathered (formatting a million timestamps is slower)
+    month = (calendar._month_labels().gather(rec).alias("month") if rec_present.all()
+             else pl.col("received_at").dt.strftime("%Y-%m").alias("month"))
     as_of_day = pl.lit(as_of, pl.Date)
     t = t.with_columns(
-        month=pl.col("received_at").dt.strftime("%Y-%m"),
-        _rating_value=_rating_value(t, labels),
+        month,
         **due,
         **stage_days,
     ).with_columns(
@@ -489,15 +502,17 @@ def _agg_exprs() -> list[pl.Expr]:
 
 
 def _grouped_quantiles(values: np.ndarray, gid: np.ndarray, groups: int,
-                       qs: Sequence[float]) -> list[np.ndarray]:
+                       qs: Sequence[float], *, present: np.ndarray | None = None
+                       ) -> list[np.ndarray]:
     """Quantiles of integer ``values`` per group ``gid`` (0..groups−1), linear interpolation.
 
     With the values sorted in a group of n, h = q·(n − 1), j = ⌊h⌋: x[j] + (h − j)·(x[j+1] − x[j])
     (polars' ``quantile(q, interpolation="linear")``; the median is q = 0.5). NaN for an empty
-    group. Working days are small integers, so the sorted values come from value counts: one
-    ``bincount`` of (group, value) and a cumulative count per group; x[j] is the smallest value
-    whose cumulative count exceeds j. A very wide range of values (bad dates) falls back to one
-    sort by (group, value).
+    group. Values where ``present`` is False (nulls) are left out. Working days are small
+    integers, so the sorted values come from value counts: one ``bincount`` of (group, value),
+    the absent values in a spare last slot, and a cumulative count per group; x[j] is the
+    smallest value whose cumulative count exceeds j. A very wide range of values (bad dates)
+    falls back to one sort by (group, value).
 
     Examples
     --------
@@ -510,27 +525,40 @@ def _grouped_quantiles(values: np.ndarray, gid: np.ndarray, groups: int,
     h = 2.25, a quarter of the way from 3 to 10. Group 2 has no values.
     """
     out = [np.full(groups, np.nan) for _ in qs]
+    if present is not None and not present.all():
+        if not present.any():
+            return out
+    else:
+        present = None
     if values.size == 0 or groups == 0:
         return out
     values = values.astype(np.int64, copy=False)
     gid = gid.astype(np.int64, copy=False)
-    lo = int(values.min())
-    width = int(values.max()) - lo + 1
-    n = np.bincount(gid, minlength=groups)
-    has = n > 0
+    # the range of all entries (absent ones too) covers the present values: a wider range only
+    # adds empty slots; callers fill absent entries with a value in range
+    lo, hi = int(values.min()), int(values.max())
+    width = hi - lo + 1
     if groups * width <= max(4 * values.size, 1 << 20):
-        cum = np.cumsum(np.bincount(gid * width + (values - lo), minlength=groups * width)
-                        .reshape(groups, width), axis=1)
+        slot = values - lo
+        if present is not None:
+            slot[~present] = width  # a spare slot past the values: never counted
+        counts = np.bincount(gid * (width + 1) + slot, minlength=groups * (width + 1))
+        cum = np.cumsum(counts.reshape(groups, width + 1)[:, :width], axis=1)
+        n = cum[:, -1]
 
         def at(pos: np.ndarray) -> np.ndarray:  # the value at sorted position pos per group
             return lo + (cum <= pos[:, None]).sum(axis=1)
     else:
+        if present is not None:
+            values, gid = values[present], gid[present]
+        n = np.bincount(gid, minlength=groups)
         order = np.lexsort((values, gid))
         start = np.concatenate([[0], np.cumsum(n)[:-1]])
         sorted_values = values[order]
 
         def at(pos: np.ndarray) -> np.ndarray:
             return sorted_values[np.minimum(start + pos, values.size - 1)]
+    has = n > 0
     for q, res in zip(qs, out, strict=True):
         h = (n - 1) * q
         j = np.floor(h).astype(np.int64)
@@ -546,9 +574,10 @@ def _stage_percentiles(prepared: pl.DataFrame, gid: np.ndarray, groups: int) -> 
     cols = []
     for s in STAGES:  # five stages
         days = prepared.get_column(f"{s}_days")
-        ok = days.is_not_null().to_numpy()
-        values = days.fill_null(0).to_numpy()
-        med, p90 = _grouped_quantiles(values[ok], gid[ok], groups, (0.5, 0.9))
+        present = days.is_not_null().to_numpy() if days.null_count() else None
+        fill = days.min() if present is not None and present.any() else 0
+        med, p90 = _grouped_quantiles(days.fill_null(fill).to_numpy(), gid, groups, (0.5, 0.9),
+                                      present=present)
         cols += [pl.Series(f"{s}_days_median", med, nan_to_null=True),
                  pl.Series(f"{s}_days_p90", p90, nan_to_null=True)]
     return cols
@@ -759,7 +788,7 @@ def ticket_kpis(
     keys = _group_keys(by, units is not None)
     rej_rows = (rejected["_row"].to_list() if rejected is not None and "_row" in rejected.columns
                 else [])
-    valid, flags = check_tickets(tickets, labels=labels, rejected_rows=rej_rows)
+    valid, flags = _check_tickets(tickets, labels=labels, rejected_rows=rej_rows)
     if rejected is not None and rejected.height:
         reason = (rejected["_reason"] if "_reason" in rejected.columns
                   else pl.Series([None] * rejected.height, dtype=pl.String))

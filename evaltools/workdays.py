@@ -334,7 +334,11 @@ class WorkCalendar:
         ``n = 0`` gives ``start`` itself. With ``count_start`` the start day is working day 1
         when it is a working day.
         """
-        a = self._index(_as_days(start))
+        return self._add_at(self._index(_as_days(start)), n, count_start=count_start)
+
+    def _add_at(self, a: np.ndarray, n: int | np.ndarray, *, count_start: bool = False
+                ) -> np.ndarray:
+        """:meth:`add_days` for start days given as rows ``a`` of the table."""
         n = np.asarray(n)
         if (n < 0).any():
             raise UsageError(f"工作日天数不能为负：{n.min()}", f"working days must be >= 0: {n.min()}")
@@ -343,6 +347,11 @@ class WorkCalendar:
             raise _year_error(self.years[1] + 1, "期限落在下一年 | a due date falls in the next year")
         due = self.workdays[np.maximum(k, 1) - 1]
         return np.where(n == 0, self.days[a], due)
+
+    def _month_labels(self) -> pl.Series:
+        """``"2020-10"`` for each day of the table (gather it with day rows)."""
+        return pl.Series("month", np.datetime_as_string(self.days.astype("datetime64[M]"),
+                                                        unit="M"), dtype=pl.String)
 
     def table(self) -> pl.DataFrame:
         """The lookup table as a frame: ``date``, ``workday``, ``ordinal``."""

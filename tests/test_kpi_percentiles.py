@@ -41,6 +41,21 @@ def test_grouped_quantiles_equal_numpy_percentile(pairs, q, wide):
     assert np.array_equal(np.isnan(got), np.isnan(want))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(-3, 12), st.booleans()), max_size=60),
+       st.booleans())
+def test_absent_values_are_left_out(rows, wide):
+    gid = np.array([g for g, _, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v, _ in rows], dtype=np.int64) * (10**9 if wide else 1)
+    present = np.array([p for _, _, p in rows], dtype=bool)
+    # absent entries carry junk values that must not count
+    junk = np.where(present, values, 10**12)
+    got = _grouped_quantiles(junk, gid, 5, (0.5, 0.9), present=present)
+    want = _grouped_quantiles(values[present], gid[present], 5, (0.5, 0.9))
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_both_paths_give_identical_results():
     rng = np.random.default_rng(3)
     gid = rng.integers(0, 50, 5000)

@@ -59,10 +59,8 @@ def make_tickets(n: int, seed: int = 6) -> tuple[pl.DataFrame, pl.DataFrame]:
         "responded_at": us(responded),
         "resolved_at": us(np.where(is_open, nat, resolved)),
         "status": np.where(is_open, "正在解决", "已办结"),
-        "rating": pl.Series(np.where(rated, np.array(LABELS)[rng.choice(4, n, p=[.6, .3, .07,
-                                                                              .03])], None),
-                            dtype=pl.String),
-    })
+        "rating": np.array(LABELS)[rng.choice(4, n, p=[.6, .3, .07, .03])],
+    }).with_columns(rating=pl.when(pl.Series(rated)).then("rating"))  # unrated: null
     return tickets, units
 
 
