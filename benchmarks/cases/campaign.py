@@ -6,9 +6,9 @@ normal around 19:30 (no clipping, so no artificial pile-ups), an IP pool of n/20
 per voter, and one planted burst (300 votes 2 s apart from one phone) per round.
 
 Timed:
-- ``evaltools``: every vote's seven flags (computed once, as :func:`analyze_campaign` does),
-  :func:`evaltools.campaign.integrity_flags` (the evidence table with Excel rows) and
-  :func:`round_summary` with the recount;
+- ``evaltools``: :func:`evaltools.campaign.campaign_statistics` (public API): every vote's seven
+  flags computed once, the evidence table with Excel rows (``integrity_flags``) and the per-round
+  statistics with the recount (``round_summary``);
 - ``polars.group_by`` baseline: votes, unique voters and new voters per round written by hand
   with polars (what the statistics part costs without flags); compared on those three columns.
 """
@@ -59,19 +59,11 @@ def make_votes(n: int, seed: int = 11) -> dict:
 
 
 def evaltools_campaign(d: dict) -> np.ndarray:
-    from evaltools.campaign import (
-        DEFAULT_EXCLUDE,
-        IntegrityRules,
-        _excluded,
-        _flag_frame,
-        integrity_flags,
-        round_summary,
-    )
+    from evaltools.campaign import campaign_statistics
 
-    # what analyze_campaign does minus the per-entry table: flags once, then both tables
-    frame = _excluded(_flag_frame(d["votes"], IntegrityRules()), DEFAULT_EXCLUDE)
-    integrity_flags(d["votes"], _frame=frame)
-    rounds = round_summary(d["entries"], d["votes"], flagged=frame)
+    # the public single-pass entry: flags once, then the round table (with the recount) and the
+    # flag table from them
+    rounds, _flags = campaign_statistics(d["entries"], d["votes"])
     return rounds.select("votes", "voters", "new_voters").to_numpy().astype(np.float64)
 
 
