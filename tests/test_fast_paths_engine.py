@@ -1,0 +1,89 @@
+"""The engine's speed paths against the straightforward code (issue 4, second round).
+
+ranking: the counting rank (integer and short-decimal keys) against scipy's rankdata on the
+exact decimals and against polars' rank of the 12-significant-digit key; every case that must
+fall back (NaN, nulls, noise beyond the tie rule, wide ranges, long decimals) gives the same ranks
+as the general path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from evaltools import ranking
+
+TIES_FAST = ("min", "dense", "average")
+
+
+def _general(s: pl.Series, ties: str, descending: bool) -> np.ndarray:
+    key = pl.when(s.is_nan()).then(None).otherwise(s.round_sig_figs(12)) if s.dtype.is_float() \
+        else s
+    return pl.select(key.rank(ties, descending=descending)).to_series().to_numpy()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=60),
+       st.integers(0, 6), st.sampled_from(TIES_FAST), st.booleans(), st.booleans())
+def test_counting_rank_on_decimals_matches_rankdata(ms, k, ties, descending, noisy):
+    m = np.array(ms, dtype=np.int64)
+    v = m / 10.0**k
+    if noisy:  # floating-point noise far below the 12th digit: still ties with the exact value
+        v = v * (1 + 1e-15) if k % 2 else (v + 0.1) - 0.1
+    df = pl.DataFrame({"score": v})
+    got = ranking.rank(df, ties=ties, descending=descending)["rank"].to_numpy()
+    np.testing.assert_array_equal(got, stats.rankdata(-m if descending else m, method=ties))
+    np.testing.assert_array_equal(got, _general(df["score"], ties, descending))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=40),
+       st.sampled_from([pl.Int8, pl.Int32, pl.Int64, pl.UInt16, pl.UInt64]),
+       st.sampled_from(TIES_FAST), st.booleans())
+def test_counting_rank_on_integers(xs, dtype, ties, descending):
+    xs = [abs(x) for x in xs] if not dtype.is_signed_integer() else xs
+    df = pl.DataFrame({"score": pl.Series(xs, dtype=dtype)})
+    assert ranking._counting_rank(df["score"], descending=descending, ties=ties) is not None
+    got = ranking.rank(df, ties=ties, descending=descending)["rank"]
+    assert got.dtype == (pl.Float64 if ties == "average" else pl.UInt32)
+    key = -np.array(xs) if descending else np.array(xs)
+    np.testing.assert_array_equal(got.to_numpy(), stats.rankdata(key, method=ties))
+
+
+@pytest.mark.parametrize("values", [
+    [1.5, float("nan"), 2.5, 1.5],                  # NaN: no rank
+    [1.5, None, 2.5, 1.5],                          # null
+    [0.1, 0.1 + 1e-9, 0.3, float("inf")],          # inf
+    [1 / 3, 2 / 3, 1 / 3, 0.5],                     # not short decimals
+    [1e-300, 0.0, 1e-300, 2e-300],                  # tiny but distinct at 12 digits
+    [1e15, 1e15 + 2, 3.0, 1e15],                    # codes beyond the 12-digit grid
+    [0.0, 1e6, 0.5, 0.25],                          # a range too wide for a histogram (n small)
+    [0.1234567, 0.1234568, 0.1234567, 0.2],         # seven decimals
+    [1.0000000000001, 1.0, 2.0, 1.0],               # noise at the 13th digit: a tie
+    [1.00000000001, 1.0, 2.0, 1.0],                 # a difference at the 11th digit: no tie
+])
+@pytest.mark.parametrize("ties", TIES_FAST)
+def test_fallbacks_and_edges_match_the_general_path(values, ties):
+    df = pl.DataFrame({"score": values}, schema={"score": pl.Float64})
+    for descending in (True, False):
+        got = ranking.rank(df, ties=ties, descending=descending)["rank"].to_numpy()
+        np.testing.assert_array_equal(got, _general(df["score"], ties, descending))
+
+
+def test_counting_rank_is_taken_for_short_decimals_and_refused_otherwise():
+    fast = ranking._counting_rank
+    rng = np.random.default_rng(1)
+    s = pl.Series("score", rng.integers(0, 5001, 200_000) / 50.0)  # multi-block
+    assert fast(s, descending=True, ties="min") is not None
+    np.testing.assert_array_equal(fast(s, descending=True, ties="min").to_numpy(),
+                                  stats.rankdata(-s.to_numpy(), method="min"))
+    assert fast(pl.Series([1 / 3, 0.5]), descending=True, ties="min") is None
+    assert fast(pl.Series([1.0, None]), descending=True, ties="min") is None
+    assert fast(pl.Series(["a", "b"]), descending=True, ties="min") is None
+    noisy = s.to_numpy().copy()
+    noisy[150_000] = np.pi  # one bad value in a late block
+    assert fast(pl.Series(noisy), descending=True, ties="min") is None
