@@ -315,6 +315,46 @@ def nps(col: str | pl.Expr = "rating") -> pl.Expr:
     return (100.0 * ((v >= 9).mean() - (v <= 6).mean())).alias("nps")
 
 
+def _unit_counts_exact(
+    df: pl.DataFrame, unit: str, rating: str, labels: Mapping[str, float], vals: list[float],
+    top: float,
+) -> pl.DataFrame | None:
+    """Per-unit n, value total, n_satisfied and top-2 count when every answer is exactly a label.
+
+    One lazy pass (null answers skipped): the answers are cast to an Enum of the labels (the cast is the label check:
+    it fails on anything else, and the caller then takes the general path with its error report
+    and its handling of padded labels and numbers), and one group-by counts each level per unit.
+    The totals are Σ count × value, exact for the usual whole-number scales. None when the fast
+    path does not apply.
+    """
+    keys = list(labels)
+    if df.schema[rating] != pl.String or any(k != k.strip() for k in keys):
+        return None
+    code = pl.col(rating).cast(pl.Enum(keys)).to_physical()
+    lf = df.lazy()
+    if df[rating].null_count():  # units in first-appearance order of their answers
+        lf = lf.filter(pl.col(rating).is_not_null())
+    try:
+        g = (lf.select(unit, code.alias("_c"))
+             .group_by(unit, maintain_order=True)
+             .agg(pl.col("_c").count().alias("n"),
+                  *((pl.col("_c") == j).sum().alias(f"_l{j}") for j in range(len(keys))))
+             .collect())
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+        return None
+    values = [float(x) for x in labels.values()]
+    level = [pl.col(f"_l{j}") for j in range(len(keys))]
+    return g.select(
+        unit, "n",
+        pl.sum_horizontal(c.cast(pl.Float64) * x for c, x in zip(level, values, strict=True))
+        .alias("_total"),
+        pl.sum_horizontal([c for c, x in zip(level, values, strict=True) if x in vals]
+                          or [pl.lit(0)]).cast(pl.UInt32).alias("n_satisfied"),
+        pl.sum_horizontal([c for c, x in zip(level, values, strict=True) if x >= top - 1]
+                          or [pl.lit(0)]).cast(pl.UInt32).alias("_top2"),
+    )
+
+
 def summarize(
     df: pl.DataFrame,
     *,
@@ -362,25 +402,23 @@ def summarize(
                 file, None, c, None, "missing_column", "评价表缺少该列",
                 "the ratings table lacks this column"))
     vals = _satisfied_values(satisfied, labels)
-    d = None
-    if df.schema[rating] == pl.String and all(k == k.strip() for k in labels):
-        # fast path: every answer is exactly a label (no padding, no numbers) → one lookup
-        exact = pl.col(rating).replace_strict(
-            list(labels), [float(x) for x in labels.values()], default=None,
-            return_dtype=pl.Float64).alias("_v")
-        d0 = df.select(unit, exact, pl.col(rating).is_not_null().alias("_nn"))
-        if not (d0["_nn"] & d0["_v"].is_null()).any():
-            d = d0.select(unit, "_v").drop_nulls("_v")
-    if d is None:
-        check_labels(df, rating, labels=labels, file=file)
-        d = df.select(unit, to_value(rating, labels=labels).alias("_v")).drop_nulls("_v")
-    C = float(d["_v"].mean()) if prior_mean is None and d.height else prior_mean
     top = max(labels.values())
-    out = d.group_by(unit, maintain_order=True).agg(
-        pl.len().alias("n"),
-        pl.col("_v").mean().alias("mean"),
-        pl.col("_v").is_in(vals).sum().cast(pl.UInt32).alias("n_satisfied"),
-        (pl.col("_v") >= top - 1).mean().alias("top2box"),
+    g = _unit_counts_exact(df, unit, rating, labels, vals, top)
+    if g is None:
+        check_labels(df, rating, labels=labels, file=file)
+        v = pl.col("_v")
+        g = (df.lazy().select(unit, to_value(rating, labels=labels).alias("_v")).drop_nulls("_v")
+             .group_by(unit, maintain_order=True)
+             .agg(pl.len().alias("n"), v.sum().alias("_total"),
+                  v.is_in(vals).sum().cast(pl.UInt32).alias("n_satisfied"),
+                  (v >= top - 1).sum().alias("_top2"))
+             .collect())
+    C = prior_mean
+    if C is None and g.height:
+        C = float(g["_total"].sum()) / float(g["n"].sum())
+    out = g.with_columns(
+        (pl.col("_total") / pl.col("n")).alias("mean"),
+        (pl.col("_top2") / pl.col("n")).alias("top2box"),
     )
     return out.with_columns(
         (pl.col("n_satisfied") / pl.col("n")).alias("satisfaction_rate"),

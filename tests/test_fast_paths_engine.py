@@ -87,3 +87,49 @@ def test_counting_rank_is_taken_for_short_decimals_and_refused_otherwise():
     noisy = s.to_numpy().copy()
     noisy[150_000] = np.pi  # one bad value in a late block
     assert fast(pl.Series(noisy), descending=True, ties="min") is None
+
+
+# --------------------------------------------------------------------------------------------
+# ratings.summarize: the Enum-count path against the general path and a by-hand reference
+# --------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.one_of(st.none(), st.integers(0, 4))),
+                min_size=1, max_size=80),
+       st.sampled_from([("满意",), ("满意", "一般"), ("非常满意", "满意")]))
+def test_summarize_enum_counts_match_general_path_and_reference(rows, satisfied):
+    from evaltools.ratings import FIVE_LEVEL, summarize
+
+    names = list(FIVE_LEVEL)
+    cards = pl.DataFrame({"unit_id": [f"U{u}" for u, _ in rows],
+                          "rating": [None if r is None else names[r] for _, r in rows]})
+    padded = cards.with_columns(" " + pl.col("rating"))  # forces the general path
+    kw = {"labels": FIVE_LEVEL, "satisfied": satisfied, "prior_weight": 3.0}
+    fast, general = summarize(cards, **kw), summarize(padded, **kw)
+    assert fast.equals(general)
+    # by hand: units in first-appearance order of a non-null answer; units without one absent
+    answered = [(u, FIVE_LEVEL[names[r]]) for u, r in rows if r is not None]
+    order = list(dict.fromkeys(f"U{u}" for u, _ in answered))
+    assert fast["unit_id"].to_list() == order
+    if not answered:
+        return
+    C = np.mean([v for _, v in answered])
+    sat = {FIVE_LEVEL[s] for s in satisfied}
+    for row in fast.iter_rows(named=True):
+        vs = np.array([v for u, v in answered if f"U{u}" == row["unit_id"]])
+        assert row["n"] == vs.size
+        assert row["n_satisfied"] == sum(v in sat for v in vs)
+        assert row["mean"] == pytest.approx(vs.mean(), abs=1e-12)
+        assert row["top2box"] == pytest.approx(np.mean(vs >= 4), abs=1e-12)
+        assert row["bayesian_average"] == pytest.approx(
+            (vs.sum() + 3.0 * C) / (vs.size + 3.0), abs=1e-12)
+
+
+def test_summarize_unknown_label_still_reported_with_its_row():
+    from evaltools.errors import EvalToolsError
+    from evaltools.ratings import summarize
+
+    cards = pl.DataFrame({"unit_id": ["A", "A", "B"], "rating": ["满意", "很好", "不满意"]})
+    with pytest.raises(EvalToolsError, match="第3行"):
+        summarize(cards)
