@@ -938,7 +938,8 @@ class Acceptability:
     indices : (units, ranks) b(i, r) = share of weight samples giving unit i rank r (rows and
         columns sum to 1 over the ranked units; ties share their ranks evenly).
     table : per unit in leaderboard order: ``unit_id``, ``name``, ``rank`` (published),
-        ``b1`` (first-rank acceptability), ``holistic`` (Σ_r α_r b(i, r), α_r = (m − r)/(m − 1)),
+        ``b1`` (first-rank acceptability), ``holistic`` (Σ_r α_r b(i, r), α_r = (m − r)/(m − 1),
+        over the kept ranks r ≤ max_rank),
         ``confidence`` (confidence factor p_c: P(rank 1) at the unit's central weights),
         one ``w_<criterion>`` column per criterion (central weight vector; null when b1 = 0).
     samples : weight samples drawn. criteria : criterion ids. notes : how weights were drawn.
@@ -1070,7 +1071,7 @@ def smaa(
     hol = np.full(M, np.nan)
     b1 = np.full(M, np.nan)
     if m:
-        hol[idx] = b @ alpha
+        hol[idx] = b @ alpha[:R]  # with max_rank < m: over the kept ranks only
         b1[idx] = b[:, 0]
     table = lb.table.select("unit_id", "name", pl.col("rank").cast(pl.Int64)).with_columns(
         pl.Series("b1", b1).fill_nan(None), pl.Series("holistic", hol).fill_nan(None),
@@ -1086,8 +1087,9 @@ def smaa(
 def _accumulate(N: np.ndarray, R: int, W: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
     """One chunk of *negated* totals of the ranked units ``N`` (k, m), C-contiguous: counts of
-    (unit, rank < R) without ties, the tie part in difference form (or None), first-rank weight
-    sums and first-rank counts. Sorting ``−totals`` ascending is sorting the totals descending."""
+    (unit, rank < R) of the untied entries, the tied entries' shares in difference form (None
+    without ties), first-rank weight sums and first-rank counts. Sorting ``−totals`` ascending
+    is sorting the totals descending; only tied entries need their group's bounds."""
     k, m = N.shape
     n = W.shape[1]
     order = np.argsort(N, axis=1)
@@ -1098,26 +1100,49 @@ def _accumulate(N: np.ndarray, R: int, W: np.ndarray
                       float(np.abs(s[:, -1:]).max(initial=0.0)))  # rows are sorted
     tie = (s[:, 1:] - s[:, :-1]) <= tol  # (k, m − 1), neighbours in sorted order
     pos = np.arange(R)
+    top = order[:, 0]
     if not tie.any():
         direct = np.bincount((order[:, :R] * R + pos).ravel(), minlength=m * R).astype(float)
-        top = order[:, 0]
         first = np.bincount(top, minlength=m).astype(float)
         cw = np.stack([np.bincount(top, weights=W[:, j], minlength=m) for j in range(n)], axis=1)
         return direct, None, cw, first
-    new = np.ones((k, m), bool)
-    new[:, 1:] = ~tie
-    start, end = _group_bounds_from(new)
-    g = (end - start).astype(float)
-    keep = start < R
-    unit = order[keep]
-    share = 1.0 / g[keep]
+    # entries tied with a neighbour; the others take their position as rank, as above
+    tied = np.zeros((k, m), bool)
+    tied[:, 1:] = tie
+    tied[:, :-1] |= tie
+    lone = ~tied[:, :R]
+    direct = np.bincount((order[:, :R] * R + pos)[lone], minlength=m * R).astype(float)
+    # tie groups numbered over the flattened rows (every row starts a group): the bounds of
+    # the group of each tied entry, as positions in its row
+    new = np.ones(k * m, bool)
+    new.reshape(k, m)[:, 1:] = ~tie
+    starts = np.flatnonzero(new)
+    size = np.diff(starts, append=k * m)  # groups never span rows
+    e = np.flatnonzero(tied)
+    grp = np.cumsum(new, dtype=np.int64)[e] - 1
+    start = (starts % m)[grp]
+    g = size[grp]
+    end = start + g
+    unit = order.ravel()[e]
+    share = 1.0 / g
+    if R < m:
+        keep = start < R
+        e, unit, start, end, share = e[keep], unit[keep], start[keep], end[keep], share[keep]
     # a unit tied over positions start..end−1 takes each of those ranks with probability 1/g
-    diff = np.bincount(unit * (R + 1) + start[keep], weights=share, minlength=m * (R + 1))
-    diff -= np.bincount(unit * (R + 1) + np.minimum(end[keep], R), weights=share,
-                        minlength=m * (R + 1))
-    F = np.zeros((k, m))
-    np.put_along_axis(F, order, np.where(start == 0, 1.0 / g, 0.0), axis=1)
-    return np.zeros(m * R), diff, F.T @ W, F.sum(axis=0)
+    base = unit * (R + 1)
+    diff = np.bincount(np.concatenate([base + start, base + np.minimum(end, R)]),
+                       weights=np.concatenate([share, -share]), minlength=m * (R + 1))
+    # first rank: the top unit of rows without a tie at the top, else the first group's members
+    # with 1/g each
+    at_top = np.flatnonzero(start == 0)
+    lone_top = np.flatnonzero(~tied[:, 0])
+    fu = np.concatenate([top[lone_top], unit[at_top]])
+    fw = np.concatenate([np.ones(lone_top.size), share[at_top]])
+    fr = np.concatenate([lone_top, e[at_top] // m])
+    first = np.bincount(fu, weights=fw, minlength=m)
+    cw = np.stack([np.bincount(fu, weights=fw * W[fr, j], minlength=m) for j in range(n)],
+                  axis=1)
+    return direct, diff, cw, first
 
 
 # --------------------------------------------------------------------------------------------
