@@ -226,6 +226,73 @@ def _panel_groups(unit: pl.Series, criterion: pl.Series, judge: pl.Series
     return order, starts, lens
 
 
+def _string_codes(x: pl.Series) -> tuple[np.ndarray, pl.Series] | None:
+    """Integer codes (int32) of a string column in the sorted order of its distinct values, and
+    those sorted values; None when ``x`` has nulls.
+
+    Exports list a unit's (or a judge's) rows together, so the column is usually a few long
+    runs: then only the first value of each run is hashed and the codes are repeated over the
+    runs. Otherwise every value is cast to an Enum of the sorted distinct values.
+    """
+    x = x.cast(pl.String)
+    if x.null_count():
+        return None
+    n = x.len()
+    head = x.head(4096)
+    if n >= 64 and head.ne_missing(head.shift(1)).sum() * 4 <= head.len():
+        starts = np.flatnonzero(x.ne_missing(x.shift(1)).fill_null(True).to_numpy())
+        if starts.size * 4 <= n:
+            first = x.gather(starts)
+            names = first.unique().sort()
+            run_codes = first.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int32)
+            return np.repeat(run_codes, np.diff(np.r_[starts, n])), names
+    names = x.unique().sort()
+    return x.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int32), names
+
+
+def _coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores: np.ndarray,
+                  n_units: int, n_crit: int, n_judges: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lay out panels from integer codes: like :func:`_panel_groups`, for codes already made.
+
+    Returns the scores in panel order (each (criterion, unit) panel contiguous, its scores in
+    judge order, repeated (unit, criterion, judge) rows in input order), ``starts``, ``lens`` and
+    ``gid`` = criterion × n_units + unit of each panel; panels in (criterion, unit) order. When
+    every (criterion, unit, judge) key occurs once and the key range is not much larger than the
+    data, the scores are placed by a counting sort (a scatter; no sort), else by a stable sort.
+    """
+    g = crit.astype(np.int64) * n_units + unit
+    key = g * n_judges + judge
+    n = key.size
+    span = n_units * n_crit * n_judges
+    if n and n == span:  # the full grid: every unit × criterion × judge once?
+        seen = np.zeros(span, bool)
+        seen[key] = True
+        if seen.all():
+            out = np.empty(n)
+            out[key] = scores
+            groups = n_units * n_crit
+            return (out, np.arange(groups, dtype=np.int64) * n_judges,
+                    np.full(groups, n_judges, dtype=np.int64), np.arange(groups, dtype=np.int64))
+    if n and span <= 4 * n + 65_536:
+        counts = np.bincount(key, minlength=span)
+        if counts.max() <= 1:
+            out = np.empty(n)
+            out[np.cumsum(counts)[key] - 1] = scores
+            per_group = counts.reshape(-1, n_judges).sum(axis=1)
+            gid = np.flatnonzero(per_group)
+            lens = per_group[gid]
+            return out, np.cumsum(lens) - lens, lens, gid
+    if n < 2 or (key[1:] >= key[:-1]).all():
+        order = np.arange(n)
+    else:
+        order = np.argsort(key, kind="stable")
+    gs = g[order]
+    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]) if n else np.zeros(0, np.int64)
+    lens = np.diff(np.r_[starts, n])
+    return scores[order], starts, lens, gs[starts]
+
+
 def _panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray,
                   method: str, rows: np.ndarray | None = None) -> np.ndarray:
     """``mean`` / ``median`` / ``trimmed_mean`` of each group of ``sorted_scores`` (groups given by
@@ -253,7 +320,15 @@ def _panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarra
 
 def _panel_lists(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> pl.Series:
     """Each group's scores as a ``List(Float64)`` Series, built per group size without a loop
-    over groups."""
+    over groups (groups that tile ``sorted_scores`` in order: one Arrow list array on it)."""
+    n = int(lens.sum())
+    if starts.size and n == sorted_scores.size and starts[0] == 0 and (
+            starts[1:] == starts[:-1] + lens[:-1]).all():
+        import pyarrow as pa
+
+        offsets = pa.array(np.r_[starts, n].astype(np.int64))
+        arr = pa.LargeListArray.from_arrays(offsets, pa.array(sorted_scores, pa.float64()))
+        return pl.Series("raw", arr, dtype=pl.List(pl.Float64))
     parts, pos = [], []
     for size in np.unique(lens):
         at = np.flatnonzero(lens == size)
@@ -263,6 +338,8 @@ def _panel_lists(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray
         pos.append(at)
     if not parts:
         return pl.Series("raw", [], dtype=pl.List(pl.Float64))
+    if len(parts) == 1:
+        return parts[0]
     raw = pl.concat(parts)
     return raw.gather(np.argsort(np.concatenate(pos), kind="stable"))
 

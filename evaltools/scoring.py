@@ -251,16 +251,126 @@ def satisfaction_definition(rubric: Rubric) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# the scores table as integer codes (one pass over the long table, shared by the steps below)
+
+
+@dataclass(frozen=True, eq=False)
+class _ScoreCodes:
+    """The whole scores table as integer codes: made once per dataset and rubric, shared by the
+    rounds (the previous round for movement) and by the steps that need the scores (judges'
+    panels, participants, judges per unit). Units and judges are coded in their sorted order,
+    criteria in the rubric's order of its judges criteria (−1: not one of them)."""
+
+    rounds: pl.Series
+    units: pl.Series
+    judges: pl.Series
+    crit_ids: tuple[str, ...]
+    u: np.ndarray
+    j: np.ndarray
+    c: np.ndarray
+    score: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _RoundPanels:
+    """One round's judges' panels laid out from :class:`_ScoreCodes` (see ``_round_panels``)."""
+
+    codes: _ScoreCodes
+    sorted_scores: np.ndarray
+    starts: np.ndarray
+    lens: np.ndarray
+    unit_of: np.ndarray
+    crit_of: np.ndarray
+    participants: pl.DataFrame
+    n_judges: pl.DataFrame
+
+
+SCORE_CODES_KEY = "score_codes"
+
+
+def _score_codes(dataset: Any, rubric: Rubric, cache: dict | None) -> _ScoreCodes | None:
+    """The scores as codes (from ``cache`` when there), or None when the coded path does not
+    apply (no scores or no judges criteria, nulls in unit or judge ids)."""
+    scores = _table(dataset, "scores")
+    crit_ids = tuple(c.id for c in rubric.criteria if c.source == "judges")
+    if scores is None or not crit_ids:
+        return None
+    key = (SCORE_CODES_KEY, crit_ids)
+    if cache is not None and key in cache:
+        return cache[key]
+    from evaltools import judging
+
+    out = None
+    units = judging._string_codes(scores["unit_id"])
+    judges = judging._string_codes(scores["judge_id"]) if units is not None else None
+    if units is not None and judges is not None:
+        crit = scores["criterion"].cast(pl.String)
+        try:
+            c = crit.cast(pl.Enum(list(crit_ids))).to_physical().fill_null(-1)
+        except pl.exceptions.InvalidOperationError:  # other criteria too: code them −1
+            c = crit.replace_strict(list(crit_ids), list(range(len(crit_ids))), default=-1,
+                                    return_dtype=pl.Int32)
+        out = _ScoreCodes(
+            rounds=scores["round"], units=units[1], judges=judges[1], crit_ids=crit_ids,
+            u=units[0], j=judges[0], c=c.cast(pl.Int32).to_numpy(),
+            score=scores["score"].cast(pl.Float64).to_numpy())
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def _round_panels(codes: _ScoreCodes, rnd: int) -> _RoundPanels:
+    """Round ``rnd`` from the codes: participants (units with a row of a judges criterion), the
+    number of distinct judges per unit (every row of the round), and the panels of the judges
+    criteria with a score, ordered by criterion (rubric order), then unit (sorted)."""
+    from evaltools import judging
+
+    in_round = (codes.rounds == rnd).fill_null(False).to_numpy()
+    if in_round.all():
+        u, j, c, sc = codes.u, codes.j, codes.c, codes.score
+    else:
+        rows = np.flatnonzero(in_round)
+        u, j, c, sc = codes.u[rows], codes.j[rows], codes.c[rows], codes.score[rows]
+    n_u, n_j, n_c = codes.units.len(), max(codes.judges.len(), 1), len(codes.crit_ids)
+    pair = u.astype(np.int64) * n_j + j
+    if n_u * n_j <= 4 * pair.size + (1 << 20):
+        seen = np.zeros(n_u * n_j, bool)
+        seen[pair] = True
+        per_unit = seen.reshape(n_u, n_j).sum(axis=1)
+    else:
+        per_unit = np.bincount(np.unique(pair) // n_j, minlength=n_u)
+    judged = c >= 0
+    has = per_unit > 0
+    if judged.all():
+        is_part = has
+    else:
+        is_part = np.zeros(n_u, bool)
+        is_part[u[judged]] = True
+    n_judges = pl.DataFrame({"unit_id": codes.units.filter(pl.Series(has)),
+                             "n_judges": pl.Series(per_unit[has], dtype=pl.Int64)})
+    participants = pl.DataFrame({"unit_id": codes.units.filter(pl.Series(is_part))})
+    ok = judged & ~np.isnan(sc)
+    if not ok.all():
+        u, j, c, sc = u[ok], j[ok], c[ok], sc[ok]
+    sorted_scores, starts, lens, gid = judging._coded_panels(u, c, j, sc, n_u, n_c, n_j)
+    return _RoundPanels(codes=codes, sorted_scores=sorted_scores, starts=starts, lens=lens,
+                        unit_of=gid % n_u, crit_of=gid // n_u, participants=participants,
+                        n_judges=n_judges)
+
+
+# --------------------------------------------------------------------------------------------
 # step 1: judges
 
 
 def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
-                  crits: list[Criterion], notes: list[str]) -> pl.DataFrame:
+                  crits: list[Criterion], notes: list[str],
+                  panels: _RoundPanels | None = None) -> pl.DataFrame:
     """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``.
 
     The arithmetic is that of :func:`evaltools.judging.aggregate` (mean / median / trimmed mean
-    and the declared fallback), done on the panels laid out by one integer-coded sort
-    (``judging._panel_groups`` / ``_panel_reduce``), and :func:`evaltools.judging.standardize`
+    and the declared fallback), done on the panels laid out from integer codes (``panels``, from
+    :func:`_round_panels`; else by ``judging._panel_groups`` here) with
+    ``judging._panel_reduce``, and :func:`evaltools.judging.standardize`
     (z-scores); this function picks
     the rule per criterion, checks the panel size first so that the error names the criterion in
     Chinese, and maps z-scores back onto the criterion's scale.
@@ -273,25 +383,43 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
         {"criterion": [c.id for c in crits], "rule": [judge_rule(c, rubric) for c in crits]},
         schema={"criterion": pl.String, "rule": pl.String},
     )
-    s = (
-        scores.filter(pl.col("round") == rnd)
-        .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
-                "criterion", pl.col("score").cast(pl.Float64))
-        .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan(),
-                pl.col("criterion").is_in(rules["criterion"].implode()))
-    )
-    if s.height == 0:
-        return empty
     rule_map = dict(zip(rules["criterion"], rules["rule"], strict=True))
-    # one stable sort on integer codes (unit, criterion, judge) instead of string group-bys:
-    # each (unit, criterion) panel is a contiguous run of scores in judge order
-    order, starts, lens = judging._panel_groups(s["unit_id"], s["criterion"], s["judge_id"])
-    sorted_scores = s["score"].to_numpy()[order]
-    base = s.select("unit_id", "criterion")[order[starts]].with_columns(
-        pl.col("criterion").replace_strict(rule_map, return_dtype=pl.String).alias("rule"),
-        judging._panel_lists(sorted_scores, starts, lens).alias("raw"),
-        pl.Series("n", lens, dtype=pl.Int64),
-    )
+
+    def round_scores() -> pl.DataFrame:
+        return (
+            scores.filter(pl.col("round") == rnd)
+            .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
+                    "criterion", pl.col("score").cast(pl.Float64))
+            .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan(),
+                    pl.col("criterion").is_in(rules["criterion"].implode()))
+        )
+
+    if panels is not None and panels.codes.crit_ids == tuple(rule_map):
+        if panels.lens.size == 0:
+            return empty
+        sorted_scores, starts, lens = panels.sorted_scores, panels.starts, panels.lens
+        ids = pl.Series(list(rule_map), dtype=pl.String)
+        crit_of = pl.Series(panels.crit_of)
+        base = pl.DataFrame({
+            "unit_id": panels.codes.units.gather(panels.unit_of),
+            "criterion": ids.gather(crit_of),
+            "rule": pl.Series(list(rule_map.values()), dtype=pl.String).gather(crit_of),
+            "raw": judging._panel_lists(sorted_scores, starts, lens),
+            "n": pl.Series(lens, dtype=pl.Int64),
+        })
+    else:
+        s = round_scores()
+        if s.height == 0:
+            return empty
+        # one stable sort on integer codes (unit, criterion, judge) instead of string group-bys:
+        # each (unit, criterion) panel is a contiguous run of scores in judge order
+        order, starts, lens = judging._panel_groups(s["unit_id"], s["criterion"], s["judge_id"])
+        sorted_scores = s["score"].to_numpy()[order]
+        base = s.select("unit_id", "criterion")[order[starts]].with_columns(
+            pl.col("criterion").replace_strict(rule_map, return_dtype=pl.String).alias("rule"),
+            judging._panel_lists(sorted_scores, starts, lens).alias("raw"),
+            pl.Series("n", lens, dtype=pl.Int64),
+        )
     need = pl.max_horizontal(pl.lit(rubric.min_judges),
                              pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
     short = base.with_columns(need=need).filter(pl.col("n") < pl.col("need"))
@@ -344,7 +472,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
     out = base.with_columns(pl.Series("value", value, dtype=pl.Float64),
                             pl.Series("_fb", fell_back, dtype=pl.Boolean))
     if "zscore" in set(rules["rule"]):
-        sub = s.filter(pl.col("criterion").is_in(
+        sub = round_scores().filter(pl.col("criterion").is_in(
             [c for c, r in rule_map.items() if r == "zscore"]))
         out = out.join(_zscore_values(sub, rnd, notes), on=["unit_id", "criterion"],
                        how="left").with_columns(
@@ -479,6 +607,15 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
     values follow ``rubric.missing`` (see the module docstring).
     """
     notes = [] if notes is None else notes
+    return _criterion_values(dataset, rubric, rnd, notes, None)
+
+
+def _criterion_values(dataset: Any, rubric: Rubric, rnd: int | None, notes: list[str],
+                      panels: _RoundPanels | None) -> pl.DataFrame:
+    """:func:`criterion_values`, with the round's coded panels when the caller has them."""
+    if panels is None and rnd is not None:
+        codes = _score_codes(dataset, rubric, None)
+        panels = _round_panels(codes, rnd) if codes is not None else None
     by_source: dict[str, list[Criterion]] = {}
     for c in rubric.criteria:
         by_source.setdefault(c.source, []).append(c)
@@ -499,7 +636,8 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
     if by_source.get("judges"):
         scores = _table(dataset, "scores")
         if scores is not None:
-            parts.append(_judge_values(scores, rubric, rnd, by_source["judges"], notes))
+            parts.append(_judge_values(scores, rubric, rnd, by_source["judges"], notes,
+                                       panels))
     parts.append(_rating_values(_table(dataset, "ratings"), rubric,
                                 by_source.get("ratings", []), notes))
     parts.append(_unit_column_values(_table(dataset, "units"), by_source.get("units", [])))
@@ -520,7 +658,7 @@ def criterion_values(dataset: Any, rubric: Rubric, rnd: int | None,
                    else (c.measure or "vote_share") if c.source == "campaign" else "column"
                    for c in rubric.criteria],
     })
-    who = participants(dataset, rubric, rnd)
+    who = panels.participants if panels is not None else participants(dataset, rubric, rnd)
     kept = found.join(who, on="unit_id", how="semi")
     per_criterion = kept.group_by("criterion").len()
     if (per_criterion.height == meta.height and kept.height == who.height * meta.height
@@ -775,11 +913,14 @@ def _mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[pl.Da
 # the round
 
 
-def _unit_counts(dataset: Any, rnd: int | None, units: pl.DataFrame) -> pl.DataFrame:
+def _unit_counts(dataset: Any, rnd: int | None, units: pl.DataFrame,
+                 panels: _RoundPanels | None = None) -> pl.DataFrame:
     scores = _table(dataset, "scores")
     ratings = _table(dataset, "ratings")
     out = units.select("unit_id")
-    if scores is not None and rnd is not None:
+    if panels is not None:
+        out = out.join(panels.n_judges, on="unit_id", how="left")
+    elif scores is not None and rnd is not None:
         nj = (scores.filter(pl.col("round") == rnd)
               .group_by(pl.col("unit_id").cast(pl.String))
               .agg(pl.col("judge_id").n_unique().cast(pl.Int64).alias("n_judges")))
@@ -832,9 +973,12 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None, *,
         values, cached_notes, units, counts = cache[key]
         notes.extend(cached_notes)
     else:
-        values = criterion_values(dataset, rubric, rnd, notes)
+        codes = _score_codes(dataset, rubric, cache) if rnd is not None else None
+        panels = _round_panels(codes, rnd) if codes is not None else None
+        values = _criterion_values(dataset, rubric, rnd, notes, panels)
         units = values.select("unit_id").unique().sort("unit_id")
-        counts = _unit_counts(dataset, rnd, units)
+        counts = _unit_counts(dataset, rnd, units, panels)
+        del panels
         if cache is not None:
             cache[key] = (values, tuple(notes), units, counts)
     adj_key = ("adjustments", key, rubric.deductions, rubric.bonuses, rubric.vetoes)
