@@ -3,10 +3,15 @@
 ranking: the counting rank (integer and short-decimal keys) against scipy's rankdata on the
 exact decimals and against polars' rank of the 12-significant-digit key; every case that must
 fall back (NaN, nulls, noise beyond the tie rule, wide ranges, long decimals) gives the same ranks
-as the general path.
+as the general path. ratings: summarize's Enum-count path against the general path and by hand.
+scoring: the coded panels (scores coded once; counting scatter or sort) against the general
+path — shuffled rows, missing panels, duplicate rows, null scores, criteria outside the rubric,
+two rounds.
 """
 
 from __future__ import annotations
+
+from unittest import mock
 
 import numpy as np
 import polars as pl
@@ -133,3 +138,88 @@ def test_summarize_unknown_label_still_reported_with_its_row():
     cards = pl.DataFrame({"unit_id": ["A", "A", "B"], "rating": ["满意", "很好", "不满意"]})
     with pytest.raises(EvalToolsError, match="第3行"):
         summarize(cards)
+
+
+# --------------------------------------------------------------------------------------------
+# scoring: the coded panels (one pass over the scores) against the general path
+# --------------------------------------------------------------------------------------------
+
+
+def _scores_frame(seed: int, n_units: int, n_judges: int, crits: list[str], *, drop: float,
+                  dup: bool, shuffle: bool, rounds: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    r, u, j, c = np.meshgrid(np.arange(1, rounds + 1), np.arange(n_units), np.arange(n_judges),
+                             np.arange(len(crits) + 1), indexing="ij")  # +1: a criterion not
+    r, u, j, c = r.ravel(), u.ravel(), j.ravel(), c.ravel()                # in the rubric
+    keep = rng.random(r.size) >= drop
+    r, u, j, c = r[keep], u[keep], j[keep], c[keep]
+    if dup and r.size:
+        extra = rng.integers(0, r.size, max(1, r.size // 20))
+        r, u, j, c = (np.r_[a, a[extra]] for a in (r, u, j, c))
+    if shuffle:
+        p = rng.permutation(r.size)
+        r, u, j, c = r[p], u[p], j[p], c[p]
+    score = np.round(rng.uniform(0, 10, r.size), 1)
+    score[rng.random(r.size) < 0.05] = np.nan
+    names = [*crits, "other"]
+    return pl.DataFrame({
+        "round": r.astype(np.int64),
+        "unit_id": pl.Series([f"U{i:03d}" for i in range(n_units)]).gather(u),
+        "judge_id": pl.Series([f"J{k}" for k in range(n_judges)]).gather(j),
+        "criterion": pl.Series(names).gather(c),
+        "score": pl.Series(score).fill_nan(None),
+    })
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 12), st.integers(3, 6),
+       st.sampled_from([0.0, 0.1, 0.5]), st.booleans(), st.booleans(), st.integers(1, 2),
+       st.sampled_from(["mean", "median", "trimmed_mean"]))
+def test_coded_panels_match_the_general_path(seed, n_units, n_judges, drop, dup, shuffle,
+                                             rounds, aggregate):
+    from types import SimpleNamespace
+
+    from evaltools import scoring
+    from evaltools.rubric import Criterion, Rubric
+
+    crits = ["b", "a", "c"]  # rubric order differs from lexical order
+    rubric = Rubric(name="t", criteria=tuple(Criterion(k, k, max_points=10, scale=(0, 10))
+                                             for k in crits),
+                    judge_aggregate=aggregate, min_judges=1, judge_fallback="mean",
+                    missing="zero")
+    scores = _scores_frame(seed, n_units, n_judges, crits, drop=drop, dup=dup, shuffle=shuffle,
+                           rounds=rounds)
+    ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None)
+    judged = [c for c in rubric.criteria]
+    codes = scoring._score_codes(ds, rubric, None)
+    assert codes is not None
+    for rnd in range(1, rounds + 1):
+        panels = scoring._round_panels(codes, rnd)
+        fast = scoring._judge_values(scores, rubric, rnd, judged, [], panels)
+        slow = scoring._judge_values(scores, rubric, rnd, judged, [], None)
+        key = ["criterion", "unit_id"]
+        assert fast.sort(key).equals(slow.sort(key))
+        assert panels.participants.equals(scoring.participants(ds, rubric, rnd))
+        counts = scoring._unit_counts(ds, rnd, panels.participants, panels)
+        assert counts.equals(scoring._unit_counts(ds, rnd, panels.participants, None))
+        if not scores.filter(pl.col("round") == rnd).is_empty():
+            fast_v = scoring._criterion_values(ds, rubric, rnd, [], panels)
+            with mock.patch.object(scoring, "_score_codes", return_value=None):
+                slow_v = scoring._criterion_values(ds, rubric, rnd, [], None)
+                slow_round = scoring.score_round(ds, rubric, rnd)
+            assert fast_v.equals(slow_v)
+            fast_round = scoring.score_round(ds, rubric, rnd)
+            assert fast_round.units.equals(slow_round.units)
+            assert fast_round.values.equals(slow_round.values)
+
+
+def test_string_codes_runs_and_scattered():
+    from evaltools.judging import _string_codes
+
+    runs = pl.Series(["b"] * 100 + ["a"] * 50 + ["c"] * 30 + ["a"] * 20)
+    scattered = pl.Series(["b", "a", "c", "a"] * 50)
+    for x in (runs, scattered):
+        codes, names = _string_codes(x)
+        assert names.to_list() == ["a", "b", "c"]
+        assert names.gather(codes).equals(x)
+    assert _string_codes(pl.Series(["a", None])) is None
