@@ -279,20 +279,17 @@ def _dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return codes[:0], np.zeros(0, np.intp)
     lo, hi = int(codes.min()), int(codes.max())
     if hi - lo <= 4 * codes.size + 1024:
-        idx = (codes - lo).astype(np.intp)
+        idx = codes if lo == 0 and codes.dtype == np.intp else (codes - lo).astype(np.intp)
         present = np.bincount(idx) > 0
         return np.flatnonzero(present) + lo, (np.cumsum(present) - 1)[idx]
     values, inverse = np.unique(codes, return_inverse=True)
     return values, inverse.astype(np.intp)
 
 
-def _run_lengths(ids: np.ndarray) -> np.ndarray:
-    """For contiguous run ids 0..k−1 (non-decreasing), the length of each element's run."""
-    return np.bincount(ids)[ids]
-
-
-def _sort_order(g: np.ndarray, dt: np.ndarray, pre: np.ndarray | None) -> np.ndarray:
-    """The permutation ordering the votes by (entry code ``g``, time ``dt`` ≥ 0, Excel row).
+def _sort_order(g: np.ndarray, dt: np.ndarray,
+                pre: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation ordering the votes by (entry code ``g``, time ``dt`` ≥ 0, Excel row), and
+    ``g`` in that order.
 
     ``pre`` orders the votes by Excel row (None: they already are). Speed: instead of an argsort,
     the key is packed with the vote's row rank in its low bits into one uint64 and *sorted*
@@ -311,78 +308,153 @@ def _sort_order(g: np.ndarray, dt: np.ndarray, pre: np.ndarray | None) -> np.nda
         pos[pre] = np.arange(n, dtype=_U64)
 
     def positions(key: np.ndarray) -> np.ndarray:
-        p = (key & low).astype(np.intp)
+        p = (key & low).view(np.int64)
         return p if pre is None else pre[p]
 
     if gb + tb + ib <= 64:
-        key = (g.astype(_U64) << _U64(tb + ib)) | (dt.astype(_U64) << _U64(ib)) | pos
+        key = g.astype(_U64)
+        key <<= _U64(tb)
+        key |= dt.view(_U64)
+        key <<= _U64(ib)
+        key |= pos
         key.sort()
-        return positions(key)
+        order = positions(key)
+        key >>= _U64(tb + ib)
+        return order, key.view(np.int64)
     lo = min(64 - ib, tb)  # time bits sorted in the first pass
     if gb + tb - lo + ib > 64:  # a very long span and very many entries and votes
-        return np.lexsort((pos, dt, g))
-    key = ((dt.astype(_U64) & _U64((1 << lo) - 1)) << _U64(ib)) | pos
+        order = np.lexsort((pos, dt, g))
+        return order, g[order]
+    key = dt.view(_U64) & _U64((1 << lo) - 1)
+    key <<= _U64(ib)
+    key |= pos
     key.sort()
     first = positions(key)
-    key = ((((g[first].astype(_U64) << _U64(tb - lo)) | (dt[first].astype(_U64) >> _U64(lo)))
-            << _U64(ib)) | np.arange(n, dtype=_U64))
+    key = g[first].astype(_U64)
+    key <<= _U64(tb - lo)
+    key |= dt[first].view(_U64) >> _U64(lo)
+    key <<= _U64(ib)
+    key |= np.arange(n, dtype=_U64)
     key.sort()
-    return first[(key & low).astype(np.intp)]
+    order = first[(key & low).view(np.int64)]
+    key >>= _U64(tb - lo + ib)
+    return order, key.view(np.int64)
 
 
-def _pair_candidates(gs: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Positions whose (``gs``, ``h``) pair may occur more than once (ascending).
+def _pair_candidates(g: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Positions whose (``g``, ``h``) pair may occur more than once (ascending).
 
-    ``gs`` is sorted, ``h`` a 64-bit hash. One packed sort of (g, top bits of h, position):
-    equal (g, bits) neighbours are candidates. Every repeated pair is among them (a superset:
-    a hash collision only adds candidates, which the caller checks on the ids themselves).
+    ``g`` holds dense codes, ``h`` a 64-bit hash. One packed sort of (g, top bits of h,
+    position): equal (g, bits) neighbours are candidates. Every repeated pair is among them (a
+    superset: a hash collision only adds candidates, which the caller checks on the ids).
     """
-    n = gs.size
+    n = g.size
     ib = _bits(n - 1)
-    hb = 64 - _bits(int(gs[-1])) - ib
+    hb = 64 - _bits(int(g.max())) - ib
     if hb < 16:  # too few hash bits left: check every vote exactly
         return np.arange(n)
-    key = ((gs.astype(_U64) << _U64(hb + ib)) | ((h >> _U64(64 - hb)) << _U64(ib))
-           | np.arange(n, dtype=_U64))
+    key = g.astype(_U64)
+    key <<= _U64(hb)
+    key |= h >> _U64(64 - hb)
+    key <<= _U64(ib)
+    key |= np.arange(n, dtype=_U64)
     key.sort()
     hi = key >> _U64(ib)
     same = hi[1:] == hi[:-1]
     in_run = np.zeros(n, bool)
     in_run[1:] = same
     in_run[:-1] |= same
-    return np.sort((key[in_run] & _U64((1 << ib) - 1)).astype(np.intp))
+    return np.sort((key[in_run] & _U64((1 << ib) - 1)).view(np.int64))
 
 
-def _share_flag(base: pl.DataFrame, col: str, g: np.ndarray, per_g: np.ndarray,
-                rules: IntegrityRules) -> np.ndarray:
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the ranges [start, start + len) one after another, and the range index
+    of each position."""
+    which = np.repeat(np.arange(starts.size), lens)
+    offset = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    return starts[which] + offset, which
+
+
+def _share_flag(base: pl.DataFrame, col: str, h: np.ndarray, g: np.ndarray, g_mix: np.ndarray,
+                per_g: np.ndarray, rules: IntegrityRules) -> np.ndarray:
     """Votes (input order) whose ``col`` (IP or device) gives more than the cap of its entry's
-    round votes.
+    round votes (``h``: hashes of ``col``).
 
     Speed: the (entry, value) pairs are counted into hashed buckets with one ``bincount`` (a
-    bucket's count is at least the count of each pair in it), only votes in buckets above the
-    smallest cap are candidates, and their pairs are then counted exactly on the strings.
+    bucket's count is at least the count of each pair in it; ``g_mix`` spreads the entries'
+    codes over the hash bits), only votes in buckets above the smallest cap are candidates, and
+    their pairs are then counted exactly on the strings.
     """
     n = g.size
     out = np.zeros(n, bool)
     ser = base[col]
     eligible = per_g >= rules.share_min_votes
-    if ser.null_count() == n or not eligible.any():
+    nulls = ser.null_count()
+    if nulls == n or not eligible.any():
         return out
     floor = rules.share_cap * int(per_g[eligible].min())
-    sel = eligible[g] & ser.is_not_null().to_numpy()
-    mb = min(max(_bits(n), 10), 24)
-    h = ser.hash().to_numpy()
-    bucket = (((h ^ (g.astype(_U64) * _U64(_MIX))) * _U64(_MIX2)) >> _U64(64 - mb)).astype(
-        np.intp)
-    hot = np.bincount(bucket[sel], minlength=1 << mb) > floor
+    # buckets: ~8 n / floor of them (a random bucket then holds ~floor / 8 votes and is hot only
+    # when one pair in it is heavy; a small table also keeps bincount in cache), 2^10..2^24
+    mb = min(max(_bits(int(8 * n / max(floor, 1))), 10), 24)
+    bucket = h ^ g_mix
+    bucket >>= _U64(64 - mb)
+    bucket = bucket.view(np.int64)
+    sel = None if nulls == 0 and eligible.all() else (
+        eligible[g] & ser.is_not_null().to_numpy())
+    hot = np.bincount(bucket if sel is None else bucket[sel], minlength=1 << mb) > floor
     if not hot.any():
         return out
-    cand = np.flatnonzero(sel & hot[bucket])
+    hit = hot[bucket]
+    cand = np.flatnonzero(hit if sel is None else hit & sel)
     c = (base.select(col)[cand]
          .with_columns(_i=pl.Series(cand), _g=pl.Series(g[cand]), _t=pl.Series(per_g[g[cand]]))
          .filter(pl.len().over("_g", col) > rules.share_cap * pl.col("_t")))
     out[c["_i"].to_numpy()] = True
     return out
+
+
+def _subsecond(base: pl.DataFrame, hashed: pl.DataFrame, order: np.ndarray, gs: np.ndarray,
+               ts: np.ndarray, gap: np.ndarray, window_s: float) -> np.ndarray:
+    """Sorted positions of the votes less than ``window_s`` after an earlier vote for the same
+    entry from the same source (device, else IP).
+
+    Speed: only votes less than the window after their predecessor can qualify. Lag by lag
+    (1, 2, … votes back, while still in the window and the entry) their sources' hashes are
+    compared; the votes matched and their partners are then checked on the strings (so a hash
+    collision cannot flag a vote).
+    """
+    i = np.flatnonzero(gap < window_s)  # NaN (an entry's first vote) compares False
+    if i.size == 0:
+        return i
+    near = np.union1d(i, i - 1)
+    dev, ip = hashed["device"], hashed["ip"]
+    src = dev.to_numpy()[order[near]]
+    null = np.zeros(near.size, bool)
+    if base["device"].null_count():
+        no_dev = base["device"].is_null().to_numpy()[order[near]]
+        src = np.where(no_dev, ip.to_numpy()[order[near]], src)
+        null = no_dev & base["ip"].is_null().to_numpy()[order[near]]
+    key = np.zeros(gs.size, _U64)  # sorted position -> source hash (only the near ones set)
+    key[near] = src
+    ok = np.zeros(gs.size, bool)
+    ok[near] = ~null
+    hit, lag = [], 1
+    while i.size:
+        j = i - lag
+        same = ok[i] & ok[j] & (key[i] == key[j])
+        hit += [i[same], j[same]]
+        lag += 1
+        i = i[i >= lag]
+        i = i[(gs[i] == gs[i - lag]) & ((ts[i] - ts[i - lag]) / 1e6 < window_s)]
+    cand = np.unique(np.concatenate(hit))
+    if cand.size == 0:
+        return cand
+    c = (base.select(_src=pl.coalesce("device", "ip"))[order[cand]]
+         .with_columns(_g=pl.Series(gs[cand]), _t=pl.Series(ts[cand]), _i=pl.Series(cand))
+         .filter(pl.col("_src").is_not_null())
+         .with_columns(_d=(pl.col("_t") - pl.col("_t").shift(1).over("_g", "_src")) / 1e6)
+         .filter(pl.col("_d") < window_s))
+    return c["_i"].to_numpy()
 
 
 @dataclass(frozen=True, eq=False)
@@ -459,55 +531,65 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
             r=empty, rounds=np.zeros(0, np.int64), g=empty,
             entries=base.select("round", "entry_id"), voter=np.zeros(0, _U64), rows_sorted=True)
 
-    # integer codes: round index r, (round, entry) code g
-    rounds, r = _dense(base["round"].to_numpy())
+    # integer codes: (round, entry) code g, dense, and each vote's round index r. Entries by
+    # their categorical codes (made dense first if the string cache holds very many categories)
+    rnd = base["round"].to_numpy()
     phys = base["entry_id"].cast(pl.Categorical).to_physical()
     top = phys.max()
-    _, e = _dense(phys.fill_null(0 if top is None else int(top) + 1).to_numpy().astype(np.int64))
-    _, g = _dense(r.astype(np.int64) * (int(e.max()) + 1) + e)
+    e = phys.fill_null(0 if top is None else int(top) + 1).to_numpy()
+    width, r_lo = int(e.max()) + 1, int(rnd.min())
+    if (int(rnd.max()) - r_lo + 1) * width <= 4 * n + 1024:  # one lookup table for both
+        g_vals, g = _dense((rnd - r_lo) * width + e)
+        rounds, g_round = _dense(g_vals // width + r_lo)
+        r = g_round[g]
+    else:
+        rounds, r = _dense(rnd)
+        _, e = _dense(e)
+        _, g = _dense(r * (int(e.max()) + 1) + e)
     t = base["voted_at"].dt.epoch("us").to_numpy()
     t0 = int(t.min())
     rows = base["_row"].to_numpy()
     # ties in time are broken by the Excel row, so the result never depends on row order
     rows_sorted = n < 2 or bool((rows[1:] >= rows[:-1]).all())
-    order = _sort_order(g, t - t0, None if rows_sorted else np.argsort(rows, kind="stable"))
-    gs, ts = g[order], t[order]
+    order, gs = _sort_order(g, t - t0, None if rows_sorted else np.argsort(rows, kind="stable"))
+    ts = t[order]
     new_g = np.empty(n, bool)
     new_g[0], new_g[1:] = True, gs[1:] != gs[:-1]
     gap = np.where(new_g, np.nan, np.diff(ts, prepend=ts[0]) / 1e6)
     voter = base["voter_id"].hash().to_numpy()
 
-    # duplicates: (entry, voter) pairs seen more than once; the later copies are flagged. The
-    # hash finds candidates; the voter ids themselves decide.
-    dup_at: np.ndarray = np.zeros(0, np.intp)  # sorted positions
-    group_at: np.ndarray = np.zeros(0, np.intp)
-    cand = _pair_candidates(gs, voter[order])
+    # duplicates: (entry, voter) pairs seen more than once; the later copies (in time, ties by
+    # Excel row) are flagged. The hash finds candidates; the voter ids themselves decide.
+    dup_in = group_in = np.zeros(0, np.intp)  # input positions
+    cand = _pair_candidates(g, voter)
     if cand.size:
-        c = (base.select("round", "entry_id", "voter_id")[order[cand]]
-             .with_columns(_i=pl.Series(cand))
-             .with_columns(_k=pl.int_range(pl.len()).over("round", "entry_id", "voter_id"),
-                           _m=pl.len().over("round", "entry_id", "voter_id"))
+        key = ("round", "entry_id", "voter_id")
+        c = (base.select(*key, "voted_at", "_row")[cand].with_columns(_i=pl.Series(cand))
+             .sort("voted_at", "_row", maintain_order=True)
+             .with_columns(_k=pl.int_range(pl.len()).over(key), _m=pl.len().over(key))
              .filter(pl.col("_m") > 1))
-        group_at = c["_i"].to_numpy()
-        dup_at = c.filter(pl.col("_k") > 0)["_i"].to_numpy()
+        group_in = c["_i"].to_numpy()
+        dup_in = c.filter(pl.col("_k") > 0)["_i"].to_numpy()
 
-    # machine-regular gaps: reg_i = |gap_i − gap_{i−1}| ≤ tol (same entry) involves votes i−2..i
-    dgap = np.abs(np.diff(gap, prepend=np.nan))
-    reg = dgap <= rules.regular_tolerance_s  # NaN compares False: entry starts break runs
-    seg = np.cumsum(np.concatenate([[True], reg[1:] != reg[:-1]])) - 1
-    q = reg & (_run_lengths(seg) + 2 >= rules.regular_min_votes)
-    seg_q = np.where(q, seg, -1)
-    s1, s2 = np.full(n, -1), np.full(n, -1)
-    s1[:-1], s2[:-2] = seg_q[1:], seg_q[2:]
-    run = np.where(seg_q >= 0, seg_q, np.where(s1 >= 0, s1, s2))  # the earliest run it is in
-    regular_at = np.flatnonzero(run >= 0)
+    # machine-regular gaps: reg_i = |gap_i − gap_{i−1}| ≤ tol (same entry) involves votes
+    # i−2..i, so a stretch of k such i covers k + 2 votes; a vote between two runs belongs to
+    # the earlier one
+    reg = np.abs(np.diff(gap, prepend=np.nan)) <= rules.regular_tolerance_s  # NaN: False
+    edge = np.diff(reg.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    r_start, r_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    keep = r_end - r_start + 2 >= rules.regular_min_votes
+    r_start, r_end = r_start[keep] - 2, r_end[keep]
+    if r_start.size > 1:
+        r_start[1:] = np.maximum(r_start[1:], r_end[:-1])
+    regular_at, regular_run = _ranges(r_start, r_end - r_start)
 
     # bursts: 10-minute bins (aligned to the clock) are contiguous runs in this order
     b = ts // 600_000_000
     new_b = new_g.copy()
     new_b[1:] |= b[1:] != b[:-1]
-    bid = np.cumsum(new_b) - 1
-    bins = pl.DataFrame({"_g": gs[new_b], "_n": np.bincount(bid)})
+    b_start = np.flatnonzero(new_b)
+    b_len = np.diff(b_start, append=n)
+    bins = pl.DataFrame({"_g": gs[b_start], "_n": b_len})
     k = rules.burst_k
     bins = (bins.with_columns(_med=pl.col("_n").median().over("_g"))
             .with_columns(_mad=(pl.col("_n") - pl.col("_med")).abs().median().over("_g"))
@@ -515,42 +597,44 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
                 1.4826 * pl.col("_mad"), pl.lit(1.0)))
             .with_columns(_burst=(pl.col("_n") > pl.col("_thr"))
                           & (pl.col("_n") >= rules.burst_min_votes)))
-    burst_bins = bins["_burst"].to_numpy()
-    burst_at = np.flatnonzero(burst_bins[bid]) if burst_bins.any() else np.zeros(0, np.intp)
+    burst_bins = np.flatnonzero(bins["_burst"].to_numpy())
+    burst_at, which = _ranges(b_start[burst_bins], b_len[burst_bins])
+    burst_bin = burst_bins[which]
 
     # shares of one IP / device among an entry's votes in the round
     per_g = np.bincount(g)
-    shares = {name: _share_flag(base, col, g, per_g, rules)
+    g_mix = g.astype(_U64)
+    g_mix *= _U64(_MIX)
+    hashed = base.select(pl.col("ip").hash(), pl.col("device").hash())
+    shares = {name: _share_flag(base, col, hashed[col].to_numpy(), g, g_mix, per_g, rules)
               for col, name in (("ip", "ip_share"), ("device", "device_share"))}
 
     # sub-second: < subsecond_s after the previous vote for the entry from the same device (IP
-    # when no device). Only votes in tight clusters (a neighbour < subsecond_s away) can qualify.
-    sub_at: np.ndarray = np.zeros(0, np.intp)
-    tight = np.nan_to_num(gap, nan=np.inf) < rules.subsecond_s
-    near = tight | np.concatenate([tight[1:], [False]])
-    if near.any():
-        cand = np.flatnonzero(near)
-        c = (base.select(_src=pl.coalesce("device", "ip"))[order[cand]]
-             .with_columns(_g=pl.Series(gs[cand]), _t=pl.Series(ts[cand]), _i=pl.Series(cand))
-             .filter(pl.col("_src").is_not_null())
-             .with_columns(_d=(pl.col("_t") - pl.col("_t").shift(1).over("_g", "_src")) / 1e6)
-             .filter(pl.col("_d") < rules.subsecond_s))
-        sub_at = c["_i"].to_numpy()
+    # when no device), i.e. an earlier vote from it lies within subsecond_s
+    sub_at = _subsecond(base, hashed, order, gs, ts, gap, rules.subsecond_s)
 
-    def scatter(at: np.ndarray) -> np.ndarray:  # sorted positions -> input-order flags
+    if base.schema["voted_at"].time_zone is None:  # the clock hour from the epoch
+        hour = t // 3_600_000_000 % 24
+        off = (hour < lo) | (hour >= hi)
+    else:
+        off = base.select(off_hours)["off_hours"].to_numpy()
+
+    def scatter(at: np.ndarray, sorted_order: bool = True) -> np.ndarray:
         out = np.zeros(n, bool)
-        out[order[at]] = True
+        out[order[at] if sorted_order else at] = True
         return out
 
-    flags = {"duplicate": scatter(dup_at), "burst": scatter(burst_at),
-             "regular_gaps": scatter(regular_at), **shares, "subsecond": scatter(sub_at)}
-    frame = base.with_columns(**{f: pl.Series(flags[f]) for f in FLAGS if f != "off_hours"},
-                              off_hours=off_hours).select(*_FRAME_COLUMNS, *FLAGS)
+    flags = {"duplicate": scatter(dup_in, False), "burst": scatter(burst_at),
+             "regular_gaps": scatter(regular_at), **shares, "off_hours": off,
+             "subsecond": scatter(sub_at)}
+    frame = base.select(*_FRAME_COLUMNS).with_columns(
+        **{f: pl.Series(flags[f], dtype=pl.Boolean) for f in FLAGS})
 
     # the evidence: flagged votes and every copy of a repeated vote, with the internal columns
-    in_group = scatter(group_at)
-    any_flag = in_group | frame.select(pl.any_horizontal(*FLAGS))[:, 0].to_numpy()
-    at = np.flatnonzero(any_flag)  # input positions, ascending
+    in_group = scatter(group_in, False)
+    for f in FLAGS:
+        in_group |= flags[f]
+    at = np.flatnonzero(in_group)  # input positions, ascending
     m = at.size
 
     def sparse(sorted_at: np.ndarray, values: np.ndarray, dtype: Any) -> pl.Series:
@@ -559,18 +643,16 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
         s = pl.Series(col)
         return s.fill_nan(None).cast(dtype) if dtype != pl.Float64 else s.fill_nan(None)
 
-    regular_run = run[regular_at]
-    burst_b = bid[burst_at]
     evidence = frame[at].with_columns(
         _bin=pl.col("voted_at").dt.truncate(_BIN),
         _gap=sparse(regular_at, gap[regular_at], pl.Float64),
         _reg=sparse(regular_at, reg[regular_at].astype(np.float64), pl.Boolean),
         _run=sparse(regular_at, regular_run.astype(np.float64), pl.Int64),
-        _med=sparse(burst_at, bins["_med"].to_numpy()[burst_b], pl.Float64),
-        _thr=sparse(burst_at, bins["_thr"].to_numpy()[burst_b], pl.Float64),
+        _med=sparse(burst_at, bins["_med"].to_numpy()[burst_bin], pl.Float64),
+        _thr=sparse(burst_at, bins["_thr"].to_numpy()[burst_bin], pl.Float64),
         _total=pl.Series(per_g[g[at]], dtype=pl.Int64),
         _src=pl.coalesce("device", "ip"),
-        _dupgrp=pl.Series(in_group[at]),
+        _dupgrp=pl.Series(np.isin(at, group_in)),
     )
     ents = base.select("round", "entry_id")[order[np.flatnonzero(new_g)]]
     return _Flags(frame=frame, evidence=evidence, r=r, rounds=rounds, g=g, entries=ents,
@@ -705,7 +787,7 @@ def integrity_flags(votes: pl.DataFrame, *, rules: IntegrityRules | None = None,
     order = {name: i for i, name in enumerate(FLAGS)}
     out = pl.concat(parts)
     return (out.with_columns(_o=pl.col("flag").replace_strict(order, return_dtype=pl.Int64))
-            .sort("round", "entry_id", "_o", "first_at").drop("_o"))
+            .sort("round", "entry_id", "_o", "first_at", "key").drop("_o"))
 
 
 # --------------------------------------------------------------------------------------------
