@@ -295,7 +295,8 @@ def _sort_order(g: np.ndarray, dt: np.ndarray,
     the key is packed with the vote's row rank in its low bits into one uint64 and *sorted*
     (numpy's vectorised sort of 64-bit integers is several times faster than its argsort; the
     rank in the low bits makes the order unique, i.e. stable). When (g, dt, rank) need more than
-    64 bits, two such sorts run least significant part first (an LSD radix step).
+    64 bits, the lowest time bits are left out of the key and only the votes that then tie are
+    sorted again on the full time.
     """
     n = g.size
     ib = _bits(n - 1)
@@ -321,23 +322,30 @@ def _sort_order(g: np.ndarray, dt: np.ndarray,
         order = positions(key)
         key >>= _U64(tb + ib)
         return order, key.view(np.int64)
-    lo = min(64 - ib, tb)  # time bits sorted in the first pass
-    if gb + tb - lo + ib > 64:  # a very long span and very many entries and votes
+    # too many bits: sort by (g, time with its `drop` lowest bits dropped, rank), then re-sort
+    # exactly only the few stretches that tie on the coarse key (votes of one entry within
+    # 2^drop µs of each other)
+    drop = gb + tb + ib - 64
+    if drop >= tb:  # very many entries and votes: a plain three-key sort
         order = np.lexsort((pos, dt, g))
         return order, g[order]
-    key = dt.view(_U64) & _U64((1 << lo) - 1)
+    key = g.astype(_U64)
+    key <<= _U64(tb - drop)
+    key |= dt.view(_U64) >> _U64(drop)
     key <<= _U64(ib)
     key |= pos
     key.sort()
-    first = positions(key)
-    key = g[first].astype(_U64)
-    key <<= _U64(tb - lo)
-    key |= dt[first].view(_U64) >> _U64(lo)
-    key <<= _U64(ib)
-    key |= np.arange(n, dtype=_U64)
-    key.sort()
-    order = first[(key & low).view(np.int64)]
-    key >>= _U64(tb - lo + ib)
+    order = positions(key)
+    key >>= _U64(ib)
+    tie = key[1:] == key[:-1]
+    if tie.any():
+        in_tie = np.zeros(n, bool)
+        in_tie[1:] = tie
+        in_tie[:-1] |= tie
+        at = np.flatnonzero(in_tie)
+        sub = order[at]
+        order[at] = sub[np.lexsort((pos[sub], dt[sub], key[at]))]
+    key >>= _U64(tb - drop)
     return order, key.view(np.int64)
 
 
@@ -426,7 +434,10 @@ def _subsecond(base: pl.DataFrame, hashed: pl.DataFrame, order: np.ndarray, gs: 
     i = np.flatnonzero(gap < window_s)  # NaN (an entry's first vote) compares False
     if i.size == 0:
         return i
-    near = np.union1d(i, i - 1)
+    mark = np.zeros(gs.size, bool)
+    mark[i] = True
+    mark[i - 1] = True
+    near = np.flatnonzero(mark)
     dev, ip = hashed["device"], hashed["ip"]
     src = dev.to_numpy()[order[near]]
     null = np.zeros(near.size, bool)

@@ -231,13 +231,17 @@ def test_sort_order_is_a_lexsort(n, span_bits, shuffle_rows, seed):
     assert np.array_equal(gs, g[want])
 
 
-def test_sort_order_takes_two_passes_for_long_spans():
+def test_sort_order_with_a_coarse_key_for_long_spans():
     rng = np.random.default_rng(1)
     n = 5000
     g = rng.integers(0, 1200, n)
     t = rng.integers(0, 2**50, n)  # 11 + 50 + 13 bits: more than one uint64
-    order, _ = _sort_order(g, t, None)
-    assert np.array_equal(order, np.lexsort((np.arange(n), t, g)))
+    t[: n // 2] = rng.integers(0, 5000, n // 2)  # many votes tie on the coarse key
+    rows = rng.permutation(n)
+    for pre, tie in ((None, np.arange(n)), (np.argsort(rows, kind="stable"), rows)):
+        order, gs = _sort_order(g, t, pre)
+        want = np.lexsort((tie, t, g))
+        assert np.array_equal(order, want) and np.array_equal(gs, g[want])
 
 
 @settings(max_examples=60, deadline=None)
