@@ -620,6 +620,7 @@ def _criterion_values(dataset: Any, rubric: Rubric, rnd: int | None, notes: list
     for c in rubric.criteria:
         by_source.setdefault(c.source, []).append(c)
     parts = []
+    coded = None
     if by_source.get("tickets"):  # 民情速递站 KPIs (evaltools.kpi, issue 6)
         from evaltools.kpi import ticket_criterion_values
 
@@ -638,20 +639,23 @@ def _criterion_values(dataset: Any, rubric: Rubric, rnd: int | None, notes: list
         if scores is not None:
             parts.append(_judge_values(scores, rubric, rnd, by_source["judges"], notes,
                                        panels))
+            if panels is not None:  # only participants, already in (criterion, unit) order
+                coded = len(parts) - 1
     parts.append(_rating_values(_table(dataset, "ratings"), rubric,
                                 by_source.get("ratings", []), notes))
     parts.append(_unit_column_values(_table(dataset, "units"), by_source.get("units", [])))
     found = pl.concat(parts)
 
+    ids = [c.id for c in rubric.criteria]
     meta = pl.DataFrame({
-        "criterion": [c.id for c in rubric.criteria],
+        "criterion": ids,
         "criterion_name": [c.name for c in rubric.criteria],
         "source": [c.source for c in rubric.criteria],
         "_order": list(range(len(rubric.criteria))),
     }, schema={"criterion": pl.String, "criterion_name": pl.String, "source": pl.String,
                "_order": pl.Int64})
     default_rule = pl.DataFrame({
-        "criterion": [c.id for c in rubric.criteria],
+        "criterion": ids,
         "_rule0": [judge_rule(c, rubric) if c.source == "judges"
                    else rating_rule(c) if c.source == "ratings"
                    else (c.measure or "measure") if c.source == "tickets"
@@ -659,17 +663,20 @@ def _criterion_values(dataset: Any, rubric: Rubric, rnd: int | None, notes: list
                    for c in rubric.criteria],
     })
     who = panels.participants if panels is not None else participants(dataset, rubric, rnd)
-    kept = found.join(who, on="unit_id", how="semi")
-    per_criterion = kept.group_by("criterion").len()
-    if (per_criterion.height == meta.height and kept.height == who.height * meta.height
-            and (per_criterion["len"] == who.height).all()):
-        # every participant has a row for every criterion (the usual case): no grid join
-        grid = kept.join(meta, on="criterion", how="left")
-    else:
-        grid = who.join(meta, how="cross").join(found, on=["unit_id", "criterion"], how="left")
+    out = _full_grid(parts, coded, who, meta, default_rule)
+    if out is None:
+        kept = found.join(who, on="unit_id", how="semi")
+        per_criterion = kept.group_by("criterion").len()
+        if (per_criterion.height == meta.height and kept.height == who.height * meta.height
+                and (per_criterion["len"] == who.height).all()):
+            # every participant has a row for every criterion (the usual case): no grid join
+            grid = kept.join(meta, on="criterion", how="left")
+        else:
+            grid = who.join(meta, how="cross").join(found, on=["unit_id", "criterion"],
+                                                    how="left")
+        out = grid.join(default_rule, on="criterion", how="left")
     out = (
-        grid.join(default_rule, on="criterion", how="left")
-        .with_columns(
+        out.with_columns(
             rule=pl.coalesce("rule", "_rule0"),
             value=pl.col("value").fill_nan(None),
         )
@@ -704,9 +711,54 @@ def _criterion_values(dataset: Any, rubric: Rubric, rnd: int | None, notes: list
         how_en = "filled with 0" if policy == "zero" else "filled with the other units' mean"
         notes.append(_note(f"{missing.height} 个缺失值{how_zh}：{listed}",
                            f"{missing.height} missing value(s) {how_en}: {listed}"))
-    return (out.sort("_order", "unit_id")
-            .select("unit_id", "criterion", "criterion_name", "source", "rule", "raw",
-                    "n", "value", "filled"))
+    if not _sorted_by_order_and_unit(out):
+        out = out.sort("_order", "unit_id")
+    return out.select("unit_id", "criterion", "criterion_name", "source", "rule", "raw",
+                      "n", "value", "filled")
+
+
+def _sorted_by_order_and_unit(frame: pl.DataFrame) -> bool:
+    """Whether ``frame`` is already sorted by (``_order``, ``unit_id``)."""
+    step = pl.col("_order").diff()
+    return bool(frame.select(
+        (step.is_null() | (step > 0) | ((step == 0)
+                                        & (pl.col("unit_id") >= pl.col("unit_id").shift())))
+        .all()).item())
+
+
+def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
+               meta: pl.DataFrame, default_rule: pl.DataFrame) -> pl.DataFrame | None:
+    """The criterion values when every participant has one row per criterion (the usual case),
+    without joins on the long table: only the small parts are matched with the participants
+    (the coded judges' part holds nothing else) and sorted; the criterion's name, source, order
+    and default rule are gathered by its position in the rubric. None when the grid is not
+    full (the caller then joins)."""
+    ids = meta["criterion"]
+    small = [i for i in range(len(parts)) if i != coded and parts[i].height]
+    kept = [parts[i].join(who, on="unit_id", how="semi") for i in small]
+    pieces = [] if coded is None else [parts[coded]]
+    for piece in kept:
+        pos = piece["criterion"].replace_strict(ids, meta["_order"], default=-1)
+        pieces.append(piece.with_columns(_pos=pos).sort("_pos", "unit_id").drop("_pos"))
+    if not pieces:
+        return None
+    firsts = [int(piece["criterion"][:1].replace_strict(ids, meta["_order"], default=-1)[0])
+              if piece.height else -1 for piece in pieces]
+    pieces = [pieces[i] for i in np.argsort(firsts, kind="stable")]
+    found = pl.concat(pieces)
+    try:
+        code = found["criterion"].cast(pl.Enum(ids.to_list())).to_physical()
+    except pl.exceptions.InvalidOperationError:
+        return None
+    per = np.bincount(code.to_numpy(), minlength=meta.height)
+    if found.height != who.height * meta.height or not (per == who.height).all():
+        return None
+    return found.with_columns(
+        meta["criterion_name"].gather(code).alias("criterion_name"),
+        meta["source"].gather(code).alias("source"),
+        code.cast(pl.Int64).alias("_order"),
+        default_rule["_rule0"].gather(code).alias("_rule0"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -793,6 +845,18 @@ def _adjustments(dataset: Any, rubric: Rubric, rnd: int, units: pl.DataFrame) ->
     return out.sort("unit_id", "kind", "item")
 
 
+def _attach_criteria(values: pl.DataFrame, crit: pl.DataFrame) -> pl.DataFrame:
+    """``values.join(crit, on="criterion", how="left")`` for a small per-criterion ``crit``:
+    its columns gathered by each row's criterion position (no join on the long table)."""
+    try:
+        code = values["criterion"].cast(pl.Enum(crit["criterion"].to_list())).to_physical()
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+        return values.join(crit, on="criterion", how="left")
+    if code.null_count():
+        return values.join(crit, on="criterion", how="left")
+    return values.with_columns(crit[c].gather(code) for c in crit.columns if c != "criterion")
+
+
 def _points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.DataFrame:
     crit = _criteria_frame(rubric, values)
     if crit["max_points"].is_null().any():
@@ -806,9 +870,11 @@ def _points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.DataF
     per_crit = (adj.filter((pl.col("kind") == "扣分") & pl.col("criterion").is_not_null())
                 .group_by("unit_id", "criterion").agg(pl.col("applied").sum().alias("_ded")))
     share = pl.col("value") / pl.coalesce("high", "max_points")
+    with_crit = _attach_criteria(values, crit)
+    with_ded = (with_crit.join(per_crit, on=["unit_id", "criterion"], how="left")
+                if per_crit.height else with_crit.with_columns(_ded=pl.lit(None, pl.Float64)))
     return (
-        values.join(crit, on="criterion", how="left")
-        .join(per_crit, on=["unit_id", "criterion"], how="left")
+        with_ded
         .with_columns(normalized=share)
         .with_columns(
             weight=pl.col("max_points"),
@@ -913,6 +979,21 @@ def _mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[pl.Da
 # the round
 
 
+def _present_units(values: pl.DataFrame, panels: _RoundPanels | None) -> pl.DataFrame:
+    """``values``' distinct units, sorted: matched against the (sorted) participants when the
+    round was coded, instead of hashing and sorting the long column."""
+    if panels is not None and panels.participants.height:
+        who = panels.participants["unit_id"]
+        try:
+            code = values["unit_id"].cast(pl.Enum(who)).to_physical()
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            code = None
+        if code is not None and not code.null_count():
+            seen = np.bincount(code.to_numpy(), minlength=who.len()) > 0
+            return pl.DataFrame({"unit_id": who.filter(pl.Series(seen))})
+    return values.select("unit_id").unique().sort("unit_id")
+
+
 def _unit_counts(dataset: Any, rnd: int | None, units: pl.DataFrame,
                  panels: _RoundPanels | None = None) -> pl.DataFrame:
     scores = _table(dataset, "scores")
@@ -976,7 +1057,7 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None, *,
         codes = _score_codes(dataset, rubric, cache) if rnd is not None else None
         panels = _round_panels(codes, rnd) if codes is not None else None
         values = _criterion_values(dataset, rubric, rnd, notes, panels)
-        units = values.select("unit_id").unique().sort("unit_id")
+        units = _present_units(values, panels)
         counts = _unit_counts(dataset, rnd, units, panels)
         del panels
         if cache is not None:
@@ -1001,10 +1082,24 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None, *,
     vals = vals.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(
         [pl.col(k).cast(t) for k, t in VALUES_SCHEMA.items()])
 
-    wide = vals.pivot(on="criterion", index="unit_id", values="points").select(
-        "unit_id", *rubric.criterion_ids)
-    sums = vals.group_by("unit_id").agg(
-        pl.col("points").sum().alias("_sum"), pl.col("deduction").sum().alias("_cded"))
+    ids = list(rubric.criterion_ids)
+    block_units = _criterion_blocks(vals, ids)
+    if block_units is not None:  # criterion blocks of the same units: slices, no pivot
+        size = block_units.len()
+        wide = pl.DataFrame([block_units, *(vals["points"].slice(k * size, size).alias(cid)
+                                            for k, cid in enumerate(ids))])
+        cded = pl.DataFrame([vals["deduction"].slice(k * size, size).alias(cid)
+                             for k, cid in enumerate(ids)])
+        sums = pl.DataFrame([
+            block_units,
+            wide.select(pl.sum_horizontal(ids).alias("_sum")).to_series(),
+            cded.select(pl.sum_horizontal(ids).alias("_cded")).to_series(),
+        ])
+    else:
+        wide = vals.pivot(on="criterion", index="unit_id", values="points").select(
+            "unit_id", *ids)
+        sums = vals.group_by("unit_id").agg(
+            pl.col("points").sum().alias("_sum"), pl.col("deduction").sum().alias("_cded"))
     money = adj.group_by("unit_id").agg(
         pl.col("applied").filter(pl.col("kind") == "扣分", pl.col("criterion").is_null())
         .sum().alias("_tded"),
@@ -1032,6 +1127,22 @@ def score_round(dataset: Any, rubric: Rubric, rnd: int | None, *,
         "disqualified", "forced_grade", "n_judges", "n_cards")
     return RoundResult(units=out.sort("unit_id"), values=vals, adjustments=adj,
                        notes=tuple(dict.fromkeys(notes)))
+
+
+def _criterion_blocks(vals: pl.DataFrame, ids: list[str]) -> pl.Series | None:
+    """The units when ``vals`` is one block per criterion (rubric order), each listing the same
+    units in the same order — how :func:`criterion_values` lays out a full grid; else None."""
+    k = len(ids)
+    if k == 0 or vals.height == 0 or vals.height % k:
+        return None
+    size = vals.height // k
+    units = vals["unit_id"].slice(0, size)
+    if not vals["criterion"].equals(pl.Series(ids, dtype=pl.String).gather(
+            np.repeat(np.arange(k), size))):
+        return None
+    if not vals["unit_id"].equals(units.gather(np.tile(np.arange(size), k))):
+        return None
+    return units
 
 
 def _worst_grade(forced: pl.Expr, rubric: Rubric) -> pl.Expr:

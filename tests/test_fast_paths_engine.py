@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from scipy import stats
 
 from evaltools import ranking
@@ -209,8 +210,11 @@ def test_coded_panels_match_the_general_path(seed, n_units, n_judges, drop, dup,
                 slow_round = scoring.score_round(ds, rubric, rnd)
             assert fast_v.equals(slow_v)
             fast_round = scoring.score_round(ds, rubric, rnd)
-            assert fast_round.units.equals(slow_round.units)
-            assert fast_round.values.equals(slow_round.values)
+            # sums may differ in the last bit (polars' float sums depend on the chunk layout)
+            assert_frame_equal(fast_round.units, slow_round.units, check_exact=False,
+                               rel_tol=1e-12, abs_tol=1e-12)
+            assert_frame_equal(fast_round.values, slow_round.values, check_exact=False,
+                               rel_tol=1e-12, abs_tol=1e-12)
 
 
 def test_string_codes_runs_and_scattered():
