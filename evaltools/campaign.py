@@ -100,6 +100,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -421,6 +422,36 @@ def _share_flag(base: pl.DataFrame, col: str, h: np.ndarray, g: np.ndarray, g_mi
     return out
 
 
+def _by_voter_and_source(base: pl.DataFrame, hashed: pl.DataFrame, g: np.ndarray,
+                         r: np.ndarray, n_rounds: int, rules: IntegrityRules) -> tuple:
+    """The flags found from the (entry, voter / IP / device) pairs, and the voter counts.
+
+    Returns input positions of the duplicates and of every vote in a repeated (round, entry,
+    voter) group, the ``ip_share`` and ``device_share`` flags, votes per entry code, and
+    :func:`_voter_counts`.
+    """
+    voter = base["voter_id"].hash().to_numpy()
+    # duplicates: (entry, voter) pairs seen more than once; the later copies (in time, ties by
+    # Excel row) are flagged. The hash finds candidates; the voter ids themselves decide.
+    dup_in = group_in = np.zeros(0, np.intp)
+    cand = _pair_candidates(g, voter)
+    if cand.size:
+        key = ("round", "entry_id", "voter_id")
+        c = (base.select(*key, "voted_at", "_row")[cand].with_columns(_i=pl.Series(cand))
+             .sort("voted_at", "_row", maintain_order=True)
+             .with_columns(_k=pl.int_range(pl.len()).over(key), _m=pl.len().over(key))
+             .filter(pl.col("_m") > 1))
+        group_in = c["_i"].to_numpy()
+        dup_in = c.filter(pl.col("_k") > 0)["_i"].to_numpy()
+    # shares of one IP / device among an entry's votes in the round
+    per_g = np.bincount(g)
+    g_mix = g.astype(_U64)
+    g_mix *= _U64(_MIX)
+    shares = {name: _share_flag(base, col, hashed[col].to_numpy(), g, g_mix, per_g, rules)
+              for col, name in (("ip", "ip_share"), ("device", "device_share"))}
+    return dup_in, group_in, shares, per_g, _voter_counts(r, n_rounds, voter)
+
+
 def _subsecond(base: pl.DataFrame, hashed: pl.DataFrame, order: np.ndarray, gs: np.ndarray,
                ts: np.ndarray, gap: np.ndarray, window_s: float) -> np.ndarray:
     """Sorted positions of the votes less than ``window_s`` after an earlier vote for the same
@@ -477,7 +508,7 @@ class _Flags:
         internal columns :func:`integrity_flags` groups on.
     r, rounds : each vote's round index into the sorted distinct ``rounds``.
     g, entries : each vote's (round, entry) code; ``entries`` row k is code k's round, entry_id.
-    voter : 64-bit hashes of the voter ids.
+    voter_counts : per round index, unique voters and new voters (:func:`_voter_counts`).
     rows_sorted : the Excel rows already increase (no sort needed to put votes in row order).
     """
 
@@ -487,7 +518,7 @@ class _Flags:
     rounds: np.ndarray
     g: np.ndarray
     entries: pl.DataFrame
-    voter: np.ndarray
+    voter_counts: tuple[np.ndarray, np.ndarray]
     rows_sorted: bool
 
     def excluded(self, exclude: Sequence[str]) -> np.ndarray:
@@ -540,7 +571,8 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
             frame=frame,
             evidence=frame.with_columns(*(pl.lit(None, t).alias(c) for c, t in internal.items())),
             r=empty, rounds=np.zeros(0, np.int64), g=empty,
-            entries=base.select("round", "entry_id"), voter=np.zeros(0, _U64), rows_sorted=True)
+            entries=base.select("round", "entry_id"), voter_counts=(empty, empty),
+            rows_sorted=True)
 
     # integer codes: (round, entry) code g, dense, and each vote's round index r. Entries by
     # their categorical codes (made dense first if the string cache holds very many categories)
@@ -567,20 +599,12 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     new_g = np.empty(n, bool)
     new_g[0], new_g[1:] = True, gs[1:] != gs[:-1]
     gap = np.where(new_g, np.nan, np.diff(ts, prepend=ts[0]) / 1e6)
-    voter = base["voter_id"].hash().to_numpy()
-
-    # duplicates: (entry, voter) pairs seen more than once; the later copies (in time, ties by
-    # Excel row) are flagged. The hash finds candidates; the voter ids themselves decide.
-    dup_in = group_in = np.zeros(0, np.intp)  # input positions
-    cand = _pair_candidates(g, voter)
-    if cand.size:
-        key = ("round", "entry_id", "voter_id")
-        c = (base.select(*key, "voted_at", "_row")[cand].with_columns(_i=pl.Series(cand))
-             .sort("voted_at", "_row", maintain_order=True)
-             .with_columns(_k=pl.int_range(pl.len()).over(key), _m=pl.len().over(key))
-             .filter(pl.col("_m") > 1))
-        group_in = c["_i"].to_numpy()
-        dup_in = c.filter(pl.col("_k") > 0)["_i"].to_numpy()
+    hashed = base.select(pl.col("ip").hash(), pl.col("device").hash())
+    # duplicates, IP/device shares and the per-round voter counts need only the codes: they run
+    # in a second thread meanwhile (numpy's sorts and polars release the GIL)
+    pool = ThreadPoolExecutor(max_workers=1)
+    side = pool.submit(_by_voter_and_source, base, hashed, g, r, rounds.size, rules)
+    pool.shutdown(wait=False)
 
     # machine-regular gaps: reg_i = |gap_i − gap_{i−1}| ≤ tol (same entry) involves votes
     # i−2..i, so a stretch of k such i covers k + 2 votes; a vote between two runs belongs to
@@ -612,14 +636,6 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     burst_at, which = _ranges(b_start[burst_bins], b_len[burst_bins])
     burst_bin = burst_bins[which]
 
-    # shares of one IP / device among an entry's votes in the round
-    per_g = np.bincount(g)
-    g_mix = g.astype(_U64)
-    g_mix *= _U64(_MIX)
-    hashed = base.select(pl.col("ip").hash(), pl.col("device").hash())
-    shares = {name: _share_flag(base, col, hashed[col].to_numpy(), g, g_mix, per_g, rules)
-              for col, name in (("ip", "ip_share"), ("device", "device_share"))}
-
     # sub-second: < subsecond_s after the previous vote for the entry from the same device (IP
     # when no device), i.e. an earlier vote from it lies within subsecond_s
     sub_at = _subsecond(base, hashed, order, gs, ts, gap, rules.subsecond_s)
@@ -629,6 +645,8 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
         off = (hour < lo) | (hour >= hi)
     else:
         off = base.select(off_hours)["off_hours"].to_numpy()
+
+    dup_in, group_in, shares, per_g, voter_counts = side.result()
 
     def scatter(at: np.ndarray, sorted_order: bool = True) -> np.ndarray:
         out = np.zeros(n, bool)
@@ -667,7 +685,7 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     )
     ents = base.select("round", "entry_id")[order[np.flatnonzero(new_g)]]
     return _Flags(frame=frame, evidence=evidence, r=r, rounds=rounds, g=g, entries=ents,
-                  voter=voter, rows_sorted=rows_sorted)
+                  voter_counts=voter_counts, rows_sorted=rows_sorted)
 
 
 def flag_votes(votes: pl.DataFrame, *, rules: IntegrityRules | None = None) -> pl.DataFrame:
@@ -878,13 +896,14 @@ def round_summary(entries: pl.DataFrame | None, votes: pl.DataFrame, *,
     # voters by a 64-bit hash of the id and numpy's sorts (fast on few cores; see _voter_counts)
     if _flags is not None:
         fl, excluded = _flags
-        rounds, r_idx, voter = fl.rounds, fl.r, fl.voter
+        rounds, r_idx = fl.rounds, fl.r
+        voters, new_voters = fl.voter_counts
         counts: pl.DataFrame | None = fl.entry_counts()
     else:
         rounds, r_idx = _dense(votes["round"].cast(pl.Int64).to_numpy())
         voter = votes.select(pl.col("voter_id").cast(pl.String).hash())["voter_id"].to_numpy()
         counts = None
-    voters, new_voters = _voter_counts(r_idx, rounds.size, voter)
+        voters, new_voters = _voter_counts(r_idx, rounds.size, voter)
     per = pl.DataFrame({
         "round": rounds.astype(np.int64),
         "votes": np.bincount(r_idx, minlength=rounds.size).astype(np.int64),
