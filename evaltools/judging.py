@@ -301,11 +301,20 @@ def _panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarra
     rows = np.arange(starts.size) if rows is None else rows
     out = np.full(rows.size, np.nan)
     sub_lens = lens[rows]
-    for size in np.unique(sub_lens):  # a handful of panel sizes
+    # equal panels tiling the scores (the full grid): rows of one (groups, size) view, no
+    # index matrix
+    tiled = (lens.size > 0 and sorted_scores.size == lens.size * int(lens[0])
+             and lens.min() == lens.max() and (starts == np.arange(lens.size) * lens[0]).all())
+    sizes = [int(lens[0])] if tiled else np.unique(sub_lens)
+    for size in sizes:  # a handful of panel sizes
         if size == 0 or (method == "trimmed_mean" and size < 3):
             continue
-        at = np.flatnonzero(sub_lens == size)
-        m = sorted_scores[starts[rows[at]][:, None] + np.arange(size)]
+        if tiled:
+            at = np.arange(rows.size)
+            m = sorted_scores.reshape(-1, size)[rows]
+        else:
+            at = np.flatnonzero(sub_lens == size)
+            m = sorted_scores[starts[rows[at]][:, None] + np.arange(size)]
         if method == "mean":
             out[at] = m.sum(axis=1) / size
             continue

@@ -76,11 +76,20 @@ def _round_expr(col: str | pl.Expr, rubric: Rubric) -> pl.Expr:
     return rounding.round_half_up(col, rubric.digits)
 
 
-def _rounds(dataset: Any, rubric: Rubric) -> list[int]:
+def _rounds(dataset: Any, rubric: Rubric, cache: dict | None = None) -> list[int]:
     scores = getattr(dataset, "scores", None)
     if scores is None or scores.height == 0 or not any(c.source == "judges"
                                                        for c in rubric.criteria):
         return []
+    codes = scoring._score_codes(dataset, rubric, cache) if cache is not None else None
+    if codes is not None:  # the scores coded once for the rounds too (see scoring)
+        other = codes.c < 0
+        rounds = codes.rounds.filter(pl.Series(~other)) if other.any() else codes.rounds
+        if other.any():  # rows of the rubric's other (non-judges) criteria count too
+            rest = scores.filter(pl.Series(other))
+            rounds = pl.concat([rounds, rest.filter(
+                pl.col("criterion").is_in(list(rubric.criterion_ids)))["round"]])
+        return sorted(rounds.drop_nulls().unique().cast(pl.Int64).to_list())
     judged = scores.filter(pl.col("criterion").is_in(list(rubric.criterion_ids)))
     return sorted(judged["round"].drop_nulls().unique().cast(pl.Int64).to_list())
 
@@ -540,7 +549,7 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
     cache = {} if cache is None else cache
     rounds_key = ("rounds", rubric.criterion_ids, tuple(c.source for c in rubric.criteria))
     if rounds_key not in cache:
-        cache[rounds_key] = _rounds(dataset, rubric)
+        cache[rounds_key] = _rounds(dataset, rubric, cache)
     rounds = list(cache[rounds_key])
     previous: scoring.RoundResult | None = None
     prev_round: int | None = None
@@ -577,6 +586,8 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
                  + (f", tie-breakers {list(rubric.tie_breakers)}" if rubric.tie_breakers else "")
                  + f"; ranked on unrounded totals, published totals rounded to "
                  f"{rubric.digits} decimals ({rubric.rounding})")
+    for key in [k for k in cache if isinstance(k, tuple) and k[:1] == (scoring.SCORE_CODES_KEY,)]:
+        del cache[key]  # the coded scores served this call's rounds; the values stay cached
     all_notes = tuple(dict.fromkeys([*result.notes, *notes, ties_note]))
     return Leaderboard(table=table, values=result.values, adjustments=result.adjustments,
                        notes=all_notes, rubric=rubric, dataset=dataset, round=round,
