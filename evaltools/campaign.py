@@ -476,18 +476,19 @@ def _subsecond(base: pl.DataFrame, hashed: pl.DataFrame, order: np.ndarray, gs: 
         no_dev = base["device"].is_null().to_numpy()[order[near]]
         src = np.where(no_dev, ip.to_numpy()[order[near]], src)
         null = no_dev & base["ip"].is_null().to_numpy()[order[near]]
-    key = np.zeros(gs.size, _U64)  # sorted position -> source hash (only the near ones set)
-    key[near] = src
-    ok = np.zeros(gs.size, bool)
-    ok[near] = ~null
+    # work among the near votes only: a vote's predecessors inside the window are near too and
+    # come right before it there
+    ok, near_g, near_t = ~null, gs[near], ts[near]
+    at = np.searchsorted(near, i)
     hit, lag = [], 1
-    while i.size:
-        j = i - lag
-        same = ok[i] & ok[j] & (key[i] == key[j])
-        hit += [i[same], j[same]]
+    while at.size:
+        back = at - lag
+        same = ok[at] & ok[back] & (src[at] == src[back])
+        hit += [near[at[same]], near[back[same]]]
         lag += 1
-        i = i[i >= lag]
-        i = i[(gs[i] == gs[i - lag]) & ((ts[i] - ts[i - lag]) / 1e6 < window_s)]
+        at = at[at >= lag]
+        at = at[(near_g[at] == near_g[at - lag])
+                & ((near_t[at] - near_t[at - lag]) / 1e6 < window_s)]
     cand = np.unique(np.concatenate(hit))
     if cand.size == 0:
         return cand
@@ -582,7 +583,11 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     e = phys.fill_null(0 if top is None else int(top) + 1).to_numpy()
     width, r_lo = int(e.max()) + 1, int(rnd.min())
     if (int(rnd.max()) - r_lo + 1) * width <= 4 * n + 1024:  # one lookup table for both
-        g_vals, g = _dense((rnd - r_lo) * width + e)
+        code = rnd - r_lo
+        code *= width
+        code += e
+        g_vals, g = _dense(code)
+        del code
         rounds, g_round = _dense(g_vals // width + r_lo)
         r = g_round[g]
     else:
@@ -598,7 +603,10 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     ts = t[order]
     new_g = np.empty(n, bool)
     new_g[0], new_g[1:] = True, gs[1:] != gs[:-1]
-    gap = np.where(new_g, np.nan, np.diff(ts, prepend=ts[0]) / 1e6)
+    gap = np.empty(n)
+    np.subtract(ts[1:], ts[:-1], out=gap[1:])
+    gap /= 1e6
+    gap[new_g] = np.nan
     hashed = base.select(pl.col("ip").hash(), pl.col("device").hash())
     # duplicates, IP/device shares and the per-round voter counts need only the codes: they run
     # in a second thread meanwhile (numpy's sorts and polars release the GIL)
@@ -609,7 +617,11 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     # machine-regular gaps: reg_i = |gap_i − gap_{i−1}| ≤ tol (same entry) involves votes
     # i−2..i, so a stretch of k such i covers k + 2 votes; a vote between two runs belongs to
     # the earlier one
-    reg = np.abs(np.diff(gap, prepend=np.nan)) <= rules.regular_tolerance_s  # NaN: False
+    dgap = np.empty(n)
+    dgap[0] = np.nan
+    np.subtract(gap[1:], gap[:-1], out=dgap[1:])
+    reg = np.abs(dgap, out=dgap) <= rules.regular_tolerance_s  # NaN: False
+    del dgap
     edge = np.diff(reg.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     r_start, r_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
     keep = r_end - r_start + 2 >= rules.regular_min_votes
@@ -641,7 +653,8 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     sub_at = _subsecond(base, hashed, order, gs, ts, gap, rules.subsecond_s)
 
     if base.schema["voted_at"].time_zone is None:  # the clock hour from the epoch
-        hour = t // 3_600_000_000 % 24
+        hour = t // 3_600_000_000
+        hour %= 24
         off = (hour < lo) | (hour >= hi)
     else:
         off = base.select(off_hours)["off_hours"].to_numpy()
@@ -865,7 +878,9 @@ def _voter_counts(r: np.ndarray, n_rounds: int, voter: np.ndarray) -> tuple[np.n
     if r.size == 0:
         return np.zeros(n_rounds, np.int64), np.zeros(n_rounds, np.int64)
     rb = _bits(n_rounds - 1)
-    key = ((voter >> _U64(rb)) << _U64(rb)) | r.astype(_U64)
+    key = voter >> _U64(rb)
+    key <<= _U64(rb)
+    key |= r.astype(np.int64, copy=False).view(_U64)
     key.sort()
     new = np.empty(key.size, bool)
     new[0] = True
