@@ -261,8 +261,11 @@ def _coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores:
     every (criterion, unit, judge) key occurs once and the key range is not much larger than the
     data, the scores are placed by a counting sort (a scatter; no sort), else by a stable sort.
     """
-    g = crit.astype(np.int64) * n_units + unit
-    key = g * n_judges + judge
+    key = crit.astype(np.int64)  # (criterion × n_units + unit) × n_judges + judge, in place
+    key *= n_units
+    key += unit
+    key *= n_judges
+    key += judge
     n = key.size
     span = n_units * n_crit * n_judges
     if n and n == span:  # the full grid: every unit × criterion × judge once?
@@ -287,7 +290,7 @@ def _coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores:
         order = np.arange(n)
     else:
         order = np.argsort(key, kind="stable")
-    gs = g[order]
+    gs = key[order] // n_judges
     starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]) if n else np.zeros(0, np.int64)
     lens = np.diff(np.r_[starts, n])
     return scores[order], starts, lens, gs[starts]

@@ -332,7 +332,8 @@ def _round_panels(codes: _ScoreCodes, rnd: int) -> _RoundPanels:
         rows = np.flatnonzero(in_round)
         u, j, c, sc = codes.u[rows], codes.j[rows], codes.c[rows], codes.score[rows]
     n_u, n_j, n_c = codes.units.len(), max(codes.judges.len(), 1), len(codes.crit_ids)
-    pair = u.astype(np.int64) * n_j + j
+    pair = u.astype(np.int64 if n_u * n_j >= 2**31 else np.int32) * n_j
+    pair += j
     if n_u * n_j <= 4 * pair.size + (1 << 20):
         seen = np.zeros(n_u * n_j, bool)
         seen[pair] = True
