@@ -4,7 +4,8 @@ A campaign has ``entries`` (one row per entry and round: ``round, entry_id, unit
 title`` and optionally ``photo``) and ``votes`` (one row per vote: ``round, entry_id, voter_id,
 voted_at`` and optionally ``ip``, ``device``), as described in :data:`evaltools.schema.TABLES`.
 
-What this module computes (everything vectorised polars; loops run over flags and rounds only):
+What this module computes (everything vectorised polars and numpy; loops run over flags,
+rounds and, for sub-second votes, over how many votes back still lie inside the window):
 
 * :func:`round_summary` — per round: entries, votes (= participations, 人次), unique voters, new
   and returning voters, votes per voter, growth on the previous round, concentration (HHI and
@@ -40,6 +41,16 @@ What this module computes (everything vectorised polars; loops run over flags an
   duplicates, bursts, machine-regular gaps, device share and sub-second submissions). ``ip_share``
   and ``off_hours`` are shown but not excluded by default: neighbours share one broadband IP and
   night owls vote at night.
+* :func:`campaign_statistics` — the per-round statistics with the recount and the flag table in
+  one pass over the votes (flags found once); :func:`analyze_campaign` adds the per-entry table
+  and the per-vote frame.
+
+Speed (10M votes in ~3–4 s on 2 cores): strings are never sorted. Rounds and entries get dense
+integer codes, votes are ordered by packed uint64 sorts (:func:`_sort_order`), voters, IPs and
+devices are hashed once; duplicates, IP/device shares and sub-second votes are found from the
+hashes as candidates and confirmed on the ids themselves, so a hash collision cannot change a
+flag. Unique and new voters per round count 64-bit hashes with the low bits holding the round
+(two ids agreeing on the rest, odds ≈ n² / 2^(65 − round bits), would count as one).
 
 Why median + MAD: a burst inflates the mean and the standard deviation of the very bins it is
 compared with; the median and the median absolute deviation ignore it. ``1.4826 · MAD`` estimates
