@@ -274,3 +274,15 @@ def test_voter_counts_known_answer():
     voter = pl.Series(["a", "b", "a", "c", "c", "d"]).hash().to_numpy()
     voters, new = _voter_counts(r, 3, voter)
     assert voters.tolist() == [2, 2, 1] and new.tolist() == [2, 1, 1]
+
+
+def test_votes_without_device_or_ip_are_never_subsecond():
+    # no source: "from the same device (the IP when no device)" cannot hold. (The previous
+    # implementation grouped such votes together through NaN hashes and flagged them.)
+    t = dt.datetime(2024, 5, 1, 9)
+    log = pl.DataFrame({"round": 1, "entry_id": "A", "voter_id": ["a", "b", "c"],
+                        "voted_at": [t, t + dt.timedelta(seconds=0.3), t],
+                        "ip": [None, None, "1.1.1.1"], "device": [None, None, None]},
+                       schema_overrides={"ip": pl.String, "device": pl.String})
+    assert flag_votes(log)["subsecond"].to_list() == [False, False, False]
+    assert flag_votes(log.drop("ip", "device"))["subsecond"].to_list() == [False] * 3
