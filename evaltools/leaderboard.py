@@ -547,6 +547,16 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
     if rubric.method not in scoring.METHODS:
         raise UsageError.choice("method", rubric.method, scoring.METHODS)
     cache = {} if cache is None else cache
+    try:
+        return _evaluate_in(dataset, rubric, round, cache)
+    finally:  # the coded scores served this call's rounds; the aggregated values stay cached
+        for key in [k for k in cache
+                    if isinstance(k, tuple) and k[:1] == (scoring.SCORE_CODES_KEY,)]:
+            del cache[key]
+
+
+def _evaluate_in(dataset: Any, rubric: Rubric, round: RoundArg, cache: dict) -> Leaderboard:
+    """The body of :func:`evaluate` (which drops the coded scores from ``cache`` afterwards)."""
     rounds_key = ("rounds", rubric.criterion_ids, tuple(c.source for c in rubric.criteria))
     if rounds_key not in cache:
         cache[rounds_key] = _rounds(dataset, rubric, cache)
@@ -586,8 +596,6 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
                  + (f", tie-breakers {list(rubric.tie_breakers)}" if rubric.tie_breakers else "")
                  + f"; ranked on unrounded totals, published totals rounded to "
                  f"{rubric.digits} decimals ({rubric.rounding})")
-    for key in [k for k in cache if isinstance(k, tuple) and k[:1] == (scoring.SCORE_CODES_KEY,)]:
-        del cache[key]  # the coded scores served this call's rounds; the values stay cached
     all_notes = tuple(dict.fromkeys([*result.notes, *notes, ties_note]))
     return Leaderboard(table=table, values=result.values, adjustments=result.adjustments,
                        notes=all_notes, rubric=rubric, dataset=dataset, round=round,

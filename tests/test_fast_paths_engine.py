@@ -227,3 +227,26 @@ def test_string_codes_runs_and_scattered():
         assert names.to_list() == ["a", "b", "c"]
         assert names.gather(codes).equals(x)
     assert _string_codes(pl.Series(["a", None])) is None
+
+
+def test_evaluate_drops_the_coded_scores_from_its_cache_even_on_error():
+    from types import SimpleNamespace
+
+    from evaltools import evaluate, scoring
+    from evaltools.errors import EvalToolsError
+    from evaltools.leaderboard import _doctest_board
+    from evaltools.rubric import Criterion, Rubric
+
+    def coded(cache):
+        return [k for k in cache if isinstance(k, tuple) and k[:1] == (scoring.SCORE_CODES_KEY,)]
+
+    assert coded(_doctest_board()._cache) == []
+    rubric = Rubric(name="t", criteria=(Criterion("a", "a", max_points=10, scale=(0, 10)),),
+                    judge_aggregate="trimmed_mean")
+    scores = pl.DataFrame({"round": [1, 1], "unit_id": ["A", "A"], "judge_id": ["J1", "J2"],
+                           "criterion": ["a", "a"], "score": [5.0, 6.0]})
+    ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None, rubric=rubric)
+    cache: dict = {}
+    with pytest.raises(EvalToolsError, match="评委人数不足"):
+        evaluate(ds, cache=cache)
+    assert coded(cache) == []
