@@ -433,15 +433,13 @@ def _share_flag(base: pl.DataFrame, col: str, h: np.ndarray, g: np.ndarray, g_mi
     return out
 
 
-def _by_voter_and_source(base: pl.DataFrame, hashed: pl.DataFrame, g: np.ndarray,
-                         r: np.ndarray, n_rounds: int, rules: IntegrityRules) -> tuple:
-    """The flags found from the (entry, voter / IP / device) pairs, and the voter counts.
+def _by_voter_and_source(base: pl.DataFrame, hashed: pl.DataFrame, voter: np.ndarray,
+                         g: np.ndarray, rules: IntegrityRules) -> tuple:
+    """The flags found from the (entry, voter / IP / device) pairs.
 
     Returns input positions of the duplicates and of every vote in a repeated (round, entry,
-    voter) group, the ``ip_share`` and ``device_share`` flags, votes per entry code, and
-    :func:`_voter_counts`.
+    voter) group, the ``ip_share`` and ``device_share`` flags and the votes per entry code.
     """
-    voter = base["voter_id"].hash().to_numpy()
     # duplicates: (entry, voter) pairs seen more than once; the later copies (in time, ties by
     # Excel row) are flagged. The hash finds candidates; the voter ids themselves decide.
     dup_in = group_in = np.zeros(0, np.intp)
@@ -460,7 +458,7 @@ def _by_voter_and_source(base: pl.DataFrame, hashed: pl.DataFrame, g: np.ndarray
     g_mix *= _U64(_MIX)
     shares = {name: _share_flag(base, col, hashed[col].to_numpy(), g, g_mix, per_g, rules)
               for col, name in (("ip", "ip_share"), ("device", "device_share"))}
-    return dup_in, group_in, shares, per_g, _voter_counts(r, n_rounds, voter)
+    return dup_in, group_in, shares, per_g
 
 
 def _subsecond(base: pl.DataFrame, hashed: pl.DataFrame, order: np.ndarray, gs: np.ndarray,
@@ -619,10 +617,11 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     gap /= 1e6
     gap[new_g] = np.nan
     hashed = base.select(pl.col("ip").hash(), pl.col("device").hash())
-    # duplicates, IP/device shares and the per-round voter counts need only the codes: they run
-    # in a second thread meanwhile (numpy's sorts and polars release the GIL)
+    # duplicates and IP/device shares need only the codes and hashes: they run in a second
+    # thread meanwhile (numpy's sorts and polars release the GIL)
     pool = ThreadPoolExecutor(max_workers=1)
-    side = pool.submit(_by_voter_and_source, base, hashed, g, r, rounds.size, rules)
+    voter = base["voter_id"].hash().to_numpy()
+    side = pool.submit(_by_voter_and_source, base, hashed, voter, g, rules)
     pool.shutdown(wait=False)
 
     # machine-regular gaps: reg_i = |gap_i − gap_{i−1}| ≤ tol (same entry) involves votes
@@ -670,7 +669,8 @@ def _flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> _Flags:
     else:
         off = base.select(off_hours)["off_hours"].to_numpy()
 
-    dup_in, group_in, shares, per_g, voter_counts = side.result()
+    voter_counts = _voter_counts(r, rounds.size, voter)
+    dup_in, group_in, shares, per_g = side.result()
 
     def scatter(at: np.ndarray, sorted_order: bool = True) -> np.ndarray:
         out = np.zeros(n, bool)
