@@ -784,7 +784,11 @@ def _high(c: Criterion, rule: str, rubric: Rubric) -> float | None:
 
 
 def _criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
-    rules = values.group_by("criterion").agg(pl.col("rule").mode().first())
+    # the aggregation rule matters for the full-points value of ratings and campaign criteria
+    # only (see _high); judges criteria, the bulk of the rows, need no group-by
+    ruled = [c.id for c in rubric.criteria if c.source in ("ratings", "campaign")]
+    rules = (values.filter(pl.col("criterion").is_in(ruled))
+             .group_by("criterion").agg(pl.col("rule").mode().first()))
     rule_of = dict(zip(rules["criterion"].to_list(), rules["rule"].to_list(), strict=True))
     return pl.DataFrame({
         "criterion": [c.id for c in rubric.criteria],
