@@ -168,8 +168,16 @@ def to_value(
     """
     e = _expr(col)
     s = e.cast(pl.String).str.strip_chars()
-    mapped = s.replace_strict(
-        list(labels), [float(v) for v in labels.values()], default=None, return_dtype=pl.Float64)
+    # a when/then chain over the (few) labels rather than replace_strict: it streams, so the
+    # expression can run in polars' streaming engine over files larger than memory
+    items = [(str(k), float(v)) for k, v in labels.items()]
+    if items:
+        mapped = pl.when(s == items[0][0]).then(pl.lit(items[0][1]))
+        for label, value in items[1:]:
+            mapped = mapped.when(s == label).then(pl.lit(value))
+        mapped = mapped.otherwise(pl.lit(None, pl.Float64))
+    else:
+        mapped = pl.lit(None, pl.Float64)
     return pl.coalesce(mapped, s.cast(pl.Float64, strict=False)).alias(
         col if isinstance(col, str) else "value")
 
