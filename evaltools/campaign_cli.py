@@ -7,14 +7,15 @@ that round with their Excel rows. Ties follow the rubric when the folder has one
 0 done, 1 problems in the data, 2 usage error.
 
 Wiring: ``cli.COMMANDS["campaign"] = COMMAND`` (help, add_arguments, run), or
-:func:`add_campaign_parser` on an argparse subparsers object.
+:func:`evaltools.cli_common.add_command` on an argparse subparsers object.
 
 Examples
 --------
 >>> import argparse
+>>> from evaltools.cli_common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
->>> _ = add_campaign_parser(sub)
+>>> _ = add_command(sub, "campaign", COMMAND)
 >>> args = parser.parse_args(["campaign", "data/sample", "--round", "2"])
 >>> args.data, args.round
 ('data/sample', 2)
@@ -35,7 +36,7 @@ from evaltools.cli_common import (
     usage_error,
 )
 
-__all__ = ["COMMAND", "HELP", "add_campaign_arguments", "add_campaign_parser", "run_campaign"]
+__all__ = ["COMMAND", "HELP", "add_campaign_arguments", "run_campaign"]
 
 HELP = ("晒最美投票统计、排名与存疑投票核查 | 晒最美 campaign statistics, rankings and vote "
         "integrity flags")
@@ -50,14 +51,6 @@ def add_campaign_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rubric", metavar="R",
                    help="评分细则 rubric.toml（用于并列规则；默认文件夹中的）| rubric.toml "
                    "(for the ties rule; default: the folder's)")
-
-
-def add_campaign_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``campaign`` on an argparse subparsers object; returns its parser."""
-    p = subparsers.add_parser("campaign", help=HELP, description=HELP)
-    add_campaign_arguments(p)
-    p.set_defaults(_run=run_campaign)
-    return p
 
 
 @reporting_errors

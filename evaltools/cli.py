@@ -27,6 +27,7 @@ from evaltools.cli_common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    add_command,
     print_frame,
     require_file,
     run_reporting_errors,
@@ -112,10 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND",
                                 title="命令 | commands")
-    for name, (help_, add, run) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_, description=help_)
-        add(p)
-        p.set_defaults(_run=run)
+    for name, command in COMMANDS.items():
+        add_command(sub, name, command)
     return parser
 
 

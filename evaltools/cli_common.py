@@ -23,6 +23,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
+    "add_command",
     "add_data_arguments",
     "count_arg",
     "load_dataset",
@@ -74,6 +75,18 @@ def count_arg(minimum: int = 1) -> Callable[[str], int]:
         return n
 
     return parse
+
+
+Command = tuple[str, Callable[[argparse.ArgumentParser], None], Run]
+
+
+def add_command(subparsers: Any, name: str, command: Command) -> argparse.ArgumentParser:
+    """Register one command — a ``(help, add_arguments, run)`` triple — on argparse subparsers."""
+    help_, add, run = command
+    p = subparsers.add_parser(name, help=help_, description=help_)
+    add(p)
+    p.set_defaults(_run=run)
+    return p
 
 
 def add_data_arguments(p: argparse.ArgumentParser, *, rubric: bool = True,

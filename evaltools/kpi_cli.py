@@ -11,9 +11,10 @@ are still printed when some tickets were excluded), 2 usage error.
 Examples
 --------
 >>> import argparse
+>>> from evaltools.cli_common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
->>> _ = add_kpi_parser(sub)
+>>> _ = add_command(sub, "kpi", COMMAND)
 >>> args = parser.parse_args(["kpi", "data/sample", "--by", "street,category",
 ...                           "--month", "2020-10"])
 >>> args.data, args.by, args.month, args.feedback_days
@@ -40,7 +41,7 @@ from evaltools.cli_common import (
 )
 from evaltools.errors import EvalToolsError
 
-__all__ = ["COMMAND", "HELP", "add_kpi_arguments", "add_kpi_parser", "run_kpi"]
+__all__ = ["COMMAND", "HELP", "add_kpi_arguments", "run_kpi"]
 
 HELP = ("民情速递站 / 四联单 指标：反馈率、办结率等（按工作日计算）| ticket KPIs (feedback and "
         "closure rates …) on China's working-day calendar")
@@ -79,14 +80,6 @@ def add_kpi_arguments(p: argparse.ArgumentParser) -> None:
                    help="列出每张被排除的工单及其行号 | list every excluded ticket with its row")
     p.add_argument("--out", metavar="FILE",
                    help="保存指标表：.csv / .xlsx / .parquet | write the KPI table")
-
-
-def add_kpi_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``kpi`` on an argparse subparsers object; returns its parser."""
-    p = subparsers.add_parser("kpi", help=HELP, description=HELP)
-    add_kpi_arguments(p)
-    p.set_defaults(_run=run_kpi)
-    return p
 
 
 def _format(table: pl.DataFrame) -> pl.DataFrame:

@@ -7,14 +7,15 @@ the whole leaderboard: ``.csv`` (UTF-8 with a BOM, so Excel shows the Chinese he
 1 problems in the data or rubric, 2 usage error.
 
 Wiring: ``cli.COMMANDS["evaluate"] = COMMAND`` (help, add_arguments, run), or
-:func:`add_evaluate_parser` on an argparse subparsers object.
+:func:`evaltools.cli_common.add_command` on an argparse subparsers object.
 
 Examples
 --------
 >>> import argparse
+>>> from evaltools.cli_common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
->>> _ = add_evaluate_parser(sub)
+>>> _ = add_command(sub, "evaluate", COMMAND)
 >>> args = parser.parse_args(["evaluate", "data/sample", "--round", "all", "--top", "5"])
 >>> args.data, args.round, args.top
 ('data/sample', 'all', 5)
@@ -37,7 +38,7 @@ from evaltools.cli_common import (
     require_suffix,
 )
 
-__all__ = ["COMMAND", "HELP", "add_evaluate_arguments", "add_evaluate_parser", "run_evaluate"]
+__all__ = ["COMMAND", "HELP", "add_evaluate_arguments", "run_evaluate"]
 
 HELP = ("评分排名并显示榜单前几名 | score and rank a dataset and print the top of the "
         "leaderboard")
@@ -55,14 +56,6 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
                    "default 10")
     p.add_argument("--out", metavar="FILE",
                    help="保存完整榜单：.csv / .xlsx / .parquet | write the whole leaderboard")
-
-
-def add_evaluate_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``evaluate`` on an argparse subparsers object; returns its parser."""
-    p = subparsers.add_parser("evaluate", help=HELP, description=HELP)
-    add_evaluate_arguments(p)
-    p.set_defaults(_run=run_evaluate)
-    return p
 
 
 def write_leaderboard(lb: Any, path: Path) -> None:

@@ -10,9 +10,10 @@ rubric, 2 usage error.
 Examples
 --------
 >>> import argparse
+>>> from evaltools.cli_common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
->>> _ = add_publish_parser(sub)
+>>> _ = add_command(sub, "publish", COMMAND)
 >>> args = parser.parse_args(["publish", "data/sample", "--out", "build", "--top", "5"])
 >>> args.data, args.out, args.top, args.round
 ('data/sample', 'build', 5, None)
@@ -33,7 +34,7 @@ from evaltools.cli_common import (
     usage_error,
 )
 
-__all__ = ["COMMAND", "HELP", "add_publish_arguments", "add_publish_parser", "run_publish"]
+__all__ = ["COMMAND", "HELP", "add_publish_arguments", "run_publish"]
 
 HELP = ("发布榜单：离线网页公示、Excel、CSV、图表和海报 | publish the leaderboard: offline HTML "
         "notice, Excel, CSV, charts and a poster")
@@ -51,14 +52,6 @@ def add_publish_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--intervals", metavar="B", type=count_arg(0), default=0,
                    help="用 B 次自助抽样计算名次区间（0 = 不计算）| add bootstrap rank intervals "
                    "from B replicates (0 = none)")
-
-
-def add_publish_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``publish`` on an argparse subparsers object; returns its parser."""
-    p = subparsers.add_parser("publish", help=HELP, description=HELP)
-    add_publish_arguments(p)
-    p.set_defaults(_run=run_publish)
-    return p
 
 
 @reporting_errors

@@ -8,15 +8,16 @@ harsh judge named. ``--samples`` is the number of bootstrap replicates (SMAA dra
 many weight vectors). Progress bars show in a terminal; Ctrl-C stops early with partial results.
 Exit status: 0 done, 1 problems in the data or rubric, 2 usage error.
 
-Wiring: ``cli.COMMANDS["robustness"] = COMMAND``, or :func:`add_robustness_parser` on an argparse
+Wiring: ``cli.COMMANDS["robustness"] = COMMAND``, or :func:`evaltools.cli_common.add_command` on an argparse
 subparsers object.
 
 Examples
 --------
 >>> import argparse
+>>> from evaltools.cli_common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
->>> _ = add_robustness_parser(sub)
+>>> _ = add_command(sub, "robustness", COMMAND)
 >>> args = parser.parse_args(["robustness", "data/sample", "--samples", "200", "--seed", "7"])
 >>> args.data, args.samples, args.seed, args.round
 ('data/sample', 200, 7, None)
@@ -39,7 +40,7 @@ from evaltools.cli_common import (
     reporting_errors,
 )
 
-__all__ = ["COMMAND", "HELP", "add_robustness_arguments", "add_robustness_parser",
+__all__ = ["COMMAND", "HELP", "add_robustness_arguments",
            "run_robustness"]
 
 HELP = ("榜单有多可靠：名次区间、权重敏感性、SMAA 和评委一致性 | how sure is the leaderboard: rank "
@@ -56,14 +57,6 @@ def add_robustness_arguments(p: argparse.ArgumentParser) -> None:
                    help="随机种子（相同种子结果相同）| random seed (same seed, same result)")
     p.add_argument("--top", metavar="N", type=count_arg(1), default=10,
                    help="显示前 N 名，默认 10 | show the top N units, default 10")
-
-
-def add_robustness_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``robustness`` on an argparse subparsers object; returns its parser."""
-    p = subparsers.add_parser("robustness", help=HELP, description=HELP)
-    add_robustness_arguments(p)
-    p.set_defaults(_run=run_robustness)
-    return p
 
 
 def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 10,

@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from evaltools.leaderboard_cli import add_evaluate_parser
+from evaltools.cli_common import add_command
+from evaltools.leaderboard_cli import COMMAND
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -18,7 +19,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 def run(*argv: str) -> tuple[int, str]:
     parser = argparse.ArgumentParser(prog="evaltools")
-    add_evaluate_parser(parser.add_subparsers(dest="command"))
+    add_command(parser.add_subparsers(dest="command"), "evaluate", COMMAND)
     args = parser.parse_args(["evaluate", *argv])
     out = io.StringIO()
     return args._run(args, out), out.getvalue()
