@@ -72,6 +72,7 @@ __all__ = [
     "read_entries",
     "read_judges",
     "read_ratings",
+    "read_raw",
     "read_scores",
     "read_table",
     "read_tickets",
@@ -147,6 +148,24 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 # --------------------------------------------------------------------------- grids
+
+
+def read_raw(path: str | Path) -> pl.DataFrame:
+    """A small user file (CSV in any encoding :func:`decode_text` knows, or the first sheet of an
+    ``.xlsx``) with every cell as text, for tables that are not one of the dataset's (e.g. the
+    extra-holidays file of :mod:`evaltools.workdays`). The header is row 1.
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "h.csv"
+    >>> _ = f.write_bytes("日期,类型\\n2030-10-01,放假\\n".encode("gbk"))
+    >>> read_raw(f).rows()
+    [('2030-10-01', '放假')]
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return pl.read_excel(path, infer_schema_length=0)
+    text, _ = decode_text(path.read_bytes())
+    return pl.read_csv(io.StringIO(text), infer_schema=False)
 
 
 @dataclass

@@ -167,21 +167,9 @@ def read_calendar_file(path: str | Path | pl.DataFrame) -> dict[dt.date, bool]:
             raise CalendarError(_file_problem(
                 file, None, None, str(p), "file_not_found", "找不到节假日补充文件",
                 "the extra-holidays file does not exist", "检查文件路径", "check the path"))
-        if p.suffix.lower() == ".xlsx":
-            frame = pl.read_excel(p, infer_schema_length=0)
-        else:
-            raw = p.read_bytes()
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    text = raw.decode(enc)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:  # pragma: no cover - gb18030 decodes any byte string
-                text = raw.decode("utf-8", errors="replace")
-            import io
+        from evaltools.io import read_raw  # only io opens users' files
 
-            frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+        frame = read_raw(p)
     date_col, kind_col = _pick(frame.columns, DATE_HEADERS), _pick(frame.columns, KIND_HEADERS)
     missing = [name for name, col in (("日期", date_col), ("类型", kind_col)) if col is None]
     if missing:
