@@ -97,7 +97,9 @@ def write_kpis(res: Any, path: Path) -> None:
     if suffix == ".parquet":
         res.table.write_parquet(path)
     elif suffix == ".csv":
-        res.labelled_table().write_csv(path, include_bom=True)
+        from evaltools.publish import neutralize_frame  # text a spreadsheet could run
+
+        neutralize_frame(res.labelled_table()).write_csv(path, include_bom=True)
     else:
         import xlsxwriter
 

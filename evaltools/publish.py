@@ -65,6 +65,7 @@ __all__ = [
     "mask_personal",
     "mask_phone",
     "neutralize_formula",
+    "neutralize_frame",
     "poster",
     "publish",
     "render_html",
@@ -973,7 +974,8 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
 # =============================================================================================
 
 
-def _neutralized(frame: pl.DataFrame) -> pl.DataFrame:
+def neutralize_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column through :func:`neutralize_formula` (for CSV a spreadsheet opens)."""
     strings = [n for n, t in frame.schema.items() if t == pl.String]
     return frame.with_columns(neutralize_formula(n).alias(n) for n in strings) \
         if strings else frame
@@ -993,7 +995,7 @@ def write_csv(lb: Any, path: str | Path) -> Path:
     >>> raw[:3] == b"\\xef\\xbb\\xbf", raw.decode("utf-8-sig").splitlines()[1]
     (True, '1,第1名,A,,,,94.00,优秀,0,54.00,40.00,0.00,0.00,,3,,,false')
     """
-    frame = _neutralized(published_table(lb))
+    frame = neutralize_frame(published_table(lb))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.write_csv(path, include_bom=True, float_precision=lb.rubric.digits)
