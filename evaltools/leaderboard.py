@@ -43,6 +43,7 @@ shape: (2, 6)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,7 +53,7 @@ from evaltools import scoring
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.rubric import Rubric
 
-__all__ = ["Leaderboard", "evaluate"]
+__all__ = ["Leaderboard", "Reweighting", "evaluate"]
 
 RoundArg = int | Literal["all"] | None
 #: Chinese headers of the fixed columns of ``Leaderboard.table`` (criteria use their names).
@@ -124,11 +125,11 @@ def _stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.Data
     return units.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64)).drop(met)
 
 
-def _rank(result: scoring.RoundResult, rubric: Rubric) -> pl.DataFrame:
-    """Rank the eligible units of a round (disqualified ones get no rank)."""
+def _ranks(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """``unit_id`` and ``rank`` of the eligible units (not disqualified, with a total) of a
+    round's ``units`` (sorted by unit id: ``ordinal`` ties follow that order)."""
     from evaltools import ranking
 
-    units = result.units.sort("unit_id")
     breakers = [("total" if b == "total" else b) for b in rubric.tie_breakers]
     unknown = [b for b in breakers if b not in units.columns]
     if unknown:
@@ -138,50 +139,84 @@ def _rank(result: scoring.RoundResult, rubric: Rubric) -> pl.DataFrame:
             f"可选：total 或 {', '.join(rubric.criterion_ids)}",
             f"use 'total' or one of {list(rubric.criterion_ids)}"))
     eligible = units.filter(~pl.col("disqualified") & pl.col("total").is_not_null())
-    ranked = ranking.rank(eligible, by="total", descending=True, ties=rubric.ties,
+    ranked = ranking.rank(eligible.select("unit_id", "total", *(b for b in dict.fromkeys(breakers)
+                                                                if b != "total")),
+                          by="total", descending=True, ties=rubric.ties,
                           tie_breakers=tuple(breakers))
-    ranked = ranked.select("unit_id", pl.col("rank").cast(pl.Float64 if rubric.ties == "average"
-                                                          else pl.Int64),
-                           ranking.rank_label("rank"))
+    return ranked.select("unit_id", pl.col("rank").cast(pl.Float64 if rubric.ties == "average"
+                                                        else pl.Int64))
+
+
+def _labelled(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
+    """``units`` with ``rank`` and ``rank_label`` (并列 from repeated ranks in ``ranks``, which
+    must hold every unit sharing a rank with one of ``units``; 取消资格 when disqualified)."""
+    from evaltools import ranking
+
+    ranked = ranks.with_columns(ranking.rank_label("rank"))
     return (units.join(ranked, on="unit_id", how="left")
             .with_columns(rank_label=pl.when(pl.col("disqualified"))
                           .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label"))))
 
 
-def _unit_info(dataset: Any) -> pl.DataFrame:
+def _rank(result: scoring.RoundResult, rubric: Rubric) -> pl.DataFrame:
+    """Rank the eligible units of a round (disqualified ones get no rank)."""
+    units = result.units.sort("unit_id")
+    return _labelled(units, _ranks(units, rubric))
+
+
+def _unit_info(dataset: Any, cache: dict | None = None) -> pl.DataFrame:
+    """``unit_id``, ``name``, ``street``, ``community`` of the units table (kept in ``cache``)."""
+    if cache is not None and _UNIT_INFO_KEY in cache:
+        return cache[_UNIT_INFO_KEY]
     units = getattr(dataset, "units", None)
     cols = ("name", "street", "community")
     if units is None:
-        return pl.DataFrame(schema={"unit_id": pl.String, **dict.fromkeys(cols, pl.String)})
-    return units.select(
-        pl.col("unit_id").cast(pl.String),
-        *(pl.col(c).cast(pl.String) if c in units.columns else pl.lit(None, pl.String).alias(c)
-          for c in cols),
-    ).unique("unit_id", keep="first")
+        info = pl.DataFrame(schema={"unit_id": pl.String, **dict.fromkeys(cols, pl.String)})
+    else:
+        info = units.select(
+            pl.col("unit_id").cast(pl.String),
+            *(pl.col(c).cast(pl.String) if c in units.columns
+              else pl.lit(None, pl.String).alias(c) for c in cols),
+        ).unique("unit_id", keep="first")
+    if cache is not None:
+        cache[_UNIT_INFO_KEY] = info
+    return info
+
+
+_UNIT_INFO_KEY = ("unit_info",)
 
 
 def _build_table(result: scoring.RoundResult, previous: scoring.RoundResult | None,
-                 dataset: Any, rubric: Rubric) -> pl.DataFrame:
+                 dataset: Any, rubric: Rubric, cache: dict | None = None) -> pl.DataFrame:
+    prev = None
+    if previous is not None:
+        prev = _rank(previous, rubric).select("unit_id", pl.col("rank").alias("previous_rank"))
+    return _table_rows(_rank(result, rubric), result.values, prev,
+                       _unit_info(dataset, cache), rubric)
+
+
+def _table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | None,
+                info: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """The leaderboard rows of ranked units (``_rank``): published totals, grades, stars,
+    movement against ``prev`` (``unit_id``, ``previous_rank``), names; in rank order."""
     from evaltools import ranking
 
-    ranked = _rank(result, rubric)
     crit = list(rubric.criterion_ids)
     published = _round_expr("total", rubric)
     ranked = ranked.with_columns(total_unrounded=pl.col("total")).with_columns(total=published)
-    ranked = _stars(ranked, result.values, rubric)
+    ranked = _stars(ranked, values, rubric)
     ranked = ranked.with_columns(
         grade=pl.when(pl.col("disqualified")).then(pl.lit(None, pl.String))
         .otherwise(pl.coalesce("forced_grade", _grade(pl.col("total"), rubric))),
         stars=pl.when(pl.col("disqualified")).then(0).otherwise(pl.col("stars")),
     )
-    if previous is not None:
-        prev = _rank(previous, rubric).select("unit_id", pl.col("rank").alias("previous_rank"))
+    if prev is not None:
         ranked = ranked.join(prev, on="unit_id", how="left").with_columns(
             ranking.movement("rank", "previous_rank"))
     else:
         ranked = ranked.with_columns(previous_rank=pl.lit(None, pl.Int64),
                                      movement=pl.lit(None, pl.String))
-    ranked = ranked.join(_unit_info(dataset), on="unit_id", how="left")
+    ranked = ranked.join(info, on="unit_id", how="left")
     ranked = ranked.with_columns(
         *(_round_expr(c, rubric) for c in [*crit, "deductions", "bonuses"]))
     return ranked.sort(["rank", "unit_id"], nulls_last=True).select(
@@ -189,6 +224,36 @@ def _build_table(result: scoring.RoundResult, previous: scoring.RoundResult | No
         "stars", *crit, "deductions", "bonuses", "n_cards", "n_judges", "movement",
         "previous_rank", "disqualified", "total_unrounded",
     )
+
+
+def _reweighted(rubric: Rubric, weights: Mapping[str, float]) -> tuple[Rubric, tuple[str, ...]]:
+    """The rubric :meth:`Leaderboard.with_weights` evaluates, and its note."""
+    ids = set(rubric.criterion_ids)
+    unknown = sorted(set(weights) - ids)
+    if unknown:
+        raise UsageError.choice("weights", ", ".join(unknown), sorted(ids))
+    bad = {k: v for k, v in weights.items() if not (float(v) >= 0)}
+    if bad:
+        raise UsageError(Problem(
+            None, None, "weights", bad, "bad_weight", "权重必须是非负数",
+            "weights must be non-negative numbers"))
+    notes: tuple[str, ...] = ()
+    if rubric.method == "points":
+        current = {c.id: float(c.max_points or 0.0) for c in rubric.criteria}
+        new = {k: float(weights.get(k, current[k])) for k in current}
+        s = sum(new.values())
+        if s <= 0:
+            raise UsageError("所有权重都是 0", "all weights are zero")
+        budget = sum(current.values())
+        crits = tuple(dataclasses.replace(c, max_points=new[c.id] / s * budget,
+                                          weight=new[c.id]) for c in rubric.criteria)
+        rubric = dataclasses.replace(rubric, criteria=crits)
+        notes = (f"按新权重重新分配各指标满分（合计仍为 {budget:g} 分） | points method: the "
+                 f"weights re-divide the {budget:g} max points among the criteria",)
+    else:
+        current = scoring.mcda_weights(rubric, [])  # the weights in effect now
+        rubric = rubric.with_weights({**current, **{k: float(v) for k, v in weights.items()}})
+    return rubric, notes
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,32 +308,7 @@ class Leaderboard:
         >>> lb.table["total"].to_list(), lb2.table["total"].to_list()
         ([94.0, 80.0], [95.0, 80.0])
         """
-        ids = set(self.rubric.criterion_ids)
-        unknown = sorted(set(weights) - ids)
-        if unknown:
-            raise UsageError.choice("weights", ", ".join(unknown), sorted(ids))
-        bad = {k: v for k, v in weights.items() if not (float(v) >= 0)}
-        if bad:
-            raise UsageError(Problem(
-                None, None, "weights", bad, "bad_weight", "权重必须是非负数",
-                "weights must be non-negative numbers"))
-        rubric = self.rubric
-        notes: tuple[str, ...] = ()
-        if rubric.method == "points":
-            current = {c.id: float(c.max_points or 0.0) for c in rubric.criteria}
-            new = {k: float(weights.get(k, current[k])) for k in current}
-            s = sum(new.values())
-            if s <= 0:
-                raise UsageError("所有权重都是 0", "all weights are zero")
-            budget = sum(current.values())
-            crits = tuple(dataclasses.replace(c, max_points=new[c.id] / s * budget,
-                                              weight=new[c.id]) for c in rubric.criteria)
-            rubric = dataclasses.replace(rubric, criteria=crits)
-            notes = (f"按新权重重新分配各指标满分（合计仍为 {budget:g} 分） | points method: the "
-                     f"weights re-divide the {budget:g} max points among the criteria",)
-        else:
-            current = scoring.mcda_weights(rubric, [])  # the weights in effect now
-            rubric = rubric.with_weights({**current, **{k: float(v) for k, v in weights.items()}})
+        rubric, notes = _reweighted(self.rubric, weights)
         lb = evaluate(self.dataset, rubric, round=self.round, cache=self._cache)
         return lb._replace(notes=lb.notes + notes)
 
@@ -406,6 +446,78 @@ class Leaderboard:
         rnd = "" if self.round is None else f", round={self.round!r}"
         return (f"Leaderboard({self.rubric.name!r}, method={self.rubric.method}{rnd}, "
                 f"units={t.height}: {'; '.join(head)}{' …' if t.height > 3 else ''})")
+
+
+class Reweighting:
+    """A leaderboard re-weighted fast, for the weight explorer's slider: every unit's total
+    and rank for new weights from arrays, table rows built for the top ranks only.
+
+    ``Reweighting(lb).top(weights, n)`` is ``lb.with_weights(weights).top(n)`` — the same rows,
+    ranks (ties, tie-breakers, 并列), published totals, grades, stars and movement — without
+    building the other rows: the round's weight-independent parts (aggregated values,
+    deductions found, vetoes, counts) are laid out once as a
+    :class:`~evaltools.scoring.ReweightModel` (and one for the previous round, for movement);
+    a weight change is then a few array operations per criterion (or one MCDA kernel call) and
+    one ranking of the totals. Not for ``round="all"`` leaderboards (:meth:`supports`).
+
+    Examples
+    --------
+    >>> from evaltools.leaderboard import _doctest_board
+    >>> lb = _doctest_board()
+    >>> fast = Reweighting(lb)
+    >>> fast.top({"clean": 1, "tidy": 1}, 1).select("rank_label", "unit_id", "total")
+    shape: (1, 3)
+    ┌────────────┬─────────┬───────┐
+    │ rank_label ┆ unit_id ┆ total │
+    │ ---        ┆ ---     ┆ ---   │
+    │ str        ┆ str     ┆ f64   │
+    ╞════════════╪═════════╪═══════╡
+    │ 第1名      ┆ A       ┆ 95.0  │
+    └────────────┴─────────┴───────┘
+    >>> fast.top({"clean": 1, "tidy": 1}, 1).equals(lb.with_weights({"clean": 1, "tidy": 1}).top(1))
+    True
+    """
+
+    def __init__(self, board: Leaderboard) -> None:
+        if not self.supports(board):
+            raise UsageError(Problem(
+                None, None, "round", board.round, "reweighting_all_rounds",
+                "各轮平均的榜单不能快速重新计权，请用 with_weights",
+                "a leaderboard of all rounds cannot be re-weighted fast: use with_weights"))
+        self.board = board
+        self.model = scoring.reweight_model(board.dataset, board.rubric, board.round,
+                                            cache=board._cache)
+        self.previous = (None if board.previous_round is None else scoring.reweight_model(
+            board.dataset, board.rubric, board.previous_round, cache=board._cache))
+        self.info = _unit_info(board.dataset, board._cache)
+        self.star_criteria = list(dict.fromkeys(
+            s.criterion for s in board.rubric.stars
+            if s.criterion is not None and s.min_share is not None))
+
+    @staticmethod
+    def supports(board: Leaderboard) -> bool:
+        """Whether ``board`` can be re-weighted fast (one round, or no rounds)."""
+        return board.round != "all"
+
+    def rubric(self, weights: Mapping[str, float]) -> Rubric:
+        """The rubric ``with_weights(weights)`` evaluates."""
+        return _reweighted(self.board.rubric, weights)[0]
+
+    def top(self, weights: Mapping[str, float], n: int = 10) -> pl.DataFrame:
+        """``board.with_weights(weights).top(n)``: units ranked ``n`` or better."""
+        rubric = self.rubric(weights)
+        units = self.model.units(rubric)
+        best = _ranks(units, rubric).filter(pl.col("rank") <= n)
+        rows = (units.select("unit_id").with_row_index("_row")
+                .join(best.select("unit_id"), on="unit_id", how="semi")["_row"].to_numpy())
+        ranked = _labelled(units[rows], best)
+        values = self.model.shares(rubric, rows, self.star_criteria)
+        prev = None
+        if self.previous is not None:
+            before = self.previous.units(rubric)
+            prev = (_ranks(before, rubric).join(best.select("unit_id"), on="unit_id", how="semi")
+                    .select("unit_id", pl.col("rank").alias("previous_rank")))
+        return _table_rows(ranked, values, prev, self.info, rubric)
 
 
 def _fmt_raw(col: str) -> pl.Expr:
@@ -588,7 +700,7 @@ def _evaluate_in(dataset: Any, rubric: Rubric, round: RoundArg, cache: dict) -> 
                              f"{exc.problems[0].message_en()}")
                 prev_round = None
         round = chosen
-    table = _build_table(result, previous, dataset, rubric)
+    table = _build_table(result, previous, dataset, rubric, cache)
     ties_note = (f"并列规则 {rubric.ties}" + (f"，并列时依次比较 {'、'.join(rubric.tie_breakers)}"
                                              if rubric.tie_breakers else "")
                  + f"；按未取舍的总分排名，公示分四舍五入到 {rubric.digits} 位小数"

@@ -45,7 +45,7 @@ import polars as pl
 
 from evaltools import scoring
 from evaltools.errors import EvalToolsError
-from evaltools.leaderboard import Leaderboard, evaluate
+from evaltools.leaderboard import Leaderboard, Reweighting, evaluate
 from evaltools.ranking import TIES, movement
 from evaltools.rubric import Rubric, write_rubric
 
@@ -236,13 +236,22 @@ class WeightExplorer(_Displayable):
 
     Attributes
     ----------
-    board : the current :class:`~evaltools.leaderboard.Leaderboard`.
+    board : the current :class:`~evaltools.leaderboard.Leaderboard` (built on first use after a
+        slider change: see below).
+    rubric : the current rubric (weights and options).
     table : the leaderboard frame shown (排名, 单位, 总分, 等级, 星级, 较细则默认 …).
     weights : the current weights in percent (sum 100), by criterion id.
+    path : how the last update was computed: ``"fast"`` or ``"full"``.
     sliders, locks : per criterion id. method, normalization, aggregate, ties, top_n : dropdowns.
 
     The update path is :meth:`update` (or :meth:`recompute` with new weights): benchmarks time
-    it directly.
+    it directly. When only the weights (or ``top_n``) changed since the last update, it takes
+    the fast path (:class:`~evaltools.leaderboard.Reweighting`): every unit's total and rank
+    from arrays, table rows for the shown ranks only — the same rows ``with_weights(...).top(n)``
+    gives. ``board`` (the whole leaderboard, for the unit inspector, charts and publishing) is
+    then computed with ``with_weights`` when first read. A change of method, normalisation,
+    judge aggregate or ties takes the full path (``evaluate``), as does a leaderboard of all
+    rounds.
     """
 
     def __init__(self, leaderboard: Leaderboard, *, top: int = 10, charts: bool = True,
@@ -257,12 +266,18 @@ class WeightExplorer(_Displayable):
         self._configured: dict[tuple, Leaderboard] = {}
         self._listeners: list[Callable[[Leaderboard], None]] = []
         self._quiet = False
+        self._fast: dict[tuple, Reweighting | None] = {}
+        self._key: tuple | None = None  # the options of the last successful update
+        self._pending: tuple[Leaderboard, dict[str, float]] | None = None
         self.board = leaderboard
+        self.path = "full"
+        self._default_ranks = leaderboard.table.select(
+            "unit_id", pl.col("rank").cast(pl.Int64).alias("_default"))
         self.table = pl.DataFrame()
         self.chart: Any = None
         self.error: str | None = None
         self._build_controls(top)
-        self.update()
+        self._update()
 
     # ---- controls ---------------------------------------------------------------------------
     def _build_controls(self, top: int) -> None:
@@ -344,7 +359,7 @@ class WeightExplorer(_Displayable):
         locked = {k for k, b in self.locks.items() if b.value}
         self._weights = rebalance(self._weights, cid, value, locked)
         self._set_sliders()
-        self.update()
+        self._update()
 
     def _on_lock(self, cid: str, value: bool) -> None:
         self.sliders[cid].disabled = value
@@ -353,9 +368,26 @@ class WeightExplorer(_Displayable):
         if self._quiet:
             return
         self._sync_normalization()
-        self.update()
+        self._update()
 
     # ---- state ------------------------------------------------------------------------------
+    @property
+    def board(self) -> Leaderboard:
+        """The current leaderboard (computed with ``with_weights`` on first use after a fast
+        update)."""
+        if self._board is None:
+            base, weights = self._pending
+            self._board = base.with_weights(weights)
+            self._pending = None
+        return self._board
+
+    @board.setter
+    def board(self, value: Leaderboard) -> None:
+        self._board = value
+        self._pending = None
+        self.rubric = value.rubric
+        self._round = value.round
+
     @property
     def weights(self) -> dict[str, float]:
         """Current weights in percent (sum 100), by criterion id, rounded to 0.01."""
@@ -378,8 +410,12 @@ class WeightExplorer(_Displayable):
                 for c in r.criteria)
         return dataclasses.replace(r, **changes)
 
+    def _options(self) -> tuple:
+        return (self.method.value, self.normalization.value, self.aggregate.value,
+                self.ties.value)
+
     def _base_board(self) -> Leaderboard:
-        key = (self.method.value, self.normalization.value, self.aggregate.value, self.ties.value)
+        key = self._options()
         if key == (self.rubric0.method, self.rubric0.normalization or DEFAULT,
                    self.rubric0.judge_aggregate, self.rubric0.ties):
             return self.default
@@ -396,6 +432,10 @@ class WeightExplorer(_Displayable):
     def recompute(self, weights: Mapping[str, float] | None = None) -> Leaderboard:
         """Re-evaluate with ``weights`` (percent or any relative numbers; None = the current
         ones) and the chosen options; sets ``board`` and ``table``. No drawing."""
+        self._recompute(weights)
+        return self.board
+
+    def _recompute(self, weights: Mapping[str, float] | None = None) -> None:
         if weights is not None:
             unknown = sorted(set(weights) - set(self._weights))
             if unknown:
@@ -408,50 +448,78 @@ class WeightExplorer(_Displayable):
                 raise UsageError("所有权重都是 0", "all weights are zero")
             self._weights = {k: 100.0 * v / s for k, v in merged.items()}
             self._set_sliders()
-        self.board = self._base_board().with_weights(self._weights)
-        self.table = self.display_table(self.board, self.default, top=self.top_n.value)
-        return self.board
+        key = self._options()
+        base = self._base_board()
+        fast = self._fast.get(key) if key == self._key else None
+        if fast is not None:  # only weights or top_n changed: the fast path
+            weights_now = dict(self._weights)
+            rubric = fast.rubric(weights_now)
+            top = fast.top(weights_now, self.top_n.value)
+            self._board, self._pending = None, (base, weights_now)
+            self.rubric, self._round = rubric, base.round
+            self.table = self._shown(top, rubric, self._default_ranks)
+            self.path = "fast"
+            return
+        board = base.with_weights(self._weights)
+        self.board = board
+        self.table = self.display_table(board, self.default, top=self.top_n.value)
+        self.path = "full"
+        if key != self._key:  # ready the fast path for the next slider change
+            self._key = key
+            if key not in self._fast:
+                self._fast[key] = Reweighting(base) if Reweighting.supports(base) else None
 
     def update(self, *, charts: bool | None = None) -> Leaderboard:
         """Recompute and redraw: leaderboard table now, charts right after (deferred in a running
         kernel so the table shows first). Errors (e.g. a normalisation the data does not allow)
         are shown in the status line and keep the last good leaderboard."""
+        self._update(charts=charts)
+        return self.board
+
+    def _update(self, *, charts: bool | None = None) -> None:
+        """:meth:`update` without building the whole leaderboard after a fast recompute (the
+        controls call this; ``board`` is built when read — by listeners and charts)."""
         try:
-            self.recompute()
+            self._recompute()
         except EvalToolsError as exc:
             self.error = _error_text(exc)
             self.status.value = (f"<span style='color:#c0392b'>无法计算：{html.escape(self.error)}"
                                  "</span>")
-            return self.board
+            return
         self.error = None
         self.status.value = self._status_text()
         self.table_out.outputs = (frame_bundle(self.table, columns=8,
-                                                digits=self.board.rubric.digits),)
+                                                digits=self.rubric.digits),)
         if self.draw if charts is None else charts:
             _deferred(self.draw_charts, self.defer_charts)
         for listener in self._listeners:
             listener(self.board)
-        return self.board
 
     def _status_text(self) -> str:
-        r = self.board.rubric
+        r = self.rubric
         norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method)
         parts = [f"计分方法：{METHOD_LABELS.get(r.method, r.method)}"]
         if r.method != "points":
             parts.append(f"标准化：{NORMALIZATION_LABELS.get(norm, norm)}")
         parts += [f"评委汇总：{AGGREGATE_LABELS.get(r.judge_aggregate, r.judge_aggregate)}",
                   f"并列：{TIE_LABELS.get(r.ties, r.ties)}"]
-        if self.board.round is not None:
-            parts.append(f"轮次：{self.board.round}")
+        if self._round is not None:
+            parts.append(f"轮次：{self._round}")
         return "<small>" + html.escape("　".join(parts)) + "</small>"
 
     @staticmethod
     def display_table(board: Leaderboard, default: Leaderboard, *, top: int = 10,
                       ) -> pl.DataFrame:
         """The rows shown: ranks ``top`` or better, with 较细则默认 (▲▼ against ``default``)."""
-        crit = {c.id: c.name for c in board.rubric.criteria}
         prev = default.table.select("unit_id", pl.col("rank").cast(pl.Int64).alias("_default"))
-        t = board.top(top).join(prev, on="unit_id", how="left")
+        return WeightExplorer._shown(board.top(top), board.rubric, prev)
+
+    @staticmethod
+    def _shown(top: pl.DataFrame, rubric: Rubric, prev: pl.DataFrame) -> pl.DataFrame:
+        """:meth:`display_table` of the rows ``top`` (``Leaderboard.top``), ``prev`` the
+        default ranks (``unit_id``, ``_default``)."""
+        crit = {c.id: c.name for c in rubric.criteria}
+        t = top.join(prev, on="unit_id", how="left", maintain_order="left")
         return t.select(
             pl.col("rank").alias("名次"),
             pl.col("rank_label").alias("排名"),
@@ -510,7 +578,7 @@ class WeightExplorer(_Displayable):
         if not p.is_absolute():
             p = self.out_dir / p
         p.parent.mkdir(parents=True, exist_ok=True)
-        rubric = dataclasses.replace(self.board.rubric, source_path=None, sha256=None)
+        rubric = dataclasses.replace(self.rubric, source_path=None, sha256=None)
         written = write_rubric(rubric, p)
         self.status.value = f"已保存评分细则：{html.escape(str(written))}"
         return written
