@@ -23,7 +23,6 @@ Decisions on degenerate input (never silent):
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -206,64 +205,23 @@ def _matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.nd
     return X
 
 
-_BLOCK = 4096  # rows per block in the column kernels: a (k, 4096) float block stays in L2
-_PARALLEL_MIN_ROWS = 200_000  # below this one thread is faster than two
-
-
-def _row_ranges(n: int) -> list[tuple[int, int]]:
-    """Row ranges for the column kernels: two halves (two threads) for large n, else one."""
-    if n < _PARALLEL_MIN_ROWS or (os.cpu_count() or 1) < 2:
-        return [(0, n)]
-    half = (n // 2 // _BLOCK) * _BLOCK
-    return [(0, half), (half, n)]
-
-
-def _run_rows(fn, n: int) -> list:
-    """``fn(start, stop)`` over :func:`_row_ranges`; numpy releases the GIL in its loops, so two
-    halves run on two cores. Blocks never straddle threads: each writes its own output rows."""
-    ranges = _row_ranges(n)
-    if len(ranges) == 1:
-        return [fn(*ranges[0])]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(len(ranges)) as pool:
-        return list(pool.map(lambda r: fn(*r), ranges))
-
-
-def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None, *, sumsq: bool
+def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None
              ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
-    """The criteria columns as 1-D float arrays (zero-copy from polars where possible) and their
-    minimum, maximum and (``sumsq``) sum of squares, from one blocked pass.
+    """The criteria columns (zero-copy from polars where possible, as the compiled kernels take
+    them) and their minimum, maximum and sum of squares, from one pass over the data.
 
-    A NaN or ±inf anywhere makes a minimum or maximum non-finite (``np.minimum`` propagates NaN),
-    so the finiteness check costs nothing extra; the error itself comes from :func:`_matrix`,
-    which names every missing cell.
+    A NaN or ±inf anywhere makes a minimum, maximum or sum of squares non-finite, so the check
+    costs nothing extra; the error itself comes from :func:`_matrix`, which names every missing
+    cell.
     """
+    from evaltools import _kernels
+
     absent = [c for c in names if c not in df.columns]
     if absent or df.height == 0 or not all(df.schema[c].is_numeric() for c in names):
         _matrix(df, names, id_col)  # raises the documented error
-    cols = [df.get_column(c).cast(pl.Float64).to_numpy() for c in names]
-    k, n = len(cols), df.height
-
-    def part(start: int, stop: int):
-        lo, hi, ss = np.full(k, np.inf), np.full(k, -np.inf), np.zeros(k)
-        buf = np.empty((k, min(_BLOCK, stop - start)))
-        for i in range(start, stop, _BLOCK):
-            e = min(i + _BLOCK, stop)
-            b = buf[:, : e - i]
-            for j in range(k):
-                b[j] = cols[j][i:e]
-            np.minimum(lo, b.min(axis=1), out=lo)
-            np.maximum(hi, b.max(axis=1), out=hi)
-            if sumsq:
-                ss += np.einsum("ji,ji->j", b, b)
-        return lo, hi, ss
-
-    parts = _run_rows(part, n)
-    lo = np.min([p[0] for p in parts], axis=0)
-    hi = np.max([p[1] for p in parts], axis=0)
-    ss = np.sum([p[2] for p in parts], axis=0)
-    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+    cols = _kernels.as_columns([df.get_column(c).cast(pl.Float64).to_numpy() for c in names])
+    lo, hi, ss = _kernels.column_stats(cols)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all() and np.isfinite(ss).all()):
         _matrix(df, names, id_col)  # raises, naming the cells
     return cols, lo, hi, ss
 
@@ -294,59 +252,25 @@ def _affine(is_cost: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, ss
     return s, off, c
 
 
-def _wsm_columns(cols: Sequence[np.ndarray], a: np.ndarray, off: np.ndarray,
-                 const: float) -> np.ndarray:
-    """Σ_j a_j (x_ij − off_j) + const, in row blocks (each term is a weighted normalised value,
-    so no cancellation: the same rounding as normalising first)."""
-    k, n = len(cols), cols[0].size
-    out = np.empty(n)
+def _wsm_columns(cols, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarray:
+    """Σ_j a_j (x_ij − off_j) + const (each term is a weighted normalised value, so no
+    cancellation: the same rounding as normalising first), compiled, one pass."""
+    from evaltools import _kernels
 
-    def part(start: int, stop: int) -> None:
-        buf = np.empty((k, min(_BLOCK, stop - start)))
-        for i in range(start, stop, _BLOCK):
-            e = min(i + _BLOCK, stop)
-            b = buf[:, : e - i]
-            for j in range(k):
-                np.subtract(cols[j][i:e], off[j], out=b[j])
-            np.dot(a, b, out=out[i:e])
-
-    _run_rows(part, n)
-    if const:
-        out += const
-    return out
+    return _kernels.weighted_rows(cols, a, off, const)
 
 
-def _topsis_columns(cols: Sequence[np.ndarray], a: np.ndarray, p: np.ndarray,
+def _topsis_columns(cols, a: np.ndarray, p: np.ndarray,
                     q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TOPSIS on an affine weighted matrix v_ij = a_j x_ij + b_j without forming it.
 
     v_ij − PIS_j = a_j (x_ij − p_j) with p_j the column maximum of x when a_j ≥ 0, else its
     minimum (q_j the opposite for NIS): the distances are computed directly (no expansion of the
-    squares, so no cancellation), block by block.
+    squares, so no cancellation), compiled, one pass.
     """
-    k, n = len(cols), cols[0].size
-    d_plus, d_minus = np.empty(n), np.empty(n)
-    ac, shift = a[:, None], (a * (p - q))[:, None]
+    from evaltools import _kernels
 
-    def part(start: int, stop: int) -> None:
-        buf = np.empty((k, min(_BLOCK, stop - start)))
-        for i in range(start, stop, _BLOCK):
-            e = min(i + _BLOCK, stop)
-            b = buf[:, : e - i]
-            for j in range(k):
-                np.subtract(cols[j][i:e], p[j], out=b[j])
-            b *= ac  # v − PIS
-            np.einsum("ji,ji->i", b, b, out=d_plus[i:e])
-            b += shift  # v − NIS
-            np.einsum("ji,ji->i", b, b, out=d_minus[i:e])
-
-    _run_rows(part, n)
-    np.sqrt(d_plus, out=d_plus)
-    np.sqrt(d_minus, out=d_minus)
-    den = d_plus + d_minus
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(den == 0, 1.0, d_minus / den)
-    return c, d_plus, d_minus
+    return _kernels.topsis_closeness(cols, a, p, a * (p - q))
 
 
 def _warn_constant(names: Sequence[str], constant: np.ndarray, method: str, m: int, *,
@@ -378,7 +302,7 @@ def _fast_prepare(df, criteria, weights, id_col, method):
         raise UsageError.choice("normalization", method, NORMALIZATIONS)
     crit = parse_criteria(criteria)
     names = list(crit)
-    cols, lo, hi, ss = _columns(df, names, id_col, sumsq=method == "vector")
+    cols, lo, hi, ss = _columns(df, names, id_col)
     w = np.array(list(parse_weights(weights, criteria).values()))
     is_cost = np.array([crit[c] == "min" for c in names])
     _warn_constant(names, np.flatnonzero(hi == lo), method, df.height)

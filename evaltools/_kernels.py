@@ -1,0 +1,275 @@
+"""Compiled kernels for the affine MCDA fast path (weighted sum and TOPSIS, min-max / vector).
+
+Why compiled: a decision matrix of n units × k criteria arrives as k polars columns. numpy needs
+one pass (and a temporary) per operation, so the fastest numpy code read the 1M × 20 matrix about
+nine times over; these kernels read it twice: once for the column statistics, once for the
+scores. numba (LLVM) compiles them on first use and caches the machine code next to this file
+(or in the user's cache directory when the package folder is read-only), on both cores.
+
+Exactness: the score of a row is computed from that row's values in the same order (criterion 0,
+1, …) whatever its position, with no fused multiply-add, so equal rows get equal scores (ties stay
+ties). Only the column statistics are summed in another order than numpy's (in lanes), which
+changes the sum of squares in its last bits (relative 1e-15 or so); minimum and maximum are exact.
+
+Missing values: NaN and ±inf are not skipped: they make a minimum, maximum or sum of squares
+non-finite, which the caller turns into the documented "missing value" error.
+
+The minimum and maximum are taken on integer keys: for an IEEE double with bit pattern b, the
+key ``b ^ ((b >> 63) & 0x7FFF…F)`` orders like the value (−0.0 just below +0.0). LLVM vectorises
+integer min/max reductions; it does not vectorise float ones without assuming there is no NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import carray, njit, prange, types
+from numba.extending import intrinsic
+
+_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
+_BLOCK = 4096  # rows per block in the score kernels: the block's outputs stay in L1/L2
+_PARALLEL_MIN_CELLS = 1 << 20  # units × criteria from which the kernels use every core
+_REASSOC = {"reassoc", "nsz"}  # sums may be reordered (lanes); NaN/inf semantics are kept
+
+
+@intrinsic
+def _column(typingctx, addr):  # pragma: no cover - compiled
+    """The float64 column at an integer address, as a pointer for ``numba.carray``.
+
+    The kernels take the k columns as one int64 array of addresses (and their common length):
+    a numba typed list of arrays costs half a second per process to set up, and a tuple would
+    compile once per number of criteria. :class:`Columns` keeps the arrays alive meanwhile.
+    """
+    ptr = types.CPointer(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(ptr))
+
+    return ptr(types.int64), codegen
+
+
+@njit(cache=True, fastmath=_REASSOC, nogil=True)
+def _column_stats(c):  # pragma: no cover - compiled
+    bits = c.view(np.int64)
+    lo = _MASK
+    hi = -_MASK - 1
+    ss = 0.0
+    for s in range(0, c.size, _BLOCK):  # block-local accumulators vectorise better
+        blo = _MASK
+        bhi = -_MASK - 1
+        bss = 0.0
+        for i in range(s, min(s + _BLOCK, c.size)):
+            b = bits[i]
+            key = b ^ ((b >> 63) & _MASK)
+            blo = key if key < blo else blo
+            bhi = key if key > bhi else bhi
+            v = c[i]
+            bss += v * v
+        lo = min(lo, blo)
+        hi = max(hi, bhi)
+        ss += bss
+    return lo, hi, ss
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _stats_parallel(addrs, n, lo, hi, ss):  # pragma: no cover - compiled
+    for j in prange(addrs.size):
+        lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[np.int64(j)]), n))
+
+
+@njit(cache=True, nogil=True)
+def _stats_serial(addrs, n, lo, hi, ss):  # pragma: no cover - compiled
+    for j in range(addrs.size):
+        lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[j]), n))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _wsm_block(addrs, a, off, const, out, blk):  # pragma: no cover - compiled
+    n, k = out.size, addrs.size
+    k4 = k - k % 4
+    # rows s:e of block number blk
+    s = blk * _BLOCK
+    e = min(s + _BLOCK, n)
+    o = out[s:e]
+    o[:] = const
+    for j in range(0, k4, 4):  # four columns per sweep: a quarter of the loads and stores
+        x0, x1 = carray(_column(addrs[j]), n)[s:e], carray(_column(addrs[j + 1]), n)[s:e]
+        x2, x3 = carray(_column(addrs[j + 2]), n)[s:e], carray(_column(addrs[j + 3]), n)[s:e]
+        a0, a1, a2, a3 = a[j], a[j + 1], a[j + 2], a[j + 3]
+        o0, o1, o2, o3 = off[j], off[j + 1], off[j + 2], off[j + 3]
+        for i in range(e - s):
+            t = o[i]  # added in criterion order, exactly as one column at a time
+            t += a0 * (x0[i] - o0)
+            t += a1 * (x1[i] - o1)
+            t += a2 * (x2[i] - o2)
+            t += a3 * (x3[i] - o3)
+            o[i] = t
+    for j in range(k4, k):
+        x = carray(_column(addrs[j]), n)[s:e]
+        aj = a[j]
+        oj = off[j]
+        for i in range(e - s):
+            o[i] += aj * (x[i] - oj)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _wsm_parallel(addrs, a, off, const, out):  # pragma: no cover - compiled
+    for blk in prange((out.size + _BLOCK - 1) // _BLOCK):
+        _wsm_block(addrs, a, off, const, out, blk)
+
+
+@njit(cache=True, nogil=True)
+def _wsm_serial(addrs, a, off, const, out):  # pragma: no cover - compiled
+    for blk in range((out.size + _BLOCK - 1) // _BLOCK):
+        _wsm_block(addrs, a, off, const, out, blk)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk):  # pragma: no cover
+    n, k = d_plus.size, addrs.size
+    k4 = k - k % 4
+    # rows s:e of block number blk
+    s = blk * _BLOCK
+    e = min(s + _BLOCK, n)
+    dp = d_plus[s:e]
+    dm = d_minus[s:e]
+    dp[:] = 0.0
+    dm[:] = 0.0
+    for j in range(0, k4, 4):  # four columns per sweep, added in criterion order
+        x0, x1 = carray(_column(addrs[j]), n)[s:e], carray(_column(addrs[j + 1]), n)[s:e]
+        x2, x3 = carray(_column(addrs[j + 2]), n)[s:e], carray(_column(addrs[j + 3]), n)[s:e]
+        a0, a1, a2, a3 = a[j], a[j + 1], a[j + 2], a[j + 3]
+        p0, p1, p2, p3 = p[j], p[j + 1], p[j + 2], p[j + 3]
+        s0, s1, s2, s3 = shift[j], shift[j + 1], shift[j + 2], shift[j + 3]
+        for i in range(e - s):
+            d0 = a0 * (x0[i] - p0)  # v − PIS
+            d1 = a1 * (x1[i] - p1)
+            d2 = a2 * (x2[i] - p2)
+            d3 = a3 * (x3[i] - p3)
+            t = dp[i]
+            t += d0 * d0
+            t += d1 * d1
+            t += d2 * d2
+            t += d3 * d3
+            dp[i] = t
+            d0 += s0  # v − NIS
+            d1 += s1
+            d2 += s2
+            d3 += s3
+            t = dm[i]
+            t += d0 * d0
+            t += d1 * d1
+            t += d2 * d2
+            t += d3 * d3
+            dm[i] = t
+    for j in range(k4, k):
+        x = carray(_column(addrs[j]), n)[s:e]
+        aj = a[j]
+        pj = p[j]
+        sj = shift[j]
+        for i in range(e - s):
+            d = aj * (x[i] - pj)
+            dp[i] += d * d
+            d = d + sj
+            dm[i] += d * d
+    c = closeness[s:e]
+    for i in range(e - s):  # while the block is in cache
+        dp[i] = np.sqrt(dp[i])
+        dm[i] = np.sqrt(dm[i])
+        den = dp[i] + dm[i]
+        c[i] = 1.0 if den == 0.0 else dm[i] / den
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _topsis_parallel(addrs, a, p, shift, closeness, d_plus, d_minus):  # pragma: no cover
+    for blk in prange((d_plus.size + _BLOCK - 1) // _BLOCK):
+        _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk)
+
+
+@njit(cache=True, nogil=True)
+def _topsis_serial(addrs, a, p, shift, closeness, d_plus, d_minus):  # pragma: no cover
+    for blk in range((d_plus.size + _BLOCK - 1) // _BLOCK):
+        _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """k float64 columns of equal length n, ready for the kernels: the arrays (kept alive here)
+    and their addresses."""
+
+    arrays: tuple[np.ndarray, ...]
+    addrs: np.ndarray
+    n: int
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+
+def as_columns(cols: Sequence[np.ndarray]) -> Columns:
+    """The columns as :class:`Columns` (no copy when they are contiguous float64 already, as
+    polars' zero-copy views are)."""
+    arrays = tuple(np.ascontiguousarray(c, dtype=np.float64) for c in cols)
+    n = arrays[0].size if arrays else 0
+    if any(a.ndim != 1 or a.size != n for a in arrays):
+        raise ValueError("columns must be one-dimensional and of equal length")
+    addrs = np.array([a.ctypes.data for a in arrays], dtype=np.int64)
+    return Columns(arrays, addrs, n)
+
+
+def _parallel(cols: Columns) -> bool:
+    """Both cores only for large matrices: waking the second thread costs more than a small
+    matrix takes (and milliseconds when the machine is busy)."""
+    return cols.n * len(cols) >= _PARALLEL_MIN_CELLS
+
+
+def _from_key(key: np.ndarray) -> np.ndarray:
+    return (key ^ ((key >> 63) & _MASK)).view(np.float64)
+
+
+def column_stats(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Minimum, maximum and sum of squares of every column, in one pass over the data.
+
+    >>> import numpy as np
+    >>> lo, hi, ss = column_stats(as_columns([np.array([3.0, -1.0, 2.0]), np.array([0.5, 4.0, 4.0])]))
+    >>> lo.tolist(), hi.tolist(), ss.tolist()
+    ([-1.0, 0.5], [3.0, 4.0], [14.0, 32.25])
+    """
+    k = len(cols)
+    lo, hi, ss = np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k)
+    (_stats_parallel if _parallel(cols) else _stats_serial)(cols.addrs, cols.n, lo, hi, ss)
+    return _from_key(lo), _from_key(hi), ss
+
+
+def weighted_rows(cols: Columns, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarray:
+    """Σ_j a_j (x_ij − off_j) + const for every row i.
+
+    >>> import numpy as np
+    >>> cols = as_columns([np.array([1.0, 2.0]), np.array([10.0, 30.0])])
+    >>> weighted_rows(cols, np.array([0.5, 0.1]), np.array([1.0, 10.0]), 1.0).tolist()
+    [1.0, 3.5]
+    """
+    out = np.empty(cols.n)
+    (_wsm_parallel if _parallel(cols) else _wsm_serial)(
+        cols.addrs, np.ascontiguousarray(a, float), np.ascontiguousarray(off, float),
+         float(const), out)
+    return out
+
+
+def topsis_closeness(cols: Columns, a: np.ndarray, p: np.ndarray, shift: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TOPSIS on v_ij = a_j x_ij + b_j: D⁺_i = √Σ_j (a_j (x_ij − p_j))², D⁻_i = √Σ_j (a_j (x_ij −
+    p_j) + shift_j)² and the closeness D⁻/(D⁺ + D⁻) (1 where both are 0).
+
+    >>> import numpy as np
+    >>> cols = as_columns([np.array([0.0, 3.0, 1.0])])
+    >>> c, dp, dm = topsis_closeness(cols, np.array([1.0]), np.array([3.0]), np.array([3.0]))
+    >>> c.tolist(), dp.tolist(), dm.tolist()
+    ([0.0, 1.0, 0.3333333333333333], [3.0, 0.0, 2.0], [0.0, 3.0, 1.0])
+    """
+    closeness, d_plus, d_minus = np.empty(cols.n), np.empty(cols.n), np.empty(cols.n)
+    (_topsis_parallel if _parallel(cols) else _topsis_serial)(
+        cols.addrs, np.ascontiguousarray(a, float), np.ascontiguousarray(p, float),
+            np.ascontiguousarray(shift, float), closeness, d_plus, d_minus)
+    return closeness, d_plus, d_minus
