@@ -176,24 +176,31 @@ _ID_IN_TEXT = r"(^|\D)(\d{3})\d{11}(\d{3}[0-9Xx])(\D|$)"
 _MOBILE_IN_TEXT = r"(^|\D)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(\D|$)"
 #: landlines written with an area code and a hyphen: 0371-68881234
 _LANDLINE_IN_TEXT = r"(^|\D)(0\d{2,3})[-－ ](\d{3,4})(\d{4})(\D|$)"
+#: any other run of 11 or more digits: 15-digit ID numbers, bank cards, two phone numbers
+#: written back to back — the middle goes, whatever its length (the length is not kept either)
+_LONG_DIGITS_IN_TEXT = r"(^|\D)(\d{3})\d{4,}(\d{4})(\D|$)"
 
 
 def scrub_text(col: str | pl.Expr) -> pl.Expr:
     """Mask phone numbers and 18-digit ID numbers found anywhere in free text.
 
     Mobile numbers (with or without +86, spaces or hyphens) become 138****5678, landlines with an
-    area code 0371-****1234, ID numbers 410***********123X. Names in free text cannot be found
-    reliably: comments are published only when the rubric allows it.
+    area code 0371-****1234, ID numbers 410***********123X; any other run of 11 or more digits
+    (a 15-digit ID, a bank card, two phone numbers written back to back) keeps its first three and
+    last four digits around ``****``. Names in free text cannot be found reliably: comments are
+    published only when the rubric allows it.
 
     Examples
     --------
     >>> import polars as pl
     >>> text = pl.DataFrame({"t": ["王阿姨电话13812345678,13987654321；身份证410102199001011234。",
-    ...                            "座机0371-68881234，编号 B01 共20户"]})
+    ...                            "座机0371-68881234，编号 B01 共20户",
+    ...                            "两个号码1381234567813987654321连写"]})
     >>> for line in text.select(scrub_text("t"))["t"]:
     ...     print(line)
     王阿姨电话138****5678,139****4321；身份证410***********1234。
     座机0371-****1234，编号 B01 共20户
+    两个号码138****4321连写
     """
     s = _expr(col).cast(pl.String)
     for _ in range(2):  # twice: a match consumes the character after it, hiding a neighbour
@@ -202,6 +209,8 @@ def scrub_text(col: str | pl.Expr) -> pl.Expr:
         s = s.str.replace_all(_MOBILE_IN_TEXT, "${1}${2}****${3}${4}")
     for _ in range(2):
         s = s.str.replace_all(_LANDLINE_IN_TEXT, "${1}${2}-****${4}${5}")
+    for _ in range(2):
+        s = s.str.replace_all(_LONG_DIGITS_IN_TEXT, "${1}${2}****${3}${4}")
     return s
 
 

@@ -128,6 +128,22 @@ def test_scrub_text_removes_every_phone_and_id(parts, tail):
     assert re.sub(r"[\d*X]", "", out) == re.sub(r"[\dX]", "", text)
 
 
+LONG_DIGITS = st.from_regex(r"[0-9]{15}|[0-9]{16,19}", fullmatch=True)  # old IDs, bank cards
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(MOBILE, ID18, LONG_DIGITS), min_size=1, max_size=3), FILLER, FILLER)
+def test_scrub_text_hides_numbers_written_back_to_back(numbers, head, tail):
+    """Digits glued together (two phones, a phone and an ID) or a 15–19 digit number: no run of
+    more than seven digits survives, and no phone or ID number is left in the text."""
+    text = head + "".join(numbers) + tail
+    out = pl.DataFrame({"t": [text]}).select(publish.scrub_text("t")).item()
+    assert out.startswith(head) and out.endswith(tail)
+    middle = out[len(head):len(out) - len(tail)]
+    assert not re.search(r"\d{8}", middle) and not re.search(r"1[3-9]\d{9}", out)
+    assert "****" in middle
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("楼道卫生，。abc XYZ-_")), max_size=30))
 def test_scrub_text_leaves_text_without_numbers_alone(text):
