@@ -26,6 +26,7 @@ __all__ = [
     "agreement",
     "icc",
     "judge_report",
+    "judge_totals",
     "kendall_w",
     "krippendorff_alpha",
     "standardize",
@@ -776,6 +777,56 @@ def judge_report(
 # --------------------------------------------------------------------------------------------
 # Agreement per panel (round, street …)
 # --------------------------------------------------------------------------------------------
+
+
+def judge_totals(
+    scores: pl.DataFrame,
+    units: pl.DataFrame | None = None,
+    *,
+    by: Sequence[str] = ("round",),
+    panel: str | None = None,
+    unit: str = "unit_id",
+    judge: str = "judge_id",
+    score: str = "score",
+) -> pl.DataFrame:
+    """Each judge's total for each unit (the sum over criteria): the input of :func:`agreement`.
+
+    ``panel`` names a column of ``units`` (e.g. ``"street"``: one panel of judges per street)
+    that is joined onto the scores and kept as a grouping column after ``by``. Sorted by ``by``,
+    panel, unit and judge. A judge who scored only some criteria of a unit gets the sum of those:
+    agreement on totals assumes every judge scored every criterion (as the data checks do).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> scores = pl.DataFrame({"round": 1, "judge_id": ["J1", "J1", "J2", "J2", "J1", "J2"],
+    ...     "unit_id": ["A", "A", "A", "A", "B", "B"], "criterion": ["卫生", "绿化"] * 2 + ["卫生"] * 2,
+    ...     "score": [8.0, 7.0, 9.0, 6.5, 5.0, 6.0]})
+    >>> units = pl.DataFrame({"unit_id": ["A", "B"], "street": ["济源路", "新安路"]})
+    >>> judge_totals(scores, units, panel="street")
+    shape: (4, 5)
+    ┌───────┬────────┬─────────┬──────────┬───────┐
+    │ round ┆ street ┆ unit_id ┆ judge_id ┆ score │
+    │ ---   ┆ ---    ┆ ---     ┆ ---      ┆ ---   │
+    │ i32   ┆ str    ┆ str     ┆ str      ┆ f64   │
+    ╞═══════╪════════╪═════════╪══════════╪═══════╡
+    │ 1     ┆ 新安路 ┆ B       ┆ J1       ┆ 5.0   │
+    │ 1     ┆ 新安路 ┆ B       ┆ J2       ┆ 6.0   │
+    │ 1     ┆ 济源路 ┆ A       ┆ J1       ┆ 15.0  │
+    │ 1     ┆ 济源路 ┆ A       ┆ J2       ┆ 15.5  │
+    └───────┴────────┴─────────┴──────────┴───────┘
+    """
+    by = [c for c in by if c in scores.columns]
+    _need_columns(scores, [unit, judge, score], "评委总分")
+    keys = [*by, unit, judge]
+    if panel is not None:
+        if units is None:
+            raise UsageError("按评委组汇总需要传入单位表（units）",
+                             f"panel={panel!r} needs the units table")
+        _need_columns(units, [unit, panel], "评委组（panel）")
+        scores = scores.join(units.select(unit, panel), on=unit, how="left")
+        keys = [*by, panel, unit, judge]
+    return scores.group_by(keys).agg(pl.col(score).sum()).sort(keys)
 
 
 def agreement(

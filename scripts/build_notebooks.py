@@ -66,10 +66,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
                "每个街道一个评委组，按每位评委给每个楼栋的总分计算。ICC(2,k) 是评委组平均分的信度"
                "（0.75–0.9 良好，> 0.9 很好，Koo & Li 2016）；Kendall W 衡量排序是否一致；"
                "Krippendorff α 允许缺评。"),
-        ("code", "totals = (ds.scores.join(ds.units.select(\"unit_id\", \"street\"), on=\"unit_id\")\n"
-                 "          .group_by(\"round\", \"street\", \"unit_id\", \"judge_id\")"
-                 ".agg(pl.col(\"score\").sum())\n"
-                 "          .sort(\"round\", \"street\", \"unit_id\", \"judge_id\"))\n"
+        ("code", "totals = judging.judge_totals(ds.scores, ds.units, panel=\"street\")\n"
                  "judging.agreement(totals, by=[\"round\", \"street\"]).drop(\"kendall_p\")"
                  ".with_columns(pl.col(pl.Float64).round(3))"),
         ("md", "## 3. 第6轮济源路街道：ICC 的六种形式 / The six ICC forms"),

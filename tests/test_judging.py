@@ -328,3 +328,24 @@ def test_judge_report_leniency_uses_same_units_only():
                        "unit_id": ["A", "A", "B", "B", "A"], "score": [9.0, 9.0, 3.0, 3.0, 9.0]})
     rep = judging.judge_report(df)
     assert rep.filter(pl.col("judge_id") == "j3")["leniency"].item() == 0.0
+
+
+def test_judge_totals_match_numpy_and_feed_agreement():
+    rng = np.random.default_rng(11)
+    n_units, n_judges, n_crit = 12, 4, 3
+    u, j, c = np.meshgrid(np.arange(n_units), np.arange(n_judges), np.arange(n_crit), indexing="ij")
+    s = rng.integers(0, 11, u.size).astype(float)
+    scores = pl.DataFrame({"round": 1, "unit_id": [f"U{x:02d}" for x in u.ravel()],
+                           "judge_id": [f"J{x}" for x in j.ravel()],
+                           "criterion": [f"C{x}" for x in c.ravel()], "score": s})
+    units = pl.DataFrame({"unit_id": [f"U{x:02d}" for x in range(n_units)],
+                          "street": ["东"] * 6 + ["西"] * 6})
+    got = judging.judge_totals(scores, units, panel="street")
+    ref = s.reshape(n_units, n_judges, n_crit).sum(axis=2)
+    assert got.height == n_units * n_judges
+    assert np.array_equal(got["score"].to_numpy().reshape(n_units, n_judges), ref)
+    assert got["street"].to_list() == ["东"] * 24 + ["西"] * 24
+    panels = judging.agreement(got, by=["round", "street"])
+    assert panels["n_units"].to_list() == [6, 6] and panels["n_judges"].to_list() == [4, 4]
+    with pytest.raises(EvalToolsError):
+        judging.judge_totals(scores, panel="street")
