@@ -260,3 +260,31 @@ def test_error_on_the_fast_path_keeps_the_last_table(explorer, monkeypatch):
     explorer.sliders["safety"].value = 30
     assert explorer.error and "无法计算" in explorer.status.value
     assert explorer.table is table
+
+
+def test_charts_after_a_fast_update_equal_the_full_boards():
+    """The bar chart drawn from the rows shown (``TopRows``) is the chart of the whole
+    leaderboard, also when a shown unit shares its name with a unit outside the top (the chart
+    then adds the unit id)."""
+    ds = _tied_dataset()
+    ds.units = ds.units.with_columns(
+        name=pl.when(pl.col("unit_id").is_in(["A", "H"])).then(pl.lit("同名楼"))
+        .otherwise(pl.col("name")))
+    ex = WeightExplorer(et.evaluate(ds), top=3, charts=False)
+    for cid, value in (("clean", 60.0), ("green", 10.0)):
+        ex.sliders[cid].value = value
+        assert ex.path == "fast"
+        fast = ex.charts_for(ex._top_rows).to_dict()
+        assert ex._board is None
+        full = ex.charts_for(ex.board).to_dict()
+        assert fast == full
+    shown = [row["单位"] for rows in full["datasets"].values() for row in rows if "单位" in row]
+    assert "同名楼（A）" in shown
+
+
+def test_draw_charts_after_a_fast_update_does_not_build_the_board(sample):
+    ex = WeightExplorer(et.evaluate(sample), charts=True)
+    ex.defer_charts = False
+    ex.sliders["safety"].value = 22
+    assert ex.path == "fast" and ex._board is None
+    assert ex.chart_out.outputs and "<svg" in ex.chart_out.outputs[0]["data"]["image/svg+xml"]

@@ -9,6 +9,11 @@ different slider to a different value, so no call repeats the previous state.
 ``explorer`` draws no charts (the explorer draws them after the table, deferred, in a running
 kernel); ``explorer+charts`` also redraws the two charts synchronously (SVG via vl-convert), for
 information.
+
+A slider change takes the explorer's fast path (``evaltools.leaderboard.Reweighting``: totals
+and ranks of every unit from arrays built once, table rows for the top N only); the whole
+Leaderboard is not built unless something reads ``explorer.board``. The first move after setup
+is the harness's untimed warm-up.
 """
 
 from __future__ import annotations
