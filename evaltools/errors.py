@@ -105,13 +105,18 @@ class Problem:
 
 @dataclass(frozen=True)
 class FileCount:
-    """Row accounting for one file: ``accepted + rejected == read`` always holds."""
+    """Row accounting for one file: ``accepted + rejected == read`` always holds.
+
+    ``skipped`` counts answers (cells, not rows) read as missing in a questionnaire export:
+    问卷星's -2 (skipped) and -3 (not shown) codes and empty answers. Their rows are accepted.
+    """
 
     file: str
     table: str
     read: int
     accepted: int
     rejected: int
+    skipped: int = 0
 
     def __post_init__(self) -> None:
         if self.accepted + self.rejected != self.read:
@@ -162,10 +167,12 @@ class ValidationReport:
     def summary(self) -> str:
         lines = []
         for c in self.counts:
-            lines.append(
-                f"{c.file}: 读取 {c.read} 行，接受 {c.accepted}，拒绝 {c.rejected}"
-                f" | read {c.read}, accepted {c.accepted}, rejected {c.rejected}"
-            )
+            zh = f"{c.file}: 读取 {c.read} 行，接受 {c.accepted}，拒绝 {c.rejected}"
+            en = f"read {c.read}, accepted {c.accepted}, rejected {c.rejected}"
+            if c.skipped:
+                zh += f"，另有 {c.skipped} 个未作答（跳过/未显示）的答案不计入"
+                en += f"; {c.skipped} unanswered (skipped/not shown) answer(s) not counted"
+            lines.append(f"{zh} | {en}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -554,7 +554,8 @@ def _finish(state: _State, *, lenient: bool) -> TableRead:
                .join(raw.select("_row"), on="_row", how="semi"))
     rejected = raw.join(bad, on="_row", how="inner", maintain_order="left")
     read = raw.height
-    count = FileCount(where.file or "", table, read, read - rejected.height, rejected.height)
+    count = FileCount(where.file or "", table, read, read - rejected.height, rejected.height,
+                      state.skipped)
     report = ValidationReport(tuple(tidy(state.problems)), (count,))
     if state.fatal:
         data = _empty_frame(table)
@@ -784,6 +785,8 @@ def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
     └─────────┴───────────────┴─────────────────────┴────────┴────────┘
     >>> res.skipped
     1
+    >>> print(res.report.summary().replace(str(f), "wjx.csv"))
+    wjx.csv: 读取 2 行，接受 2，拒绝 0，另有 1 个未作答（跳过/未显示）的答案不计入 | read 2, accepted 2, rejected 0; 1 unanswered (skipped/not shown) answer(s) not counted
     """
     if mapping is None:
         if rubric is None or rubric.wjx is None:
