@@ -196,42 +196,21 @@ def _mcda_score(method: str, R: np.ndarray, W: np.ndarray, X: np.ndarray,
 def _round_model(dataset: Any, rubric: Any, rnd: int | None) -> _RoundModel:
     from evaltools import scoring
 
-    res = scoring.score_round(dataset, rubric, rnd)
+    # the round's arrays come from scoring's re-weighting model (shared with the weight
+    # explorer's fast path); its totals for the rubric's own weights are score_round's
+    model = scoring.reweight_model(dataset, rubric, rnd)
     ids = list(rubric.criterion_ids)
-    units = res.units["unit_id"].to_list()
-    vals = res.values.pivot(on="criterion", index="unit_id", values=["value", "filled"])
-    vals = pl.DataFrame({"unit_id": units}).join(vals, on="unit_id", how="left")
-    V0 = vals.select(f"value_{c}" for c in ids).to_numpy().astype(float)
-    filled = vals.select(pl.col(f"filled_{c}").fill_null(True) for c in ids).to_numpy()
-    is_cost = np.array([c.direction == "min" for c in rubric.criteria])
-    m, n = V0.shape
-    ded_crit = np.zeros((m, n))
-    ded_total = np.zeros(m)
-    bonus = np.zeros(m)
+    units = model.unit_ids.to_list()
+    m, n = model.values.shape
     method = rubric.method
     if method == "points":
-        crit = scoring._criteria_frame(rubric, res.values)
-        maxp = crit["max_points"].to_numpy().astype(float)
-        high = np.where(np.isnan(crit["high"].to_numpy().astype(float)), maxp,
-                        crit["high"].to_numpy().astype(float))
+        maxp = np.array([float(c.max_points) if c.max_points is not None else np.nan
+                         for c in rubric.criteria])
+        high = np.where(np.isnan(model.high), maxp, model.high)
         budget = float(maxp.sum())
         w0 = maxp / budget
-        adj = res.adjustments.filter(pl.col("kind") == "扣分")
-        index = {u: i for i, u in enumerate(units)}
-        cidx = {c: j for j, c in enumerate(ids)}
-        per = adj.filter(pl.col("criterion").is_not_null()).group_by("unit_id", "criterion").agg(
-            pl.col("applied").sum())
-        if per.height:
-            rows = per["unit_id"].replace_strict(index, return_dtype=pl.Int64).to_numpy()
-            cols = per["criterion"].replace_strict(cidx, return_dtype=pl.Int64).to_numpy()
-            np.add.at(ded_crit, (rows, cols), per["applied"].to_numpy())
-        fix = pl.DataFrame({"unit_id": units}).join(
-            res.adjustments.group_by("unit_id").agg(
-                pl.col("applied").filter((pl.col("kind") == "扣分")
-                                         & pl.col("criterion").is_null()).sum().alias("t"),
-                pl.col("applied").filter(pl.col("kind") == "加分").sum().alias("b")),
-            on="unit_id", how="left").fill_null(0.0)
-        ded_total, bonus = fix["t"].to_numpy().astype(float), fix["b"].to_numpy().astype(float)
+        ded_crit = np.ascontiguousarray(model.criterion_deductions)
+        ded_total, bonus = model.total_deductions, model.bonuses
         norm = "share"
     else:
         raw = scoring.mcda_weights(rubric, [])
@@ -239,10 +218,12 @@ def _round_model(dataset: Any, rubric: Any, rnd: int | None) -> _RoundModel:
         w0 = w / w.sum()
         high = np.ones(n)
         budget = 100.0
+        ded_crit, ded_total, bonus = np.zeros((m, n)), np.zeros(m), np.zeros(m)
         norm = rubric.normalization or scoring.DEFAULT_NORMALIZATION[method]
-    base = res.units["total"].to_numpy().astype(float)
-    return _RoundModel(rnd, units, V0, filled, method, norm, is_cost, w0, high, budget,
-                       ded_crit, ded_total, bonus, base)
+    base = model.units(rubric)["total"].to_numpy().astype(float)
+    return _RoundModel(rnd, units, np.ascontiguousarray(model.values), model.filled, method,
+                       norm, model.is_min.copy(), w0, high, budget, ded_crit, ded_total, bonus,
+                       base)
 
 
 @dataclass
