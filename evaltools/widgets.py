@@ -2,8 +2,11 @@
 
 Widgets only wire controls to library functions: the leaderboard comes from
 :meth:`evaltools.leaderboard.Leaderboard.with_weights` (which re-uses the aggregated criterion
-values cached for the dataset, so a slider change does not re-read or re-aggregate anything),
-tables from ``Leaderboard.top`` / ``explain``, charts from :mod:`evaltools.charts`. Nothing else
+values cached for the dataset, so a slider change does not re-read or re-aggregate anything) —
+after a change of weights only, the rows shown come from
+:class:`evaltools.leaderboard.Reweighting`, which gives the same rows for the top ranks without
+building the others — tables from ``Leaderboard.top`` / ``explain``, charts from
+:mod:`evaltools.charts`. Nothing else
 in evaltools imports this module, so the core works without ipywidgets.
 
 Outputs are filled with display data (``Output.outputs``), never with ``print``, so notebooks stay

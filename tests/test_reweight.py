@@ -84,20 +84,31 @@ def tied():
     return _tied_dataset()
 
 
-def _bases(ds) -> dict[tuple[str, str], et.Leaderboard]:
+class _Boards(dict):
+    """(method, ties) → (leaderboard, its Reweighting); a short repr for hypothesis' reports."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} boards>"
+
+
+def _bases(ds) -> _Boards:
     lb = et.evaluate(ds)
-    return {(m, t): (lb if m == "points" else lb.with_method(m)).with_ties(t)
-            for m in METHODS for t in TIES}
+    out = _Boards()
+    for m in METHODS:
+        for t in TIES:
+            b = (lb if m == "points" else lb.with_method(m)).with_ties(t)
+            out[(m, t)] = (b, Reweighting(b))
+    return out
 
 
 @pytest.fixture(scope="module")
 def sample_fast(sample):
-    return {k: (b, Reweighting(b)) for k, b in _bases(sample).items()}
+    return _bases(sample)
 
 
 @pytest.fixture(scope="module")
 def tied_fast(tied):
-    return {k: (b, Reweighting(b)) for k, b in _bases(tied).items()}
+    return _bases(tied)
 
 
 def _same_top(base, fast, weights, n):
