@@ -245,8 +245,12 @@ def _reweighted(rubric: Rubric, weights: Mapping[str, float]) -> tuple[Rubric, t
         if s <= 0:
             raise UsageError("所有权重都是 0", "all weights are zero")
         budget = sum(current.values())
-        crits = tuple(dataclasses.replace(c, max_points=new[c.id] / s * budget,
-                                          weight=new[c.id]) for c in rubric.criteria)
+        # a criterion whose values are already points (no scale) keeps them on its old 0–max
+        # scale: the new weight converts them, as it converts a judge's 0–10 (scoring._high)
+        crits = tuple(dataclasses.replace(
+            c, max_points=new[c.id] / s * budget, weight=new[c.id],
+            scale=(0.0, current[c.id]) if scoring.in_points(c, rubric) else c.scale)
+            for c in rubric.criteria)
         rubric = dataclasses.replace(rubric, criteria=crits)
         notes = (f"按新权重重新分配各指标满分（合计仍为 {budget:g} 分） | points method: the "
                  f"weights re-divide the {budget:g} max points among the criteria",)

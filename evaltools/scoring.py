@@ -36,7 +36,8 @@ The steps, for one round ``r``:
    one error naming every unit and criterion; ``"zero"`` and ``"mean"`` (mean of the other units
    in the round) fill and say so in the notes.
 4. **Method ``points``**: ``share = value / high`` where ``high`` is the top of the criterion's
-   ``scale`` (judges / units; without a scale the value is already in points), 1 for rates and the
+   ``scale`` (judges / units; without a scale the value is already in points — re-weighted, it
+   is converted from its 0–``max_points`` scale: ``in_points``), 1 for rates and the
    top of ``rubric.ratings.scale`` for rating means; points = ``share × max_points`` (direction
    ``min``: ``(1 − share) × max_points``). Deductions: ``count × points`` per rule, capped per rule,
    taken from the named criterion (never below 0) or from the total (never below 0); bonuses
@@ -102,6 +103,7 @@ __all__ = [
     "RoundResult",
     "combine_rounds",
     "criterion_values",
+    "in_points",
     "reweight_model",
     "score_round",
     "values_key",
@@ -785,6 +787,15 @@ def _high(c: Criterion, rule: str, rubric: Rubric) -> float | None:
     return None  # the value is already in points
 
 
+def in_points(c: Criterion, rubric: Rubric) -> bool:
+    """Whether criterion ``c``'s values are already points: method ``points`` and no value that
+    earns full marks (no scale, a count or a rank; see :func:`_high`)."""
+    if rubric.method != "points" or c.source == "ratings":
+        return False
+    rule = (c.measure or "vote_share") if c.source == "campaign" else ""
+    return _high(c, rule, rubric) is None
+
+
 def _criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
     # the aggregation rule matters for the full-points value of ratings and campaign criteria
     # only (see _high); judges criteria, the bulk of the rows, need no group-by
@@ -1270,7 +1281,9 @@ class ReweightModel:
     unit_ids : participants, sorted (String Series). criteria : criterion ids.
     values : (m, n) aggregated values (missing ones filled by the rubric's policy).
     filled : (m, n) whether a value was filled.
-    high : (n,) the value earning full points (NaN: the value is already in points).
+    high : (n,) the value earning full points. NaN: the value is already in points (MCDA
+        methods); the points method puts the rubric's ``max_points`` there (so a weight change
+        converts such values from their 0–max scale, as ``Leaderboard.with_weights`` does).
     is_min : (n,) criteria whose direction is ``min``.
     criterion_deductions : (m, n) deductions taken from each criterion (points method).
     total_deductions, bonuses : (m,) deductions from the total and bonuses (points method).
@@ -1428,6 +1441,9 @@ def reweight_model(dataset: Any, rubric: Rubric, rnd: int | None, *,
     filled = wide("filled").select(pl.col(ids).fill_null(True)).to_numpy()
     crit = _criteria_frame(rubric, values)
     high = crit["high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    if rubric.method == "points":  # values already in points: on the 0–max_points scale
+        high = np.where(np.isnan(high), crit["max_points"].cast(pl.Float64)
+                        .fill_null(np.nan).to_numpy(), high)
     is_min = np.array([c.direction == "min" for c in rubric.criteria])
     D = np.zeros((m, len(ids)), order="F")
     per = _criterion_deductions(res.adjustments)

@@ -159,10 +159,11 @@ def test_tied_dataset_known_answers(tied_fast):
     assert full.table.filter(pl.col("unit_id") == "F")["rank_label"].item() == "取消资格"
     assert top.filter(pl.col("unit_id") == "B")["grade"].item() == "不合格"
     assert top["movement"].null_count() == 0  # round 2 against round 1
-    # 100/3 max points each; 绿化 has no scale (its value is already points): by hand,
-    # C = 0.7 · 100/3 + (1 − 0.1) · 100/3 + 28 − 4
+    # 100/3 max points each; 绿化 has no scale (its value, 28, is points out of its 30): the new
+    # weight converts it from that 0–30 scale like the others from 0–10. By hand,
+    # C = 0.7 · 100/3 + (1 − 0.1) · 100/3 + 28/30 · 100/3 − 4
     c = top.filter(pl.col("unit_id") == "C")["total_unrounded"].item()
-    assert c == pytest.approx((0.7 + 0.9) * 100 / 3 + 28 - 4, abs=1e-9)
+    assert c == pytest.approx((0.7 + 0.9 + 28 / 30) * 100 / 3 - 4, abs=1e-9)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -299,3 +300,24 @@ def test_draw_charts_after_a_fast_update_does_not_build_the_board(sample):
     ex.sliders["safety"].value = 22
     assert ex.path == "fast" and ex._board is None
     assert ex.chart_out.outputs and "<svg" in ex.chart_out.outputs[0]["data"]["image/svg+xml"]
+
+
+def test_weights_move_criteria_scored_directly_in_points():
+    """Judges who score in points (环境卫生 out of 60, no scale): a new weight converts their
+    points from the old 0–60 scale to the new max, so the slider moves the leaderboard."""
+    rubric = Rubric(name="直接打分", judge_aggregate="mean", criteria=(
+        Criterion("clean", "环境卫生", max_points=60), Criterion("tidy", "楼道整洁", max_points=40)))
+    scores = pl.DataFrame({
+        "round": 1, "unit_id": ["A"] * 6 + ["B"] * 6, "judge_id": ["J1", "J2", "J3"] * 4,
+        "criterion": (["clean"] * 3 + ["tidy"] * 3) * 2,
+        "score": [54.0] * 3 + [20.0] * 3 + [30.0] * 3 + [38.0] * 3})
+    ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None, rubric=rubric)
+    lb = et.evaluate(ds)
+    assert lb.table["unit_id"].to_list() == ["A", "B"] and lb.table["total"].to_list() == [74, 68]
+    lb2 = lb.with_weights({"clean": 20, "tidy": 80})  # A: 54/60·20 + 20/40·80 = 58; B: 86
+    assert lb2.table.select("unit_id", "total", "clean", "tidy").rows() == [
+        ("B", 86.0, 10.0, 76.0), ("A", 58.0, 18.0, 40.0)]
+    assert_frame_equal(Reweighting(lb).top({"clean": 20, "tidy": 80}, 2), lb2.top(2),
+                       check_exact=True)
+    assert lb2.rubric.criteria[0].scale == (0.0, 60.0)  # saved rubrics say which scale
+    assert lb2.with_weights({"clean": 60, "tidy": 40}).table["total"].to_list() == [74, 68]
