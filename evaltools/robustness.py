@@ -379,11 +379,19 @@ def _cancelled(cancel: Cancel) -> bool:
 
 def _chunks(total: int, size: int, *, progress: bool | None, desc: str, cancel: Cancel,
             notes: list[str]):
-    """Yield (start, stop) chunks with a tqdm bar; stop early on cancel or Ctrl-C (noted)."""
-    from tqdm.auto import tqdm
+    """Yield (start, stop) chunks with a tqdm bar; stop early on cancel or Ctrl-C (noted).
 
-    bar = tqdm(total=total, desc=desc, disable=None if progress is None else not progress,
-               leave=False)
+    ``progress=False`` makes no bar at all: even a disabled tqdm creates a multiprocessing lock
+    (a named semaphore, reported as leaked when a worker process exits)."""
+    if progress is False:
+        from types import SimpleNamespace
+
+        bar = SimpleNamespace(update=lambda n: None, close=lambda: None)
+    else:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc=desc, disable=None if progress is None else not progress,
+                   leave=False)
     done = 0
     try:
         while done < total:
