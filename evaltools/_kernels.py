@@ -127,6 +127,16 @@ def _wsm_serial(addrs, a, off, const, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _add_squares(t, d0, d1, d2, d3):  # pragma: no cover - compiled
+    """t + d0² + d1² + d2² + d3², added one at a time in that order (as column by column)."""
+    t += d0 * d0
+    t += d1 * d1
+    t += d2 * d2
+    t += d3 * d3
+    return t
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk):  # pragma: no cover
     n, k = d_plus.size, addrs.size
     k4 = k - k % 4
@@ -148,22 +158,8 @@ def _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk):  # pragm
             d1 = a1 * (x1[i] - p1)
             d2 = a2 * (x2[i] - p2)
             d3 = a3 * (x3[i] - p3)
-            t = dp[i]
-            t += d0 * d0
-            t += d1 * d1
-            t += d2 * d2
-            t += d3 * d3
-            dp[i] = t
-            d0 += s0  # v − NIS
-            d1 += s1
-            d2 += s2
-            d3 += s3
-            t = dm[i]
-            t += d0 * d0
-            t += d1 * d1
-            t += d2 * d2
-            t += d3 * d3
-            dm[i] = t
+            dp[i] = _add_squares(dp[i], d0, d1, d2, d3)
+            dm[i] = _add_squares(dm[i], d0 + s0, d1 + s1, d2 + s2, d3 + s3)  # v − NIS
     for j in range(k4, k):
         x = carray(_column(addrs[j]), n)[s:e]
         aj = a[j]
