@@ -444,9 +444,9 @@ class Leaderboard:
 
     def __repr__(self) -> str:
         t = self.table
-        head = t.head(3).select(
-            pl.format("{} {} {}", pl.col("rank_label"), pl.coalesce("name", "unit_id"),
-                      pl.col("total"))).to_series().to_list()
+        head = [f"{label} {name} {total:.{self.rubric.digits}f}" if total is not None
+                else f"{label} {name}" for label, name, total in t.head(3).select(
+                    "rank_label", pl.coalesce("name", "unit_id"), "total").iter_rows()]
         rnd = "" if self.round is None else f", round={self.round!r}"
         return (f"Leaderboard({self.rubric.name!r}, method={self.rubric.method}{rnd}, "
                 f"units={t.height}: {'; '.join(head)}{' …' if t.height > 3 else ''})")
