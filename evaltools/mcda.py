@@ -26,12 +26,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
 
 from evaltools.errors import EvalToolsError, EvalToolsWarning, Problem, UsageError
+
+if TYPE_CHECKING:  # numba is imported on first use of the compiled kernels, not with mcda
+    from evaltools import _kernels
 
 __all__ = [
     "DIRECTION_ALIASES",
@@ -206,7 +209,7 @@ def _matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.nd
 
 
 def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None
-             ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+             ) -> tuple[_kernels.Columns, np.ndarray, np.ndarray, np.ndarray]:
     """The criteria columns (zero-copy from polars where possible, as the compiled kernels take
     them) and their minimum, maximum and sum of squares, from one pass over the data.
 
@@ -252,7 +255,7 @@ def _affine(is_cost: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, ss
     return s, off, c
 
 
-def _wsm_columns(cols, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarray:
+def _wsm_columns(cols: _kernels.Columns, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarray:
     """Σ_j a_j (x_ij − off_j) + const (each term is a weighted normalised value, so no
     cancellation: the same rounding as normalising first), compiled, one pass."""
     from evaltools import _kernels
@@ -260,7 +263,7 @@ def _wsm_columns(cols, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarr
     return _kernels.weighted_rows(cols, a, off, const)
 
 
-def _topsis_columns(cols, a: np.ndarray, p: np.ndarray,
+def _topsis_columns(cols: _kernels.Columns, a: np.ndarray, p: np.ndarray,
                     q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TOPSIS on an affine weighted matrix v_ij = a_j x_ij + b_j without forming it.
 
