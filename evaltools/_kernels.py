@@ -34,6 +34,20 @@ _PARALLEL_MIN_CELLS = 1 << 20  # units × criteria from which the kernels use ev
 _REASSOC = {"reassoc", "nsz"}  # sums may be reordered (lanes); NaN/inf semantics are kept
 
 
+def _compiled(**options):
+    """``numba.njit`` with the machine code cached on disk (next to this file, else in the user's
+    cache folder); compiled once per process instead when no cache folder is writable (numba
+    refuses ``cache=True`` then, at import)."""
+
+    def wrap(fn):
+        try:
+            return njit(cache=True, **options)(fn)
+        except RuntimeError:  # "cannot cache function …: no locator available"
+            return njit(**options)(fn)
+
+    return wrap
+
+
 @intrinsic
 def _column(typingctx, addr):  # pragma: no cover - compiled
     """The float64 column at an integer address, as a pointer for ``numba.carray``.
@@ -50,7 +64,7 @@ def _column(typingctx, addr):  # pragma: no cover - compiled
     return ptr(types.int64), codegen
 
 
-@njit(cache=True, fastmath=_REASSOC, nogil=True)
+@_compiled(fastmath=_REASSOC, nogil=True)
 def _column_stats(c):  # pragma: no cover - compiled
     bits = c.view(np.int64)
     lo = _MASK
@@ -73,19 +87,19 @@ def _column_stats(c):  # pragma: no cover - compiled
     return lo, hi, ss
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@_compiled(parallel=True, nogil=True)
 def _stats_parallel(addrs, n, lo, hi, ss):  # pragma: no cover - compiled
     for j in prange(addrs.size):
         lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[np.int64(j)]), n))
 
 
-@njit(cache=True, nogil=True)
+@_compiled(nogil=True)
 def _stats_serial(addrs, n, lo, hi, ss):  # pragma: no cover - compiled
     for j in range(addrs.size):
         lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[j]), n))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_compiled(nogil=True, inline="always")
 def _wsm_block(addrs, a, off, const, out, blk):  # pragma: no cover - compiled
     n, k = out.size, addrs.size
     k4 = k - k % 4
@@ -114,19 +128,19 @@ def _wsm_block(addrs, a, off, const, out, blk):  # pragma: no cover - compiled
             o[i] += aj * (x[i] - oj)
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@_compiled(parallel=True, nogil=True)
 def _wsm_parallel(addrs, a, off, const, out):  # pragma: no cover - compiled
     for blk in prange((out.size + _BLOCK - 1) // _BLOCK):
         _wsm_block(addrs, a, off, const, out, blk)
 
 
-@njit(cache=True, nogil=True)
+@_compiled(nogil=True)
 def _wsm_serial(addrs, a, off, const, out):  # pragma: no cover - compiled
     for blk in range((out.size + _BLOCK - 1) // _BLOCK):
         _wsm_block(addrs, a, off, const, out, blk)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_compiled(nogil=True, inline="always")
 def _add_squares(t, d0, d1, d2, d3):  # pragma: no cover - compiled
     """t + d0² + d1² + d2² + d3², added one at a time in that order (as column by column)."""
     t += d0 * d0
@@ -136,7 +150,7 @@ def _add_squares(t, d0, d1, d2, d3):  # pragma: no cover - compiled
     return t
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_compiled(nogil=True, inline="always")
 def _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk):  # pragma: no cover
     n, k = d_plus.size, addrs.size
     k4 = k - k % 4
@@ -178,13 +192,13 @@ def _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk):  # pragm
         c[i] = 1.0 if den == 0.0 else dm[i] / den
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@_compiled(parallel=True, nogil=True)
 def _topsis_parallel(addrs, a, p, shift, closeness, d_plus, d_minus):  # pragma: no cover
     for blk in prange((d_plus.size + _BLOCK - 1) // _BLOCK):
         _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk)
 
 
-@njit(cache=True, nogil=True)
+@_compiled(nogil=True)
 def _topsis_serial(addrs, a, p, shift, closeness, d_plus, d_minus):  # pragma: no cover
     for blk in range((d_plus.size + _BLOCK - 1) // _BLOCK):
         _topsis_block(addrs, a, p, shift, closeness, d_plus, d_minus, blk)

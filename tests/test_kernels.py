@@ -145,3 +145,12 @@ def test_columns_of_other_dtypes_and_lengths():
     assert _kernels.weighted_rows(cols, np.ones(2), np.zeros(2), 0.0).tolist() == [1.5, 3.5, 5.5]
     with pytest.raises(ValueError):
         _kernels.as_columns([np.ones(3), np.ones(4)])
+
+
+def test_kernels_compile_without_a_writable_cache_folder():
+    """numba refuses cache=True where no cache folder can be found (here: code with no file);
+    the kernels then compile per process instead of failing at import."""
+    namespace: dict = {}
+    exec("def double(x):\n    return 2 * x\n", namespace)  # no source file: no cache locator
+    fn = _kernels._compiled(nogil=True)(namespace["double"])
+    assert fn(21) == 42
