@@ -119,7 +119,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.ranking import TIES
 
 __all__ = [
@@ -243,12 +243,10 @@ def _check_columns(frame: pl.DataFrame | None, table: str, need: Sequence[str]) 
             None, None, None, None, "missing_table", f"缺少{'投票' if table == 'votes' else '作品'}"
             f"表（{table}）", f"the {table} table is missing",
             f"请提供 {table}.csv", f"add {table}.csv"))
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise EvalToolsError(Problem(
-            f"{table}.csv", None, ", ".join(missing), None, "missing_column",
-            f"缺少必需的列：{', '.join(missing)}", f"required columns missing: {missing}",
-            "请检查表头（见 docs/data-format.md）", "check the headers (docs/data-format.md)"))
+    require_columns(frame, need, what_zh=f"{'投票' if table == 'votes' else '作品'}表",
+                    what_en=f"the {table} table", file=f"{table}.csv",
+                    fix_zh="请检查表头（见 docs/data-format.md）",
+                    fix_en="check the headers (docs/data-format.md)")
 
 
 def _with_rows(votes: pl.DataFrame) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -31,6 +32,7 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "ValidationReport",
+    "require_columns",
 ]
 
 
@@ -233,3 +235,28 @@ class UsageError(EvalToolsError):
                 f"argument {name} must be one of {allowed}",
             )
         )
+
+
+def require_columns(frame: Any, columns: Iterable[str], *, what_zh: str, what_en: str,
+                    fix_zh: str = "检查列名", fix_en: str = "check the column names",
+                    file: str | None = None, error: type[EvalToolsError] = EvalToolsError,
+                    kind_zh: str = "列", kind_en: str = "column") -> None:
+    """Raise ``error`` with one ``missing_column`` problem per column of ``columns`` that the
+    in-memory table ``frame`` lacks, naming the columns it has (``what``: the table, as the user
+    knows it; ``kind``: what such a column is, e.g. 指标列 / criterion column). Files are checked by :mod:`evaltools.validate`, with header suggestions.
+
+    >>> import polars as pl
+    >>> try:
+    ...     require_columns(pl.DataFrame({"a": [1]}), ["a", "b"], what_zh="评分表",
+    ...                     what_en="the scores table")
+    ... except EvalToolsError as e:
+    ...     print(e.problems[0].column, "|", e.problems[0].en)
+    b | the scores table has no such column (columns: a)
+    """
+    have = list(frame.columns)
+    absent = [c for c in dict.fromkeys(columns) if c not in have]
+    if absent:
+        raise error([Problem(file, None, c, None, "missing_column",
+                             f"{what_zh}中不存在这一{kind_zh}（现有列：{'、'.join(have)}）",
+                             f"{what_en} has no such {kind_en} (columns: {', '.join(have)})",
+                             fix_zh, fix_en) for c in absent])

@@ -17,7 +17,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from evaltools.errors import EvalToolsError, EvalToolsWarning, Problem, UsageError
+from evaltools.errors import (
+    EvalToolsError,
+    EvalToolsWarning,
+    Problem,
+    UsageError,
+    require_columns,
+)
 
 __all__ = [
     "AGGREGATES",
@@ -47,14 +53,9 @@ def _warn(zh: str, en: str) -> None:
 
 
 def _need_columns(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
-    absent = [c for c in cols if c not in df.columns]
-    if absent:
-        raise EvalToolsError([
-            Problem(None, None, c, None, "missing_column",
-                    f"{what}需要该列（现有列：{', '.join(df.columns)}）",
-                    f"{what} needs this column (columns: {df.columns})",
-                    "检查列名参数", "check the column-name arguments")
-            for c in absent])
+    """``what`` (the analysis, in Chinese) needs ``cols`` in ``df``."""
+    require_columns(df, cols, what_zh=f"{what}的数据", what_en=f"the data for {what}",
+                    fix_zh="检查列名参数", fix_en="check the column-name arguments")
 
 
 def _default_by(df: pl.DataFrame, by: Sequence[str] | None, default: Sequence[str]) -> list[str]:

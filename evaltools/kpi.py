@@ -86,7 +86,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.ratings import FOUR_LEVEL, satisfied_definition, to_value
 from evaltools.workdays import Beyond, WorkCalendar, calendar_for, working_days
 
@@ -267,14 +267,10 @@ def _with_rows(tickets: pl.DataFrame, rejected_rows: Sequence[int] = ()) -> pl.D
 
 
 def _ensure_columns(tickets: pl.DataFrame) -> pl.DataFrame:
-    need = ("ticket_id", "unit_id", "received_at", "status")
-    missing = [c for c in need if c not in tickets.columns]
-    if missing:
-        raise EvalToolsError(Problem(
-            None, None, ", ".join(missing), None, "missing_column",
-            f"工单表缺少必需的列：{'、'.join(missing)}",
-            f"the tickets table lacks the required column(s) {missing}",
-            "见 docs/data-format.md 的 tickets 表", "see the tickets table in docs/data-format.md"))
+    require_columns(tickets, ("ticket_id", "unit_id", "received_at", "status"),
+                    what_zh="工单表", what_en="the tickets table",
+                    fix_zh="见 docs/data-format.md 的 tickets 表",
+                    fix_en="see the tickets table in docs/data-format.md")
     add = []
     for c in (*_TIME_COLUMNS, "category", "channel", "rating"):
         if c not in tickets.columns:

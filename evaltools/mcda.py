@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import polars as pl
 
-from evaltools.errors import EvalToolsError, EvalToolsWarning, Problem, UsageError
+from evaltools.errors import (
+    EvalToolsError,
+    EvalToolsWarning,
+    Problem,
+    UsageError,
+    require_columns,
+)
 
 if TYPE_CHECKING:  # numba is imported on first use of the compiled kernels, not with mcda
     from evaltools import _kernels
@@ -174,14 +180,9 @@ def _unit_names(df: pl.DataFrame, id_col: str | None) -> list[str]:
 
 def _matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.ndarray:
     """The criteria columns as an (m, n) float array; every missing cell is an error."""
-    absent = [c for c in names if c not in df.columns]
-    if absent:
-        raise EvalToolsError([
-            Problem(None, None, c, None, "missing_column",
-                    f"决策矩阵中没有指标列（现有列：{', '.join(df.columns)}）",
-                    f"the decision matrix has no such criterion column (columns: {df.columns})",
-                    "检查指标名", "check the criterion names")
-            for c in absent])
+    require_columns(df, names, what_zh="决策矩阵", what_en="the decision matrix",
+                    kind_zh="指标列", kind_en="criterion column",
+                    fix_zh="检查指标名", fix_en="check the criterion names")
     if df.height == 0:
         raise EvalToolsError("没有任何参评单位，无法计算", "there are no units to score")
     problems = []

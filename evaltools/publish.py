@@ -52,7 +52,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from evaltools.errors import Problem, UsageError
+from evaltools.errors import Problem, UsageError, require_columns
 
 __all__ = [
     "CHINA_TZ",
@@ -627,13 +627,10 @@ def with_intervals(lb: Any, intervals: Any) -> Any:
     if intervals is None:
         return lb
     frame = getattr(intervals, "table", intervals)
-    missing = [c for c in ("unit_id", "rank_lower", "rank_upper") if c not in frame.columns]
-    if missing:
-        raise UsageError(Problem(
-            None, None, "intervals", ", ".join(missing), "missing_column",
-            "名次区间表缺少列", "the rank-interval table lacks columns",
-            "请传入 robustness.rank_intervals(...) 的结果",
-            "pass the result of robustness.rank_intervals(...)"))
+    require_columns(frame, ("unit_id", "rank_lower", "rank_upper"), what_zh="名次区间表",
+                    what_en="the rank-interval table", error=UsageError,
+                    fix_zh="请传入 robustness.rank_intervals(...) 的结果",
+                    fix_en="pass the result of robustness.rank_intervals(...)")
     table = lb.table.drop("rank_lower", "rank_upper", strict=False).join(
         frame.select(pl.col("unit_id").cast(pl.String), "rank_lower", "rank_upper"),
         on="unit_id", how="left")

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.errors import Problem, UsageError, require_columns
 
 __all__ = [
     "TIES",
@@ -51,12 +51,9 @@ def _expr(col: str | pl.Expr) -> pl.Expr:
 def _key(df: pl.DataFrame, name: str, descending: bool, *, dense: bool = True) -> pl.Expr:
     """A dense rank of one key where 1 is best (nulls stay null); ``dense=False``: the compared
     value itself (floats rounded, NaN → null)."""
-    if name not in df.columns:
-        raise EvalToolsError(Problem(
-            None, None, name, None, "missing_column",
-            f"排名所需的列 “{name}” 不存在（现有列：{', '.join(df.columns)}）",
-            f"column '{name}' needed for ranking does not exist (columns: {df.columns})",
-            "检查 by / tie_breakers 的列名", "check the column names in by / tie_breakers"))
+    require_columns(df, [name], what_zh="要排名的表", what_en="the table to rank",
+                    fix_zh="检查 by / tie_breakers 的列名",
+                    fix_en="check the column names in by / tie_breakers")
     e = pl.col(name)
     if df.schema[name].is_float():  # NaN is "no score", not the largest value
         e = pl.when(e.is_nan()).then(None).otherwise(e.round_sig_figs(_SIG_DIGITS))

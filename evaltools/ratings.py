@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 from scipy import stats
 
-from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 
 __all__ = [
     "FIVE_LEVEL",
@@ -404,11 +404,7 @@ def summarize(
     B's single 满意 card gives a raw rate of 100 % against A's 50 %, but its Wilson lower bound
     is only 0.207, and its average is pulled from 4 towards the overall mean 3.2 (3.467).
     """
-    for c in (unit, rating):
-        if c not in df.columns:
-            raise EvalToolsError(Problem(
-                file, None, c, None, "missing_column", "评价表缺少该列",
-                "the ratings table lacks this column"))
+    require_columns(df, (unit, rating), what_zh="评价表", what_en="the ratings table", file=file)
     vals = _satisfied_values(satisfied, labels)
     top = max(labels.values())
     g = _unit_counts_exact(df, unit, rating, labels, vals, top)
