@@ -28,8 +28,7 @@ from evaltools.io import (
 )
 from evaltools.leaderboard import Leaderboard, evaluate
 from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
-
-__version__ = "0.1.0"
+from evaltools.version import __version__
 
 __all__ = [
     "Dataset",

@@ -55,7 +55,7 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
 
 
 def _run_validate(args: argparse.Namespace, out) -> int:
-    from evaltools.dataset import _load_rubric, _table_of, read_dataset
+    from evaltools.dataset import load_rubric, read_dataset, table_of_file
     from evaltools.io import read_table, read_wjx
     from evaltools.schema import TABLES
 
@@ -67,8 +67,8 @@ def _run_validate(args: argparse.Namespace, out) -> int:
         ds = read_dataset(path, rubric=args.rubric, lenient=True)
         report, rejected = ds.report, ds.rejected
     else:
-        rubric = _load_rubric(args.rubric, path.parent) if args.rubric else None
-        table = args.table or _table_of(path)
+        rubric = load_rubric(args.rubric, path.parent) if args.rubric else None
+        table = args.table or table_of_file(path)
         if table is None:
             allowed = ", ".join([*TABLES, "wjx"])
             raise usage_error(f"无法从文件名判断表名，请用 --table 指定（{allowed}）",

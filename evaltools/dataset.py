@@ -32,7 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from evaltools.errors import RubricError, ValidationError, ValidationReport
-from evaltools.io import _finish, _read_state, _State, _wjx_state
+from evaltools.io import ReadState, finish_read, read_state, wjx_state
 from evaltools.rubric import Rubric
 from evaltools.schema import TABLES
 from evaltools.validate import Where, check_cross, file_problem
@@ -90,7 +90,7 @@ class Dataset:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _table_of(path: Path) -> str | None:
+def table_of_file(path: Path) -> str | None:
     stem = path.stem.strip().lower()
     for name, spec in TABLES.items():
         if stem == name or stem == spec.label:
@@ -115,14 +115,14 @@ def find_tables(folder: str | Path) -> dict[str, list[Path]]:
                    if p.is_file() and p.suffix.lower() in SUFFIXES
                    and not p.name.startswith((".", "~$")))
     for p in files:
-        table = _table_of(p)
+        table = table_of_file(p)
         if table is not None:
             found.setdefault(table, []).append(p)
     order = [*_ORDER, "wjx"]
     return {t: found[t] for t in order if t in found}
 
 
-def _load_rubric(rubric: Rubric | str | Path | None, folder: Path) -> Rubric | None:
+def load_rubric(rubric: Rubric | str | Path | None, folder: Path) -> Rubric | None:
     if isinstance(rubric, Rubric):
         return rubric
     path = Path(rubric) if rubric is not None else folder / "rubric.toml"
@@ -160,14 +160,14 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
         raise ValidationError(report)
     rubric_problems: tuple = ()
     try:
-        rub = _load_rubric(rubric, folder)
+        rub = load_rubric(rubric, folder)
     except RubricError as exc:
         if not lenient:
             raise
         rub, rubric_problems = None, exc.problems
     found = find_tables(folder)
     extra = []
-    states: list[_State] = []
+    states: list[ReadState] = []
     for table, paths in found.items():
         if table == "wjx":
             for p in paths:
@@ -178,14 +178,14 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
                         en="; the rubric has no [wjx] section to map the questions",
                         fix_zh="请在 rubric.toml 中添加 [wjx]", fix_en="add [wjx] to rubric.toml"))
                     continue
-                states.append(_wjx_state(p, rub.wjx, sheet=None, rubric=rub))
+                states.append(wjx_state(p, rub.wjx, sheet=None, rubric=rub))
             continue
         if len(paths) > 1:
             extra.append(file_problem(Where(paths[1].name, table), "ambiguous_table",
                                       value=", ".join(p.name for p in paths),
                                       zh=f"（只读取 {paths[0].name}）",
                                       en=f" (only {paths[0].name} is read)"))
-        states.append(_read_state(paths[0], table, rubric=rub))
+        states.append(read_state(paths[0], table, rubric=rub))
     if not found:
         extra.append(file_problem(where, "no_tables", value=folder.name))
 
@@ -202,7 +202,7 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
     rejected: dict[str, list[pl.DataFrame]] = {}
     reports = [ValidationReport(tuple(rubric_problems) + tuple(extra))]
     for s in states:
-        res = _finish(s, lenient=True)
+        res = finish_read(s, lenient=True)
         frames.setdefault(s.where.table, []).append(res.data)
         if res.rejected.height:
             rejected.setdefault(s.where.table, []).append(res.rejected)

@@ -394,7 +394,7 @@ def _split_header(grid: _Grid, where: Where) -> _Sheet:
 
 
 @dataclass
-class _State:
+class ReadState:
     """One file being read: raw cells, working frame and everything found so far."""
 
     where: Where
@@ -410,9 +410,9 @@ def _empty_frame(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema={c.name: DTYPES[c.kind] for c in TABLES[table].columns})
 
 
-def _failed_state(where: Where, problem: Problem) -> _State:
+def _failed_state(where: Where, problem: Problem) -> ReadState:
     raw = pl.DataFrame(schema={"_row": pl.Int64})
-    return _State(where, raw, raw, [], [problem], fatal=True)
+    return ReadState(where, raw, raw, [], [problem], fatal=True)
 
 
 def _map_headers(sheet: _Sheet, where: Where) -> tuple[dict[str, str], list[str], list[Problem]]:
@@ -482,7 +482,7 @@ def _wide_scores(sheet: _Sheet, where: Where, mapping: dict[str, str], unmatched
     return long, problems
 
 
-def _prepare(sheet: _Sheet, where: Where, rubric: Rubric | None) -> _State:
+def _prepare(sheet: _Sheet, where: Where, rubric: Rubric | None) -> ReadState:
     """Map headers, reshape wide sheets, cast, and run every per-file rule."""
     table = where.table
     spec = TABLES[table]
@@ -503,12 +503,12 @@ def _prepare(sheet: _Sheet, where: Where, rubric: Rubric | None) -> _State:
         missing = [n for n in spec.required if n not in mapping]
         if missing:
             problems += missing_column_problems(where, missing, unmatched)
-            return _State(where, raw, raw.select("_row"), [], problems, fatal=True)
+            return ReadState(where, raw, raw.select("_row"), [], problems, fatal=True)
         extras = unmatched
         work = raw.select([*_text_columns(raw, mapping), *extras, "_row"])
     work, ps = _check_rows(raw, work, where, rubric)
     problems += ps
-    return _State(where, raw, work, extras, problems)
+    return ReadState(where, raw, work, extras, problems)
 
 
 def _check_rows(raw: pl.DataFrame, work: pl.DataFrame, where: Where,
@@ -524,8 +524,8 @@ def _check_rows(raw: pl.DataFrame, work: pl.DataFrame, where: Where,
     return work, problems + ps
 
 
-def _read_state(path: str | Path, table: str, *, sheet: str | int | None = None,
-                rubric: Rubric | None = None) -> _State:
+def read_state(path: str | Path, table: str, *, sheet: str | int | None = None,
+                rubric: Rubric | None = None) -> ReadState:
     path = Path(path)
     where = Where(path.name, table, sheet if isinstance(sheet, str) else None)
     if not path.is_file():
@@ -539,7 +539,7 @@ def _read_state(path: str | Path, table: str, *, sheet: str | int | None = None,
     return _prepare(sheet_, where, rubric)
 
 
-def _finish(state: _State, *, lenient: bool) -> TableRead:
+def finish_read(state: ReadState, *, lenient: bool) -> TableRead:
     """Split accepted and rejected rows, count them, and raise in strict mode."""
     where, raw, table = state.where, state.raw, state.where.table
     spec = TABLES[table]
@@ -629,7 +629,7 @@ def read_table(path: str | Path, table: TableName, *, sheet: str | int | None = 
     ('out_of_scale', 3, '楼道整洁', '12')
     """
     _check_table_name(table)
-    return _finish(_read_state(path, table, sheet=sheet, rubric=rubric), lenient=lenient)
+    return finish_read(read_state(path, table, sheet=sheet, rubric=rubric), lenient=lenient)
 
 
 def _reader(table: str):
@@ -677,8 +677,8 @@ def _question_problem(where: Where, question: str, near: str | None) -> Problem:
                         "[wjx] section")
 
 
-def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
-               rubric: Rubric | None) -> _State:
+def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
+               rubric: Rubric | None) -> ReadState:
     path = Path(path)
     where = Where(path.name, "ratings", None)
     if not path.is_file():
@@ -719,7 +719,7 @@ def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None
     if fatal or not items:
         if not items and not fatal:
             fatal = True
-        return _State(Where(where.file, "ratings", where.sheet, found), raw, raw.select("_row"),
+        return ReadState(Where(where.file, "ratings", where.sheet, found), raw, raw.select("_row"),
                       [], problems, fatal=True)
     headers = {**found, "unit_id": unit_h, "item": "题目", "rating": "评价"}
     where = Where(where.file, "ratings", where.sheet, headers)
@@ -745,7 +745,7 @@ def _wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None
     work = work.sort("_row", maintain_order=True)
     work, ps = _check_rows(raw, work, where, rubric)
     problems += ps
-    return _State(where, raw, work, [], problems, skipped=skipped)
+    return ReadState(where, raw, work, [], problems, skipped=skipped)
 
 
 def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
@@ -793,4 +793,4 @@ def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
             raise UsageError("需要问卷星题目对应关系（评分细则的 [wjx] 部分）",
                              "a WjxMapping (the rubric's [wjx] section) is required")
         mapping = rubric.wjx
-    return _finish(_wjx_state(path, mapping, sheet=sheet, rubric=rubric), lenient=lenient)
+    return finish_read(wjx_state(path, mapping, sheet=sheet, rubric=rubric), lenient=lenient)

@@ -202,7 +202,7 @@ def aggregate(
     return out
 
 
-def _panel_groups(unit: pl.Series, criterion: pl.Series, judge: pl.Series
+def panel_groups(unit: pl.Series, criterion: pl.Series, judge: pl.Series
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort a long scores table by (unit, criterion, judge) with integer codes, not strings.
 
@@ -228,7 +228,7 @@ def _panel_groups(unit: pl.Series, criterion: pl.Series, judge: pl.Series
     return order, starts, lens
 
 
-def _string_codes(x: pl.Series) -> tuple[np.ndarray, pl.Series] | None:
+def string_codes(x: pl.Series) -> tuple[np.ndarray, pl.Series] | None:
     """Integer codes (int32) of a string column in the sorted order of its distinct values, and
     those sorted values; None when ``x`` has nulls.
 
@@ -252,10 +252,10 @@ def _string_codes(x: pl.Series) -> tuple[np.ndarray, pl.Series] | None:
     return x.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int32), names
 
 
-def _coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores: np.ndarray,
+def coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores: np.ndarray,
                   n_units: int, n_crit: int, n_judges: int
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lay out panels from integer codes: like :func:`_panel_groups`, for codes already made.
+    """Lay out panels from integer codes: like :func:`panel_groups`, for codes already made.
 
     Returns the scores in panel order (each (criterion, unit) panel contiguous, its scores in
     judge order, repeated (unit, criterion, judge) rows in input order), ``starts``, ``lens`` and
@@ -298,7 +298,7 @@ def _coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores:
     return scores[order], starts, lens, gs[starts]
 
 
-def _panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray,
+def panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray,
                   method: str, rows: np.ndarray | None = None) -> np.ndarray:
     """``mean`` / ``median`` / ``trimmed_mean`` of each group of ``sorted_scores`` (groups given by
     ``starts`` and ``lens``; only the groups ``rows`` when given), as an array (NaN where
@@ -332,7 +332,7 @@ def _panel_reduce(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarra
     return out
 
 
-def _panel_lists(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> pl.Series:
+def panel_lists(sorted_scores: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> pl.Series:
     """Each group's scores as a ``List(Float64)`` Series, built per group size without a loop
     over groups (groups that tile ``sorted_scores`` in order: one Arrow list array on it)."""
     n = int(lens.sum())

@@ -413,9 +413,9 @@ def prepare_tickets(valid: pl.DataFrame, *, calendar: WorkCalendar,
     ``is_overdue``, ``is_rated``, ``is_satisfied`` and ``<stage>_days`` per :data:`STAGES`.
     The working-day arithmetic is numpy fancy indexing into the calendar's lookup table.
     """
-    from evaltools.ratings import _satisfied_values
+    from evaltools.ratings import satisfied_values
 
-    sat_values = _satisfied_values(satisfied, labels)
+    sat_values = satisfied_values(satisfied, labels)
     # from _check_tickets when called by ticket_kpis (status and labels mapped once)
     t = valid
     if "_kind" not in t.columns:

@@ -45,17 +45,28 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from evaltools import scoring
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.rubric import Rubric
+from evaltools.scoring.board import (
+    RoundArg,
+    evaluate_rounds,
+    label_ranks,
+    rank_units,
+    reweighted_rubric,
+    table_rows,
+    unit_info,
+)
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
 
 __all__ = ["Leaderboard", "Reweighting", "evaluate"]
 
-RoundArg = int | Literal["all"] | None
 #: Chinese headers of the fixed columns of ``Leaderboard.table`` (criteria use their names).
 TABLE_LABELS = {
     "rank": "名次", "rank_label": "排名", "unit_id": "单位编号", "name": "名称", "street": "街道",
@@ -66,198 +77,7 @@ TABLE_LABELS = {
     "median_rank": "名次中位数", "rank_lower": "名次区间下限", "rank_upper": "名次区间上限",
     "p_first": "第一名概率", "p_top_k": "前几名概率", "rank_interval": "名次（区间）",
 }
-DISQUALIFIED_LABEL = "取消资格"
 
-
-def _round_expr(col: str | pl.Expr, rubric: Rubric) -> pl.Expr:
-    from evaltools import rounding
-
-    if rubric.rounding == "half_even":
-        return rounding.round_half_even(col, rubric.digits)
-    return rounding.round_half_up(col, rubric.digits)
-
-
-def _rounds(dataset: Any, rubric: Rubric, cache: dict | None = None) -> list[int]:
-    scores = getattr(dataset, "scores", None)
-    if scores is None or scores.height == 0 or not any(c.source == "judges"
-                                                       for c in rubric.criteria):
-        return []
-    codes = scoring._score_codes(dataset, rubric, cache) if cache is not None else None
-    if codes is not None:  # the scores coded once for the rounds too (see scoring)
-        other = codes.c < 0
-        rounds = codes.rounds.filter(pl.Series(~other)) if other.any() else codes.rounds
-        if other.any():  # rows of the rubric's other (non-judges) criteria count too
-            rest = scores.filter(pl.Series(other))
-            rounds = pl.concat([rounds, rest.filter(
-                pl.col("criterion").is_in(list(rubric.criterion_ids)))["round"]])
-        return sorted(rounds.drop_nulls().unique().cast(pl.Int64).to_list())
-    judged = scores.filter(pl.col("criterion").is_in(list(rubric.criterion_ids)))
-    return sorted(judged["round"].drop_nulls().unique().cast(pl.Int64).to_list())
-
-
-def _grade(total: pl.Expr, rubric: Rubric) -> pl.Expr:
-    bands = sorted(rubric.grades, key=lambda b: -b.min)
-    if not bands:
-        return pl.lit(None, pl.String)
-    expr = pl.when(total >= bands[0].min).then(pl.lit(bands[0].name))
-    for b in bands[1:]:
-        expr = expr.when(total >= b.min).then(pl.lit(b.name))
-    return expr.otherwise(pl.lit(None, pl.String))
-
-
-def _stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
-    """Add ``stars``: one ★ per StarRule met (criterion share or published total), at most 5."""
-    if not rubric.stars:
-        return units.with_columns(stars=pl.lit(0, pl.Int64))
-    met = []
-    for i, s in enumerate(rubric.stars):
-        name = f"_star{i}"
-        if s.criterion is not None and s.min_share is not None:
-            share = values.filter(pl.col("criterion") == s.criterion).select(
-                "unit_id", (pl.col("share") >= s.min_share - 1e-12).alias(name))
-            units = units.join(share, on="unit_id", how="left")
-        elif s.min_total is not None:
-            units = units.with_columns((pl.col("total") >= s.min_total).alias(name))
-        else:
-            units = units.with_columns(pl.lit(False).alias(name))
-        met.append(name)
-    count = pl.sum_horizontal(pl.col(m).fill_null(False).cast(pl.Int64) for m in met)
-    return units.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64)).drop(met)
-
-
-def _ranks(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
-    """``unit_id`` and ``rank`` of the eligible units (not disqualified, with a total) of a
-    round's ``units`` (sorted by unit id: ``ordinal`` ties follow that order)."""
-    from evaltools import ranking
-
-    breakers = [("total" if b == "total" else b) for b in rubric.tie_breakers]
-    unknown = [b for b in breakers if b not in units.columns]
-    if unknown:
-        raise UsageError(Problem(
-            None, None, "tie_breakers", ", ".join(unknown), "unknown_tie_breaker",
-            "并列规则中的指标不存在", "tie-breakers name unknown criteria",
-            f"可选：total 或 {', '.join(rubric.criterion_ids)}",
-            f"use 'total' or one of {list(rubric.criterion_ids)}"))
-    eligible = units.filter(~pl.col("disqualified") & pl.col("total").is_not_null())
-    ranked = ranking.rank(eligible.select("unit_id", "total", *(b for b in dict.fromkeys(breakers)
-                                                                if b != "total")),
-                          by="total", descending=True, ties=rubric.ties,
-                          tie_breakers=tuple(breakers))
-    return ranked.select("unit_id", pl.col("rank").cast(pl.Float64 if rubric.ties == "average"
-                                                        else pl.Int64))
-
-
-def _labelled(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
-    """``units`` with ``rank`` and ``rank_label`` (并列 from repeated ranks in ``ranks``, which
-    must hold every unit sharing a rank with one of ``units``; 取消资格 when disqualified)."""
-    from evaltools import ranking
-
-    ranked = ranks.with_columns(ranking.rank_label("rank"))
-    return (units.join(ranked, on="unit_id", how="left")
-            .with_columns(rank_label=pl.when(pl.col("disqualified"))
-                          .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label"))))
-
-
-def _rank(result: scoring.RoundResult, rubric: Rubric) -> pl.DataFrame:
-    """Rank the eligible units of a round (disqualified ones get no rank)."""
-    units = result.units.sort("unit_id")
-    return _labelled(units, _ranks(units, rubric))
-
-
-def _unit_info(dataset: Any, cache: dict | None = None) -> pl.DataFrame:
-    """``unit_id``, ``name``, ``street``, ``community`` of the units table (kept in ``cache``)."""
-    if cache is not None and _UNIT_INFO_KEY in cache:
-        return cache[_UNIT_INFO_KEY]
-    units = getattr(dataset, "units", None)
-    cols = ("name", "street", "community")
-    if units is None:
-        info = pl.DataFrame(schema={"unit_id": pl.String, **dict.fromkeys(cols, pl.String)})
-    else:
-        info = units.select(
-            pl.col("unit_id").cast(pl.String),
-            *(pl.col(c).cast(pl.String) if c in units.columns
-              else pl.lit(None, pl.String).alias(c) for c in cols),
-        ).unique("unit_id", keep="first")
-    if cache is not None:
-        cache[_UNIT_INFO_KEY] = info
-    return info
-
-
-_UNIT_INFO_KEY = ("unit_info",)
-
-
-def _build_table(result: scoring.RoundResult, previous: scoring.RoundResult | None,
-                 dataset: Any, rubric: Rubric, cache: dict | None = None) -> pl.DataFrame:
-    prev = None
-    if previous is not None:
-        prev = _rank(previous, rubric).select("unit_id", pl.col("rank").alias("previous_rank"))
-    return _table_rows(_rank(result, rubric), result.values, prev,
-                       _unit_info(dataset, cache), rubric)
-
-
-def _table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | None,
-                info: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
-    """The leaderboard rows of ranked units (``_rank``): published totals, grades, stars,
-    movement against ``prev`` (``unit_id``, ``previous_rank``), names; in rank order."""
-    from evaltools import ranking
-
-    crit = list(rubric.criterion_ids)
-    published = _round_expr("total", rubric)
-    ranked = ranked.with_columns(total_unrounded=pl.col("total")).with_columns(total=published)
-    ranked = _stars(ranked, values, rubric)
-    ranked = ranked.with_columns(
-        grade=pl.when(pl.col("disqualified")).then(pl.lit(None, pl.String))
-        .otherwise(pl.coalesce("forced_grade", _grade(pl.col("total"), rubric))),
-        stars=pl.when(pl.col("disqualified")).then(0).otherwise(pl.col("stars")),
-    )
-    if prev is not None:
-        ranked = ranked.join(prev, on="unit_id", how="left").with_columns(
-            ranking.movement("rank", "previous_rank"))
-    else:
-        ranked = ranked.with_columns(previous_rank=pl.lit(None, pl.Int64),
-                                     movement=pl.lit(None, pl.String))
-    ranked = ranked.join(info, on="unit_id", how="left")
-    ranked = ranked.with_columns(
-        *(_round_expr(c, rubric) for c in [*crit, "deductions", "bonuses"]))
-    return ranked.sort(["rank", "unit_id"], nulls_last=True).select(
-        "rank", "rank_label", "unit_id", "name", "street", "community", "total", "grade",
-        "stars", *crit, "deductions", "bonuses", "n_cards", "n_judges", "movement",
-        "previous_rank", "disqualified", "total_unrounded",
-    )
-
-
-def _reweighted(rubric: Rubric, weights: Mapping[str, float]) -> tuple[Rubric, tuple[str, ...]]:
-    """The rubric :meth:`Leaderboard.with_weights` evaluates, and its note."""
-    ids = set(rubric.criterion_ids)
-    unknown = sorted(set(weights) - ids)
-    if unknown:
-        raise UsageError.choice("weights", ", ".join(unknown), sorted(ids))
-    bad = {k: v for k, v in weights.items() if not (float(v) >= 0)}
-    if bad:
-        raise UsageError(Problem(
-            None, None, "weights", bad, "bad_weight", "权重必须是非负数",
-            "weights must be non-negative numbers"))
-    notes: tuple[str, ...] = ()
-    if rubric.method == "points":
-        current = {c.id: float(c.max_points or 0.0) for c in rubric.criteria}
-        new = {k: float(weights.get(k, current[k])) for k in current}
-        s = sum(new.values())
-        if s <= 0:
-            raise UsageError("所有权重都是 0", "all weights are zero")
-        budget = sum(current.values())
-        # a criterion whose values are already points (no scale) keeps them on its old 0–max
-        # scale: the new weight converts them, as it converts a judge's 0–10 (scoring._high)
-        crits = tuple(dataclasses.replace(
-            c, max_points=new[c.id] / s * budget, weight=new[c.id],
-            scale=(0.0, current[c.id]) if scoring.in_points(c, rubric) else c.scale)
-            for c in rubric.criteria)
-        rubric = dataclasses.replace(rubric, criteria=crits)
-        notes = (f"按新权重重新分配各指标满分（合计仍为 {budget:g} 分） | points method: the "
-                 f"weights re-divide the {budget:g} max points among the criteria",)
-    else:
-        current = scoring.mcda_weights(rubric, [])  # the weights in effect now
-        rubric = rubric.with_weights({**current, **{k: float(v) for k, v in weights.items()}})
-    return rubric, notes
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,7 +106,7 @@ class Leaderboard:
     adjustments: pl.DataFrame
     notes: tuple[str, ...]
     rubric: Rubric
-    dataset: Any
+    dataset: Dataset
     round: int | str | None
     previous_round: int | None = None
     #: weight-independent intermediate results for ``dataset`` (see ``scoring.score_round``),
@@ -312,7 +132,7 @@ class Leaderboard:
         >>> lb.table["total"].to_list(), lb2.table["total"].to_list()
         ([94.0, 80.0], [95.0, 80.0])
         """
-        rubric, notes = _reweighted(self.rubric, weights)
+        rubric, notes = reweighted_rubric(self.rubric, weights)
         lb = evaluate(self.dataset, rubric, round=self.round, cache=self._cache)
         return lb._replace(notes=lb.notes + notes)
 
@@ -493,7 +313,7 @@ class Reweighting:
                                             cache=board._cache)
         self.previous = (None if board.previous_round is None else scoring.reweight_model(
             board.dataset, board.rubric, board.previous_round, cache=board._cache))
-        self.info = _unit_info(board.dataset, board._cache)
+        self.info = unit_info(board.dataset, board._cache)
         self.star_criteria = list(dict.fromkeys(
             s.criterion for s in board.rubric.stars
             if s.criterion is not None and s.min_share is not None))
@@ -505,23 +325,23 @@ class Reweighting:
 
     def rubric(self, weights: Mapping[str, float]) -> Rubric:
         """The rubric ``with_weights(weights)`` evaluates."""
-        return _reweighted(self.board.rubric, weights)[0]
+        return reweighted_rubric(self.board.rubric, weights)[0]
 
     def top(self, weights: Mapping[str, float], n: int = 10) -> pl.DataFrame:
         """``board.with_weights(weights).top(n)``: units ranked ``n`` or better."""
         rubric = self.rubric(weights)
         units = self.model.units(rubric)
-        best = _ranks(units, rubric).filter(pl.col("rank") <= n)
+        best = rank_units(units, rubric).filter(pl.col("rank") <= n)
         rows = (units.select("unit_id").with_row_index("_row")
                 .join(best.select("unit_id"), on="unit_id", how="semi")["_row"].to_numpy())
-        ranked = _labelled(units[rows], best)
+        ranked = label_ranks(units[rows], best)
         values = self.model.shares(rubric, rows, self.star_criteria)
         prev = None
         if self.previous is not None:
             before = self.previous.units(rubric)
-            prev = (_ranks(before, rubric).join(best.select("unit_id"), on="unit_id", how="semi")
+            prev = (rank_units(before, rubric).join(best.select("unit_id"), on="unit_id", how="semi")
                     .select("unit_id", pl.col("rank").alias("previous_rank")))
-        return _table_rows(ranked, values, prev, self.info, rubric)
+        return table_rows(ranked, values, prev, self.info, rubric)
 
 
 def _fmt_raw(col: str) -> pl.Expr:
@@ -614,7 +434,7 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = None,
+def evaluate(dataset: Dataset, rubric: Rubric | None = None, *, round: RoundArg = None,
              cache: dict | None = None) -> Leaderboard:
     """Score and rank a dataset with a rubric: the whole pipeline, end to end.
 
@@ -660,62 +480,11 @@ def evaluate(dataset: Any, rubric: Rubric | None = None, *, round: RoundArg = No
     if rubric is None:
         raise UsageError("没有评分细则：请提供 rubric.toml 或 rubric 参数",
                          "no rubric: pass rubric= or put rubric.toml in the data folder")
-    if rubric.method not in scoring.METHODS:
-        raise UsageError.choice("method", rubric.method, scoring.METHODS)
     cache = {} if cache is None else cache
-    try:
-        return _evaluate_in(dataset, rubric, round, cache)
-    finally:  # the coded scores served this call's rounds; the aggregated values stay cached
-        for key in [k for k in cache
-                    if isinstance(k, tuple) and k[:1] == (scoring.SCORE_CODES_KEY,)]:
-            del cache[key]
-
-
-def _evaluate_in(dataset: Any, rubric: Rubric, round: RoundArg, cache: dict) -> Leaderboard:
-    """The body of :func:`evaluate` (which drops the coded scores from ``cache`` afterwards)."""
-    rounds_key = ("rounds", rubric.criterion_ids, tuple(c.source for c in rubric.criteria))
-    if rounds_key not in cache:
-        cache[rounds_key] = _rounds(dataset, rubric, cache)
-    rounds = list(cache[rounds_key])
-    previous: scoring.RoundResult | None = None
-    prev_round: int | None = None
-    notes: list[str] = []
-    if round == "all":
-        if not rounds:
-            result = scoring.score_round(dataset, rubric, None, cache=cache)
-        else:
-            result = scoring.combine_rounds(
-                [scoring.score_round(dataset, rubric, r, cache=cache) for r in rounds], rubric)
-    else:
-        if round is None:
-            chosen = rounds[-1] if rounds else None
-        elif isinstance(round, bool) or not isinstance(round, int) or round not in rounds:
-            raise UsageError.choice("round", round, [*map(str, rounds), "all"])
-        else:
-            chosen = round
-        result = scoring.score_round(dataset, rubric, chosen, cache=cache)
-        if chosen is not None and rounds.index(chosen) > 0:
-            prev_round = rounds[rounds.index(chosen) - 1]
-            try:
-                previous = scoring.score_round(dataset, rubric, prev_round, cache=cache)
-            except EvalToolsError as exc:
-                notes.append(f"上一轮（第{prev_round}轮）无法计分，未计算名次变化 | previous round "
-                             f"{prev_round} could not be scored, no movement: "
-                             f"{exc.problems[0].message_en()}")
-                prev_round = None
-        round = chosen
-    table = _build_table(result, previous, dataset, rubric, cache)
-    ties_note = (f"并列规则 {rubric.ties}" + (f"，并列时依次比较 {'、'.join(rubric.tie_breakers)}"
-                                             if rubric.tie_breakers else "")
-                 + f"；按未取舍的总分排名，公示分四舍五入到 {rubric.digits} 位小数"
-                 f" | ties rule {rubric.ties}"
-                 + (f", tie-breakers {list(rubric.tie_breakers)}" if rubric.tie_breakers else "")
-                 + f"; ranked on unrounded totals, published totals rounded to "
-                 f"{rubric.digits} decimals ({rubric.rounding})")
-    all_notes = tuple(dict.fromkeys([*result.notes, *notes, ties_note]))
-    return Leaderboard(table=table, values=result.values, adjustments=result.adjustments,
-                       notes=all_notes, rubric=rubric, dataset=dataset, round=round,
-                       previous_round=prev_round, _cache=cache)
+    ev = evaluate_rounds(dataset, rubric, round=round, cache=cache)
+    return Leaderboard(table=ev.table, values=ev.values, adjustments=ev.adjustments,
+                       notes=ev.notes, rubric=ev.rubric, dataset=dataset, round=ev.round,
+                       previous_round=ev.previous_round, _cache=cache)
 
 
 def _doctest_board() -> Leaderboard:

@@ -46,9 +46,12 @@ __all__ = [
     "DIRECTION_ALIASES",
     "NORMALIZATIONS",
     "VikorCompromise",
+    "criteria_matrix",
     "normalize",
+    "normalize_array",
     "parse_criteria",
     "parse_weights",
+    "require_usable",
     "topsis",
     "vikor",
     "vikor_compromise",
@@ -178,7 +181,7 @@ def _unit_names(df: pl.DataFrame, id_col: str | None) -> list[str]:
     return [str(v) for v in df[id_col].to_list()]
 
 
-def _matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.ndarray:
+def criteria_matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) -> np.ndarray:
     """The criteria columns as an (m, n) float array; every missing cell is an error."""
     require_columns(df, names, what_zh="决策矩阵", what_en="the decision matrix",
                     kind_zh="指标列", kind_en="criterion column",
@@ -215,18 +218,18 @@ def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None
     them) and their minimum, maximum and sum of squares, from one pass over the data.
 
     A NaN or ±inf anywhere makes a minimum, maximum or sum of squares non-finite, so the check
-    costs nothing extra; the error itself comes from :func:`_matrix`, which names every missing
+    costs nothing extra; the error itself comes from :func:`criteria_matrix`, which names every missing
     cell.
     """
     from evaltools import _kernels
 
     absent = [c for c in names if c not in df.columns]
     if absent or df.height == 0 or not all(df.schema[c].is_numeric() for c in names):
-        _matrix(df, names, id_col)  # raises the documented error
+        criteria_matrix(df, names, id_col)  # raises the documented error
     cols = _kernels.as_columns([df.get_column(c).cast(pl.Float64).to_numpy() for c in names])
     lo, hi, ss = _kernels.column_stats(cols)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all() and np.isfinite(ss).all()):
-        _matrix(df, names, id_col)  # raises, naming the cells
+        criteria_matrix(df, names, id_col)  # raises, naming the cells
     return cols, lo, hi, ss
 
 
@@ -314,8 +317,8 @@ def _fast_prepare(df, criteria, weights, id_col, method):
     return cols, lo, hi, w, s, off, c
 
 
-def _require(X: np.ndarray, names: Sequence[str], df: pl.DataFrame, id_col: str | None,
-             cols: np.ndarray, *, strict: bool, why_zh: str, why_en: str) -> None:
+def require_usable(X: np.ndarray, names: Sequence[str], df: pl.DataFrame, id_col: str | None,
+                   cols: np.ndarray, *, strict: bool, why_zh: str, why_en: str) -> None:
     """Raise when a column in ``cols`` has negative (strict: non-positive) values."""
     bad = (X <= 0) if strict else (X < 0)
     bad = bad & cols[None, :]
@@ -341,8 +344,8 @@ def _require(X: np.ndarray, names: Sequence[str], df: pl.DataFrame, id_col: str 
 # --------------------------------------------------------------------------------------------
 
 
-def _normalize(X: np.ndarray, is_cost: np.ndarray, method: str,
-               target: np.ndarray | None = None) -> np.ndarray:
+def normalize_array(X: np.ndarray, is_cost: np.ndarray, method: str,
+                    target: np.ndarray | None = None) -> np.ndarray:
     """Benefit-oriented normalised matrix (larger is better in every column)."""
     m = X.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -403,7 +406,7 @@ def _topsis(R: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 def _vikor(X: np.ndarray, is_cost: np.ndarray, w: np.ndarray,
            v: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # (f*_j - f_ij)/(f*_j - f-_j) is 1 - minmax; a constant criterion contributes 0 regret
-    regret = w * (1.0 - _normalize(X, is_cost, "minmax"))
+    regret = w * (1.0 - normalize_array(X, is_cost, "minmax"))
     S, R = regret.sum(axis=1), regret.max(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         qs = np.where(S.max() == S.min(), 0.0, (S - S.min()) / (S.max() - S.min()))
@@ -419,7 +422,7 @@ def _vikor(X: np.ndarray, is_cost: np.ndarray, w: np.ndarray,
 def _prepare(df, criteria, id_col):
     crit = parse_criteria(criteria)
     names = list(crit)
-    X = _matrix(df, names, id_col)
+    X = criteria_matrix(df, names, id_col)
     is_cost = np.array([crit[c] == "min" for c in names])
     return crit, names, X, is_cost
 
@@ -436,8 +439,8 @@ def _check_normalization(X, names, df, id_col, is_cost, method, target, *, vikor
         t = np.array([float(target[c]) for c in names])
     if method in ("max", "sum"):
         why = f"{method} 归一化", f"{method} normalisation"
-        _require(X, names, df, id_col, ~is_cost, strict=False, why_zh=why[0], why_en=why[1])
-        _require(X, names, df, id_col, is_cost, strict=True,
+        require_usable(X, names, df, id_col, ~is_cost, strict=False, why_zh=why[0], why_en=why[1])
+        require_usable(X, names, df, id_col, is_cost, strict=True,
                  why_zh=why[0] + "（越小越好的指标取倒数）",
                  why_en=why[1] + " (cost criteria are inverted)")
     constant = np.flatnonzero(X.max(axis=0) == X.min(axis=0))
@@ -486,7 +489,7 @@ def normalize(
     """
     _, names, X, is_cost = _prepare(df, criteria, id_col)
     t = _check_normalization(X, names, df, id_col, is_cost, method, target)
-    R = _normalize(X, is_cost, method, t)
+    R = normalize_array(X, is_cost, method, t)
     return df.with_columns(
         [pl.Series(c, R[:, j], dtype=pl.Float64) for j, c in enumerate(names)])
 
@@ -538,7 +541,7 @@ def weighted_sum(
     _, names, X, is_cost = _prepare(df, criteria, id_col)
     w = np.array(list(parse_weights(weights, criteria).values()))
     t = _check_normalization(X, names, df, id_col, is_cost, normalization, target)
-    R = _normalize(X, is_cost, normalization, t)
+    R = normalize_array(X, is_cost, normalization, t)
     return df.with_columns(pl.Series("score", _wsm(R, w), dtype=pl.Float64))
 
 
@@ -575,10 +578,10 @@ def weighted_product(
     if normalization == "zscore":
         raise UsageError.choice("normalization (weighted_product)", normalization,
                                 [m for m in NORMALIZATIONS if m != "zscore"])
-    _require(X, names, df, id_col, np.ones(len(names), bool), strict=False,
+    require_usable(X, names, df, id_col, np.ones(len(names), bool), strict=False,
              why_zh="加权积法", why_en="the weighted product")
     t = _check_normalization(X, names, df, id_col, is_cost, normalization, target)
-    R = _normalize(X, is_cost, normalization, t)
+    R = normalize_array(X, is_cost, normalization, t)
     return df.with_columns(pl.Series("score", _wpm(R, w), dtype=pl.Float64))
 
 
@@ -636,7 +639,7 @@ def topsis(
         _, names, X, is_cost = _prepare(df, criteria, id_col)
         w = np.array(list(parse_weights(weights, criteria).values()))
         t = _check_normalization(X, names, df, id_col, is_cost, normalization, target)
-        R = _normalize(X, is_cost, normalization, t)
+        R = normalize_array(X, is_cost, normalization, t)
         c, dp, dm = _topsis(R, w)
     return df.with_columns(
         pl.Series("score", c, dtype=pl.Float64),

@@ -50,7 +50,7 @@ def _expr(col: str | pl.Expr | float) -> pl.Expr:
     return pl.lit(col)
 
 
-def _z(confidence: float) -> float:
+def z_value(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
         raise UsageError(f"confidence 必须在 0 和 1 之间，收到 {confidence!r}",
                          f"confidence must be between 0 and 1, got {confidence!r}")
@@ -98,7 +98,7 @@ def wilson_interval(
     │ 0   ┆ 0   ┆ null   ┆ null   │
     └─────┴─────┴────────┴────────┘
     """
-    z = _z(confidence)
+    z = z_value(confidence)
     k = _expr(successes).cast(pl.Float64)
     m = _expr(n).cast(pl.Float64)
     p = k / m
@@ -217,7 +217,7 @@ def check_labels(
             for r, v in bad.iter_rows()])
 
 
-def _satisfied_values(satisfied: Sequence[str | float], labels: Mapping[str, float]) -> list[float]:
+def satisfied_values(satisfied: Sequence[str | float], labels: Mapping[str, float]) -> list[float]:
     if isinstance(satisfied, str):
         satisfied = (satisfied,)
     out = []
@@ -259,7 +259,7 @@ def satisfaction_rate(
     │ 0.5    ┆ 0.75  │
     └────────┴───────┘
     """
-    vals = _satisfied_values(satisfied, labels)
+    vals = satisfied_values(satisfied, labels)
     v = to_value(col, labels=labels)
     return v.drop_nulls().is_in(vals).mean().alias("satisfaction_rate")
 
@@ -405,7 +405,7 @@ def summarize(
     is only 0.207, and its average is pulled from 4 towards the overall mean 3.2 (3.467).
     """
     require_columns(df, (unit, rating), what_zh="评价表", what_en="the ratings table", file=file)
-    vals = _satisfied_values(satisfied, labels)
+    vals = satisfied_values(satisfied, labels)
     top = max(labels.values())
     g = _unit_counts_exact(df, unit, rating, labels, vals, top)
     if g is None:

@@ -119,10 +119,10 @@ class _RoundModel:
     def normalized(self, V: np.ndarray) -> np.ndarray:
         from evaltools import mcda
 
-        X = np.moveaxis(V, -2, 0)  # units first: mcda._normalize reduces over axis 0
+        X = np.moveaxis(V, -2, 0)  # units first: mcda.normalize_array reduces over axis 0
         if X.shape[0] == 1 and self.norm == "zscore":
             return np.zeros_like(V)
-        R = mcda._normalize(X, self.is_cost, self.norm)
+        R = mcda.normalize_array(X, self.is_cost, self.norm)
         return np.moveaxis(np.broadcast_to(R, X.shape), 0, -2)
 
     def totals(self, V: np.ndarray | None = None, W: np.ndarray | None = None) -> np.ndarray:
@@ -179,7 +179,7 @@ def _mcda_score(method: str, R: np.ndarray, W: np.ndarray, X: np.ndarray,
             return np.where(den == 0, 1.0, dm / den)
     if method == "vikor":
         X0 = np.moveaxis(X, -2, 0)
-        N = np.moveaxis(np.broadcast_to(mcda._normalize(X0, is_cost, "minmax"), X0.shape), 0, -2)
+        N = np.moveaxis(np.broadcast_to(mcda.normalize_array(X0, is_cost, "minmax"), X0.shape), 0, -2)
         regret = (1.0 - N)[..., None, :] * W  # (…, m, k, n)
         S, Rr = regret.sum(axis=-1), regret.max(axis=-1)  # (…, m, k)
 
@@ -306,11 +306,11 @@ def _small_matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _board(lb: Any) -> _Board:
-    from evaltools.leaderboard import _rounds
+    from evaltools.scoring import round_numbers
 
     ds, rubric = lb.dataset, lb.rubric
     if lb.round == "all":
-        rounds = _rounds(ds, rubric) or [None]
+        rounds = round_numbers(ds, rubric) or [None]
     else:
         rounds = [lb.round]
     models = [_round_model(ds, rubric, r) for r in rounds]
@@ -622,7 +622,7 @@ def _card_resampler(dataset: Any, rubric: Any) -> _CardResampler | None:
     if not crits or cards is None or cards.height == 0:
         return None
     cfg = rubric.ratings
-    sat_vals = R._satisfied_values(cfg.satisfied, cfg.labels)
+    sat_vals = R.satisfied_values(cfg.satisfied, cfg.labels)
     top = max(cfg.labels.values())
     card = "respondent_id" if "respondent_id" in cards.columns else None
     base = cards.with_columns(
@@ -644,7 +644,7 @@ def _card_resampler(dataset: Any, rubric: Any) -> _CardResampler | None:
     return _CardResampler(units, offsets, stats, [c.id for c in crits],
                           [scoring.rating_rule(c) for c in crits], sat_vals, float(top),
                           float(cfg.prior_weight),
-                          R._z(cfg.confidence))
+                          R.z_value(cfg.confidence))
 
 
 @dataclass(frozen=True, eq=False)
@@ -1443,12 +1443,12 @@ def panel_reliability(lb: Any, *, stand_out: float = 3.5) -> PanelReliability:
     └───────────┴─────────┴──────────┴───────┴────────────────┘
     """
     from evaltools import judging
-    from evaltools.leaderboard import _rounds
+    from evaltools.scoring import round_numbers
 
     ds, rubric = lb.dataset, lb.rubric
     scores = getattr(ds, "scores", None)
     jids = [c.id for c in rubric.criteria if c.source == "judges"]
-    rounds = _rounds(ds, rubric) if lb.round == "all" else [lb.round]
+    rounds = round_numbers(ds, rubric) if lb.round == "all" else [lb.round]
     rows: list[dict] = []
     judge_rows: list[pl.DataFrame] = []
     names = {c.id: c.name for c in rubric.criteria}

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from evaltools.errors import EvalToolsError, EvalToolsWarning, Problem, UsageError
-from evaltools.mcda import _matrix, _normalize, _require, parse_criteria
+from evaltools.mcda import criteria_matrix, normalize_array, parse_criteria, require_usable
 
 __all__ = ["RI_SAATY", "RI_TUMMALA_LING", "AHPResult", "ahp", "critic", "entropy", "equal"]
 
@@ -84,8 +84,8 @@ def entropy(
     """
     crit = parse_criteria(criteria)
     names = list(crit)
-    X = _matrix(df, names, id_col)
-    _require(X, names, df, id_col, np.ones(len(names), bool), strict=False,
+    X = criteria_matrix(df, names, id_col)
+    require_usable(X, names, df, id_col, np.ones(len(names), bool), strict=False,
              why_zh="熵权法", why_en="entropy weights")
     if X.shape[0] < 2:
         raise EvalToolsError("熵权法至少需要 2 个参评单位", "entropy weights need at least 2 units")
@@ -139,7 +139,7 @@ def critic(
     """
     crit = parse_criteria(criteria)
     names = list(crit)
-    X = _matrix(df, names, id_col)
+    X = criteria_matrix(df, names, id_col)
     if X.shape[0] < 3:
         raise EvalToolsError("CRITIC 权重至少需要 3 个参评单位", "CRITIC weights need at least 3 units")
     const = X.max(axis=0) == X.min(axis=0)
@@ -150,7 +150,7 @@ def critic(
         _warn(f"指标 {'、'.join(np.array(names)[const])} 各单位相同，CRITIC 权重为 0",
               f"criteria {list(np.array(names)[const])} are constant; CRITIC weight 0")
     is_cost = np.array([crit[c] == "min" for c in names])
-    R = _normalize(X, is_cost, "minmax")
+    R = normalize_array(X, is_cost, "minmax")
     R = np.where(const, 0.0, R)
     if const.sum() == len(names) - 1:
         w = (~const).astype(float)

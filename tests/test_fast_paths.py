@@ -95,17 +95,17 @@ def test_panel_kernels_match_aggregate(sizes, seed):
                  for j in judges]
     df = pl.DataFrame(rows, schema=["unit_id", "judge_id", "criterion", "score"], orient="row")
     df = df.sample(fraction=1.0, shuffle=True, seed=seed)
-    order, starts, lens = judging._panel_groups(df["unit_id"], df["criterion"], df["judge_id"])
+    order, starts, lens = judging.panel_groups(df["unit_id"], df["criterion"], df["judge_id"])
     sc = df["score"].to_numpy()[order]
     keys = df.select("unit_id", "criterion")[order[starts]]
-    raw = judging._panel_lists(sc, starts, lens)
+    raw = judging.panel_lists(sc, starts, lens)
     expected_raw = (df.group_by("unit_id", "criterion")
                     .agg(pl.col("score").sort_by("judge_id").alias("raw")))
     got_raw = keys.with_columns(raw).join(expected_raw, on=["unit_id", "criterion"])
     assert got_raw.height == len(sizes)
     assert (got_raw["raw"] == got_raw["raw_right"]).all()
     for method in ("mean", "median", "trimmed_mean"):
-        got = keys.with_columns(v=judging._panel_reduce(sc, starts, lens, method))
+        got = keys.with_columns(v=judging.panel_reduce(sc, starts, lens, method))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ref = judging.aggregate(df, method=method, min_judges=1, fallback="mean"

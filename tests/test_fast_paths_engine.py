@@ -192,21 +192,22 @@ def test_coded_panels_match_the_general_path(seed, n_units, n_judges, drop, dup,
                            rounds=rounds)
     ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None)
     judged = [c for c in rubric.criteria]
-    codes = scoring._score_codes(ds, rubric, None)
+    codes = scoring.values.score_codes(ds, rubric, None)
     assert codes is not None
     for rnd in range(1, rounds + 1):
-        panels = scoring._round_panels(codes, rnd)
-        fast = scoring._judge_values(scores, rubric, rnd, judged, [], panels)
-        slow = scoring._judge_values(scores, rubric, rnd, judged, [], None)
+        panels = scoring.values.round_panels(codes, rnd)
+        fast = scoring.values._judge_values(scores, rubric, rnd, judged, [], panels)
+        slow = scoring.values._judge_values(scores, rubric, rnd, judged, [], None)
         key = ["criterion", "unit_id"]
         assert fast.sort(key).equals(slow.sort(key))
         assert panels.participants.equals(scoring.participants(ds, rubric, rnd))
-        counts = scoring._unit_counts(ds, rnd, panels.participants, panels)
-        assert counts.equals(scoring._unit_counts(ds, rnd, panels.participants, None))
+        counts = scoring.rounds._unit_counts(ds, rnd, panels.participants, panels)
+        assert counts.equals(scoring.rounds._unit_counts(ds, rnd, panels.participants, None))
         if not scores.filter(pl.col("round") == rnd).is_empty():
-            fast_v = scoring._criterion_values(ds, rubric, rnd, [], panels)
-            with mock.patch.object(scoring, "_score_codes", return_value=None):
-                slow_v = scoring._criterion_values(ds, rubric, rnd, [], None)
+            fast_v = scoring.values.collect_criterion_values(ds, rubric, rnd, [], panels)
+            with mock.patch.object(scoring.rounds, "score_codes", return_value=None), \
+                    mock.patch.object(scoring.values, "score_codes", return_value=None):
+                slow_v = scoring.values.collect_criterion_values(ds, rubric, rnd, [], None)
                 slow_round = scoring.score_round(ds, rubric, rnd)
             assert fast_v.equals(slow_v)
             fast_round = scoring.score_round(ds, rubric, rnd)
@@ -218,15 +219,15 @@ def test_coded_panels_match_the_general_path(seed, n_units, n_judges, drop, dup,
 
 
 def test_string_codes_runs_and_scattered():
-    from evaltools.judging import _string_codes
+    from evaltools.judging import string_codes
 
     runs = pl.Series(["b"] * 100 + ["a"] * 50 + ["c"] * 30 + ["a"] * 20)
     scattered = pl.Series(["b", "a", "c", "a"] * 50)
     for x in (runs, scattered):
-        codes, names = _string_codes(x)
+        codes, names = string_codes(x)
         assert names.to_list() == ["a", "b", "c"]
         assert names.gather(codes).equals(x)
-    assert _string_codes(pl.Series(["a", None])) is None
+    assert string_codes(pl.Series(["a", None])) is None
 
 
 def test_evaluate_drops_the_coded_scores_from_its_cache_even_on_error():

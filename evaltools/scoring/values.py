@@ -1,0 +1,537 @@
+"""Step 1–2 of a round: each criterion's aggregated value per unit (judges' panels, review cards, units columns, campaign votes)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from evaltools.errors import EvalToolsError, RubricError, UsageError
+from evaltools.rubric import Criterion, Rubric
+from evaltools.scoring.common import (
+    RULE_ZH,
+    joined_ids,
+    judge_rule,
+    note,
+    problem,
+    rating_rule,
+    satisfaction_definition,
+    table_of,
+)
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
+
+# --------------------------------------------------------------------------------------------
+# the scores table as integer codes (one pass over the long table, shared by the steps below)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreCodes:
+    """The whole scores table as integer codes: made once per dataset and rubric, shared by the
+    rounds (the previous round for movement) and by the steps that need the scores (judges'
+    panels, participants, judges per unit). Units and judges are coded in their sorted order,
+    criteria in the rubric's order of its judges criteria (−1: not one of them)."""
+
+    rounds: pl.Series
+    units: pl.Series
+    judges: pl.Series
+    crit_ids: tuple[str, ...]
+    u: np.ndarray
+    j: np.ndarray
+    c: np.ndarray
+    score: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RoundPanels:
+    """One round's judges' panels laid out from :class:`ScoreCodes` (see ``round_panels``)."""
+
+    codes: ScoreCodes
+    sorted_scores: np.ndarray
+    starts: np.ndarray
+    lens: np.ndarray
+    unit_of: np.ndarray
+    crit_of: np.ndarray
+    participants: pl.DataFrame
+    n_judges: pl.DataFrame
+
+
+SCORE_CODES_KEY = "score_codes"
+
+
+def score_codes(dataset: Dataset, rubric: Rubric, cache: dict | None) -> ScoreCodes | None:
+    """The scores as codes (from ``cache`` when there), or None when the coded path does not
+    apply (no scores or no judges criteria, nulls in unit or judge ids)."""
+    scores = table_of(dataset, "scores")
+    crit_ids = tuple(c.id for c in rubric.criteria if c.source == "judges")
+    if scores is None or not crit_ids:
+        return None
+    key = (SCORE_CODES_KEY, crit_ids)
+    if cache is not None and key in cache:
+        return cache[key]
+    from evaltools import judging
+
+    out = None
+    units = judging.string_codes(scores["unit_id"])
+    judges = judging.string_codes(scores["judge_id"]) if units is not None else None
+    if units is not None and judges is not None:
+        crit = scores["criterion"].cast(pl.String)
+        try:
+            c = crit.cast(pl.Enum(list(crit_ids))).to_physical().fill_null(-1)
+        except pl.exceptions.InvalidOperationError:  # other criteria too: code them −1
+            c = crit.replace_strict(list(crit_ids), list(range(len(crit_ids))), default=-1,
+                                    return_dtype=pl.Int32)
+        out = ScoreCodes(
+            rounds=scores["round"], units=units[1], judges=judges[1], crit_ids=crit_ids,
+            u=units[0], j=judges[0], c=c.cast(pl.Int32).to_numpy(),
+            score=scores["score"].cast(pl.Float64).to_numpy())
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def round_panels(codes: ScoreCodes, rnd: int) -> RoundPanels:
+    """Round ``rnd`` from the codes: participants (units with a row of a judges criterion), the
+    number of distinct judges per unit (every row of the round), and the panels of the judges
+    criteria with a score, ordered by criterion (rubric order), then unit (sorted)."""
+    from evaltools import judging
+
+    in_round = (codes.rounds == rnd).fill_null(False).to_numpy()
+    if in_round.all():
+        u, j, c, sc = codes.u, codes.j, codes.c, codes.score
+    else:
+        rows = np.flatnonzero(in_round)
+        u, j, c, sc = codes.u[rows], codes.j[rows], codes.c[rows], codes.score[rows]
+    n_u, n_j, n_c = codes.units.len(), max(codes.judges.len(), 1), len(codes.crit_ids)
+    pair = u.astype(np.int64 if n_u * n_j >= 2**31 else np.int32) * n_j
+    pair += j
+    if n_u * n_j <= 4 * pair.size + (1 << 20):
+        seen = np.zeros(n_u * n_j, bool)
+        seen[pair] = True
+        per_unit = seen.reshape(n_u, n_j).sum(axis=1)
+    else:
+        per_unit = np.bincount(np.unique(pair) // n_j, minlength=n_u)
+    judged = c >= 0
+    has = per_unit > 0
+    if judged.all():
+        is_part = has
+    else:
+        is_part = np.zeros(n_u, bool)
+        is_part[u[judged]] = True
+    n_judges = pl.DataFrame({"unit_id": codes.units.filter(pl.Series(has)),
+                             "n_judges": pl.Series(per_unit[has], dtype=pl.Int64)})
+    participants = pl.DataFrame({"unit_id": codes.units.filter(pl.Series(is_part))})
+    ok = judged & ~np.isnan(sc)
+    if not ok.all():
+        u, j, c, sc = u[ok], j[ok], c[ok], sc[ok]
+    sorted_scores, starts, lens, gid = judging.coded_panels(u, c, j, sc, n_u, n_c, n_j)
+    return RoundPanels(codes=codes, sorted_scores=sorted_scores, starts=starts, lens=lens,
+                        unit_of=gid % n_u, crit_of=gid // n_u, participants=participants,
+                        n_judges=n_judges)
+
+
+# --------------------------------------------------------------------------------------------
+# step 1: judges
+
+
+def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
+                  crits: list[Criterion], notes: list[str],
+                  panels: RoundPanels | None = None) -> pl.DataFrame:
+    """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``.
+
+    The arithmetic is that of :func:`evaltools.judging.aggregate` (mean / median / trimmed mean
+    and the declared fallback), done on the panels laid out from integer codes (``panels``, from
+    :func:`round_panels`; else by ``judging.panel_groups`` here) with
+    ``judging.panel_reduce``, and :func:`evaltools.judging.standardize`
+    (z-scores); this function picks
+    the rule per criterion, checks the panel size first so that the error names the criterion in
+    Chinese, and maps z-scores back onto the criterion's scale.
+    """
+    from evaltools import judging
+
+    empty = pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
+                                 "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64})
+    rules = pl.DataFrame(
+        {"criterion": [c.id for c in crits], "rule": [judge_rule(c, rubric) for c in crits]},
+        schema={"criterion": pl.String, "rule": pl.String},
+    )
+    rule_map = dict(zip(rules["criterion"], rules["rule"], strict=True))
+
+    def round_scores() -> pl.DataFrame:
+        return (
+            scores.filter(pl.col("round") == rnd)
+            .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
+                    "criterion", pl.col("score").cast(pl.Float64))
+            .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan(),
+                    pl.col("criterion").is_in(rules["criterion"].implode()))
+        )
+
+    if panels is not None and panels.codes.crit_ids == tuple(rule_map):
+        if panels.lens.size == 0:
+            return empty
+        sorted_scores, starts, lens = panels.sorted_scores, panels.starts, panels.lens
+        ids = pl.Series(list(rule_map), dtype=pl.String)
+        crit_of = pl.Series(panels.crit_of)
+        base = pl.DataFrame({
+            "unit_id": panels.codes.units.gather(panels.unit_of),
+            "criterion": ids.gather(crit_of),
+            "rule": pl.Series(list(rule_map.values()), dtype=pl.String).gather(crit_of),
+            "raw": judging.panel_lists(sorted_scores, starts, lens),
+            "n": pl.Series(lens, dtype=pl.Int64),
+        })
+    else:
+        s = round_scores()
+        if s.height == 0:
+            return empty
+        # one stable sort on integer codes (unit, criterion, judge) instead of string group-bys:
+        # each (unit, criterion) panel is a contiguous run of scores in judge order
+        order, starts, lens = judging.panel_groups(s["unit_id"], s["criterion"], s["judge_id"])
+        sorted_scores = s["score"].to_numpy()[order]
+        base = s.select("unit_id", "criterion")[order[starts]].with_columns(
+            pl.col("criterion").replace_strict(rule_map, return_dtype=pl.String).alias("rule"),
+            judging.panel_lists(sorted_scores, starts, lens).alias("raw"),
+            pl.Series("n", lens, dtype=pl.Int64),
+        )
+    need = pl.max_horizontal(pl.lit(rubric.min_judges),
+                             pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
+    short = base.with_columns(need=need).filter(pl.col("n") < pl.col("need"))
+    fallback = rubric.judge_fallback
+    if short.height:
+        if fallback is None:
+            problems = []
+            for (cid,), grp in short.sort("unit_id").group_by("criterion", maintain_order=True):
+                c = rubric.criterion(cid)
+                need_n = int(grp["need"].max())
+                units = joined_ids(grp, pl.format("{}({}人)", "unit_id", "n"))
+                units_en = joined_ids(grp, pl.format("{} ({} judges)", "unit_id", "n"))
+                problems.append(problem(
+                    "too_few_judges",
+                    f"第{rnd}轮 指标“{c.name}”({cid}) 评委人数不足 {need_n} 人：{units}",
+                    f"round {rnd}, criterion {cid}: fewer than {need_n} judges scored "
+                    f"{units_en}",
+                    column=cid,
+                    fix_zh="补齐评委打分，或在评分细则 [judges] 中设置 fallback（mean 或 median）",
+                    fix_en="add the missing judges' scores, or set [judges] fallback "
+                    "(mean or median) in the rubric",
+                ))
+            raise EvalToolsError(problems)
+        if fallback not in ("mean", "median"):
+            raise UsageError.choice("judge_fallback", fallback, ("mean", "median"))
+        listed = joined_ids(short.sort("unit_id", "criterion"),
+                             pl.format("{}/{}({})", "unit_id", "criterion", "n"))
+        notes.append(note(
+            f"第{rnd}轮 评委人数不足的 {short.height} 项改用{RULE_ZH[fallback]}：{listed}",
+            f"round {rnd}: {short.height} unit×criterion value(s) had too few judges and used "
+            f"the declared fallback {fallback}: {listed}",
+        ))
+
+    value = np.full(base.height, np.nan)
+    fell_back = np.zeros(base.height, dtype=bool)
+    rule_of = base["rule"]
+    for rule in sorted(set(rules["rule"])):  # at most four rules
+        rows = np.flatnonzero((rule_of == rule).to_numpy())
+        if rows.size == 0:
+            continue
+        need_n = max(int(rubric.min_judges), 3 if rule == "trimmed_mean" else 1)
+        short_rows = rows[lens[rows] < need_n]
+        ok_rows = rows[lens[rows] >= need_n]
+        if rule != "zscore":
+            value[ok_rows] = judging.panel_reduce(sorted_scores, starts, lens, rule, ok_rows)
+        if short_rows.size and fallback is not None:
+            value[short_rows] = judging.panel_reduce(sorted_scores, starts, lens, fallback,
+                                                      short_rows)
+            fell_back[short_rows] = True
+    out = base.with_columns(pl.Series("value", value, dtype=pl.Float64),
+                            pl.Series("_fb", fell_back, dtype=pl.Boolean))
+    if "zscore" in set(rules["rule"]):
+        sub = round_scores().filter(pl.col("criterion").is_in(
+            [c for c, r in rule_map.items() if r == "zscore"]))
+        out = out.join(_zscore_values(sub, rnd, notes), on=["unit_id", "criterion"],
+                       how="left").with_columns(
+            value=pl.when((pl.col("rule") == "zscore") & ~pl.col("_fb"))
+            .then("_zvalue").otherwise("value"))
+    used = pl.when("_fb").then(pl.lit(fallback)).otherwise("rule") if fallback else pl.col("rule")
+    return out.select("unit_id", "criterion", used.alias("rule"), "raw", "n",
+                      pl.col("value").cast(pl.Float64))
+
+
+def _zscore_values(sub: pl.DataFrame, rnd: int, notes: list[str]) -> pl.DataFrame:
+    """Mean z per unit and criterion mapped back: ``panel mean + z̄ × panel sd`` (see module doc)."""
+    from evaltools import judging
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        z = judging.standardize(sub.with_columns(pl.lit(rnd).alias("round")), judge="judge_id",
+                                score="score", by=("round", "criterion"))
+    notes.extend(str(w.message) for w in caught)
+    panel = sub.group_by("criterion").agg(pl.col("score").mean().alias("_pm"),
+                                          pl.col("score").std().alias("_psd"))
+    return (
+        z.group_by("unit_id", "criterion").agg(pl.col("z").mean().alias("z_value"))
+        .join(panel, on="criterion", how="left")
+        .select("unit_id", "criterion",
+                pl.when(pl.col("_psd").is_null() | (pl.col("_psd") == 0)).then(pl.col("_pm"))
+                .otherwise(pl.col("_pm") + pl.col("z_value") * pl.col("_psd")).alias("_zvalue"))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# step 2: ratings and units columns
+
+
+def _rating_values(ratings: pl.DataFrame | None, rubric: Rubric, crits: list[Criterion],
+                   notes: list[str]) -> pl.DataFrame:
+    empty = pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
+                                 "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64})
+    if not crits:
+        return empty
+    if ratings is None:
+        return empty  # every unit will be missing → handled by the missing-value policy
+    from evaltools import ratings as ratings_mod
+
+    cfg = rubric.ratings
+    column = {
+        "satisfaction_rate": "satisfaction_rate",
+        "mean": "mean",
+        "bayesian_average": "bayesian_average",
+        "wilson_lower": "wilson_lower",
+        "top2box": "top2box",
+    }
+    parts = []
+    for c in crits:
+        rule = rating_rule(c)
+        cards = ratings.filter(pl.col("item").is_in(list(c.items))) if c.items else ratings
+        summary = ratings_mod.summarize(
+            cards, unit="unit_id", rating="rating", labels=cfg.labels, satisfied=cfg.satisfied,
+            prior_weight=cfg.prior_weight, confidence=cfg.confidence,
+        )
+        parts.append(summary.select(
+            pl.col("unit_id").cast(pl.String),
+            pl.lit(c.id).alias("criterion"),
+            pl.lit(rule).alias("rule"),
+            pl.lit(None, pl.List(pl.Float64)).alias("raw"),
+            pl.col("n").cast(pl.Int64),
+            pl.col(column[rule]).cast(pl.Float64).alias("value"),
+        ))
+    notes.append(satisfaction_definition(rubric))
+    return pl.concat(parts) if parts else empty
+
+
+def _unit_column_values(units: pl.DataFrame | None, crits: list[Criterion]) -> pl.DataFrame:
+    parts = []
+    for c in crits:
+        if c.column is None:
+            raise RubricError(problem(
+                "units_without_column", f"指标“{c.name}”({c.id}) 来源为 units 但没有指定 column",
+                f"criterion {c.id} has source 'units' but no column", column="column",
+                fix_zh="在该指标下写 column = \"户数\" 之类", fix_en="name the units column"))
+        if units is None or c.column not in units.columns:
+            raise EvalToolsError(problem(
+                "units_column_missing",
+                f"指标“{c.name}”({c.id}) 需要参评单位表中的“{c.column}”列，但没有找到",
+                f"criterion {c.id} needs column {c.column!r} of the units table, which is missing",
+                column=c.column))
+        parts.append(units.select(
+            pl.col("unit_id").cast(pl.String),
+            pl.lit(c.id).alias("criterion"),
+            pl.lit("column").alias("rule"),
+            pl.lit(None, pl.List(pl.Float64)).alias("raw"),
+            pl.lit(None, pl.Int64).alias("n"),
+            pl.col(c.column).cast(pl.Float64, strict=False).alias("value"),
+        ))
+    if not parts:
+        return pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String,
+                                    "rule": pl.String, "raw": pl.List(pl.Float64),
+                                    "n": pl.Int64, "value": pl.Float64})
+    return pl.concat(parts)
+
+
+def participants(dataset: Dataset, rubric: Rubric, rnd: int | None) -> pl.DataFrame:
+    """The units taking part in round ``rnd`` (one column ``unit_id``, sorted)."""
+    scores = table_of(dataset, "scores")
+    judge_ids = [c.id for c in rubric.criteria if c.source == "judges"]
+    if judge_ids:
+        if scores is None:
+            return pl.DataFrame(schema={"unit_id": pl.String})
+        return (scores.filter((pl.col("round") == rnd) & pl.col("criterion").is_in(judge_ids))
+                .select(pl.col("unit_id").cast(pl.String)).unique().sort("unit_id"))
+    for name in ("units", "ratings", "tickets"):
+        t = table_of(dataset, name)
+        if t is not None:
+            return t.select(pl.col("unit_id").cast(pl.String)).unique().sort("unit_id")
+    return pl.DataFrame(schema={"unit_id": pl.String})
+
+
+def _not_yet(src: str, crits: list[Criterion], module_zh: str, module_en: str) -> None:
+    ids = ", ".join(c.id for c in crits)
+    raise EvalToolsError(problem(
+        "needs_module",
+        f"指标 {ids} 的来源为 {src}，需要{module_zh}，暂不能计分",
+        f"criteria {ids} with source {src!r} need the {module_en}, not available yet",
+        column="source", value=src))
+
+
+def criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None,
+                     notes: list[str] | None = None) -> pl.DataFrame:
+    """Aggregated value of every criterion for every participant of round ``rnd`` (long form).
+
+    Columns: ``unit_id, criterion, criterion_name, source, rule, raw, n, value, filled``. Missing
+    values follow ``rubric.missing`` (see the module docstring).
+    """
+    notes = [] if notes is None else notes
+    return collect_criterion_values(dataset, rubric, rnd, notes, None)
+
+
+def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, notes: list[str],
+                      panels: RoundPanels | None) -> pl.DataFrame:
+    """:func:`criterion_values`, with the round's coded panels when the caller has them."""
+    if panels is None and rnd is not None:
+        codes = score_codes(dataset, rubric, None)
+        panels = round_panels(codes, rnd) if codes is not None else None
+    by_source: dict[str, list[Criterion]] = {}
+    for c in rubric.criteria:
+        by_source.setdefault(c.source, []).append(c)
+    parts = []
+    coded = None
+    if by_source.get("tickets"):  # 民情速递站 KPIs (evaltools.kpi, issue 6)
+        from evaltools.kpi import ticket_criterion_values
+
+        parts.append(ticket_criterion_values(
+            dataset, by_source["tickets"], notes, labels=rubric.ratings.labels,
+            satisfied=rubric.ratings.satisfied))
+    if by_source.get("campaign"):  # 晒最美 votes (evaltools.campaign, issue 7)
+        from evaltools.campaign import unit_values
+
+        ties = rubric.ties if rubric.ties in ("min", "dense", "ordinal", "average") else "min"
+        parts.append(unit_values(
+            table_of(dataset, "entries"), table_of(dataset, "votes"), rnd,
+            {c.id: c.measure or "vote_share" for c in by_source["campaign"]}, ties=ties))
+    if by_source.get("judges"):
+        scores = table_of(dataset, "scores")
+        if scores is not None:
+            parts.append(_judge_values(scores, rubric, rnd, by_source["judges"], notes,
+                                       panels))
+            if panels is not None:  # only participants, already in (criterion, unit) order
+                coded = len(parts) - 1
+    parts.append(_rating_values(table_of(dataset, "ratings"), rubric,
+                                by_source.get("ratings", []), notes))
+    parts.append(_unit_column_values(table_of(dataset, "units"), by_source.get("units", [])))
+    found = pl.concat(parts)
+
+    ids = [c.id for c in rubric.criteria]
+    meta = pl.DataFrame({
+        "criterion": ids,
+        "criterion_name": [c.name for c in rubric.criteria],
+        "source": [c.source for c in rubric.criteria],
+        "_order": list(range(len(rubric.criteria))),
+    }, schema={"criterion": pl.String, "criterion_name": pl.String, "source": pl.String,
+               "_order": pl.Int64})
+    default_rule = pl.DataFrame({
+        "criterion": ids,
+        "_rule0": [judge_rule(c, rubric) if c.source == "judges"
+                   else rating_rule(c) if c.source == "ratings"
+                   else (c.measure or "measure") if c.source == "tickets"
+                   else (c.measure or "vote_share") if c.source == "campaign" else "column"
+                   for c in rubric.criteria],
+    })
+    who = panels.participants if panels is not None else participants(dataset, rubric, rnd)
+    out = _full_grid(parts, coded, who, meta, default_rule)
+    if out is None:
+        kept = found.join(who, on="unit_id", how="semi")
+        per_criterion = kept.group_by("criterion").len()
+        if (per_criterion.height == meta.height and kept.height == who.height * meta.height
+                and (per_criterion["len"] == who.height).all()):
+            # every participant has a row for every criterion (the usual case): no grid join
+            grid = kept.join(meta, on="criterion", how="left")
+        else:
+            grid = who.join(meta, how="cross").join(found, on=["unit_id", "criterion"],
+                                                    how="left")
+        out = grid.join(default_rule, on="criterion", how="left")
+    out = (
+        out.with_columns(
+            rule=pl.coalesce("rule", "_rule0"),
+            value=pl.col("value").fill_nan(None),
+        )
+        .with_columns(filled=pl.col("value").is_null())
+    )
+    missing = out.filter("filled")
+    if missing.height:
+        policy = rubric.missing
+        if policy == "error":
+            problems = []
+            for (cid,), grp in missing.sort("unit_id").group_by("criterion",
+                                                                  maintain_order=True):
+                c = rubric.criterion(cid)
+                units = joined_ids(grp, pl.col("unit_id"))
+                where = f"第{rnd}轮 " if rnd is not None else ""
+                where_en = f"round {rnd}, " if rnd is not None else ""
+                problems.append(problem(
+                    "missing_value",
+                    f"{where}指标“{c.name}”({cid}) 缺少 {grp.height} 个单位的数据：{units}",
+                    f"{where_en}criterion {cid} has no value for {grp.height} unit(s): {units}",
+                    column=cid,
+                    fix_zh="补齐数据，或在评分细则 [missing] 中设置 policy = \"zero\" 或 \"mean\"",
+                    fix_en='complete the data, or set [missing] policy = "zero" or "mean" '
+                    "in the rubric",
+                ))
+            raise EvalToolsError(problems)
+        fill = pl.lit(0.0) if policy == "zero" else pl.col("value").mean().over("criterion")
+        out = out.with_columns(value=pl.col("value").fill_null(fill))
+        listed = joined_ids(missing.sort("criterion", "unit_id"),
+                             pl.format("{}/{}", "unit_id", "criterion"))
+        how_zh = "按 0 分计" if policy == "zero" else "按其他单位的平均值填补"
+        how_en = "filled with 0" if policy == "zero" else "filled with the other units' mean"
+        notes.append(note(f"{missing.height} 个缺失值{how_zh}：{listed}",
+                           f"{missing.height} missing value(s) {how_en}: {listed}"))
+    if not _sorted_by_order_and_unit(out):
+        out = out.sort("_order", "unit_id")
+    return out.select("unit_id", "criterion", "criterion_name", "source", "rule", "raw",
+                      "n", "value", "filled")
+
+
+def _sorted_by_order_and_unit(frame: pl.DataFrame) -> bool:
+    """Whether ``frame`` is already sorted by (``_order``, ``unit_id``)."""
+    step = pl.col("_order").diff()
+    return bool(frame.select(
+        (step.is_null() | (step > 0) | ((step == 0)
+                                        & (pl.col("unit_id") >= pl.col("unit_id").shift())))
+        .all()).item())
+
+
+def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
+               meta: pl.DataFrame, default_rule: pl.DataFrame) -> pl.DataFrame | None:
+    """The criterion values when every participant has one row per criterion (the usual case),
+    without joins on the long table: only the small parts are matched with the participants
+    (the coded judges' part holds nothing else) and sorted; the criterion's name, source, order
+    and default rule are gathered by its position in the rubric. None when the grid is not
+    full (the caller then joins)."""
+    ids = meta["criterion"]
+    small = [i for i in range(len(parts)) if i != coded and parts[i].height]
+    kept = [parts[i].join(who, on="unit_id", how="semi") for i in small]
+    pieces = [] if coded is None else [parts[coded]]
+    for piece in kept:
+        pos = piece["criterion"].replace_strict(ids, meta["_order"], default=-1)
+        pieces.append(piece.with_columns(_pos=pos).sort("_pos", "unit_id").drop("_pos"))
+    if not pieces:
+        return None
+    firsts = [int(piece["criterion"][:1].replace_strict(ids, meta["_order"], default=-1)[0])
+              if piece.height else -1 for piece in pieces]
+    pieces = [pieces[i] for i in np.argsort(firsts, kind="stable")]
+    found = pl.concat(pieces)
+    try:
+        code = found["criterion"].cast(pl.Enum(ids.to_list())).to_physical()
+    except pl.exceptions.InvalidOperationError:
+        return None
+    per = np.bincount(code.to_numpy(), minlength=meta.height)
+    if found.height != who.height * meta.height or not (per == who.height).all():
+        return None
+    return found.with_columns(
+        meta["criterion_name"].gather(code).alias("criterion_name"),
+        meta["source"].gather(code).alias("source"),
+        code.cast(pl.Int64).alias("_order"),
+        default_rule["_rule0"].gather(code).alias("_rule0"),
+    )
