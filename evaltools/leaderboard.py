@@ -126,8 +126,8 @@ class Leaderboard:
 
         Examples
         --------
-        >>> from evaltools.leaderboard import _doctest_board
-        >>> lb = _doctest_board()
+        >>> from evaltools.examples import two_buildings
+        >>> lb = two_buildings()
         >>> lb2 = lb.with_weights({"clean": 1, "tidy": 1})
         >>> lb.table["total"].to_list(), lb2.table["total"].to_list()
         ([94.0, 80.0], [95.0, 80.0])
@@ -142,8 +142,8 @@ class Leaderboard:
 
         Examples
         --------
-        >>> from evaltools.leaderboard import _doctest_board
-        >>> lb = _doctest_board().with_method("weighted_sum")
+        >>> from evaltools.examples import two_buildings
+        >>> lb = two_buildings().with_method("weighted_sum")
         >>> lb.rubric.method, lb.table["unit_id"].to_list()
         ('weighted_sum', ['A', 'B'])
         """
@@ -176,8 +176,8 @@ class Leaderboard:
 
         Examples
         --------
-        >>> from evaltools.robustness import _doctest_board
-        >>> lb = _doctest_board().with_uncertainty(replicates=200, seed=1, progress=False)
+        >>> from evaltools.examples import three_buildings
+        >>> lb = three_buildings().with_uncertainty(replicates=200, seed=1, progress=False)
         >>> lb.table["rank_interval"].to_list()
         ['第1名（95%区间 1–2）', '第2名（95%区间 1–2）', '第3名（95%区间 3–3）']
         """
@@ -196,8 +196,8 @@ class Leaderboard:
 
         Examples
         --------
-        >>> from evaltools.leaderboard import _doctest_board
-        >>> _doctest_board().labelled_table().columns[:8]
+        >>> from evaltools.examples import two_buildings
+        >>> two_buildings().labelled_table().columns[:8]
         ['名次', '排名', '单位编号', '名称', '街道', '社区', '总分', '等级']
         """
         names = {**TABLE_LABELS, **{c.id: c.name for c in self.rubric.criteria}}
@@ -219,8 +219,8 @@ class Leaderboard:
 
         Examples
         --------
-        >>> from evaltools.leaderboard import _doctest_board
-        >>> ex = _doctest_board().explain("B")
+        >>> from evaltools.examples import two_buildings
+        >>> ex = two_buildings().explain("B")
         >>> ex.select("项目", "评委打分", "汇总值", "得分")
         shape: (3, 4)
         ┌───────────────────┬──────────┬────────┬──────┐
@@ -286,8 +286,8 @@ class Reweighting:
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> lb = _doctest_board()
+    >>> from evaltools.examples import two_buildings
+    >>> lb = two_buildings()
     >>> fast = Reweighting(lb)
     >>> fast.top({"clean": 1, "tidy": 1}, 1).select("rank_label", "unit_id", "total")
     shape: (1, 3)
@@ -464,8 +464,8 @@ def evaluate(dataset: Dataset, rubric: Rubric | None = None, *, round: RoundArg 
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> lb = _doctest_board()
+    >>> from evaltools.examples import two_buildings
+    >>> lb = two_buildings()
     >>> lb.top(1).select("rank", "unit_id", "total")
     shape: (1, 3)
     ┌──────┬─────────┬───────┐
@@ -488,18 +488,7 @@ def evaluate(dataset: Dataset, rubric: Rubric | None = None, *, round: RoundArg 
 
 
 def _doctest_board() -> Leaderboard:
-    """The small two-building leaderboard used in the docstring examples."""
-    from types import SimpleNamespace
+    """The small two-building leaderboard of the docstring examples (:mod:`evaltools.examples`)."""
+    from evaltools.examples import two_buildings
 
-    from evaltools.rubric import Criterion, GradeBand
-
-    rubric = Rubric(name="楼栋评比", criteria=(
-        Criterion("clean", "环境卫生", max_points=60, scale=(0, 10)),
-        Criterion("tidy", "楼道整洁", max_points=40, scale=(0, 10))),
-        judge_aggregate="mean", grades=(GradeBand("优秀", 90), GradeBand("合格", 60)))
-    scores = pl.DataFrame({
-        "round": 1, "unit_id": ["A"] * 6 + ["B"] * 6, "judge_id": ["J1", "J2", "J3"] * 4,
-        "criterion": (["clean"] * 3 + ["tidy"] * 3) * 2,
-        "score": [9.0, 9, 9, 10, 10, 10, 7, 8, 9, 8, 8, 8]})
-    ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None, rubric=rubric)
-    return evaluate(ds)
+    return two_buildings()

@@ -15,8 +15,8 @@ stable under nbval and the frames behind them are attributes a test can read: ``
 
 Examples
 --------
->>> from evaltools.leaderboard import _doctest_board
->>> ex = WeightExplorer(_doctest_board(), charts=False)
+>>> from evaltools.examples import two_buildings
+>>> ex = WeightExplorer(two_buildings(), charts=False)
 >>> ex.weights
 {'clean': 60.0, 'tidy': 40.0}
 >>> ex.sliders["clean"].value = 80      # the other criterion takes the rest
@@ -192,8 +192,8 @@ def rubric_weights(rubric: Rubric) -> dict[str, float]:
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> rubric_weights(_doctest_board().rubric)
+    >>> from evaltools.examples import two_buildings
+    >>> rubric_weights(two_buildings().rubric)
     {'clean': 60.0, 'tidy': 40.0}
     """
     if rubric.method == "points" and all(c.max_points is not None for c in rubric.criteria):
@@ -646,8 +646,8 @@ class UnitInspector(_Displayable):
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> ins = UnitInspector(_doctest_board(), charts=False)
+    >>> from evaltools.examples import two_buildings
+    >>> ins = UnitInspector(two_buildings(), charts=False)
     >>> ins.unit.value = "B"
     >>> ins.table["得分"].to_list()
     [48.0, 32.0, 80.0]

@@ -235,13 +235,13 @@ def test_evaluate_drops_the_coded_scores_from_its_cache_even_on_error():
 
     from evaltools import evaluate, scoring
     from evaltools.errors import EvalToolsError
-    from evaltools.leaderboard import _doctest_board
+    from evaltools.examples import two_buildings
     from evaltools.rubric import Criterion, Rubric
 
     def coded(cache):
         return [k for k in cache if isinstance(k, tuple) and k[:1] == (scoring.SCORE_CODES_KEY,)]
 
-    assert coded(_doctest_board()._cache) == []
+    assert coded(two_buildings()._cache) == []
     rubric = Rubric(name="t", criteria=(Criterion("a", "a", max_points=10, scale=(0, 10)),),
                     judge_aggregate="trimmed_mean")
     scores = pl.DataFrame({"round": [1, 1], "unit_id": ["A", "A"], "judge_id": ["J1", "J2"],

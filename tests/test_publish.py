@@ -22,7 +22,7 @@ from polars.testing import assert_frame_equal
 from evaltools import __version__, evaluate, publish, read_dataset
 from evaltools.charts import leaderboard as charts
 from evaltools.errors import UsageError
-from evaltools.leaderboard import _doctest_board
+from evaltools.examples import two_buildings
 from evaltools.rounding import format_score
 from evaltools.rubric import Criterion, GradeBand, Rubric, StarRule
 
@@ -346,7 +346,7 @@ def test_audit_hashes_every_data_file(sample_board):
 def test_generation_time_from_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     assert publish.generated_at() == FIXED
-    page = publish.render_html(_doctest_board(), charts=False)
+    page = publish.render_html(two_buildings(), charts=False)
     assert "2024-05-01 09:30（北京时间）" in page
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "tomorrow")
     with pytest.raises(UsageError):
@@ -364,7 +364,7 @@ def test_publishing_twice_gives_identical_bytes(sample_board, tmp_path, monkeypa
 
 
 def test_rank_intervals_shown(tmp_path):
-    lb = _doctest_board()
+    lb = two_buildings()
     iv = pl.DataFrame({"unit_id": ["A", "B"], "rank_lower": [1, 1], "rank_upper": [2, 2]})
     page = publish.render_html(lb, generated=FIXED, charts=False, intervals=iv)
     assert "<th class=\"num\">名次区间</th>" in page and ">1–2</td>" in page
@@ -374,11 +374,11 @@ def test_rank_intervals_shown(tmp_path):
 
 def test_save_chart_rejects_other_formats(tmp_path):
     with pytest.raises(UsageError):
-        publish.save_chart(charts.leaderboard_bars(_doctest_board()), tmp_path / "a.pdf")
+        publish.save_chart(charts.leaderboard_bars(two_buildings()), tmp_path / "a.pdf")
 
 
 def test_leaderboard_methods_delegate(tmp_path):
-    lb = _doctest_board()
+    lb = two_buildings()
     assert lb.write_csv(tmp_path / "a.csv").read_bytes() == \
         publish.write_csv(lb, tmp_path / "b.csv").read_bytes()
     assert lb.write_html(tmp_path / "a.html", charts=False, generated=FIXED).exists()
@@ -390,7 +390,7 @@ def test_leaderboard_methods_delegate(tmp_path):
 
 
 def test_html_snapshot():
-    page = publish.render_html(_doctest_board(), charts=False, generated=FIXED, sections={})
+    page = publish.render_html(two_buildings(), charts=False, generated=FIXED, sections={})
     page = page.replace(__version__, "VERSION")
     snap = SNAPSHOTS / "publish_doctest_board.html"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not snap.exists():
@@ -424,7 +424,7 @@ def test_charts_are_unconfigured_and_composable(sample_board):
 
 
 def test_bars_show_intervals_when_columns_exist():
-    lb = _doctest_board()
+    lb = two_buildings()
     t = lb.table.with_columns(rank_lower=pl.lit(1), rank_upper=pl.lit(2),
                               total_low=pl.col("total") - 1, total_high=pl.col("total") + 1)
     lb2 = dataclasses.replace(lb, table=t)

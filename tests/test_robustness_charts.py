@@ -14,12 +14,13 @@ from evaltools.charts.robustness import (
     weight_interval_chart,
     weight_interval_data,
 )
-from evaltools.robustness import _doctest_board, rank_intervals, smaa, weight_stability
+from evaltools.examples import three_buildings
+from evaltools.robustness import rank_intervals, smaa, weight_stability
 
 
 @pytest.fixture(scope="module")
 def results():
-    lb = _doctest_board()
+    lb = three_buildings()
     return (rank_intervals(lb, replicates=100, seed=0, progress=False),
             smaa(lb, samples=500, seed=0, progress=False), weight_stability(lb, top_n=2))
 

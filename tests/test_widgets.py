@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 import evaltools as et
 from evaltools.charts.units import satisfaction_dots, unit_profile, weight_bars
-from evaltools.leaderboard import _doctest_board
+from evaltools.examples import two_buildings
 from evaltools.ratings import summarize
 from evaltools.widgets import (
     PLAIN_TEXT,
@@ -88,7 +88,7 @@ def test_rebalance_properties(raw, which, value, locked_idx):
 
 
 def test_rubric_weights_points_and_mcda():
-    lb = _doctest_board()
+    lb = two_buildings()
     assert rubric_weights(lb.rubric) == {"clean": 60.0, "tidy": 40.0}
     mcda = lb.rubric.with_method("topsis").with_weights({"clean": 1, "tidy": 3})
     assert rubric_weights(mcda) == {"clean": 25.0, "tidy": 75.0}
@@ -97,7 +97,7 @@ def test_rubric_weights_points_and_mcda():
 # ---- the explorer -----------------------------------------------------------------------------
 
 def test_known_answer_on_the_two_building_board():
-    ex = WeightExplorer(_doctest_board(), charts=False)
+    ex = WeightExplorer(two_buildings(), charts=False)
     ex.sliders["clean"].value = 80
     # A: 0.9 × 80 + 1.0 × 20 = 92; B: 0.8 × 80 + 0.8 × 20 = 80
     assert ex.table["总分"].to_list() == [92.0, 80.0]

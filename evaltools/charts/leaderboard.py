@@ -8,8 +8,8 @@ units table has no name).
 Examples
 --------
 >>> import altair as alt
->>> from evaltools.leaderboard import _doctest_board
->>> lb = _doctest_board()
+>>> from evaltools.examples import two_buildings
+>>> lb = two_buildings()
 >>> spec = leaderboard_bars(lb).to_dict()
 >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["field"]
 ('bar', 'total')

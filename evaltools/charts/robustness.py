@@ -6,8 +6,9 @@ each chart draws, with Chinese column names. Charts never compute scores: they t
 
 Examples
 --------
->>> from evaltools.robustness import _doctest_board, rank_intervals, smaa, weight_stability
->>> lb = _doctest_board()
+>>> from evaltools.examples import three_buildings
+>>> from evaltools.robustness import rank_intervals, smaa, weight_stability
+>>> lb = three_buildings()
 >>> spec = rank_interval_chart(rank_intervals(lb, replicates=50, seed=0, progress=False)).to_dict()
 >>> spec["layer"][0]["mark"]["type"], spec["layer"][1]["mark"]["type"]
 ('rule', 'point')

@@ -8,8 +8,8 @@ labels are Chinese.
 
 Examples
 --------
->>> from evaltools.leaderboard import _doctest_board
->>> lb = _doctest_board()
+>>> from evaltools.examples import two_buildings
+>>> lb = two_buildings()
 >>> spec = unit_profile(lb, ["A"]).to_dict()
 >>> [layer["mark"]["type"] for layer in spec["layer"]]
 ['line', 'line', 'point']
@@ -58,8 +58,8 @@ def unit_profile(lb: Any, unit_ids: Sequence[str] | str, *, reference: bool = Tr
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> spec = unit_profile(_doctest_board(), "B", reference=False).to_dict()
+    >>> from evaltools.examples import two_buildings
+    >>> spec = unit_profile(two_buildings(), "B", reference=False).to_dict()
     >>> spec["layer"][0]["encoding"]["y"]["title"], spec["layer"][0]["encoding"]["y"]["scale"]
     ('得分率', {'domain': [0, 1]})
     """
@@ -206,8 +206,8 @@ def total_bars(lb: Any, *, top: int = 10) -> alt.LayerChart:
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> total_bars(_doctest_board()).to_dict()["layer"][0]["encoding"]["x"]["field"]
+    >>> from evaltools.examples import two_buildings
+    >>> total_bars(two_buildings()).to_dict()["layer"][0]["encoding"]["x"]["field"]
     'total'
     """
     t = (lb.table.filter(pl.col("rank") <= top)
