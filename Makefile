@@ -34,6 +34,7 @@ sysdeps:
 
 lint: setup
 	$(VENV)/bin/ruff check evaltools tests benchmarks scripts
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports  # the layers of docs/architecture.md
 
 fix: setup
 	$(VENV)/bin/ruff check --fix evaltools tests benchmarks scripts
