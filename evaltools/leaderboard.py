@@ -486,9 +486,3 @@ def evaluate(dataset: Dataset, rubric: Rubric | None = None, *, round: RoundArg 
                        notes=ev.notes, rubric=ev.rubric, dataset=dataset, round=ev.round,
                        previous_round=ev.previous_round, _cache=cache)
 
-
-def _doctest_board() -> Leaderboard:
-    """The small two-building leaderboard of the docstring examples (:mod:`evaltools.examples`)."""
-    from evaltools.examples import two_buildings
-
-    return two_buildings()

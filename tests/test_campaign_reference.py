@@ -24,16 +24,15 @@ from evaltools.campaign import (
     DEFAULT_EXCLUDE,
     FLAGS,
     IntegrityRules,
-    _dense,
-    _pair_candidates,
-    _sort_order,
-    _voter_counts,
     analyze_campaign,
     campaign_statistics,
     flag_votes,
     integrity_flags,
     round_summary,
 )
+from evaltools.campaign.flags import _pair_candidates, _sort_order
+from evaltools.campaign.flags import count_voters as _voter_counts
+from evaltools.campaign.flags import dense_codes as _dense
 
 T0 = dt.datetime(2024, 5, 1, 5, 50)  # ten minutes before 6:00, so some votes are off hours
 EPOCH = dt.datetime(1970, 1, 1)

@@ -1,4 +1,4 @@
-"""The `evaltools evaluate` command (evaltools/leaderboard_cli.py)."""
+"""The `evaltools evaluate` command (evaltools/cli/evaluate.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from evaltools.cli_common import add_command
-from evaltools.leaderboard_cli import COMMAND
+from evaltools.cli.common import add_command
+from evaltools.cli.evaluate import COMMAND
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"

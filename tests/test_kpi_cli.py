@@ -7,7 +7,7 @@ import io
 import polars as pl
 
 from evaltools.cli import main
-from evaltools.kpi_cli import run_kpi
+from evaltools.cli.kpi import run_kpi
 
 
 def _run(argv: list[str]) -> tuple[int, str]:

@@ -13,10 +13,8 @@ from hypothesis import strategies as st
 
 from evaltools import evaluate
 from evaltools.errors import UsageError
+from evaltools.examples import three_buildings as _doctest_board
 from evaltools.robustness import (
-    _board,
-    _doctest_board,
-    _weight_sampler,
     icc_band,
     kendall_w_band,
     panel_reliability,
@@ -24,6 +22,8 @@ from evaltools.robustness import (
     smaa,
     weight_stability,
 )
+from evaltools.robustness._model import board_model as _board
+from evaltools.robustness.acceptability import _weight_sampler
 from evaltools.rubric import Criterion, Rubric
 
 METHODS = ("weighted_sum", "weighted_product", "topsis", "vikor")
@@ -279,9 +279,9 @@ def test_cancel_returns_partial_results():
 
 
 def test_keyboard_interrupt_between_chunks(monkeypatch):
-    from evaltools import robustness
+    from evaltools.robustness import intervals
 
-    real = robustness._competition_ranks
+    real = intervals.competition_ranks
     calls = {"n": 0}
 
     def flaky(*a):
@@ -290,7 +290,7 @@ def test_keyboard_interrupt_between_chunks(monkeypatch):
             raise KeyboardInterrupt
         return real(*a)
 
-    monkeypatch.setattr(robustness, "_competition_ranks", flaky)
+    monkeypatch.setattr(intervals, "competition_ranks", flaky)
     ri = rank_intervals(_doctest_board(), replicates=100, seed=0, chunk=10, progress=False)
     assert ri.replicates == 20
     assert any("interrupted" in n for n in ri.notes)

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from evaltools.cli import main
-from evaltools.robustness_cli import run_robustness
+from evaltools.cli.robustness import run_robustness
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

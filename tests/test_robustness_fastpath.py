@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaltools import evaluate
-from evaltools.robustness import _board, _weight_sampler, smaa
+from evaltools.robustness import smaa
+from evaltools.robustness._model import board_model as _board
+from evaltools.robustness.acceptability import _weight_sampler
 from evaltools.rubric import BonusRule, Criterion, DeductionRule, Rubric
 
 

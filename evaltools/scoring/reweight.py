@@ -178,8 +178,8 @@ def reweight_model(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
 
     Examples
     --------
-    >>> from evaltools.leaderboard import _doctest_board
-    >>> lb = _doctest_board()
+    >>> from evaltools.examples import two_buildings
+    >>> lb = two_buildings()
     >>> model = reweight_model(lb.dataset, lb.rubric, lb.round)
     >>> model.values.tolist()
     [[9.0, 10.0], [8.0, 8.0]]

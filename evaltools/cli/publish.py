@@ -10,7 +10,7 @@ rubric, 2 usage error.
 Examples
 --------
 >>> import argparse
->>> from evaltools.cli_common import add_command
+>>> from evaltools.cli.common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
 >>> _ = add_command(sub, "publish", COMMAND)
@@ -25,7 +25,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evaltools.cli_common import (
+from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
     count_arg,

@@ -7,12 +7,12 @@ the whole leaderboard: ``.csv`` (UTF-8 with a BOM, so Excel shows the Chinese he
 1 problems in the data or rubric, 2 usage error.
 
 Wiring: ``cli.COMMANDS["evaluate"] = COMMAND`` (help, add_arguments, run), or
-:func:`evaltools.cli_common.add_command` on an argparse subparsers object.
+:func:`evaltools.cli.common.add_command` on an argparse subparsers object.
 
 Examples
 --------
 >>> import argparse
->>> from evaltools.cli_common import add_command
+>>> from evaltools.cli.common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
 >>> _ = add_command(sub, "evaluate", COMMAND)
@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from evaltools.cli_common import (
+from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
     load_dataset,

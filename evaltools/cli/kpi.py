@@ -11,7 +11,7 @@ are still printed when some tickets were excluded), 2 usage error.
 Examples
 --------
 >>> import argparse
->>> from evaltools.cli_common import add_command
+>>> from evaltools.cli.common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
 >>> _ = add_command(sub, "kpi", COMMAND)
@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from evaltools.cli_common import (
+from evaltools.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     load_dataset,

@@ -7,12 +7,12 @@ that round with their Excel rows. Ties follow the rubric when the folder has one
 0 done, 1 problems in the data, 2 usage error.
 
 Wiring: ``cli.COMMANDS["campaign"] = COMMAND`` (help, add_arguments, run), or
-:func:`evaltools.cli_common.add_command` on an argparse subparsers object.
+:func:`evaltools.cli.common.add_command` on an argparse subparsers object.
 
 Examples
 --------
 >>> import argparse
->>> from evaltools.cli_common import add_command
+>>> from evaltools.cli.common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
 >>> _ = add_command(sub, "campaign", COMMAND)
@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from evaltools.cli_common import (
+from evaltools.cli.common import (
     EXIT_OK,
     load_dataset,
     print_frame,

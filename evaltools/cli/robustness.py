@@ -8,13 +8,13 @@ harsh judge named. ``--samples`` is the number of bootstrap replicates (SMAA dra
 many weight vectors). Progress bars show in a terminal; Ctrl-C stops early with partial results.
 Exit status: 0 done, 1 problems in the data or rubric, 2 usage error.
 
-Wiring: ``cli.COMMANDS["robustness"] = COMMAND``, or :func:`evaltools.cli_common.add_command` on an argparse
+Wiring: ``cli.COMMANDS["robustness"] = COMMAND``, or :func:`evaltools.cli.common.add_command` on an argparse
 subparsers object.
 
 Examples
 --------
 >>> import argparse
->>> from evaltools.cli_common import add_command
+>>> from evaltools.cli.common import add_command
 >>> parser = argparse.ArgumentParser(prog="evaltools")
 >>> sub = parser.add_subparsers(dest="command")
 >>> _ = add_command(sub, "robustness", COMMAND)
@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from evaltools.cli_common import (
+from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
     count_arg,

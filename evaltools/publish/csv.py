@@ -1,0 +1,33 @@
+"""The CSV form of a leaderboard (UTF-8 with BOM, formulas defused): :func:`write_csv`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evaltools.publish.privacy import neutralize_frame
+from evaltools.publish.tables import published_table
+
+__all__ = ["write_csv"]
+
+
+def write_csv(lb: Any, path: str | Path) -> Path:
+    """Write the leaderboard as CSV, UTF-8 with a BOM (Excel shows the Chinese headers),
+    Chinese headers, floats with the rubric's decimals (already rounded 四舍五入), and text that
+    could run as a formula prefixed with an apostrophe.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from evaltools.examples import two_buildings
+    >>> out = write_csv(two_buildings(), pathlib.Path(tempfile.mkdtemp()) / "榜单.csv")
+    >>> raw = out.read_bytes()
+    >>> raw[:3] == b"\\xef\\xbb\\xbf", raw.decode("utf-8-sig").splitlines()[1]
+    (True, '1,第1名,A,,,,94.00,优秀,0,54.00,40.00,0.00,0.00,,3,,,false')
+    """
+    frame = neutralize_frame(published_table(lb))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path, include_bom=True, float_precision=lb.rubric.digits)
+    return path

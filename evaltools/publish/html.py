@@ -1,0 +1,329 @@
+"""The offline HTML 公示 page: :func:`render_html`, :func:`write_html`, :func:`stable_svg_ids`.
+
+One file with inline CSS and SVG, a Content Security Policy that forbids every request, and an A4
+print stylesheet; templates come from ``evaltools/templates``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from evaltools.publish.audit import audit_table, generated_at, time_text
+from evaltools.publish.privacy import html_escape, mask_personal
+from evaltools.publish.tables import (
+    comments_table,
+    default_sections,
+    group_names,
+    group_points,
+    method_lines,
+    notes_zh,
+    rounded,
+    satisfaction_table,
+    score_text_expr,
+    weights_table,
+    with_intervals,
+)
+
+__all__ = ["render_html", "stable_svg_ids", "write_html"]
+
+
+# =============================================================================================
+# HTML
+# =============================================================================================
+
+
+def _template(name: str) -> str:
+    return resources.files("evaltools").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _e(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def round_text(lb: Any) -> str:
+    if lb.round == "all":
+        return "各轮平均"
+    if isinstance(lb.round, int):
+        return f"第{lb.round}轮"
+    return ""
+
+
+def _cells(frame: pl.DataFrame, specs: list[tuple[str, pl.Expr]]) -> pl.Series:
+    """Each row as ``<td…>…</td>…`` (vectorised): specs are (class, escaped-HTML expression)."""
+    parts = []
+    for cls, expr in specs:
+        attr = f' class="{cls}"' if cls else ""
+        parts.append(pl.concat_str(pl.lit(f"<td{attr}>"), expr.fill_null(""), pl.lit("</td>")))
+    return frame.select(pl.concat_str(parts).alias("cells"))["cells"]
+
+
+def is_rate(name: str) -> bool:
+    """Columns shown as percentages: 满意率, 得票率, 立即办理占比 … (values 0–1)."""
+    return name.endswith(("率", "占比", "率上限", "率下限", "rate", "share"))
+
+
+def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
+                   caption: str | None = None, digits: int = 2) -> str:
+    """Any (masked) frame as an escaped HTML table; numbers right-aligned, floats 四舍五入,
+    rates (:func:`is_rate`) as percentages with one decimal."""
+    specs = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_float() and is_rate(name):
+            specs.append(("num", score_text_expr(pl.col(name) * 100, 1) + pl.lit("%")))
+        elif dtype.is_float():
+            specs.append(("num", score_text_expr(name, digits)))
+        elif dtype.is_numeric():
+            specs.append(("num", pl.col(name).cast(pl.String)))
+        elif dtype == pl.Boolean:
+            specs.append(("", pl.when(pl.col(name)).then(pl.lit("是")).otherwise(pl.lit("否"))))
+        else:
+            specs.append(("", html_escape(pl.col(name).cast(pl.String))))
+    num = ' class="num"'
+    head = "".join(f"<th{num if d.is_numeric() else ''}>{_e(n)}</th>"
+                   for n, d in frame.schema.items())
+    body = (_cells(frame, specs).to_frame()
+            .select(pl.format("<tr>{}</tr>", "cells").str.join("\n")).item()
+            if frame.height else "")
+    tid = f' id="{_e(table_id)}"' if table_id else ""
+    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
+    return f"<table{tid}>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+
+
+def _leaderboard_html(lb: Any) -> str:
+    r = lb.rubric
+    d = r.digits
+    t = lb.table.join(group_points(lb), on="unit_id", how="left", suffix="_group")
+    groups = group_names(r)
+    cols = set(t.columns)
+    head: list[tuple[str, str]] = [("", "排名"), ("", "单位"), ("", "街道"), ("", "社区"),
+                                   ("num", "总分")]
+    name = pl.coalesce(pl.col("name"), pl.col("unit_id"))
+    specs: list[tuple[str, pl.Expr]] = [
+        ("rank", html_escape("rank_label")),
+        ("unit", pl.concat_str(html_escape(name), pl.lit('<span class="unit-id">'),
+                               html_escape("unit_id"), pl.lit("</span>"))),
+        ("", html_escape("street")),
+        ("", html_escape("community")),
+        ("num", score_text_expr("total", d)),
+    ]
+    if r.grades:
+        head.append(("", "等级"))
+        specs.append(("", html_escape("grade")))
+    if r.stars:
+        head.append(("", "星级"))
+        n = pl.col("stars").fill_null(0).clip(0, 5)
+        specs.append(("stars", pl.lit("★★★★★").str.slice(0, n)
+                      + pl.lit("☆☆☆☆☆").str.slice(0, pl.lit(5) - n)))
+    if groups:
+        full = {g: sum(float(c.max_points or 0.0) for c in r.criteria if c.group == g)
+                for g in groups}
+        for g in groups:
+            head.append(("num", f"{g}（{full[g]:g}分）" if r.method == "points" else g))
+            specs.append(("num", score_text_expr(rounded(pl.col(g), r), d)))
+    else:
+        for c in r.criteria:
+            head.append(("num", c.name))
+            specs.append(("num", score_text_expr(c.id, d)))
+    if {"rank_lower", "rank_upper"} <= cols:
+        head.append(("num", "名次区间"))
+        specs.append(("num", pl.format("{}–{}", "rank_lower", "rank_upper")))
+    if lb.previous_round is not None:
+        head.append(("", f"较第{lb.previous_round}轮"))
+        mv = pl.col("movement")
+        specs.append(("", pl.when(mv.str.starts_with("▲"))
+                      .then(pl.format('<span class="up">{}</span>', html_escape(mv)))
+                      .when(mv.str.starts_with("▼"))
+                      .then(pl.format('<span class="down">{}</span>', html_escape(mv)))
+                      .otherwise(html_escape(mv))))
+    cells = _cells(t, specs)
+    row_class = (pl.when(pl.col("disqualified")).then(pl.lit("disqualified"))
+                 .when(pl.col("rank") == 1).then(pl.lit("top1")).otherwise(pl.lit("")))
+    rows = t.select(
+        pl.format('<tr class="{}" data-unit-id="{}">{}</tr>', row_class, html_escape("unit_id"),
+                  cells).str.join("\n")).item() if t.height else ""
+    header = "".join(f'<th class="{c}">{_e(h)}</th>' if c else f"<th>{_e(h)}</th>"
+                     for c, h in head)
+    unit_word = "楼院" if r.unit == "courtyard" else "楼栋"
+    caption = (f"共 {t.height} 个{unit_word}；总分满分 {r.total_points:g} 分"
+               if r.method == "points" else f"共 {t.height} 个{unit_word}；{r.method} 综合得分 × 100")
+    if groups:
+        caption += "；分项为各一级指标得分"
+    return (f'<table id="leaderboard-table"><caption>{_e(caption)}</caption>'
+            f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>")
+
+
+def _kv_html(pairs: list[tuple[str, str]], *, css: str = "kv", code: bool = False) -> str:
+    def val(v: str) -> str:
+        return f"<code>{_e(v)}</code>" if code and len(v) == 64 else _e(v)
+
+    return f'<dl class="{css}">' + "".join(
+        f"<dt>{_e(k)}</dt><dd>{val(v)}</dd>" for k, v in pairs) + "</dl>"
+
+
+def _charts_html(lb: Any, top: int | None) -> str:
+    from evaltools.charts import leaderboard as charts
+    from evaltools.charts import to_svg
+
+    figures = [("总分排名", charts.leaderboard_bars(lb, top=top))]
+    figures.append(("各指标得分率", charts.criteria_heatmap(lb, top=top)))
+    parts = [f'<figure class="chart" id="chart-{i + 1}" aria-label="{_e(title)}">'
+             f"{stable_svg_ids(_strip_xml_decl(to_svg(chart)), f'chart-{i + 1}')}</figure>"
+             for i, (title, chart) in enumerate(figures)]
+    return '<section id="charts">\n<h2>图表</h2>\n' + "\n".join(parts) + "\n</section>"
+
+
+def _strip_xml_decl(svg: str) -> str:
+    svg = svg.strip()
+    if svg.startswith("<?xml"):
+        svg = svg[svg.index("?>") + 2:].lstrip()
+    return svg
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def stable_svg_ids(svg: str, prefix: str = "c") -> str:
+    """Rename the ids inside an SVG to ``<prefix>-1``, ``<prefix>-2`` … in order of appearance.
+
+    vl-convert numbers gradients and clip paths with a counter that keeps growing within a
+    process (``gradient_0``, then ``gradient_1`` …), so the same chart would give different bytes
+    depending on what was drawn before; and two inline SVGs on one page must not share ids.
+
+    Examples
+    --------
+    >>> stable_svg_ids('<svg><linearGradient id="gradient_7"/><path fill="url(#gradient_7)"/></svg>',
+    ...                "chart-1")
+    '<svg><linearGradient id="chart-1-1"/><path fill="url(#chart-1-1)"/></svg>'
+    """
+    ids = list(dict.fromkeys(_SVG_ID.findall(svg)))
+    if not ids:
+        return svg
+    new = {old: f"{prefix}-{k + 1}" for k, old in enumerate(ids)}
+    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + new[m.group(2)], svg)
+
+
+def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
+                top: int | None = None, generated: datetime | None = None,
+                notice_start: date | None = None,
+                sections: Mapping[str, pl.DataFrame] | None = None,
+                intervals: Any = None) -> str:
+    """The 公示 page as one HTML string (see :func:`write_html`)."""
+    from evaltools.version import __version__
+
+    lb = with_intervals(lb, intervals)
+    sections = default_sections(lb) if sections is None else sections
+    r = lb.rubric
+    generated = generated or generated_at()
+    rnd = round_text(lb)
+    title = title or f"{r.name}{rnd}结果公示"
+    facts = []
+    if r.organiser:
+        facts.append(("主办单位", r.organiser))
+    if r.period:
+        facts.append(("评比期间", r.period))
+    if rnd:
+        facts.append(("本次公示", rnd))
+    facts.append(("发布时间", time_text(generated)))
+    facts_html = "\n".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
+
+    method = _kv_html(method_lines(lb))
+    method += "\n<h3>指标与权重</h3>\n" + _generic_table(weights_table(lb), table_id="weights",
+                                                       digits=4 if r.method != "points" else 2)
+
+    extra = []
+    sat = satisfaction_table(lb)
+    if sat is not None:
+        extra.append('<section id="satisfaction">\n<h2>群众满意度</h2>\n'
+                      + _generic_table(sat.drop("满意口径"), digits=r.digits,
+                                       caption=f"满意率 = {sat['满意口径'][0]} 的评价 / 有效评价数；"
+                                       "上下限为 Wilson 区间，样本少时区间宽")
+                      + "\n</section>")
+    comments = comments_table(lb)
+    if comments is not None:
+        extra.append('<section id="comments">\n<h2>群众留言</h2>\n'
+                     + _generic_table(comments) + "\n</section>")
+    for i, (name, frame) in enumerate(sections.items()):
+        extra.append(f'<section id="section-{i + 1}">\n<h2>{_e(name)}</h2>\n'
+                     + _generic_table(mask_personal(frame), digits=r.digits) + "\n</section>")
+
+    notes = notes_zh(lb)["说明"].to_list()
+    notes_html = ('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+                  if notes else "<p>无</p>")
+    if r.notice_days:
+        start = notice_start or generated.date()
+        end = start + timedelta(days=r.notice_days - 1)
+        notice = (f"公示期 {r.notice_days} 天（{start:%Y年%m月%d日} 至 {end:%Y年%m月%d日}）。"
+                  "公示期内如对结果有异议，请向" + (r.organiser or "主办单位") + "反映。")
+    else:
+        notice = "公示期内如对结果有异议，请向" + (r.organiser or "主办单位") + "反映。"
+    notice_html = f'<p class="notice-box">{_e(notice)}</p>'
+    audit = audit_table(lb, generated=generated)
+    audit_html = _kv_html(list(audit.iter_rows()), code=True)
+
+    page = string.Template(_template("leaderboard.html"))
+    return page.substitute(
+        version=_e(__version__), title=_e(title), css=_template("style.css"),
+        facts=facts_html, table=_leaderboard_html(lb),
+        charts=_charts_html(lb, top) if charts else "",
+        method=method, sections="\n".join(extra), notes=notes_html, notice=notice_html,
+        audit=audit_html)
+
+
+def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: bool = True,
+               top: int | None = None, generated: datetime | None = None,
+               notice_start: date | None = None,
+               sections: Mapping[str, pl.DataFrame] | None = None,
+               intervals: Any = None) -> Path:
+    """Write the 公示 page: one self-contained, offline HTML file that prints on A4.
+
+    Contents: title, organiser, period and round; the leaderboard (rank with 并列, unit,
+    street/community, total, grade, stars, points per 一级指标, rank interval when the table has
+    ``rank_lower``/``rank_upper`` or ``intervals`` is given, change since the previous round); charts as inline SVG; how it was
+    computed (method, weights, judge aggregation, 满意率 definition, tie and rounding rules,
+    deductions, bonuses, vetoes); satisfaction per unit; notes; the public-notice period; an audit
+    footer (evaltools version, rubric SHA-256, SHA-256 of each data file, generation time).
+
+    Parameters
+    ----------
+    lb : the Leaderboard.
+    path : the file to write (parent folders are created).
+    title : page title; default "<rubric name><round>结果公示".
+    charts : include the inline SVG charts.
+    top : charts show ranks 1..top only (the table always lists every unit).
+    generated : generation time; default :func:`generated_at` (``SOURCE_DATE_EPOCH``).
+    notice_start : first day of the public notice; default the generation date.
+    sections : more tables to publish, by Chinese heading; personal columns are masked with
+        :func:`mask_personal`. None = :func:`default_sections` (民情速递站 and 晒最美 when the
+        dataset has tickets or votes); ``{}`` = none.
+    intervals : rank intervals (:func:`evaltools.robustness.rank_intervals`) to show as 名次区间.
+
+    Returns
+    -------
+    Path of the file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from evaltools.examples import two_buildings
+    >>> out = write_html(two_buildings(), pathlib.Path(tempfile.mkdtemp()) / "榜单公示.html",
+    ...                  charts=False)
+    >>> text = out.read_text(encoding="utf-8")
+    >>> "<h1 id=\\"title\\">楼栋评比第1轮结果公示</h1>" in text, "http://" in text.split("<body>")[1]
+    (True, False)
+    """
+    text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
+                       notice_start=notice_start, sections=sections, intervals=intervals)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path

@@ -1,0 +1,218 @@
+"""Privacy and safety of published text: masking personal fields, scrubbing free text, defusing formulas, escaping HTML.
+
+All are polars expressions (vectorised) or frame functions: :func:`mask_name`, :func:`mask_phone`,
+:func:`mask_id_number`, :func:`scrub_text`, :func:`neutralize_formula`, :func:`html_escape`,
+:func:`mask_personal`, :func:`neutralize_frame`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+__all__ = ["html_escape", "mask_id_number", "mask_name", "mask_personal", "mask_phone", "neutralize_formula", "neutralize_frame", "scrub_text"]
+
+
+# =============================================================================================
+# Masking and neutralising (polars expressions, vectorised)
+# =============================================================================================
+
+
+def _expr(col: str | pl.Expr) -> pl.Expr:
+    return pl.col(col) if isinstance(col, str) else col
+
+
+def mask_name(col: str | pl.Expr) -> pl.Expr:
+    """Mask a person's name: keep the first character, then one ``*`` (张三 → 张*, 欧阳娜娜 → 欧*).
+
+    One star whatever the length, so the mask does not reveal how long the name is. Empty and
+    null stay as they are.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"n": ["张三", " 李小明 ", "A"]}).select(mask_name("n"))["n"].to_list()
+    ['张*', '李*', 'A*']
+    """
+    s = _expr(col).cast(pl.String).str.strip_chars()
+    return (pl.when(s.str.len_chars() > 0).then(s.str.slice(0, 1) + pl.lit("*"))
+            .otherwise(s))
+
+
+def mask_phone(col: str | pl.Expr) -> pl.Expr:
+    """Mask a phone number: the first three and last four digits stay (138****1234).
+
+    Separators are dropped first; numbers of 7–10 digits keep only their last four (****1234),
+    shorter ones become ``****``. Empty and null stay as they are.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"p": ["138 1234 5678", "+86 13812345678", "6888123", "12"]}).select(
+    ...     mask_phone("p"))["p"].to_list()
+    ['138****5678', '138****5678', '****8123', '****']
+    """
+    raw = _expr(col).cast(pl.String)
+    digits = raw.str.replace_all(r"\D", "")
+    n = digits.str.len_chars()
+    # a mobile number written with the 86 country code keeps its own first three digits
+    mobile = digits.str.extract(r"^(?:86)?(1[3-9]\d{9})$", 1)
+    return (pl.when(raw.fill_null("").str.strip_chars().str.len_chars() == 0).then(raw)
+            .when(mobile.is_not_null())
+            .then(mobile.str.slice(0, 3) + pl.lit("****") + mobile.str.slice(7, 4))
+            .when(n >= 11).then(digits.str.slice(0, 3) + pl.lit("****") + digits.str.slice(-4, 4))
+            .when(n >= 7).then(pl.lit("****") + digits.str.slice(-4, 4))
+            .otherwise(pl.lit("****")))
+
+
+def mask_id_number(col: str | pl.Expr) -> pl.Expr:
+    """Mask an ID number (身份证号): keep the first three and last four characters, hiding the
+    birth date (410***********123X). Shorter values become ``****``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"i": ["41010219900101123X", "abc"]}).select(mask_id_number("i"))["i"].to_list()
+    ['410***********123X', '****']
+    """
+    s = _expr(col).cast(pl.String).str.strip_chars()
+    n = s.str.len_chars()
+    return (pl.when(s.fill_null("").str.len_chars() == 0).then(s)
+            .when(n >= 15).then(s.str.slice(0, 3) + pl.lit("*" * 11) + s.str.slice(-4, 4))
+            .otherwise(pl.lit("****")))
+
+
+#: 18-digit ID numbers (17 digits and a digit or X) standing alone in text
+_ID_IN_TEXT = r"(^|\D)(\d{3})\d{11}(\d{3}[0-9Xx])(\D|$)"
+#: mainland mobile numbers, optionally with +86 and - or space separators
+_MOBILE_IN_TEXT = r"(^|\D)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(\D|$)"
+#: landlines written with an area code and a hyphen: 0371-68881234
+_LANDLINE_IN_TEXT = r"(^|\D)(0\d{2,3})[-－ ](\d{3,4})(\d{4})(\D|$)"
+#: any other run of 11 or more digits: 15-digit ID numbers, bank cards, two phone numbers
+#: written back to back — the middle goes, whatever its length (the length is not kept either)
+_LONG_DIGITS_IN_TEXT = r"(^|\D)(\d{3})\d{4,}(\d{4})(\D|$)"
+
+
+def scrub_text(col: str | pl.Expr) -> pl.Expr:
+    """Mask phone numbers and 18-digit ID numbers found anywhere in free text.
+
+    Mobile numbers (with or without +86, spaces or hyphens) become 138****5678, landlines with an
+    area code 0371-****1234, ID numbers 410***********123X; any other run of 11 or more digits
+    (a 15-digit ID, a bank card, two phone numbers written back to back) keeps its first three and
+    last four digits around ``****``. Names in free text cannot be found reliably: comments are
+    published only when the rubric allows it.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> text = pl.DataFrame({"t": ["王阿姨电话13812345678,13987654321；身份证410102199001011234。",
+    ...                            "座机0371-68881234，编号 B01 共20户",
+    ...                            "两个号码1381234567813987654321连写"]})
+    >>> for line in text.select(scrub_text("t"))["t"]:
+    ...     print(line)
+    王阿姨电话138****5678,139****4321；身份证410***********1234。
+    座机0371-****1234，编号 B01 共20户
+    两个号码138****4321连写
+    """
+    s = _expr(col).cast(pl.String)
+    for _ in range(2):  # twice: a match consumes the character after it, hiding a neighbour
+        s = s.str.replace_all(_ID_IN_TEXT, "${1}${2}***********${3}${4}")
+    for _ in range(2):
+        s = s.str.replace_all(_MOBILE_IN_TEXT, "${1}${2}****${3}${4}")
+    for _ in range(2):
+        s = s.str.replace_all(_LANDLINE_IN_TEXT, "${1}${2}-****${4}${5}")
+    for _ in range(2):
+        s = s.str.replace_all(_LONG_DIGITS_IN_TEXT, "${1}${2}****${3}${4}")
+    return s
+
+
+def neutralize_formula(col: str | pl.Expr) -> pl.Expr:
+    """Prefix text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return) with an apostrophe, for CSV files.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"c": ["=1+1", "@SUM(A1)", "-3", "三号楼", None]}).select(
+    ...     neutralize_formula("c"))["c"].to_list()
+    ["'=1+1", "'@SUM(A1)", "'-3", '三号楼', None]
+    """
+    return _expr(col).cast(pl.String).str.replace(r"^([=+\-@\t\r])", "'${1}")
+
+
+def html_escape(col: str | pl.Expr) -> pl.Expr:
+    """HTML-escape text (``& < > " '``), as :func:`html.escape` with ``quote=True``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"u": ["<script>alert(1)</script>"]}).select(html_escape("u")).item()
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    """
+    s = _expr(col).cast(pl.String)
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
+        s = s.str.replace_all(a, b, literal=True)
+    return s
+
+
+def _personal_maskers() -> dict[str, Any]:
+    """Column (canonical or Chinese header) → masking expression builder, from the schema."""
+    from evaltools.schema import TABLES
+
+    by_kind = {"name": mask_name, "resident_name": mask_name, "phone": mask_phone,
+               "room": lambda c: pl.when(_expr(c).is_not_null()).then(pl.lit("***")),
+               "content": scrub_text, "comment": scrub_text}
+    def tail(c: str) -> pl.Expr:
+        return (pl.when(_expr(c).is_not_null())
+                .then(_expr(c).cast(pl.String).str.slice(0, 2) + pl.lit("***")))
+
+    out: dict[str, Any] = {}
+    for spec in TABLES.values():
+        for col in spec.columns:
+            if col.personal:
+                fn = by_kind.get(col.name, tail)
+                for header in (col.name, col.label, *col.aliases):
+                    out.setdefault(header, fn)
+    for extra in ("身份证号", "身份证", "证件号码", "id_number"):
+        out[extra] = mask_id_number
+    return out
+
+
+def mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
+    """Mask every personal column of a frame about to be published, and scrub free text.
+
+    Personal columns are those the schema marks ``personal`` (under their canonical name or any
+    Chinese header, e.g. 居民姓名, 联系电话, 房号, 意见建议, 投票人, IP), plus ID-number columns
+    (身份证号). Names keep their first character, phones their first three and last four digits,
+    room numbers and voter ids are hidden; every other text column is passed through
+    :func:`scrub_text`. (Judges' names are personal too: publish judges by id.)
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> t = pl.DataFrame({"工单编号": ["T1"], "居民姓名": ["张三"], "联系电话": ["13812345678"],
+    ...                   "房号": ["4-3-501"], "诉求内容": ["请回电 13912345678"]})
+    >>> mask_personal(t).row(0)
+    ('T1', '张*', '138****5678', '***', '请回电 139****5678')
+    """
+    maskers = _personal_maskers()
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if name in maskers:
+            exprs.append(maskers[name](name).alias(name))
+        elif dtype == pl.String:
+            exprs.append(scrub_text(name).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+# =============================================================================================
+# CSV
+# =============================================================================================
+
+
+def neutralize_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column through :func:`neutralize_formula` (for CSV a spreadsheet opens)."""
+    strings = [n for n, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(neutralize_formula(n).alias(n) for n in strings) \
+        if strings else frame
