@@ -346,7 +346,7 @@ def test_two_concurrent_publishes_never_mix(dataset, tmp_path):
 
 def test_second_run_is_refused_while_the_first_holds_the_folder(dataset, tmp_path):
     out = tmp_path / "site"
-    a = _spawn(out, "A", dataset, n=12, delay=0.05)
+    a = _spawn(out, "A", dataset, n=12, delay=0.1)  # 1.2 s of writing: margin under load
     try:
         _wait_for(tmp_path / "started-A", a)
         with pytest.raises(UsageError) as e:
