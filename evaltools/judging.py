@@ -76,9 +76,10 @@ def trimmed_mean(col: str | pl.Expr = "score", *, drop: int = 1) -> pl.Expr:
     when tied, and average the rest. For ``group_by().agg()`` (or ``select``).
 
     Variant: sort, slice off ``drop`` values at each end, mean of the remaining n − 2·drop. Nulls
-    are ignored. Fewer than 2·drop + 1 scores → null (use :func:`aggregate` to turn that into a
-    clear error or a declared fallback). This is *not* ``scipy.stats.trim_mean(x, 0.1)``, which
-    trims nothing with 5 judges.
+    and NaN are ignored: a NaN is not a score (it is neither the highest nor counted among the
+    judges), so [1, NaN, 4, 5] gives 4.0 from 3 scores. Fewer than 2·drop + 1 scores → null (use
+    :func:`aggregate` to turn that into a clear error or a declared fallback). This is *not*
+    ``scipy.stats.trim_mean(x, 0.1)``, which trims nothing with 5 judges.
 
     Examples
     --------
@@ -102,16 +103,21 @@ def trimmed_mean(col: str | pl.Expr = "score", *, drop: int = 1) -> pl.Expr:
     if not isinstance(drop, int) or drop < 0:
         raise UsageError(f"drop 必须是非负整数，收到 {drop!r}",
                          f"drop must be a non-negative integer, got {drop!r}")
-    x = _expr(col).drop_nulls().cast(pl.Float64)
+    x = _expr(col).cast(pl.Float64).fill_nan(None).drop_nulls()
     n = x.len()
     return pl.when(n >= 2 * drop + 1).then(x.sort().slice(drop, n - 2 * drop).mean())
 
 
+def _score(score: str) -> pl.Expr:
+    """The score column as Float64 with NaN read as missing (null): a NaN is not a score."""
+    return pl.col(score).cast(pl.Float64).fill_nan(None)
+
+
 def _agg_expr(method: str, score: str) -> pl.Expr:
     if method == "mean":
-        return pl.col(score).cast(pl.Float64).mean()
+        return _score(score).mean()
     if method == "median":
-        return pl.col(score).cast(pl.Float64).median()
+        return _score(score).median()
     return trimmed_mean(score)
 
 
@@ -135,6 +141,10 @@ def aggregate(
     min_judges : fewer scores than this in a group is an error, unless ``fallback`` is set.
         ``trimmed_mean`` always needs at least 3.
     fallback : ``mean`` | ``median`` | None — rule used (and recorded) for short groups.
+
+    Missing scores (null) and NaN are left out of every method and of ``n_judges``: a NaN is not
+    a score, so it is never the highest or lowest, ``mean`` averages the real scores only, and
+    ``min_judges`` counts real scores.
 
     Returns
     -------
@@ -172,7 +182,7 @@ def aggregate(
     need = max(int(min_judges), 3 if method == "trimmed_mean" else 1)
     out = df.group_by(keys, maintain_order=True).agg(
         _agg_expr(method, score).alias("value"),
-        pl.col(score).drop_nulls().len().alias("n_judges"),
+        _score(score).drop_nulls().len().alias("n_judges"),
         *([_agg_expr(fallback, score).alias("_fallback")] if fallback else []),
     )
     short = out.filter(pl.col("n_judges") < need)
@@ -522,6 +532,11 @@ def icc(
     Requires every rater to score every target once (else an error pointing to
     :func:`krippendorff_alpha`, which allows holes).
 
+    A constant panel (every score the same) has no variance at all: every form is 0/0. Then the
+    ``icc`` column is NaN (not a number, shown as "—") and an :class:`EvalToolsWarning` says why;
+    likewise for any form whose mean squares make it 0/0. It is not an error, because a panel
+    that agrees perfectly on identical units is a legitimate (if uninformative) outcome.
+
     Examples
     --------
     Shrout & Fleiss's 6 targets × 4 judges (published .17 / .29 / .71 / .44 / .62 / .91):
@@ -546,7 +561,20 @@ def icc(
     └───────┴──────┴──────────┴──────────┘
     """
     Y = _wide(df, target, rater, score, "ICC ")
-    return pl.DataFrame(_icc_table(Y, confidence), schema={
+    table = _icc_table(Y, confidence)
+    undefined = [f for f, v in zip(table["form"], table["icc"], strict=True) if not np.isfinite(v)]
+    if undefined:
+        if Y.max() == Y.min():
+            _warn(f"ICC 无定义：所有评分都相同（都是 {Y.max():g}），单位间、评委间和残差方差都为 0，"
+                  f"ICC = 0/0，{'、'.join(undefined)} 记为 NaN",
+                  f"ICC undefined: every score is the same ({Y.max():g}), so the variance between "
+                  f"units, between raters and the residual are all 0 and ICC = 0/0; "
+                  f"{', '.join(undefined)} set to NaN")
+        else:
+            _warn(f"ICC 无定义（0/0）：{'、'.join(undefined)} 的分母为 0（方差为 0），记为 NaN",
+                  f"ICC undefined (0/0): {', '.join(undefined)} have a zero denominator "
+                  "(no variance); set to NaN")
+    return pl.DataFrame(table, schema={
         "form": pl.String, "description": pl.String, "icc": pl.Float64, "F": pl.Float64,
         "df1": pl.Float64, "df2": pl.Float64, "pval": pl.Float64, "ci_lower": pl.Float64,
         "ci_upper": pl.Float64})

@@ -70,6 +70,43 @@ def satisfied_definition(satisfied: Sequence[str | float]) -> str:
     return "+".join(str(s) for s in satisfied)
 
 
+counts_dtype = pl.Struct({"k": pl.Float64, "n": pl.Float64})
+_RAISED: dict[str, Problem] = {}
+
+
+class _ExprUsageError(UsageError):
+    """A UsageError raised while polars evaluates an expression. Polars re-creates an exception
+    raised in a UDF from its message plus a dump of the expression; this keeps the original
+    problem (and so a clean two-language message) instead."""
+
+    def __init__(self, problems: Problem | str, en: str | None = None):
+        if isinstance(problems, str):
+            head = problems.split("\n\nThis error occurred", 1)[0]
+            problems = _RAISED.get(head, problems)  # type: ignore[assignment]
+        super().__init__(problems, en)
+
+
+def _check_counts(counts: pl.Series) -> pl.Series:
+    """Pass ``{k, n}`` through unchanged, or raise a UsageError naming the first bad pair."""
+    k, n = counts.struct.field("k"), counts.struct.field("n")
+    bad = (~k.is_finite() | ~n.is_finite() | (k < 0) | (n < 0) | (k > n)).fill_null(False)
+    if bad.any():
+        at = int(bad.arg_true()[0])
+        kk, nn = k[at], n[at]
+        problem = Problem(
+            None, None, None, f"k = {kk:g}, n = {nn:g}", "bad_counts",
+            f"Wilson 区间的计数无效（第 {at + 1} 个，共 {int(bad.sum())} 个无效）："
+            "规则是 0 ≤ k ≤ n（满意数 k 不能为负、不能超过总数 n），且均为有限数",
+            f"invalid counts for the Wilson interval (item {at + 1}; {int(bad.sum())} invalid "
+            "in all): the rule is 0 ≤ k ≤ n (successes k neither negative nor above the total n), "
+            "both finite",
+            "检查满意数和总数两列是否填反或有误", "check that the successes and totals are right")
+        _RAISED.clear()
+        _RAISED[str(problem)] = problem
+        raise _ExprUsageError(problem)
+    return counts
+
+
 def wilson_interval(
     successes: str | pl.Expr, n: str | pl.Expr, *, confidence: float = 0.95
 ) -> pl.Expr:
@@ -79,6 +116,12 @@ def wilson_interval(
     z = Φ⁻¹(1 − (1 − confidence)/2) (exact quantile, not 1.96), clipped to [0, 1]. n = 0 → nulls.
     The lower bound is a fair sort key for 满意率 with unequal card counts (Evan Miller); show it
     beside the raw rate.
+
+    The bounds are set exactly where the formula is exact in theory but not in floating point:
+    k = 0 gives lower = 0.0 and k = n gives upper = 1.0 (the formula leaves ~1e-17), so units
+    that must tie when ranked by a bound do tie. Counts outside 0 ≤ k ≤ n (k < 0, k > n, n < 0)
+    or not finite are a :class:`~evaltools.errors.UsageError` naming the value and the rule when
+    the expression is evaluated, never a silent NaN or null.
 
     Examples
     --------
@@ -99,15 +142,20 @@ def wilson_interval(
     └─────┴─────┴────────┴────────┘
     """
     z = z_value(confidence)
-    k = _expr(successes).cast(pl.Float64)
-    m = _expr(n).cast(pl.Float64)
+    counts = pl.struct(_expr(successes).cast(pl.Float64).alias("k"),
+                       _expr(n).cast(pl.Float64).alias("n"))
+    checked = counts.map_batches(_check_counts, return_dtype=counts_dtype, is_elementwise=True)
+    k = checked.struct.field("k")
+    m = checked.struct.field("n")
     p = k / m
     centre = p + z * z / (2 * m)
     half = z * (p * (1 - p) / m + z * z / (4 * m * m)).sqrt()
     den = 1 + z * z / m
     ok = m > 0
-    lower = pl.when(ok).then(((centre - half) / den).clip(0.0, 1.0))
-    upper = pl.when(ok).then(((centre + half) / den).clip(0.0, 1.0))
+    lower = pl.when(ok).then(pl.when(k == 0).then(0.0)
+                             .otherwise(((centre - half) / den).clip(0.0, 1.0)))
+    upper = pl.when(ok).then(pl.when(k == m).then(1.0)
+                             .otherwise(((centre + half) / den).clip(0.0, 1.0)))
     return pl.struct(lower.alias("lower"), upper.alias("upper"))
 
 

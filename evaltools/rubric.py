@@ -453,9 +453,19 @@ class _Checker:
             "numdict": lambda: isinstance(v, dict) and all(map(_is_num, v.values())),
             "strdict": lambda: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
         }[kind]()
+        if not ok and kind == "num" and _is_num(v):
+            ok = True  # a number, but not finite: reported below
         if not ok:
             self.wrong_type(here, v, kind)
             return default
+        if kind in ("num", "pair", "numdict"):
+            nums = v.values() if kind == "numdict" else (v if kind == "pair" else [v])
+            if not all(math.isfinite(x) for x in nums):
+                self.add(here, v, "not_finite",
+                         f"“{key}” 必须是有限的数字（不能是 inf、-inf 或 nan）",
+                         f"'{key}' must be finite numbers (not inf, -inf or nan)",
+                         f"请把 {key} 改为具体的数值", f"write a real number for {key}")
+                return default
         if kind == "str":
             return v.strip()
         if kind == "num":

@@ -94,6 +94,10 @@ RULES: dict[str, tuple[str, str, str, str]] = {
                        "请填写 0 或正整数", "enter 0 or a positive whole number"),
     "out_of_scale": ("超出评分范围", "is outside the allowed range",
                      "请检查是否录入错误", "check for a typing mistake"),
+    "text_too_long": ("文字过长", "is too long",
+                      "请缩短这个单元格（名称、编号不超过 200 个字符；其他文字不超过 Excel 单元格上限 "
+                      "32767 个字符）", "shorten the cell (names and ids: at most 200 characters; "
+                      "other text: at most 32,767, Excel's cell limit)"),
     "unknown_criterion": ("不是评分细则中的指标", "is not a criterion of the rubric",
                           "请使用评分细则中的指标编号或名称",
                           "use a criterion id or name from the rubric"),
@@ -383,6 +387,28 @@ def _canonical_criteria(work: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     )
 
 
+#: Largest |score| accepted for a criterion with neither a scale nor points (no real score is
+#: near it; 1e308 would publish totals of inf).
+MAX_ABS_SCORE = 1e12
+
+
+def _score_range(c, rubric: Rubric) -> tuple:
+    """(criterion, low, high, detail) a judge's score on ``c`` must lie in: its ``scale``; else
+    0 … ``max_points`` when the judges score in points (method points, no scale); else
+    ±MAX_ABS_SCORE."""
+    if c.scale:
+        lo, hi = float(c.scale[0]), float(c.scale[1])
+        return (c.id, lo, hi, {"zh": f"（{_fmt(lo)}～{_fmt(hi)}）",
+                               "en": f" ({_fmt(lo)} to {_fmt(hi)})"})
+    if c.max_points is not None and rubric.method == "points":
+        hi = float(c.max_points)
+        return (c.id, 0.0, hi, {"zh": f"（0～{_fmt(hi)}，满分 max_points = {_fmt(hi)}）",
+                                "en": f" (0 to {_fmt(hi)}; max_points = {_fmt(hi)})"})
+    return (c.id, -MAX_ABS_SCORE, MAX_ABS_SCORE,
+            {"zh": f"（绝对值不能超过 {MAX_ABS_SCORE:g}）",
+             "en": f" (its size must not exceed {MAX_ABS_SCORE:g})"})
+
+
 def _check_scores(work: pl.DataFrame, where: Where, rubric: Rubric | None
                   ) -> tuple[pl.DataFrame, list[Problem]]:
     if rubric is None or "criterion" not in work.columns:
@@ -398,10 +424,7 @@ def _check_scores(work: pl.DataFrame, where: Where, rubric: Rubric | None
                               value_col="criterion__text", header_col=header_col,
                               zh=f"；可用的指标：{listed}", en=f"; allowed: {', '.join(allowed)}")
     if "score" in work.columns:
-        scales = [(c.id, float(c.scale[0]), float(c.scale[1]),
-                   {"zh": f"（{_fmt(c.scale[0])}～{_fmt(c.scale[1])}）",
-                    "en": f" ({_fmt(c.scale[0])} to {_fmt(c.scale[1])})"})
-                  for c in judged if c.scale]
+        scales = [_score_range(c, rubric) for c in judged]
         if scales:
             sc = pl.DataFrame(
                 scales, orient="row",
@@ -487,10 +510,47 @@ def _check_deductions(work: pl.DataFrame, where: Where, rubric: Rubric | None) -
     return problems
 
 
+#: Longest name or id (unit, judge, criterion, street …) accepted, in characters.
+MAX_NAME_CHARS = 200
+#: Longest free text accepted: Excel's cell limit (it silently cuts longer text).
+MAX_TEXT_CHARS = 32_767
+_NAME_COLUMNS = frozenset({"name", "street", "community", "courtyard", "criterion", "item",
+                           "category", "channel", "status", "role", "title"})
+
+
+def check_text_length(work: pl.DataFrame, where: Where) -> list[Problem]:
+    """Cells longer than their limit: :data:`MAX_NAME_CHARS` for names and ids (``*_id``,
+    ``name``, ``street`` …), :data:`MAX_TEXT_CHARS` (Excel's cell limit) for other text,
+    including columns evaltools does not use. Runs before any scoring or publishing, so a
+    100,000-character name stops here instead of slowing every later step."""
+    problems: list[Problem] = []
+    canonical = {c.name for c in TABLES[where.table].columns}
+    for col in work.columns:
+        if col.startswith("_") or col.endswith("__header") or work.schema[col] != pl.String:
+            continue
+        name = col.removesuffix("__text")
+        if name == col and name in canonical:  # the typed copy of a __text column
+            continue
+        short = name != col and (name.endswith("_id") or name in _NAME_COLUMNS)
+        limit = MAX_NAME_CHARS if short else MAX_TEXT_CHARS
+        n = pl.col(col).str.len_chars()
+        bad = work.filter(n > limit)
+        if bad.is_empty():
+            continue
+        bad = bad.with_columns(_detail=pl.struct(
+            zh=pl.format("（{} 个字符，上限 {} 个）", n, pl.lit(limit)),
+            en=pl.format(" ({} characters; the limit is {})", n, pl.lit(limit))))
+        header_col = f"{name}__header" if f"{name}__header" in work.columns else None
+        problems += _row_problems(where, bad, "text_too_long", column=where.header(name),
+                                  value_col=col, header_col=header_col, detail_col="_detail")
+    return problems
+
+
 def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
                 ) -> tuple[pl.DataFrame, list[Problem]]:
-    """All per-file rules after casting: table-specific checks, then duplicates on the key."""
-    problems: list[Problem] = []
+    """All per-file rules after casting: text length, table-specific checks, then duplicates on
+    the key."""
+    problems: list[Problem] = check_text_length(work, where)
     if where.table == "scores":
         work, ps = _check_scores(work, where, rubric)
         problems += ps

@@ -29,6 +29,9 @@ RI_TUMMALA_LING: tuple[float, ...] = (
     1.5571, 1.5714, 1.5831,
 )
 _RI = {"saaty": RI_SAATY, "tummala_ling": RI_TUMMALA_LING}
+#: Tolerance of the AHP reciprocity check on a log scale, |ln(a_ij · a_ji)| ≤ 0.05: admits the
+#: two-decimal reciprocals people type (1/8 as 0.12 is the worst case, |ln 0.96| = 0.041).
+RECIPROCAL_LOG_TOL: float = 0.05
 
 
 def _warn(zh: str, en: str) -> None:
@@ -220,7 +223,7 @@ def ahp(
     *,
     labels: Sequence[str] | None = None,
     ri: Literal["saaty", "tummala_ling"] = "saaty",
-    tol: float = 0.01,
+    tol: float = RECIPROCAL_LOG_TOL,
 ) -> AHPResult:
     """AHP priorities and consistency from a pairwise comparison matrix (Saaty).
 
@@ -230,8 +233,14 @@ def ahp(
 
     Entries may be numbers or strings such as ``"3"``, ``"1/3"``, ``"3/4"``. The lower triangle
     may be left empty (None or ""), in which case it is filled with reciprocals. The matrix must
-    be square, positive, have 1 on the diagonal and be reciprocal (a_ji · a_ij = 1 within
-    ``tol``, so entries rounded to two decimals like 0.33 are accepted).
+    be square, positive, have 1 on the diagonal (within 0.01) and be reciprocal.
+
+    Reciprocity is compared on a log scale: |ln(a_ij · a_ji)| ≤ ``tol`` (default 0.05, i.e. the
+    product within about ±5 % of 1). That admits every reciprocal of 2 … 9 as people type it with
+    two decimals — 0.5, 0.33, 0.25, 0.2, 0.17, 0.14, 0.13 or 0.12 (for 1/8, the worst case:
+    8 × 0.12 = 0.96, |ln| = 0.041), 0.11 — and rejects real mistakes such as 3 against 0.3
+    (|ln 0.9| = 0.105) or 3 against 0.5. Each non-reciprocal pair is reported with its cell
+    (i, j), both values and this rule.
 
     Examples
     --------
@@ -240,6 +249,8 @@ def ahp(
     AHPResult(weights={'卫生': 0.6, '绿化': 0.3, '设施': 0.1}, lambda_max=3.0000, ci=0.0000, cr=0.0000, consistent=True)
     >>> ahp([[1, 3, None], [None, 1, 2], ["5", None, 1]]).consistent  # c1 > c2 > c3 yet c3 > c1
     False
+    >>> ahp([[1, 8, 3], [0.12, 1, 0.33], [0.33, 3, 1]]).consistent  # two-decimal reciprocals
+    True
     """
     if ri not in _RI:
         raise UsageError.choice("ri", ri, list(_RI))
@@ -260,17 +271,23 @@ def ahp(
     if problems:
         raise EvalToolsError(problems)
     A = filled
-    diag = np.flatnonzero(np.abs(np.diag(A) - 1.0) > tol)
-    recip = np.argwhere(np.triu(np.abs(A * A.T - 1.0) > tol, 1))
+    diag = np.flatnonzero(np.abs(np.diag(A) - 1.0) > 0.01)
+    recip = np.argwhere(np.triu(np.abs(np.log(A) + np.log(A.T)) > tol, 1))
     for i in diag:
         problems.append(Problem(None, int(i) + 1, f"第{i + 1}列 (column {i + 1})", rows[i][i],
                                 "ahp_diagonal", "对角线必须为 1", "the diagonal must be 1"))
     for i, j in recip:
+        prod = float(A[i, j] * A[j, i])
+        pct = f"{(np.exp(tol) - 1) * 100:.0f}%"
         problems.append(Problem(
             None, int(j) + 1, f"第{i + 1}列 (column {i + 1})", rows[j][i], "ahp_not_reciprocal",
-            f"与第{i + 1}行第{j + 1}列的 {rows[i][j]} 不互为倒数",
-            f"is not the reciprocal of row {i + 1}, column {j + 1} ({rows[i][j]})",
-            "a_ji 应等于 1/a_ij", "a_ji must equal 1/a_ij"))
+            f"（单元格 ({j + 1}, {i + 1})）与单元格 ({i + 1}, {j + 1}) 的 {rows[i][j]} 不互为倒数："
+            f"两者乘积为 {prod:.4g}，规则是 |ln(a_ij·a_ji)| ≤ {tol:g}（乘积约在 1 的 ±{pct} 以内，"
+            "两位小数的倒数如 0.33、0.13 可以）",
+            f"(cell ({j + 1}, {i + 1})) is not the reciprocal of cell ({i + 1}, {j + 1}) = "
+            f"{rows[i][j]}: their product is {prod:.4g}; the rule is |ln(a_ij·a_ji)| ≤ {tol:g} "
+            f"(product within about ±{pct} of 1; two-decimal reciprocals such as 0.33 or 0.13 pass)",
+            f"a_ji 应等于 1/a_ij（如 1/{rows[i][j]}）", f"a_ji must equal 1/a_ij (e.g. 1/{rows[i][j]})"))
     if problems:
         raise EvalToolsError(problems)
     table = _RI[ri]

@@ -349,3 +349,72 @@ def test_judge_totals_match_numpy_and_feed_agreement():
     assert panels["n_units"].to_list() == [6, 6] and panels["n_judges"].to_list() == [4, 4]
     with pytest.raises(EvalToolsError):
         judging.judge_totals(scores, panel="street")
+
+
+# -- issue 18 item 19: a NaN score is not a score ---------------------------------------------
+
+def test_nan_is_not_the_highest_score():
+    df = pl.DataFrame({"unit_id": ["A"] * 4, "criterion": "c", "score": [1.0, np.nan, 4.0, 5.0]})
+    assert df.select(judging.trimmed_mean("score")).item() == 4.0
+    out = judging.aggregate(df)
+    assert out["value"].to_list() == [4.0] and out["n_judges"].to_list() == [3]
+    mean = judging.aggregate(df, method="mean")
+    assert mean["value"].item() == pytest.approx(10 / 3) and mean["n_judges"].item() == 3
+    assert judging.aggregate(df, method="median")["value"].item() == 4.0
+
+
+def test_nan_scores_count_against_min_judges():
+    df = pl.DataFrame({"unit_id": ["A"] * 4, "criterion": "c",
+                       "score": [1.0, np.nan, np.nan, 5.0]})
+    with pytest.raises(EvalToolsError) as e:
+        judging.aggregate(df)  # 2 real scores: the trimmed mean needs 3
+    assert e.value.problems[0].rule == "too_few_judges"
+    assert e.value.problems[0].value == 2
+    with pytest.warns(EvalToolsWarning):
+        out = judging.aggregate(df, fallback="mean")
+    assert out["value"].item() == 3.0 and out["fallback_used"].item()
+
+
+def _nan_trimmed_reference(xs):
+    real = sorted(x for x in xs if not np.isnan(x))
+    return None if len(real) < 3 else float(np.mean(real[1:-1]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 100, allow_nan=False), st.just(float("nan"))),
+                min_size=1, max_size=12))
+def test_aggregate_with_nan_matches_numpy(xs):
+    df = pl.DataFrame({"unit_id": ["A"] * len(xs), "criterion": "c", "score": xs},
+                      schema={"unit_id": pl.String, "criterion": pl.String, "score": pl.Float64})
+    real = np.array([x for x in xs if not np.isnan(x)])
+    got = df.select(judging.trimmed_mean("score")).item()
+    ref = _nan_trimmed_reference(xs)
+    assert (got is None) == (ref is None)
+    if ref is not None:
+        assert got == pytest.approx(ref, rel=1e-12, abs=1e-12)
+    if real.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            m = judging.aggregate(df, method="mean", min_judges=1)
+            md = judging.aggregate(df, method="median", min_judges=1)
+        assert m["value"].item() == pytest.approx(np.nanmean(np.array(xs)), rel=1e-12, abs=1e-12)
+        assert md["value"].item() == pytest.approx(np.nanmedian(np.array(xs)), rel=1e-12,
+                                                   abs=1e-12)
+        assert m["n_judges"].item() == real.size
+
+
+# -- issue 18 item 20: ICC on a constant panel ------------------------------------------------
+
+def test_icc_constant_panel_is_nan_with_a_warning():
+    df = _long(np.full((4, 3), 7.0))
+    with pytest.warns(EvalToolsWarning, match="every score is the same") as rec:
+        out = judging.icc(df)
+    assert all(np.isnan(v) for v in out["icc"].to_list())
+    assert "所有评分都相同" in str(rec[0].message)
+
+
+def test_icc_non_constant_panel_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EvalToolsWarning)
+        out = judging.icc(_long([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6]]))
+    assert np.isfinite(out["icc"].to_numpy()).all()

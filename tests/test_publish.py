@@ -476,7 +476,7 @@ def test_cli_publish(tmp_path, monkeypatch, capsys):
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "build"), "--top", "3"]) == 0
     names = sorted(p.name for p in (tmp_path / "build").iterdir())
     assert names == sorted(["榜单公示.html", "榜单.xlsx", "榜单.csv", "总分排名.png", "总分排名.svg",
-                            "海报.png"])
+                            "海报.png", "manifest.json"])  # the set and its hashes (issue 18)
     assert "已保存" in capsys.readouterr().out
     assert main(["publish", str(tmp_path / "nope"), "--out", str(tmp_path / "b")]) == 2
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--rubric", "x.toml"]) == 2

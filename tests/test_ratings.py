@@ -147,3 +147,44 @@ def test_dirichlet_matches_posterior_shares(values, alpha):
     expected = float((shares * np.arange(1, 5)).sum())
     got = pl.DataFrame({"r": values}).select(ratings.dirichlet_expected_score("r", alpha=alpha)).item()
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+# -- issue 18 item 20: exact Wilson bounds and invalid counts ---------------------------------
+
+def test_wilson_exact_at_zero_and_all():
+    df = pl.DataFrame({"k": [0, 0, 0, 3, 7, 50], "n": [1, 7, 50, 3, 7, 50]})
+    out = df.with_columns(ci=ratings.wilson_interval("k", "n")).unnest("ci")
+    assert out["lower"].to_list()[:3] == [0.0, 0.0, 0.0]
+    assert out["upper"].to_list()[3:] == [1.0, 1.0, 1.0]
+    # units with no satisfied card tie exactly when ranked by the lower bound
+    assert out.head(3)["lower"].rank("min").to_list() == [1, 1, 1]
+
+
+@pytest.mark.parametrize("k, n", [(6, 5), (-1, 5), (1, -1), (float("inf"), 5)])
+def test_wilson_invalid_counts_are_usage_errors(k, n):
+    df = pl.DataFrame({"k": [1.0, k], "n": [2.0, n]})
+    with pytest.raises(UsageError) as e:
+        df.select(ratings.wilson_interval("k", "n"))
+    (p,) = e.value.problems
+    assert p.rule == "bad_counts"
+    assert f"n = {n:g}" in str(p.value) and f"k = {k:g}" in str(p.value)
+    assert "0 ≤ k ≤ n" in p.zh and "0 ≤ k ≤ n" in p.en
+    assert "This error occurred" not in str(e.value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 500), st.data())
+def test_wilson_matches_the_closed_form(n, data):
+    k = data.draw(st.integers(0, n))
+    out = pl.DataFrame({"k": [k], "n": [n]}).select(
+        ci=ratings.wilson_interval("k", "n")).unnest("ci")
+    z = stats.norm.ppf(0.975)
+    p = k / n
+    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lo, hi = (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+    assert out["lower"].item() == pytest.approx(max(lo, 0.0), abs=1e-12)
+    assert out["upper"].item() == pytest.approx(min(hi, 1.0), abs=1e-12)
+    if k == 0:
+        assert out["lower"].item() == 0.0
+    if k == n:
+        assert out["upper"].item() == 1.0

@@ -49,6 +49,9 @@ EXPECTED = {
     "units_without_column.toml": ("missing_column", "criteria[1].column", 9),
     "satisfied_unknown_label.toml": ("unknown_label", "ratings.satisfied", 7),
     "missing_name.toml": ("missing_key", "competition.name", 1),
+    "infinite_scale.toml": ("not_finite", "criteria[1].scale", 9),
+    "nan_weight.toml": ("not_finite", "criteria[1].weight", 8),
+    "infinite_deduction_points.toml": ("not_finite", "deductions[1].points", 12),
 }
 
 
@@ -301,3 +304,14 @@ def test_aggregates_are_the_engines():
                       "judges": {"fallback": "zscore"},
                       "criteria": [{"id": "a", "name": "甲", "max_points": 1}]})
     assert info.value.problems[0].column == "judges.fallback"
+
+
+@pytest.mark.parametrize("key, value", [("max_points", float("inf")), ("max_points", float("nan")),
+                                        ("weight", float("-inf")), ("scale", [0, float("inf")]),
+                                        ("scale", [float("nan"), 10])])
+def test_non_finite_numbers_are_rubric_errors_naming_the_key(key, value):
+    crit = {"id": "a", "name": "甲", "max_points": 10, key: value}
+    with pytest.raises(RubricError) as info:
+        parse_rubric({"competition": {"name": "x", "total_points": 10}, "criteria": [crit]})
+    (p,) = [p for p in info.value.problems if p.rule == "not_finite"]
+    assert p.column == f"criteria[1].{key}" and key in p.zh and key in p.en

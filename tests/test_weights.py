@@ -150,3 +150,48 @@ def test_ahp_matches_numpy_eig_on_random_reciprocal():
         assert res.lambda_max == pytest.approx(lam, rel=1e-9)
         w = np.array(list(res.weights.values()))
         np.testing.assert_allclose(A @ w, lam * w, rtol=1e-8)
+
+
+# -- issue 18 item 18: two-decimal reciprocals ------------------------------------------------
+
+@pytest.mark.parametrize("a", [2, 3, 4, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("rounding", ["half_up", "down"])
+def test_ahp_accepts_two_decimal_reciprocals(a, rounding):
+    # what people type for 1/a: rounded half-up (0.33, 0.14, 0.13) or truncated (0.12, 0.16);
+    # rounding 1/9 up to 0.12 (8 % off) is not a two-decimal reciprocal and is rejected
+    import math
+    exact = 1 / a
+    typed = {"half_up": math.floor(exact * 100 + 0.5) / 100, "down": math.floor(exact * 100) / 100,
+             }[rounding]
+    res = weights.ahp([[1, a], [typed, 1]])
+    assert res.weights["c1"] > res.weights["c2"]
+
+
+def test_ahp_typed_reciprocals_from_the_issue():
+    for a, typed in [(3, 0.33), (9, 0.11), (7, 0.14), (6, 0.17), (8, 0.12), (8, 0.13), (5, 0.2),
+                     (4, 0.25), (2, 0.5)]:
+        weights.ahp([[1, a, 1], [typed, 1, typed], [1, a, 1]])  # no error
+    # 3 × 0.33 was the failing case: a 3×3 matrix typed entirely with two decimals
+    res = weights.ahp([[1, 3, 9], [0.33, 1, 3], [0.11, 0.33, 1]])
+    assert res.consistent
+
+
+@pytest.mark.parametrize("a, typed", [(3, 0.3), (3, 0.5), (9, 0.1), (2, 0.45), (5, 3)])
+def test_ahp_still_rejects_non_reciprocal_naming_cell_values_and_rule(a, typed):
+    with pytest.raises(EvalToolsError) as e:
+        weights.ahp([[1, 1, a], [1, 1, 1], [typed, 1, 1]])
+    (p,) = e.value.problems
+    assert p.rule == "ahp_not_reciprocal"
+    assert p.row == 3 and p.value == typed
+    msg = str(p)
+    assert "(3, 1)" in msg and "(1, 3)" in msg and str(a) in msg and str(typed) in msg
+    assert "|ln(a_ij·a_ji)| ≤ 0.05" in msg
+
+
+def test_ahp_log_tolerance_boundary():
+    # product e^±0.049 passes, e^±0.051 fails, symmetrically on the log scale
+    import math
+    for sign in (1, -1):
+        weights.ahp([[1, 4], [math.exp(sign * 0.049) / 4, 1]])
+        with pytest.raises(EvalToolsError):
+            weights.ahp([[1, 4], [math.exp(sign * 0.051) / 4, 1]])

@@ -143,6 +143,38 @@ def require_suffix(path: str | Path | None, allowed: Iterable[str], *,
     return path
 
 
+def output_file(args: argparse.Namespace, allowed: Iterable[str], *,
+                option: str = "--out") -> Path | None:
+    """``args.out`` checked: one of the ``allowed`` suffixes, and never a file of the input
+    (the data folder or file, the rubric, the holidays file — resolved through symlinks) nor an
+    existing symlink (:func:`evaltools.writing.check_output_path`)."""
+    from evaltools.writing import check_output_path
+
+    path = require_suffix(getattr(args, "out", None), allowed, option=option)
+    if path is None:
+        return None
+    refuse_inside_data(args, path, option=option)
+    inputs = [p for p in (getattr(args, "data", None), getattr(args, "rubric", None),
+                          getattr(args, "holidays", None)) if p]
+    return check_output_path(path, inputs=inputs)
+
+
+def refuse_inside_data(args: argparse.Namespace, path: Path, *, option: str = "--out") -> None:
+    """An output inside the data folder is refused: the next read would take a new file there
+    for a table of the dataset (a workbook is read sheet by sheet), or it would replace one."""
+    data = getattr(args, "data", None)
+    if not data or not Path(data).is_dir():
+        return
+    folder, target = Path(data).resolve(), path.resolve()
+    if target == folder or folder in target.parents:
+        raise usage_error(
+            f"{option} 不能写在数据文件夹里（{folder}）：输出会被当作数据再读入，或覆盖输入文件；"
+            "请写到数据文件夹之外",
+            f"{option} may not be inside the data folder ({folder}): the output would be read "
+            "back as data or replace an input file; write it outside the data folder",
+            path=path, rule="output_inside_input")
+
+
 def load_dataset(args: argparse.Namespace, *, lenient: bool = False,
                  need: Iterable[str] = ("rubric",)) -> Any:
     """Read ``args.data`` (with ``args.rubric`` when the command has it) as a Dataset; a missing

@@ -33,9 +33,9 @@ from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
     load_dataset,
+    output_file,
     print_frame,
     reporting_errors,
-    require_suffix,
 )
 
 __all__ = ["COMMAND", "HELP", "add_evaluate_arguments", "run_evaluate"]
@@ -62,11 +62,13 @@ def write_leaderboard(lb: Any, path: Path) -> None:
     """Write the whole leaderboard to ``path`` (format from the suffix, see module doc); CSV and
     Excel go through :mod:`evaltools.publish`, so personal data is masked and formulas defused."""
     from evaltools import publish
+    from evaltools.writing import atomic_open
 
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
-        lb.table.write_parquet(path)
+        with atomic_open(path, "wb") as f:
+            lb.table.write_parquet(f)
     elif suffix == ".csv":
         publish.write_csv(lb, path)
     else:
@@ -97,7 +99,7 @@ def run_evaluate(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``evaluate``; returns the exit status. User mistakes are printed, never raised."""
     from evaltools.leaderboard import evaluate
 
-    target = require_suffix(args.out, OUT_SUFFIXES)
+    target = output_file(args, OUT_SUFFIXES)
     ds = load_dataset(args)
     lb = evaluate(ds, round=args.round)
     if args.method:

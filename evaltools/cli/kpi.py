@@ -33,10 +33,10 @@ from evaltools.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     load_dataset,
+    output_file,
     print_frame,
     reporting_errors,
     require_file,
-    require_suffix,
     usage_error,
 )
 from evaltools.errors import EvalToolsError
@@ -91,25 +91,33 @@ def _format(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_kpis(res: Any, path: Path) -> None:
-    """Write the KPI table (format from the suffix, see the module doc)."""
+    """Write the KPI table (format from the suffix, see the module doc). Text a spreadsheet could
+    run as a formula is defused (:func:`evaltools.publish.neutralize_frame`) in CSV and Excel,
+    and Excel cells are written as strings, never formulas; the file replaces any old one in one
+    rename (:func:`evaltools.writing.atomic_open`)."""
+    from evaltools.publish import neutralize_frame
+    from evaltools.writing import atomic_open
+
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        res.table.write_parquet(path)
-    elif suffix == ".csv":
-        from evaltools.publish import neutralize_frame  # text a spreadsheet could run
+    with atomic_open(path, "wb") as f:
+        if suffix == ".parquet":
+            res.table.write_parquet(f)
+        elif suffix == ".csv":
+            neutralize_frame(res.labelled_table()).write_csv(f, include_bom=True)
+        else:
+            import xlsxwriter
 
-        neutralize_frame(res.labelled_table()).write_csv(path, include_bom=True)
-    else:
-        import xlsxwriter
-
-        with xlsxwriter.Workbook(str(path)) as wb:
-            res.labelled_table().write_excel(wb, worksheet="指标", autofit=True)
-            res.definitions().write_excel(wb, worksheet="定义", autofit=True)
-            res.excluded.drop("excluded").rename({
-                "row": "行号", "ticket_id": "工单编号", "rule": "规则", "column": "列",
-                "value": "值", "reason_zh": "原因", "reason_en": "reason"}).write_excel(
-                wb, worksheet="排除的工单", autofit=True)
+            with xlsxwriter.Workbook(f, {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False}) as wb:
+                neutralize_frame(res.labelled_table()).write_excel(
+                    wb, worksheet="指标", autofit=True)
+                neutralize_frame(res.definitions()).write_excel(
+                    wb, worksheet="定义", autofit=True)
+                neutralize_frame(res.excluded.drop("excluded").rename({
+                    "row": "行号", "ticket_id": "工单编号", "rule": "规则", "column": "列",
+                    "value": "值", "reason_zh": "原因", "reason_en": "reason"})).write_excel(
+                    wb, worksheet="排除的工单", autofit=True)
 
 
 @reporting_errors
@@ -117,7 +125,7 @@ def run_kpi(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``kpi``; returns the exit status. User mistakes are printed, never raised."""
     from evaltools.kpi import ticket_kpis
 
-    target = require_suffix(args.out, OUT_SUFFIXES)
+    target = output_file(args, OUT_SUFFIXES)
     holidays = require_file(args.holidays, zh="找不到节假日补充文件",
                             en="holidays file not found")
     by = None if args.by.strip().lower() in ("", "none", "all", "无") else args.by

@@ -30,6 +30,7 @@ from evaltools.cli.common import (
     add_data_arguments,
     count_arg,
     load_dataset,
+    refuse_inside_data,
     reporting_errors,
     usage_error,
 )
@@ -63,6 +64,7 @@ def run_publish(args: argparse.Namespace, out: Any = None) -> int:
     target = Path(args.out)
     if target.exists() and not target.is_dir():
         raise usage_error("--out 应为文件夹", "--out must be a folder", path=target)
+    refuse_inside_data(args, target)
     lb = evaluate(load_dataset(args), round=args.round)
     intervals = None
     if args.intervals:

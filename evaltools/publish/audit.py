@@ -74,6 +74,14 @@ def _file_hashes(dataset: Any) -> list[tuple[str, str]]:
     return [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
+def dataset_inputs(lb: Any) -> list[Path]:
+    """The files a board was read from (its dataset folder or file, its rubric file): what no
+    output may overwrite (:func:`evaltools.writing.check_output_path`)."""
+    paths = [getattr(getattr(lb, "dataset", None), "path", None),
+             getattr(getattr(lb, "rubric", None), "source_path", None)]
+    return [Path(p) for p in paths if p is not None]
+
+
 def _rubric_changed(lb: Any) -> bool:
     original = getattr(lb.dataset, "rubric", None)
     return original is not None and original != lb.rubric

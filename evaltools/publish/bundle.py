@@ -9,12 +9,13 @@ from typing import Any
 
 import polars as pl
 
-from evaltools.publish.audit import generated_at
+from evaltools.publish.audit import dataset_inputs, generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import write_html
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.tables import default_sections, with_intervals
+from evaltools.writing import publish_set
 
 __all__ = ["publish"]
 
@@ -31,21 +32,31 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns kind → path.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
-    ``intervals`` as in :func:`write_html`.
+    ``intervals`` as in :func:`write_html`. The folder is written as one set
+    (:func:`evaltools.writing.publish_set`): into a staging folder first, with a
+    ``manifest.json`` of every file's SHA-256, then swapped into place under a lock, so a
+    concurrent or killed run never leaves a mix; ``out`` may not be or hold an input file, and an
+    existing non-empty folder that evaltools did not publish is refused rather than replaced.
     """
     from evaltools.charts.leaderboard import leaderboard_bars
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     when = generated_at()
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
     bars = leaderboard_bars(lb)
-    return {
-        "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections),
-        "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections),
-        "csv": write_csv(lb, out / "榜单.csv"),
-        "png": save_chart(bars, out / "总分排名.png"),
-        "svg": save_chart(bars, out / "总分排名.svg"),
-        "poster": poster(lb, out / "海报.png", top=top, generated=when),
-    }
+    names: dict[str, str] = {}
+
+    def write(folder: Path) -> None:
+        written = {
+            "html": write_html(lb, folder / "榜单公示.html", generated=when, sections=sections),
+            "xlsx": write_excel(lb, folder / "榜单.xlsx", generated=when, sections=sections),
+            "csv": write_csv(lb, folder / "榜单.csv"),
+            "png": save_chart(bars, folder / "总分排名.png"),
+            "svg": save_chart(bars, folder / "总分排名.svg"),
+            "poster": poster(lb, folder / "海报.png", top=top, generated=when),
+        }
+        names.update({kind: p.name for kind, p in written.items()})
+
+    publish_set(out, write, inputs=dataset_inputs(lb))
+    return {kind: out / name for kind, name in names.items()}

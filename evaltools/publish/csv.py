@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evaltools.publish.audit import dataset_inputs
 from evaltools.publish.privacy import neutralize_frame
 from evaltools.publish.tables import published_table
+from evaltools.writing import atomic_open, check_output_path
 
 __all__ = ["write_csv"]
 
@@ -27,7 +29,8 @@ def write_csv(lb: Any, path: str | Path) -> Path:
     (True, '1,第1名,A,,,,94.00,优秀,0,54.00,40.00,0.00,0.00,,3,,,false')
     """
     frame = neutralize_frame(published_table(lb))
-    path = Path(path)
+    path = check_output_path(path, inputs=dataset_inputs(lb))
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(path, include_bom=True, float_precision=lb.rubric.digits)
+    with atomic_open(path, "wb") as f:
+        frame.write_csv(f, include_bom=True, float_precision=lb.rubric.digits)
     return path

@@ -5,14 +5,15 @@ One sheet per published table, formats, frozen panes and widths, fixed document 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
-from evaltools.publish.audit import audit_table, generated_at
+from evaltools.publish.audit import audit_table, dataset_inputs, generated_at
 from evaltools.publish.html import is_rate, round_text
 from evaltools.publish.privacy import mask_personal
 from evaltools.publish.tables import (
@@ -27,6 +28,7 @@ from evaltools.publish.tables import (
     weights_table,
     with_intervals,
 )
+from evaltools.writing import atomic_write_bytes, check_output_path
 
 __all__ = ["write_excel"]
 
@@ -54,10 +56,10 @@ def _display_width(frame: pl.DataFrame) -> dict[str, float]:
 class _Book:
     """An xlsxwriter workbook with the formats every sheet shares (deterministic bytes)."""
 
-    def __init__(self, path: Path, lb: Any, generated: datetime):
+    def __init__(self, target: BinaryIO, lb: Any, generated: datetime):
         import xlsxwriter
 
-        self.wb = xlsxwriter.Workbook(str(path), {
+        self.wb = xlsxwriter.Workbook(target, {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             "nan_inf_to_errors": True,
         })
@@ -178,9 +180,10 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
     generated = generated or generated_at()
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
-    path = Path(path)
+    path = check_output_path(path, inputs=dataset_inputs(lb))
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = _Book(path, lb, generated)
+    buffer = io.BytesIO()  # the workbook is written whole, then replaces the file in one rename
+    book = _Book(buffer, lb, generated)
     try:
         book.sheet("总榜", published_table(lb), freeze_cols=4)
         values = values_table(lb)
@@ -213,4 +216,5 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
         book.key_values("审计", [("审计信息", audit_table(lb, generated=generated))])
     finally:
         book.close()
+    atomic_write_bytes(path, buffer.getvalue())
     return path

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from evaltools.publish.audit import audit_table, generated_at, time_text
+from evaltools.publish.audit import audit_table, dataset_inputs, generated_at, time_text
 from evaltools.publish.privacy import html_escape, mask_personal
 from evaltools.publish.tables import (
     comments_table,
@@ -32,6 +32,7 @@ from evaltools.publish.tables import (
     weights_table,
     with_intervals,
 )
+from evaltools.writing import atomic_write_bytes, check_output_path
 
 __all__ = ["render_html", "stable_svg_ids", "write_html"]
 
@@ -323,7 +324,7 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
     """
     text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
                        notice_start=notice_start, sections=sections, intervals=intervals)
-    path = Path(path)
+    path = check_output_path(path, inputs=dataset_inputs(lb))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"))
     return path

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from evaltools.errors import UsageError
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import round_text, stable_svg_ids
+from evaltools.writing import atomic_write_bytes
 
 __all__ = ["poster", "save_chart"]
 
@@ -43,9 +44,9 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
         raise UsageError.choice("path suffix", suffix or path.name, [".png", ".svg"])
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".png":
-        path.write_bytes(to_png(chart, scale=scale))
+        atomic_write_bytes(path, to_png(chart, scale=scale))
     else:
-        path.write_bytes(stable_svg_ids(to_svg(chart)).encode("utf-8"))
+        atomic_write_bytes(path, stable_svg_ids(to_svg(chart)).encode("utf-8"))
     return path
 
 

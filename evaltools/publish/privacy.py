@@ -212,7 +212,18 @@ def mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def neutralize_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every text column through :func:`neutralize_formula` (for CSV a spreadsheet opens)."""
+    """Every text column through :func:`neutralize_formula`, and every header too (a criterion
+    named ``=HYPERLINK(…)`` becomes a header), for the CSV and Excel files a spreadsheet opens.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> neutralize_frame(pl.DataFrame({"=HYPERLINK(1)": ["=cmd"], "名称": ["三号楼"]})).rows(
+    ...     named=True)
+    [{"'=HYPERLINK(1)": "'=cmd", '名称': '三号楼'}]
+    """
     strings = [n for n, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(neutralize_formula(n).alias(n) for n in strings) \
+    out = frame.with_columns(neutralize_formula(n).alias(n) for n in strings) \
         if strings else frame
+    risky = {n: "'" + n for n in out.columns if n[:1] in ("=", "+", "-", "@", "\t", "\r")}
+    return out.rename(risky) if risky else out
