@@ -27,6 +27,7 @@ __all__ = [
     "TableSpec",
     "canonical_name",
     "normalize_header",
+    "split_criterion_header",
 ]
 
 Kind = Literal["str", "int", "float", "datetime", "bool"]
@@ -235,3 +236,36 @@ _ALIASES = {name: _alias_index(name) for name in TABLES}
 def canonical_name(header: str, table: str) -> str | None:
     """The canonical column a user's header stands for in ``table``, or None if unknown."""
     return _ALIASES[table].get(normalize_header(header))
+
+
+_MAX_IN_HEADER = re.compile(
+    r"^(?P<name>.*?)\s*(?:"
+    r"\(\s*(?:满分)?[:：]?\s*(?P<a>\d+(?:\.\d+)?)\s*分?\s*\)"
+    r"|满分[:：]?\s*(?P<b>\d+(?:\.\d+)?)\s*分?"
+    r"|(?<=\s)(?P<c>\d+(?:\.\d+)?)\s*分"
+    r")\s*$", re.S)
+
+
+def split_criterion_header(header: str) -> tuple[str, float | None]:
+    """Split a criterion header that carries its maximum into (name, maximum).
+
+    Full-width brackets and digits are folded first (NFKC); a header without a maximum gives
+    ``(header, None)``.
+
+    >>> for h in ["环境卫生（30分）", "环境卫生(30分)", "环境卫生 30分", "环境卫生\\n满分30",
+    ...           "环境卫生（满分：30）", "环境卫生", "得分"]:
+    ...     print(split_criterion_header(h))
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', None)
+    ('得分', None)
+    """
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    m = _MAX_IN_HEADER.match(text)
+    if m is None or not m.group("name").strip():
+        return str(header).strip(), None
+    value = m.group("a") or m.group("b") or m.group("c")
+    return m.group("name").strip(), float(value)
