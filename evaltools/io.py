@@ -897,7 +897,7 @@ def inspect_xlsx(path: str | Path) -> XlsxInfo:
     >>> wb.close()
     >>> info = inspect_xlsx(f)
     >>> [(s.name, s.state, s.last_row, s.errors) for s in info.sheets]
-    [('张伟', 'visible', 2, (('B2', '#DIV/0!'),)), ('旧', 'hidden', 0, ())]
+    [('张伟', 'visible', 2, (('B2', '#DIV/0!'),)), ('旧', 'hidden', 1, ())]
     """
     path = Path(path)
     where = Where(path.name, "scores")
