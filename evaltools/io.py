@@ -71,6 +71,7 @@ __all__ = [
     "XlsxInfo",
     "column_letter",
     "decode_text",
+    "file_sha256",
     "inspect_xlsx",
     "read_deductions",
     "read_entries",
@@ -944,3 +945,14 @@ def inspect_xlsx(path: str | Path) -> XlsxInfo:
 def read_text(path: str | Path) -> str:
     """A small text file (a rubric, notes) decoded with :func:`decode_text`."""
     return decode_text(Path(path).read_bytes())[0]
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes as the user gave it (for the audit of raw files)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

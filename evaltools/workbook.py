@@ -315,8 +315,26 @@ def _cell_problems(where: Where, info: _io.SheetInfo, headers: dict[int, str]
     return out, cells
 
 
+#: Reference tables the scores are checked against: table -> (frame, file name).
+_Refs = dict
+
+
+def _cross_units(state: _io._State, refs: _Refs) -> list[Problem]:
+    """Unit and judge ids not in the units / judges tables (rows already reported by name are
+    left out)."""
+    if not refs or state.fatal:
+        return []
+    from evaltools.validate import check_cross
+
+    named = {p.row for p in state.problems if p.rule == "unknown_unit_name"}
+    works = {t: (df, Where(f, t)) for t, (df, f) in refs.items()}
+    ps = check_cross({**works, "scores": (state.work, state.where)})
+    return [p for p in ps if not (p.rule == "unknown_unit" and p.row in named)]
+
+
 def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
-                rubric: Rubric | None, units: pl.DataFrame | None) -> _SheetRead:
+                rubric: Rubric | None, refs: _Refs) -> _SheetRead:
+    units = refs.get("units", (None, None))[0]
     sheet = grid.sheet
     where = Where(path.name, "scores", sheet)
     cells = grid.cells
@@ -398,6 +416,9 @@ def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
         headers = [*headers, "楼栋编号"]
     sheet_ = _io._Sheet(headers, raw_body, split.problems)
     state = _io._prepare(sheet_, where, rubric)
+    state.problems = [*state.problems, *name_problems]
+    name_problems = []
+    state.problems += _cross_units(state, refs)
     # error cells / formulas without a value: reported naming the cell; the empty-cell problem
     # they cause is dropped (it would say the same thing less precisely)
     if info is not None:
@@ -476,7 +497,7 @@ def _total_problems(where: Where, work: pl.DataFrame, body: pl.DataFrame, total_
 # --------------------------------------------------------------------------- files
 
 
-def _file_sheets(path: Path, *, rubric: Rubric | None, units: pl.DataFrame | None
+def _file_sheets(path: Path, *, rubric: Rubric | None, refs: _Refs
                  ) -> tuple[list[_SheetRead], list[Problem], list[str]]:
     where = Where(path.name, "scores")
     suffix = path.suffix.lower()
@@ -487,7 +508,7 @@ def _file_sheets(path: Path, *, rubric: Rubric | None, units: pl.DataFrame | Non
             grid = _io._csv_grid(path, where)
         except _io._Unreadable as exc:
             return [], [exc.problem], []
-        return [_read_sheet(path, grid, None, rubric=rubric, units=units)], [], []
+        return [_read_sheet(path, grid, None, rubric=rubric, refs=refs)], [], []
     if path.stat().st_size == 0:
         return [], [file_problem(where, "empty_file")], []
     info = _io.inspect_xlsx(path)
@@ -520,7 +541,7 @@ def _file_sheets(path: Path, *, rubric: Rubric | None, units: pl.DataFrame | Non
             notes.append(f"{path.name}（工作表 {s.name}）：{reason}，未读取 | {path.name} (sheet "
                          f"{s.name}): {exc.problem.en}; not read")
             continue
-        r = _read_sheet(path, grid, s, rubric=rubric, units=units)
+        r = _read_sheet(path, grid, s, rubric=rubric, refs=refs)
         if not r.status.read and not r.problems:
             notes.append(f"{path.name}（工作表 {s.name}）：{r.status.reason_zh}，未读取 | "
                          f"{path.name} (sheet {s.name}): {r.status.reason_en}; not read")
@@ -575,7 +596,9 @@ def _duplicate_judges(reads: list[_SheetRead]) -> list[Problem]:
 
 
 def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None = None,
-                         units: pl.DataFrame | None = None) -> ScoreImport:
+                         units: pl.DataFrame | None = None, units_file: str | None = None,
+                         judges: pl.DataFrame | None = None,
+                         judges_file: str | None = None) -> ScoreImport:
     """Read judges' score files (``.xlsx`` workbooks, CSV) in any of the shapes of this module.
 
     Parameters
@@ -583,7 +606,9 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
     paths : the files (a folder's files, in order; ``.xls`` gives a ``legacy_xls`` problem).
     rubric : maps criterion headers to ids and checks scores; None = criteria are kept by their
         name without the maximum (discovery, as ``evaltools init`` does).
-    units : the units table (``unit_id``, ``name``) to match buildings given by name.
+    units : the units table (``unit_id``, ``name``) to match buildings given by name and to
+        check unit ids against; ``units_file`` its file name for messages.
+    judges, judges_file : the judges table, when there is one: judge ids are checked against it.
 
     Returns
     -------
@@ -591,11 +616,16 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
         Never raises for a user's mistake: problems are in ``report``.
     """
     files = [Path(p) for p in paths]
+    refs: _Refs = {}
+    if units is not None:
+        refs["units"] = (units, units_file)
+    if judges is not None:
+        refs["judges"] = (judges, judges_file)
     reads: list[_SheetRead] = []
     problems: list[Problem] = []
     notes: list[str] = []
     for path in files:
-        rs, ps, ns = _file_sheets(path, rubric=rubric, units=units)
+        rs, ps, ns = _file_sheets(path, rubric=rubric, refs=refs)
         problems += ps + _header_differs(rs)
         notes += ns
         reads += rs
