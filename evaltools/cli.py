@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import evaltools.publish_cli as publish_cli
-from evaltools import campaign_cli, kpi_cli, leaderboard_cli, robustness_cli
+from evaltools import campaign_cli, init_cli, kpi_cli, leaderboard_cli, robustness_cli
 from evaltools.cli_common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -99,6 +99,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "kpi": kpi_cli.COMMAND,
     "robustness": robustness_cli.COMMAND,
     "campaign": campaign_cli.COMMAND,
+    "init": init_cli.COMMAND,
 }
 
 

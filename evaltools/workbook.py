@@ -368,6 +368,9 @@ def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
     headers = split.headers
     kinds = {h: _header_kind(h) for h in headers}
     crit_headers = [h for h in headers if not kinds[h] and _is_criterion_header(h, rubric)]
+    if rubric is None:  # discovery: every header that is not an id, name, total, note …
+        ignored = {normalize_header(x) for x in _io.WIDE_IGNORED}
+        crit_headers = [h for h in headers if not kinds[h] and normalize_header(h) not in ignored]
     criteria = [FoundCriterion(*split_criterion_header(h), h, path.name, sheet)
                 for h in crit_headers]
     signature_key = tuple(sorted(normalize_header(c.name) for c in criteria))
