@@ -305,9 +305,14 @@ def init_dataset(paths: list[str | Path] | str | Path, out: str | Path, *,
         units = imp.units.select(pl.col("unit_id").alias("单位编号"), pl.col("name").alias("名称"))
         units.write_csv(out / "units.csv", include_bom=True)
         units_written = units.height
-    text, decisions = _draft_rubric(imp.criteria, imp.scores, imp.title, len(imp.judges),
+    criteria = imp.criteria
+    if not criteria and imp.scores.height:  # a long sheet: the criteria are the 指标 values
+        first = imp.scores.unique("criterion", keep="first", maintain_order=True)
+        criteria = tuple(FoundCriterion(c, None, c, f, s) for c, f, s in first.select(
+            "criterion", "source_file", "source_sheet").iter_rows())
+    text, decisions = _draft_rubric(criteria, imp.scores, imp.title, len(imp.judges),
                                     any(r.kind == "wjx" for r in raws))
     (out / "rubric.toml").write_text(text, encoding="utf-8")
     report = ValidationReport(tuple(problems)) + imp.report
-    return InitResult(out, tuple(raws), imp.sheets, imp.criteria, imp.judges, units_written,
+    return InitResult(out, tuple(raws), imp.sheets, criteria, imp.judges, units_written,
                       tuple(decisions), report, text)

@@ -483,7 +483,8 @@ def _wide_scores(sheet: _Sheet, where: Where, mapping: dict[str, str], unmatched
                      value_name="score__text")
             .filter(pl.col("score__text").is_not_null())
             .with_columns(
-                criterion__text=pl.col("criterion__header"),
+                criterion__text=pl.col("criterion__header").replace_strict(
+                    crit, return_dtype=pl.String),  # the id: a header may carry its maximum
                 score__header=pl.col("criterion__header"),
             )
             .with_columns(criterion=pl.col("criterion__header").replace_strict(

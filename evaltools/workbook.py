@@ -258,9 +258,9 @@ def sniff_table(path: str | Path) -> tuple[str | None, str, str]:
     except _io._Unreadable:
         return "scores", "", ""
     head = grid.cells.head(15)
-    texts = [normalize_header(v) for c in head.columns if c != "_row"
-             for v in head[c].to_list() if v is not None]
-    if normalize_header("提交答卷时间") in texts:
+    texts = [str(v).strip() for c in head.columns if c != "_row"
+             for v in head[c].to_list() if v is not None and str(v).strip()]
+    if normalize_header("提交答卷时间") in {normalize_header(t) for t in texts}:
         return "wjx", "", ""
     kinds = [_header_kind(t) for t in texts]
     crit = any(split_criterion_header(t)[1] is not None for t in texts)
