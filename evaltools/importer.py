@@ -170,6 +170,11 @@ def _toml_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _shown(text: str) -> str:
+    """Text for a one-line TOML comment (a header's line break shown as \\n)."""
+    return str(text).replace("\r", "").replace("\n", "\\n")
+
+
 def _nice_max(x: float) -> float:
     """A round maximum above an observed score (guess when the header gives none)."""
     for step in (5, 10, 20, 50, 100):
@@ -193,12 +198,12 @@ def _draft_rubric(criteria: tuple[FoundCriterion, ...], scores: pl.DataFrame,
         "# Draft rubric written by evaltools init; comments say where each value comes from.",
         "",
         "[competition]",
-        f"name = {_toml_str(name)}  # 待确认：评比名称（取自标题“{title or '无'}”）",
+        f"name = {_toml_str(name)}  # 待确认：评比名称（取自标题“{_shown(title or '无')}”）",
     ]
     decisions.append(Decision("competition.name", "评比名称是否正确？", "is the name right?",
                               (name,), name))
     if period:
-        lines.append(f"period = {_toml_str(period)}  # 从标题“{title}”读出评比期间")
+        lines.append(f"period = {_toml_str(period)}  # 从标题“{_shown(title or '')}”读出评比期间")
     else:
         lines.append('# period = "2021年第三季度"  # 没有找到评比期间：一次性评比的标题会用到它')
     maxima = [c.maximum for c in criteria]
@@ -206,11 +211,11 @@ def _draft_rubric(criteria: tuple[FoundCriterion, ...], scores: pl.DataFrame,
     for i, c in enumerate(criteria, start=1):
         cid = KNOWN_CRITERIA.get(c.name, f"criterion_{i}")
         if c.maximum is not None:
-            mx, why = c.maximum, f"从表头“{c.header}”读出满分 {c.maximum:g}"
+            mx, why = c.maximum, f"从表头“{_shown(c.header)}”读出满分 {c.maximum:g}"
         else:
             seen = scores.filter(pl.col("criterion") == c.name)["score"].max()
             mx = _nice_max(float(seen or 10))
-            why = f"待确认：表头“{c.header}”没有写满分，按最高得分 {seen} 估计为 {mx:g}"
+            why = f"待确认：“{_shown(c.header)}”没有写满分，按最高得分 {seen:g} 估计为 {mx:g}"
             decisions.append(Decision(f"criteria.{cid}.max_points", f"{c.name} 的满分是多少？",
                                       f"maximum of {c.name}?", (f"{mx:g}",), f"{mx:g}"))
         entries.append((cid, c, mx, why))
