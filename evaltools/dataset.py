@@ -252,7 +252,7 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
             notes.append("没有参评单位表：参评单位取自评分表（编号与名称），街道、社区、楼院留空 | no "
                          "units table: the units come from the score sheets (id and name); "
                          "street, community and courtyard are left empty")
-        if not imp.round_given:
+        if not imp.round_given and imp.scores.height:
             notes.append("评分表没有给出轮次：按一次性评比处理（标题使用评分细则的 period）| the "
                          "score sheets give no round: a one-off competition (titles use the "
                          "rubric's period)")

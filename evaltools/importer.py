@@ -317,7 +317,10 @@ def init_dataset(paths: list[str | Path] | str | Path, out: str | Path, *,
             "criterion", "source_file", "source_sheet").iter_rows())
     text, decisions = _draft_rubric(criteria, imp.scores, imp.title, len(imp.judges),
                                     any(r.kind == "wjx" for r in raws))
-    (out / "rubric.toml").write_text(text, encoding="utf-8")
+    if criteria:
+        (out / "rubric.toml").write_text(text, encoding="utf-8")
+    else:  # nothing to draft from: the problems say why
+        text, decisions = "", []
     report = ValidationReport(tuple(problems)) + imp.report
     return InitResult(out, tuple(raws), imp.sheets, criteria, imp.judges, units_written,
                       tuple(decisions), report, text)

@@ -268,6 +268,7 @@ def _xlsx_grid(path: Path, where: Where, sheet: str | int | None) -> _Grid:
                                            zh=f"；已有：{'、'.join(names)}",
                                            en=f"; available: {', '.join(names)}"))
         sheet_name = sheet
+    _guard_sheet(path, where, sheet_name)
     try:
         frame = reader.load_sheet(sheet_name, header_row=None, dtypes="string").to_polars()
     except Exception as exc:
@@ -885,6 +886,52 @@ def _scan_cells(xml: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
     return tuple(formulas), tuple(errors)
 
 
+def _xml_extent(xml: str) -> tuple[int, int]:
+    """(last row, last column) of a sheet's XML: the larger of the stored dimension and the
+    cells actually present (a file may lie about its dimension)."""
+    last_row = last_col = 0
+    dim = re.search(r'<(?:\w+:)?dimension\b[^>]*\bref="([^"]*)"', xml)
+    if dim:
+        last = _CELL_REF.match(dim.group(1).split(":")[-1])
+        if last:
+            last_col, last_row = _column_index(last.group(1)) + 1, int(last.group(2))
+    rows = re.findall(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"', xml)
+    if rows:
+        last_row = max(last_row, max(int(r) for r in rows))
+    cols = set(re.findall(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})\d+"', xml))
+    if cols:
+        last_col = max(last_col, max(_column_index(c) + 1 for c in cols))
+    return last_row, last_col
+
+
+def _guard_sheet(path: Path, where: Where, sheet_name: str) -> None:
+    """Refuse a sheet whose used range would not fit in memory (a cell at XFD1048576) or a
+    workbook that unpacks to far more than it weighs (a zip bomb), before calamine loads it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if total > XLSX_MAX_UNCOMPRESSED or total / packed > XLSX_MAX_RATIO:
+                raise _Unreadable(file_problem(
+                    where, "workbook_too_large", value=f"{total // 1024 // 1024} MB",
+                    zh=f"（解压后 {total // 1024 // 1024} MB，压缩比 {total / packed:.0f}:1）",
+                    en=f" ({total // 1024 // 1024} MB unpacked, ratio {total / packed:.0f}:1)"))
+            member = _xlsx_sheet_xml(zf, sheet_name)
+            if member is None:
+                return
+            last_row, last_col = _xml_extent(zf.read(member).decode("utf-8", errors="replace"))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return  # calamine reports a damaged file itself
+    if last_row > XLSX_MAX_ROWS or last_col > XLSX_MAX_COLUMNS:
+        raise _Unreadable(Problem(
+            where.file, None, None, f"{column_letter(max(last_col, 1) - 1)}{last_row}",
+            "sheet_too_large", "工作表的已用区域过大（可能有单元格被误填在很远的位置），未读取",
+            "the sheet's used range is too large (a cell far away, e.g. at XFD1048576); not read",
+            "请在 Excel 中删除表格以外的行列后保存",
+            "delete the rows and columns beyond the table in Excel and save", sheet=sheet_name))
+
+
 def inspect_xlsx(path: str | Path) -> XlsxInfo:
     """Look inside an ``.xlsx`` before reading it: sheet visibility, stored dimensions, formula
     cells without a cached value and error cells, with size guards (zip bombs, a cell at
@@ -928,12 +975,7 @@ def inspect_xlsx(path: str | Path) -> XlsxInfo:
                 errors: tuple[tuple[str, str], ...] = ()
                 if member is not None and member in members:
                     xml = zf.read(member).decode("utf-8", errors="replace")
-                    dim = re.search(r'<(?:\w+:)?dimension\b[^>]*\bref="([^"]*)"', xml)
-                    if dim:
-                        last = _CELL_REF.match(dim.group(1).split(":")[-1])
-                        if last:
-                            last_col = _column_index(last.group(1)) + 1
-                            last_row = int(last.group(2))
+                    last_row, last_col = _xml_extent(xml)
                     formulas, errors = _scan_cells(xml)
                 sheets.append(SheetInfo(sname, state.group(1) if state else "visible",
                                         last_row, last_col, formulas, errors))

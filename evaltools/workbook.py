@@ -256,7 +256,7 @@ def sniff_table(path: str | Path) -> tuple[str | None, str, str]:
         else:
             grid = _io._csv_grid(path, where)
     except _io._Unreadable:
-        return "scores", "", ""
+        return "scores", "", ""  # read as scores so the problem is reported
     head = grid.cells.head(15)
     texts = [str(v).strip() for c in head.columns if c != "_row"
              for v in head[c].to_list() if v is not None and str(v).strip()]
@@ -286,6 +286,7 @@ class _SheetRead:
     round_given: bool = False
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    signed: tuple[int, ...] = ()  # Excel rows of signature / date lines under the table
 
 
 def _cell_problems(where: Where, info: _io.SheetInfo, headers: dict[int, str]
@@ -352,13 +353,7 @@ def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
     signature = cells.filter(pl.col("_row") > header_row).with_columns(_first=first).filter(
         pl.col("_first").str.contains(_SIGNATURE.pattern))
     notes: list[str] = []
-    if signature.height:
-        rows = "、".join(str(r) for r in signature["_row"].to_list())
-        notes.append(f"{path.name}（工作表 {sheet}）第{rows}行是签字/日期行，未作为数据读取 | "
-                     f"{path.name} (sheet {sheet}) row(s) {rows}: signature/date lines, not read "
-                     "as data" if sheet else
-                     f"{path.name} 第{rows}行是签字/日期行，未作为数据读取 | {path.name} row(s) "
-                     f"{rows}: signature/date lines, not read as data")
+    signed = tuple(signature["_row"].to_list())
     body = cells.filter((pl.col("_row") >= header_row)
                         & ~pl.col("_row").is_in(signature["_row"].implode()))
     try:
@@ -448,7 +443,7 @@ def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
     status = SheetStatus(path.name, sheet, not state.fatal, judge=judge, round=rnd,
                          header_row=header_row, rows=raw_body.height)
     return _SheetRead(status, state, signature_key, criteria, unit_frame, title, round_given,
-                      notes)
+                      notes, signed=signed)
 
 
 def _name_problems(where: Where, body: pl.DataFrame, name_h: str, m: pl.DataFrame
@@ -480,8 +475,10 @@ def _fmt(x: float) -> str:
 
 def _total_problems(where: Where, work: pl.DataFrame, body: pl.DataFrame, total_h: str
                     ) -> list[Problem]:
+    n_criteria = work["score__header"].n_unique() if "score__header" in work.columns else 1
     sums = work.group_by("_row").agg(_sum=pl.col("score").sum(),
-                                     _complete=pl.col("score").is_not_null().all())
+                                     _complete=pl.col("score").is_not_null().all()
+                                     & (pl.len() == n_criteria))
     check = (body.select("_row", _text=pl.col(total_h))
              .with_columns(_total=pl.col("_text").cast(pl.Float64, strict=False))
              .join(sums, on="_row", how="inner")
@@ -598,6 +595,23 @@ def _duplicate_judges(reads: list[_SheetRead]) -> list[Problem]:
     return out
 
 
+def _signature_notes(reads: list[_SheetRead]) -> list[str]:
+    """One note per file and set of rows: the signature / date lines left out."""
+    groups: dict[tuple[str, tuple[int, ...]], list[str | None]] = {}
+    for r in reads:
+        if r.signed:
+            groups.setdefault((r.status.file, r.signed), []).append(r.status.sheet)
+    out = []
+    for (file, rows), sheets in groups.items():
+        named = [s for s in sheets if s]
+        at = f"{file}（工作表 {'、'.join(named)}）" if named else file
+        at_en = f"{file} (sheet(s) {', '.join(named)})" if named else file
+        listed = "、".join(str(r) for r in rows)
+        out.append(f"{at}第{listed}行是签字/日期行，未作为数据读取 | {at_en} row(s) "
+                   f"{', '.join(str(r) for r in rows)}: signature/date lines, not read as data")
+    return out
+
+
 def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None = None,
                          units: pl.DataFrame | None = None, units_file: str | None = None,
                          judges: pl.DataFrame | None = None,
@@ -633,6 +647,7 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
         notes += ns
         reads += rs
     _duplicate_judges(reads)
+    notes += _signature_notes(reads)
     frames, rejected, reports = [], [], []
     for r in reads:
         notes += r.notes
