@@ -304,7 +304,15 @@ def init_dataset(paths: list[str | Path] | str | Path, out: str | Path, *,
         raws.append(RawFile(f, dest, kind, file_sha256(dest), zh, en))
     score_files = [r.copied_to for r in raws if r.kind == "scores"]
     units_given = any(r.kind == "units" for r in raws)
-    imp = read_score_workbooks(score_files)
+    units_file = next((r.copied_to for r in raws if r.kind == "units"), None)
+    units = None
+    if units_file is not None:  # buildings named by name are matched against it
+        from evaltools.io import read_units
+
+        got = read_units(units_file, lenient=True)
+        units = got.data if got.data.height else None
+    imp = read_score_workbooks(score_files, units=units,
+                               units_file=units_file.name if units_file else None)
     units_written = 0
     if imp.units is not None and not units_given:
         units = imp.units.select(pl.col("unit_id").alias("单位编号"), pl.col("name").alias("名称"))

@@ -158,6 +158,9 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     "unknown_unit_name": ("楼栋名称与参评单位表中的任何名称都对不上", "the building name matches no "
                           "name in the units table", "请改正名称，或在参评单位表中添加该楼栋",
                           "correct the name or add the building to the units table"),
+    "no_score_sheet": ("工作簿中没有一张可读的评分表", "no sheet of the workbook holds a score "
+                       "table", "请检查工作表（说明中列出了每张表跳过的原因）",
+                       "check the sheets (the notes give each sheet's reason for being skipped)"),
     "ambiguous_table": ("同一张表有多个文件", "more than one file for the same table",
                         "请只保留一个", "keep only one"),
 }

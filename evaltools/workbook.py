@@ -426,6 +426,7 @@ def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
                           if not (p.rule == "missing_value" and (p.row, p.column) in bad_cells)]
         problems += ps
     problems += name_problems
+    problems += _maximum_problems(where, criteria, state, rubric)
     total_h = next((h for h in headers if kinds.get(h) == "total"), None)
     if total_h is not None and not state.fatal and "score" in state.work.columns:
         problems += _total_problems(where, state.work, raw_body, total_h)
@@ -444,6 +445,40 @@ def _read_sheet(path: Path, grid: _io._Grid, info: _io.SheetInfo | None, *,
                          header_row=header_row, rows=raw_body.height)
     return _SheetRead(status, state, signature_key, criteria, unit_frame, title, round_given,
                       notes, signed=signed)
+
+
+def _maximum_problems(where: Where, criteria: list[FoundCriterion], state: _io._State,
+                      rubric: Rubric | None) -> list[Problem]:
+    """The maximum a header gives: checked against the rubric (``header_max_differs``), and,
+    without a rubric, every score above it (``out_of_scale``, naming the cell)."""
+    out: list[Problem] = []
+    with_max = [c for c in criteria if c.maximum is not None]
+    if rubric is not None:
+        by_name = {normalize_header(c.name): c for c in rubric.criteria}
+        by_name |= {normalize_header(c.id): c for c in rubric.criteria}
+        for c in with_max:
+            rc = by_name.get(normalize_header(c.name))
+            high = (rc.scale[1] if rc is not None and rc.scale else
+                    rc.max_points if rc is not None else None)
+            if high is not None and float(high) != c.maximum:
+                out.append(file_problem(where, "header_max_differs", column=c.header,
+                                        value=f"{c.maximum:g}",
+                                        zh=f"（评分细则中 {rc.id} 的满分为 {float(high):g}）",
+                                        en=f" (the rubric's maximum of {rc.id} is "
+                                        f"{float(high):g})"))
+        return out
+    if state.fatal or "score" not in state.work.columns or not with_max:
+        return out
+    limits = pl.DataFrame({"score__header": [c.header for c in with_max],
+                           "_hi": [c.maximum for c in with_max]})
+    bad = (state.work.join(limits, on="score__header", how="inner")
+           .filter((pl.col("score") < 0) | (pl.col("score") > pl.col("_hi"))).sort("_row"))
+    for r, h, t, hi in bad.select("_row", "score__header", "score__text", "_hi").iter_rows():
+        out.append(Problem(where.file, r, h, t, "out_of_scale",
+                           f"超出评分范围（0～{hi:g}，表头给出的满分）",
+                           f"is outside the allowed range (0 to {hi:g}, the header's maximum)",
+                           "请检查是否录入错误", "check for a typing mistake", sheet=where.sheet))
+    return out
 
 
 def _name_problems(where: Where, body: pl.DataFrame, name_h: str, m: pl.DataFrame
@@ -643,6 +678,12 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
     notes: list[str] = []
     for path in files:
         rs, ps, ns = _file_sheets(path, rubric=rubric, refs=refs)
+        if rs and not ps and all(r.state is None for r in rs) \
+                and not any(r.problems for r in rs):
+            skipped = "；".join(f"{r.status.sheet}：{r.status.reason_zh}" for r in rs)
+            skipped_en = "; ".join(f"{r.status.sheet}: {r.status.reason_en}" for r in rs)
+            ps = [file_problem(Where(path.name, "scores"), "no_score_sheet",
+                               zh=f"（{skipped}）", en=f" ({skipped_en})")]
         problems += ps + _header_differs(rs)
         notes += ns
         reads += rs
