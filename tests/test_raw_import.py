@@ -242,3 +242,27 @@ def test_grouped_message_lists_count_values_and_rows():
     text = str(ValidationReport(ps))
     assert text.count("\n- ") == 1  # one line, not 430
     assert "共 430 处（第2、3、4、5、6…行），值：“B0”、“B1”" in text
+
+
+def test_zero_weight_criterion_awards_no_star():
+    # issue 14.9: share = points / max_points is 0/0 = NaN for a criterion weighted 0, and NaN
+    # compares above every number in polars, so every unit used to get that star
+    text = (RAW / "canonical" / "rubric.toml").read_text(encoding="utf-8")
+    text = text.replace("total_points = 100", "total_points = 75")
+    text = text.replace('id = "safety"\nname = "安全管理"\nmax_points = 25',
+                        'id = "safety"\nname = "安全管理"\nmax_points = 0')
+    text += ('\n[[stars]]\nname = "安全星"\ncriterion = "safety"\nmin_share = 0.5\n'
+             '\n[[stars]]\nname = "卫生星"\ncriterion = "sanitation"\nmin_share = 0.8\n')
+    from evaltools.rubric import parse_rubric
+
+    rubric = parse_rubric(text)
+    ds = read_dataset(RAW / "canonical")
+    board = evaluate(ds, rubric)
+    stars = board.table.select("unit_id", "stars")
+    # only the sanitation star can be earned: units whose sanitation share reaches 0.8
+    san = board.values.filter(pl.col("criterion") == "sanitation").select("unit_id", "share")
+    expected = stars.join(san, on="unit_id").select(
+        "unit_id", (pl.col("share") >= 0.8).cast(pl.Int64).alias("want"))
+    got = stars.join(expected, on="unit_id")
+    assert got["stars"].to_list() == got["want"].to_list()
+    assert 0 < got["stars"].sum() < got.height  # the control star is earned by some, not all
