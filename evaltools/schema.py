@@ -78,6 +78,7 @@ def _c(name, kind, label, *aliases, required=False, personal=False, description=
 
 
 _UNIT = ("楼栋编号", "单位编号", "楼院编号", "楼栋ID", "unit")
+_LOCATION = "街道、社区、楼院三列可一起省略（不会被编造）/ optional together, never invented"
 _ROUND = ("轮次", "期次", "期数", "第几期", "评比轮次")
 
 TABLES: dict[str, TableSpec] = {
@@ -88,9 +89,11 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("unit_id", "str", "单位编号", *_UNIT[:1], *_UNIT[2:], required=True),
                 _c("name", "str", "名称", "楼栋名称", "楼院名称", "单位名称", required=True),
-                _c("street", "str", "街道", "街道办事处", "所属街道", required=True),
-                _c("community", "str", "社区", "所属社区", required=True),
-                _c("courtyard", "str", "楼院", "所属楼院", "小区", "院落", required=True),
+                _c("street", "str", "街道", "街道办事处", "所属街道", required=True,
+                   description=_LOCATION),
+                _c("community", "str", "社区", "所属社区", required=True, description=_LOCATION),
+                _c("courtyard", "str", "楼院", "所属楼院", "小区", "院落", required=True,
+                   description=_LOCATION),
                 _c("households", "int", "户数", "住户数"),
                 _c("buildings", "int", "楼栋数", "栋数"),
                 _c("managed", "bool", "有无物业", "有无主管单位", "有物业",
