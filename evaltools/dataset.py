@@ -327,7 +327,7 @@ def _open_decisions(folder: Path, rubric) -> list[str]:
     if not path.is_file():
         return []
     lines = [(i, line.strip()) for i, line in enumerate(read_text(path).splitlines(), start=1)
-             if "待确认" in line and not line.lstrip().startswith("#")]
+             if "待确认" in line]
     return [f"{path.name} 第{i}行待确认（默认值已生效，确认后删去“待确认”）：{text} | {path.name} "
             f"line {i}: decision open (the default applies; delete '待确认' once decided)"
             for i, text in lines]

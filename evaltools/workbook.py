@@ -53,7 +53,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -706,7 +706,12 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
             rejected.append(res.rejected.with_columns(_file=pl.lit(r.status.file),
                                                       _sheet=pl.lit(r.status.sheet,
                                                                     dtype=pl.String)))
-        reports.append(res.report)
+        if r.status.sheet:  # the row counts name the sheet: one line per sheet
+            at = f"{r.status.file}（工作表 {r.status.sheet}）"
+            counts = tuple(replace(c, file=at) for c in res.report.counts)
+            reports.append(ValidationReport(res.report.problems, counts, res.report.notes))
+        else:
+            reports.append(res.report)
     report = ValidationReport.merge([ValidationReport(tuple(problems)), *reports])
     report = ValidationReport(report.problems, report.counts, tuple(dict.fromkeys(notes)))
     scores = (pl.concat(frames, how="diagonal_relaxed") if frames
