@@ -20,15 +20,16 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from evaltools.cli import campaign, evaluate, kpi, publish, robustness, validate
+from evaltools.cli import campaign, evaluate, init, kpi, publish, robustness, validate
 from evaltools.cli.common import EXIT_USAGE, add_command, run_reporting_errors
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 
-#: name -> (help, add_arguments, run). Later work adds evaluate, publish, kpi, campaign …
+#: name -> (help, add_arguments, run), in the order a competition uses them
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace, object], int]]] = {
+    "init": init.COMMAND,
     "validate": validate.COMMAND,
     "evaluate": evaluate.COMMAND,
     "publish": publish.COMMAND,
