@@ -205,15 +205,19 @@ def _mixed_encoding_problem(where: Where, exc: MixedEncodingError) -> Problem:
     hexed = " ".join(f"{b:02X}" for b in odd) + (" …" if len(odd) < sum(b >= 0x80 for b in first)
                                                  else "")
     gbk = exc.as_gbk[0]
-    gbk_zh = f"，按 GBK 读作 “{_clip(gbk)}”" if gbk else ""
-    gbk_en = f"; read as GBK: '{_clip(gbk)}'" if gbk else ""
+    if gbk:
+        why_zh = f"，按 GBK 读作 “{_clip(gbk)}”），多半是从 GBK 文件粘贴来的"
+        why_en = f"; read as GBK: '{_clip(gbk)}'), probably pasted from a GBK file"
+    else:
+        why_zh = "，既不是 UTF-8 也不是 GBK），可能是 Latin-1 等其他编码的字符"
+        why_en = ", neither UTF-8 nor GBK), perhaps a character in Latin-1 or another encoding"
     return Problem(
         where.file, exc.rows[0], None, None, "mixed_encoding",
-        f"文件是 UTF-8 编码，但有 {n} 行不是（第{listed}行；第{exc.rows[0]}行的字节 {hexed}{gbk_zh}），"
-        "多半是从 GBK 文件粘贴来的；整份文件按 GBK 读会把其余的中文全部读成乱码",
-        f"the file is UTF-8 but {n} line(s) are not (rows {listed_en}; bytes of row "
-        f"{exc.rows[0]}: {hexed}{gbk_en}), probably pasted from a GBK file; reading the whole "
-        "file as GBK would garble every other Chinese character",
+        f"文件是 UTF-8 编码，但有 {n} 行不是：第{listed}行（第{exc.rows[0]}行的字节 {hexed}{why_zh}；"
+        "整份文件按 GBK 读会把其余的中文全部读成乱码",
+        f"the file is UTF-8 but {n} line(s) are not: rows {listed_en} (bytes of row "
+        f"{exc.rows[0]}: {hexed}{why_en}; reading the whole file as GBK would garble every other "
+        "Chinese character",
         "在 Excel 或文本编辑器中重新输入这几行，再“另存为 CSV UTF-8（逗号分隔）”",
         "retype those lines, then Save As 'CSV UTF-8 (comma delimited)'",
         sheet=where.sheet)
@@ -895,6 +899,7 @@ def _codes_problem(where: Where, answers: pl.Series, rubric: Rubric | None) -> P
     guess = detect_scale(answers)
     codes = "、".join(sorted(answers.unique().to_list(), key=int)[:10])
     numeric = guess.toml().replace("\n", "；") if guess is not None else ""
+    numeric_en = guess.toml().replace("\n", "; ") if guess is not None else ""
     return Problem(
         where.file, None, None, codes, "answer_codes",
         "评价题的答案全是数字，像是问卷星“按序号”下载的选项序号（1 = 问卷中的第一个选项）；评分细则 "
@@ -907,7 +912,7 @@ def _codes_problem(where: Where, answers: pl.Series, rubric: Rubric | None) -> P
         + (f"；若这是 {guess.name} 的数字量表题，请把 [ratings] 改为：{numeric}" if numeric else ""),
         "list the options in questionnaire order as options = [...] in the rubric's [wjx], or "
         "download 'by option text'"
-        + (f"; if it is a numeric {guess.name} scale, set [ratings] to: {numeric}"
+        + (f"; if it is a numeric {guess.name} scale, set [ratings] to: {numeric_en}"
            if numeric else ""),
         sheet=where.sheet)
 
@@ -931,9 +936,10 @@ def _group_label_problems(state_problems: list[Problem], work: pl.DataFrame, whe
     guess = detect_scale(answers)
     hint_zh = hint_en = ""
     if guess is not None and set(guess.labels) != set(cfg.labels):
-        lines = guess.toml().replace("\n", "；")
-        hint_zh = f"答案是{guess.name}量表：请把 rubric.toml 的 [ratings] 改为 {lines}"
-        hint_en = f"the answers use the {guess.name} scale: set the rubric's [ratings] to {lines}"
+        hint_zh = (f"答案是{guess.name}量表：请把 rubric.toml 的 [ratings] 改为 "
+                   + guess.toml().replace("\n", "；"))
+        hint_en = (f"the answers use the {guess.name} scale: set the rubric's [ratings] to "
+                   + guess.toml().replace("\n", "; "))
     grouped = (frame.group_by("value", maintain_order=True)
                .agg(pl.len().alias("n"), pl.col("_row").unique(maintain_order=True).alias("rows"),
                     pl.col("column").unique(maintain_order=True).alias("columns"),
@@ -1065,7 +1071,7 @@ def resolve_units(state: _State, units: pl.DataFrame, *, group_unmatched: bool) 
 
             from evaltools.errors import EvalToolsWarning
 
-            pairs = "、".join(f"“{v!r}”→{u}" for v, u in changed.select("value", "unit_id")
+            pairs = "、".join(f"{v!r}→{u}" for v, u in changed.select("value", "unit_id")
                              .head(5).iter_rows())
             warnings.warn(
                 f"{state.where.file}：单位编号含不可见字符或全角字符，已按参评单位表读取：{pairs} | "
