@@ -50,7 +50,7 @@ def main() -> None:
     units_head = "单位编号,名称,街道,社区,楼院\n"
     raw("mixed_utf8_gbk.csv", (units_head + "B01,三湾街18号楼,济源路街道,三湾社区,三湾街18号院\n")
         .encode("utf-8") + "B02,九冶院,济源路街道,九冶社区,九冶院\n".encode("gbk")
-        + "B03,建行家属院,新安路街道,建行社区,建行家属院\n".encode("utf-8"))
+        + "B03,建行家属院,新安路街道,建行社区,建行家属院\n".encode())
     raw("utf8_latin1_byte.csv", (SCORES + "1,B01,J1,sanitation,8\n").encode("utf-8")
         + b"1,B02,J1,sanitation,7\xb0\n")
     raw("utf16_nobom_scores.csv", (SCORES + "1,B01,J1,sanitation,8\n").encode("utf-16-le"))
