@@ -12,8 +12,10 @@ a fix in Chinese and English.
   ``rejected`` — the rejected rows with their original cells, ``_row`` and ``_reason``.
   Always ``accepted + rejected == read`` (see ``report.counts``).
 
-Cell policy: every cell is read as text first, surrounding spaces are trimmed, and an empty cell is
-missing (null) — so ``""`` and null are the same after reading. Completely empty rows are ignored.
+Cell policy: every cell is read as text first, surrounding spaces and zero-width characters are
+trimmed (with an :class:`~evaltools.errors.EvalToolsWarning` note when there were zero-width ones),
+and an empty cell is missing (null) — so ``""`` and null are the same after reading. Completely
+empty rows are ignored.
 Input files are only ever opened for reading.
 
 Examples
