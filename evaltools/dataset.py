@@ -33,10 +33,18 @@ from pathlib import Path
 import polars as pl
 
 from evaltools.errors import RubricError, ValidationError, ValidationReport
-from evaltools.io import ReadState, file_sha256, finish_read, read_state, read_text, wjx_state
+from evaltools.io import (
+    ReadState,
+    file_sha256,
+    finish_read,
+    read_state,
+    read_text,
+    resolve_units,
+    wjx_state,
+)
 from evaltools.rubric import Rubric
 from evaltools.schema import TABLES
-from evaltools.validate import DTYPES, Where, check_cross, file_problem
+from evaltools.validate import DTYPES, UNIT_TABLES, Where, check_cross, file_problem
 from evaltools.workbook import read_score_workbooks, sniff_table
 
 __all__ = ["Dataset", "find_tables", "read_dataset"]
@@ -185,6 +193,7 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
     score_paths = found.pop("scores", [])
     extra = []
     states: list[ReadState] = []
+    surveys: set[int] = set()  # 问卷星 exports among the states
     for table, paths in found.items():
         if table == "wjx":
             for p in paths:
@@ -196,6 +205,7 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
                         fix_zh="请在 rubric.toml 中添加 [wjx]", fix_en="add [wjx] to rubric.toml"))
                     continue
                 states.append(wjx_state(p, rub.wjx, sheet=None, rubric=rub))
+                surveys.add(id(states[-1]))
             continue
         if len(paths) > 1:
             extra.append(file_problem(Where(paths[1].name, table), "ambiguous_table",
@@ -208,6 +218,10 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
 
     refs = {s.where.table: s for s in states
             if s.where.table in ("units", "judges", "entries") and not s.fatal}
+    if "units" in refs:  # buildings given by name, or ids with invisible/full-width characters
+        for s in states:
+            if s.where.table in UNIT_TABLES:
+                resolve_units(s, refs["units"].work, group_unmatched=id(s) in surveys)
     for s in states:
         if s.fatal or s.where.table in ("units", "judges"):
             continue

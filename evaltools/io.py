@@ -12,8 +12,10 @@ a fix in Chinese and English.
   ``rejected`` — the rejected rows with their original cells, ``_row`` and ``_reason``.
   Always ``accepted + rejected == read`` (see ``report.counts``).
 
-Cell policy: every cell is read as text first, surrounding spaces are trimmed, and an empty cell is
-missing (null) — so ``""`` and null are the same after reading. Completely empty rows are ignored.
+Cell policy: every cell is read as text first, surrounding spaces and zero-width characters are
+trimmed (with an :class:`~evaltools.errors.EvalToolsWarning` note when there were zero-width ones),
+and an empty cell is missing (null) — so ``""`` and null are the same after reading. Completely
+empty rows are ignored.
 Input files are only ever opened for reading.
 
 Examples
@@ -51,7 +53,7 @@ from typing import Literal
 import polars as pl
 
 from evaltools.errors import FileCount, Problem, UsageError, ValidationError, ValidationReport
-from evaltools.rubric import Rubric, WjxMapping
+from evaltools.rubric import RatingsConfig, Rubric, WjxMapping
 from evaltools.schema import TABLES, canonical_name, normalize_header, split_criterion_header
 from evaltools.validate import (
     DTYPES,
@@ -66,6 +68,7 @@ from evaltools.validate import (
 )
 
 __all__ = [
+    "MixedEncodingError",
     "SheetInfo",
     "TableRead",
     "XlsxInfo",
@@ -135,7 +138,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """Decode a text file: UTF-8 (BOM stripped), UTF-16 with a BOM, else GB18030 (GBK superset).
 
     Raises ``UnicodeDecodeError`` when the bytes are none of these (Latin-1 text, UTF-16 without a
-    BOM, binary data).
+    BOM, binary data), and its subclass :class:`MixedEncodingError` when the file is UTF-8 except
+    for some lines (a row pasted from a GBK file, a stray Latin-1 byte): GB18030 would decode such
+    a file, but as mojibake everywhere else.
 
     >>> decode_text("楼栋编号,得分".encode("gbk"))
     ('楼栋编号,得分', 'gb18030')
@@ -152,7 +157,85 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        mixed = _mixed_utf8_lines(data)
+        if mixed is not None:
+            raise mixed from None
         return data.decode("gb18030"), "gb18030"
+
+
+class MixedEncodingError(UnicodeDecodeError):
+    """A UTF-8 file with some lines in another encoding (a row pasted from a GBK file, a stray
+    Latin-1 byte). Decoding the whole file as GB18030 would turn every other Chinese character
+    into mojibake, so such a file is refused, naming the lines.
+
+    ``rows``: the line numbers (1-based, header = 1) of the lines that are not UTF-8;
+    ``samples``: their raw bytes; ``as_gbk``: each line read as GB18030, or None.
+    """
+
+    def __init__(self, data: bytes, start: int, rows: list[int], samples: list[bytes],
+                 as_gbk: list[str | None]):
+        super().__init__("utf-8", data, start, start + 1,
+                         f"UTF-8 file with {len(rows)} line(s) in another encoding")
+        self.rows, self.samples, self.as_gbk = rows, samples, as_gbk
+
+
+def _mixed_utf8_lines(data: bytes) -> MixedEncodingError | None:
+    """The lines that are not UTF-8 when the rest of the file clearly is, else None.
+
+    "Clearly" means: the lines that do decode as UTF-8 hold at least two multi-byte characters
+    (a pure GBK file almost never has a whole line of Chinese that is also valid UTF-8).
+    """
+    text = data.decode("utf-8", errors="replace")
+    if "\ufffd" in data.decode("utf-8", errors="ignore"):  # a real U+FFFD: cannot tell lines
+        return None
+    lines = pl.Series(text.split("\n"), dtype=pl.String)
+    bad = lines.str.contains("\ufffd", literal=True)
+    good_multibyte = lines.filter(~bad).str.count_matches(r"[^\x00-\x7f]").sum()
+    if not good_multibyte or good_multibyte < 2:
+        return None
+    rows = (bad.arg_true() + 1).to_list()
+    raw_lines = data.split(b"\n")
+    samples = [raw_lines[r - 1].rstrip(b"\r") for r in rows]
+    as_gbk = []
+    for b in samples[:5]:  # the first few only, for the message
+        try:
+            as_gbk.append(b.decode("gb18030"))
+        except UnicodeDecodeError:
+            as_gbk.append(None)
+    start = sum(len(x) + 1 for x in raw_lines[: rows[0] - 1])
+    return MixedEncodingError(data, start, rows, samples, as_gbk)
+
+
+def _mixed_encoding_problem(where: Where, exc: MixedEncodingError) -> Problem:
+    n = len(exc.rows)
+    listed = "、".join(map(str, exc.rows[:5])) + ("…" if n > 5 else "")
+    listed_en = ", ".join(map(str, exc.rows[:5])) + (", …" if n > 5 else "")
+    first = exc.samples[0]
+    odd = bytes(b for b in first if b >= 0x80)[:8]
+    hexed = " ".join(f"{b:02X}" for b in odd) + (" …" if len(odd) < sum(b >= 0x80 for b in first)
+                                                 else "")
+    gbk = exc.as_gbk[0]
+    if gbk:
+        why_zh = f"，按 GBK 读作 “{_clip(gbk)}”），多半是从 GBK 文件粘贴来的"
+        why_en = f"; read as GBK: '{_clip(gbk)}'), probably pasted from a GBK file"
+    else:
+        why_zh = "，既不是 UTF-8 也不是 GBK），可能是 Latin-1 等其他编码的字符"
+        why_en = ", neither UTF-8 nor GBK), perhaps a character in Latin-1 or another encoding"
+    return Problem(
+        where.file, exc.rows[0], None, None, "mixed_encoding",
+        f"文件是 UTF-8 编码，但有 {n} 行不是：第{listed}行（第{exc.rows[0]}行的字节 {hexed}{why_zh}；"
+        "整份文件按 GBK 读会把其余的中文全部读成乱码",
+        f"the file is UTF-8 but {n} line(s) are not: rows {listed_en} (bytes of row "
+        f"{exc.rows[0]}: {hexed}{why_en}; reading the whole file as GBK would garble every other "
+        "Chinese character",
+        "在 Excel 或文本编辑器中重新输入这几行，再“另存为 CSV UTF-8（逗号分隔）”",
+        "retype those lines, then Save As 'CSV UTF-8 (comma delimited)'",
+        sheet=where.sheet)
+
+
+def _clip(text: str, limit: int = 30) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- grids
@@ -191,6 +274,8 @@ def csv_grid(path: Path, where: Where) -> Grid:
         raise Unreadable(file_problem(where, "empty_file"))
     try:
         text, encoding = decode_text(data)
+    except MixedEncodingError as exc:
+        raise Unreadable(_mixed_encoding_problem(where, exc)) from None
     except UnicodeDecodeError as exc:
         raise Unreadable(file_problem(
             where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
@@ -359,11 +444,34 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)
 
 
+_ZW = "\u200b\u200c\u200d\u2060\ufeff"
+#: spaces and zero-width characters at either end of a cell (trimmed, like spaces)
+_EDGE_SPACE = rf"^[\s{_ZW}]+|[\s{_ZW}]+$"
+_EDGE_INVISIBLE = rf"^[\s{_ZW}]*[{_ZW}]|[{_ZW}][\s{_ZW}]*$"
+
+
+def _warn_invisible(where: Where, n: int) -> None:
+    """A note, not an error: zero-width characters at a cell's ends are trimmed like spaces, so
+    ``JY001\u200b`` is the unit JY001 — but the user should know the file carries them."""
+    import warnings
+
+    from evaltools.errors import EvalToolsWarning
+
+    name = where.file or ""
+    warnings.warn(f"{name}：{n} 个单元格首尾有不可见字符（零宽空格 U+200B 等），已像空格一样去掉 | "
+                  f"{name}: {n} cell(s) had invisible characters (zero-width space U+200B …) at "
+                  "their ends; trimmed like spaces", EvalToolsWarning, stacklevel=4)
+
+
 def split_header(grid: Grid, where: Where) -> Sheet:
     cells = grid.cells
     cols = [c for c in cells.columns if c != "_row"]
+    invisible = cells.select(pl.sum_horizontal(
+        pl.col(c).str.contains(_EDGE_INVISIBLE).fill_null(False).sum() for c in cols)).item()
+    if invisible:
+        _warn_invisible(where, int(invisible))
     cells = cells.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None) for c in cols]
+        [pl.col(c).str.replace_all(_EDGE_SPACE, "").replace("", None) for c in cols]
     ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols))
     if cells.is_empty():
         rule = "empty_sheet" if grid.sheet else "empty_file"
@@ -413,6 +521,8 @@ class ReadState:
     problems: list[Problem]
     fatal: bool = False
     skipped: int = 0
+    # rows rejected by a grouped problem (one problem for many rows: it names only the first)
+    hidden: pl.DataFrame | None = None
 
 
 def empty_frame(table: str) -> pl.DataFrame:
@@ -564,8 +674,12 @@ def finish_read(state: ReadState, *, lenient: bool) -> TableRead:
         bad = raw.select("_row").with_columns(_reason=pl.lit(reason))
     else:
         row_ps = [(p.row, str(p)) for p in state.problems if p.row is not None]
-        bad = (pl.DataFrame(row_ps, schema={"_row": pl.Int64, "_reason": pl.String},
-                            orient="row")
+        found = pl.DataFrame(row_ps, schema={"_row": pl.Int64, "_reason": pl.String},
+                             orient="row")
+        if state.hidden is not None:
+            found = pl.concat([found, state.hidden.select("_row", "_reason")
+                               .unique(maintain_order=True)])
+        bad = (found
                .group_by("_row", maintain_order=True).agg(pl.col("_reason").str.join("\n"))
                .join(raw.select("_row"), on="_row", how="semi"))
     rejected = raw.join(bad, on="_row", how="inner", maintain_order="left")
@@ -693,8 +807,182 @@ def _question_problem(where: Where, question: str, near: str | None) -> Problem:
                         "[wjx] section")
 
 
+_MATRIX = re.compile(r"^(?P<q>.*?\S)\s*(?:[—―–]+\s*(?P<a>[^—―–]+?)|[(（](?P<b>[^()（）]+)[)）])\s*$")
+_LEADING_NUMBER = re.compile(r"^\s*(\d+)")
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A 问卷星 question header, split for matching: ``5、满意程度—楼道卫生`` has the question key
+    满意程度, number 5 and sub-item key 楼道卫生 (a 矩阵题 row)."""
+
+    text: str
+    key: str
+    question: str | None = None
+    number: str | None = None
+    sub: str | None = None
+    sub_text: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> _Header:
+        m = _MATRIX.match(str(text))
+        number = _LEADING_NUMBER.match(str(text))
+        num = number.group(1) if number else None
+        if m is None:
+            return cls(text, _question_key(text), number=num)
+        sub = (m.group("a") or m.group("b")).strip()
+        return cls(text, _question_key(text), _question_key(m.group("q")), num,
+                   normalize_header(sub), sub)
+
+    def in_question(self, other: _Header) -> bool:
+        """This header is a sub-item of the (matrix) question ``other`` names."""
+        if self.sub is None:
+            return False
+        if other.key and self.question == other.key:
+            return True
+        # 问卷星 may head a matrix row "5(楼道卫生)": the question's number is all there is
+        return (self.question is not None and self.question.isdigit()
+                and other.number is not None and self.question == other.number)
+
+
+def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
+                 ) -> tuple[dict[str, str], list[Problem]]:
+    """Question header → item: the mapping's ``items`` (full header, header in another matrix
+    form, or a matrix sub-item alone) and every sub-item of its ``matrix`` questions."""
+    parsed = [_Header.parse(h) for h in headers]
+    shared = {}  # matrix questions: a question key two or more headers are sub-items of
+    for h in parsed:
+        if h.sub is not None:
+            shared[h.question] = shared.get(h.question, 0) + 1
+    items: dict[str, str] = {}
+    problems: list[Problem] = []
+    item_keys = {normalize_header(_QNUM.sub("", k)): v for k, v in mapping.items.items()}
+    for q, item in mapping.items.items():
+        want = _Header.parse(q)
+        hits = [h for h in parsed if h.key == want.key]
+        if not hits and want.sub is not None:  # the same matrix row written the other way
+            hits = [h for h in parsed if h.sub == want.sub and want.question is not None
+                    and (h.question == want.question or h.in_question(
+                        _Header.parse(_MATRIX.match(q).group("q"))))]
+        if not hits:  # a matrix sub-item on its own ("楼道卫生" = "stairs")
+            hits = [h for h in parsed if h.sub is not None and h.sub == normalize_header(q)
+                    and shared.get(h.question, 0) >= 2]
+        if not hits:
+            near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in headers])
+            problems.append(_question_problem(where, q, near))
+        for h in hits:
+            items.setdefault(h.text, item)
+    for q in mapping.matrix:
+        question = _Header.parse(q)
+        rows = [h for h in parsed if h.in_question(question)]
+        if not rows:
+            near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in headers])
+            problems.append(_question_problem(where, q, near))
+        for h in rows:
+            items.setdefault(h.text, item_keys.get(h.sub, h.sub_text))
+    return items, problems
+
+
+def _rated_items(rubric: Rubric | None, items: dict[str, str]) -> list[str]:
+    """The items whose answers must be ratings (as validate's ratings check decides)."""
+    if rubric is not None:
+        rated = [c for c in rubric.criteria if c.source == "ratings"]
+        if rated and all(c.items for c in rated):
+            return [i for c in rated for i in c.items]
+    return list(dict.fromkeys(items.values()))
+
+
+def _decode_options(long: pl.DataFrame, options: tuple[str, ...], rated: list[str]) -> pl.DataFrame:
+    """按序号 export: an answer code 1..k of a rated item becomes the k-th option's label."""
+    code = pl.col("rating__text").cast(pl.Int64, strict=False)
+    decode = (pl.col("item__text").is_in(rated) & pl.col("rating__text").str.contains(r"^\d+$")
+              & code.is_between(1, len(options)))
+    codes = {str(i + 1): label for i, label in enumerate(options)}
+    label = pl.col("rating__text").replace_strict(codes, default=None, return_dtype=pl.String)
+    return long.with_columns(rating__text=pl.when(decode).then(label)
+                             .otherwise(pl.col("rating__text")))
+
+
+def _codes_problem(where: Where, answers: pl.Series, rubric: Rubric | None) -> Problem | None:
+    """All answers of the rated items are whole numbers but the rubric's labels are words: a
+    按序号 export whose codes cannot be read as values (code 1 is the first option, usually the
+    best — read as the value 1 it would be the worst)."""
+    labels = (rubric.ratings if rubric is not None else RatingsConfig()).labels
+    if answers.is_empty() or not answers.str.contains(r"^\d+$").all():
+        return None
+    if all(re.fullmatch(r"-?\d+(\.\d+)?", k.strip()) for k in labels):
+        return None  # a numeric scale: the numbers are values
+    from evaltools.scales import detect_scale
+
+    guess = detect_scale(answers)
+    codes = "、".join(sorted(answers.unique().to_list(), key=int)[:10])
+    numeric = guess.toml().replace("\n", "；") if guess is not None else ""
+    numeric_en = guess.toml().replace("\n", "; ") if guess is not None else ""
+    return Problem(
+        where.file, None, None, codes, "answer_codes",
+        "评价题的答案全是数字，像是问卷星“按序号”下载的选项序号（1 = 问卷中的第一个选项）；评分细则 "
+        "[ratings] 的等级是文字，无法确定序号对应哪个等级",
+        "every answer to the rated questions is a whole number, like the option codes of a "
+        "问卷星 download 'by option number' (1 = the first option in the questionnaire); the "
+        "rubric's [ratings] labels are words, so the codes cannot be matched to them",
+        "请在 rubric.toml 的 [wjx] 中按问卷里的选项顺序写 options = [\"很满意\", \"满意\", …]，"
+        "或改用“按选项文本”下载"
+        + (f"；若这是 {guess.name} 的数字量表题，请把 [ratings] 改为：{numeric}" if numeric else ""),
+        "list the options in questionnaire order as options = [...] in the rubric's [wjx], or "
+        "download 'by option text'"
+        + (f"; if it is a numeric {guess.name} scale, set [ratings] to: {numeric_en}"
+           if numeric else ""),
+        sheet=where.sheet)
+
+
+def _group_label_problems(state_problems: list[Problem], work: pl.DataFrame, where: Where,
+                          answers: pl.Series, rubric: Rubric | None
+                          ) -> tuple[list[Problem], pl.DataFrame | None]:
+    """One problem per distinct unknown rating label (count, first rows, the questions), instead
+    of one per answer; the rows stay rejected (returned as hidden rows)."""
+    label_ps = [p for p in state_problems if p.rule == "unknown_rating_label"]
+    if not label_ps:
+        return state_problems, None
+    others = [p for p in state_problems if p.rule != "unknown_rating_label"]
+    frame = pl.DataFrame(
+        {"_row": [p.row for p in label_ps], "value": [str(p.value) for p in label_ps],
+         "column": [p.column for p in label_ps], "_reason": [str(p) for p in label_ps]},
+        schema={"_row": pl.Int64, "value": pl.String, "column": pl.String, "_reason": pl.String})
+    cfg = rubric.ratings if rubric is not None else RatingsConfig()
+    from evaltools.scales import detect_scale
+
+    guess = detect_scale(answers)
+    hint_zh = hint_en = ""
+    if guess is not None and set(guess.labels) != set(cfg.labels):
+        hint_zh = (f"答案是{guess.name}量表：请把 rubric.toml 的 [ratings] 改为 "
+                   + guess.toml().replace("\n", "；"))
+        hint_en = (f"the answers use the {guess.name} scale: set the rubric's [ratings] to "
+                   + guess.toml().replace("\n", "; "))
+    grouped = (frame.group_by("value", maintain_order=True)
+               .agg(pl.len().alias("n"), pl.col("_row").unique(maintain_order=True).alias("rows"),
+                    pl.col("column").unique(maintain_order=True).alias("columns"),
+                    pl.col("_reason").first()))
+    firsts = {p.value if p.value is None else str(p.value): p for p in label_ps}
+    out = list(others)
+    hidden = []
+    for value, n, rows, columns, _ in grouped.iter_rows():  # one per distinct label
+        first = firsts[value]
+        listed = "、".join(map(str, rows[:5])) + ("…" if len(rows) > 5 else "")
+        listed_en = ", ".join(map(str, rows[:5])) + (", …" if len(rows) > 5 else "")
+        qs_zh = f"，涉及 {len(columns)} 道题" if len(columns) > 1 else ""
+        qs_en = f", in {len(columns)} questions" if len(columns) > 1 else ""
+        p = Problem(first.file, rows[0], first.column, value, "unknown_rating_label",
+                    first.zh + (f"；共 {n} 个答案（第{listed}行{qs_zh}）" if n > 1 else ""),
+                    first.en + (f"; {n} answers (rows {listed_en}{qs_en})" if n > 1 else ""),
+                    hint_zh or first.fix_zh, hint_en or first.fix_en, sheet=first.sheet)
+        out.append(p)
+        hidden += [(r, str(p)) for r in rows]
+    return out, pl.DataFrame(hidden, schema={"_row": pl.Int64, "_reason": pl.String},
+                             orient="row")
+
+
 def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
-               rubric: Rubric | None) -> ReadState:
+               rubric: Rubric | None, units: pl.DataFrame | None = None) -> ReadState:
     path = Path(path)
     where = Where(path.name, "ratings", None)
     if not path.is_file():
@@ -719,14 +1007,8 @@ def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
         else:
             found[name] = h
     unit_h = by_key.get(_question_key(mapping.unit_question))
-    items: dict[str, str] = {}
-    for q, item in mapping.items.items():
-        h = by_key.get(_question_key(q))
-        if h is None:
-            near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in sheet_.headers])
-            problems.append(_question_problem(where, q, near))
-        else:
-            items[h] = item
+    items, ps = _wjx_columns(sheet_.headers, mapping, where)
+    problems += ps
     if unit_h is None:
         near = closest_header(_QNUM.sub("", mapping.unit_question),
                               [_QNUM.sub("", x) for x in sheet_.headers])
@@ -759,14 +1041,108 @@ def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
     skipped = long.filter(is_missing).height
     work = long.filter(~is_missing).with_columns(item__header=pl.col("rating__header"))
     work = work.sort("_row", maintain_order=True)
+    rated = _rated_items(rubric, items)
+    answers = work.filter(pl.col("item__text").is_in(rated))["rating__text"]
+    if mapping.options:
+        work = _decode_options(work, mapping.options, rated)
+    else:
+        codes = _codes_problem(where, answers, rubric)
+        if codes is not None:
+            return ReadState(where, raw, raw.select("_row"), [], [*problems, codes], fatal=True,
+                          skipped=skipped)
     work, ps = _check_rows(raw, work, where, rubric)
+    answers = work.filter(pl.col("item__text").is_in(rated))["rating__text"]
+    ps, hidden = _group_label_problems(ps, work, where, answers, rubric)
     problems += ps
-    return ReadState(where, raw, work, [], problems, skipped=skipped)
+    state = ReadState(where, raw, work, [], problems, skipped=skipped, hidden=hidden)
+    if units is not None:
+        resolve_units(state, units, group_unmatched=True)
+    return state
+
+
+def resolve_units(state: ReadState, units: pl.DataFrame, *, group_unmatched: bool) -> None:
+    """Map a file's unit column onto ``units`` by id or by name (:mod:`evaltools.unitnames`).
+
+    Values that are ids of ``units`` stay. Others are matched by the folded id (``JY001`` with a
+    zero-width space or in full-width letters: replaced, with an :class:`EvalToolsWarning` note)
+    or by the normalised name (铝厂生活区13号楼 → its id). With ``group_unmatched`` (问卷星
+    exports, where a name is typed or picked by hundreds of residents), each name that matches no
+    unit, or several, is one problem with its count, first rows and closest units, and its rows
+    are rejected; otherwise they are left to the per-row cross-file check (``unknown_unit``).
+    """
+    if state.fatal or "unit_id" not in state.work.columns or "unit_id" not in units.columns:
+        return
+    from evaltools.unitnames import match_units, unmatched_name_problems
+
+    known = units["unit_id"].cast(pl.String).drop_nulls().unique()
+    work = state.work
+    odd = work.filter(pl.col("unit_id").is_not_null()
+                      & ~pl.col("unit_id").is_in(known.implode()))
+    if odd.is_empty():
+        return
+    matches = match_units(odd["unit_id"], units)
+    found = matches.filter(pl.col("unit_id").is_not_null())
+    if found.height:
+        state.work = work = work.with_columns(unit_id=pl.col("unit_id").replace(
+            found["value"], found["unit_id"]))
+        changed = found.filter(pl.col("changed"))
+        if changed.height:
+            import warnings
+
+            from evaltools.errors import EvalToolsWarning
+
+            pairs = "、".join(f"{v!r}→{u}" for v, u in changed.select("value", "unit_id")
+                             .head(5).iter_rows())
+            warnings.warn(
+                f"{state.where.file}：单位编号含不可见字符或全角字符，已按参评单位表读取：{pairs} | "
+                f"{state.where.file}: unit ids with invisible or full-width characters were read "
+                f"as the units table's ids: {pairs}", EvalToolsWarning, stacklevel=3)
+    if not group_unmatched:
+        return
+    bad = matches.filter(pl.col("unit_id").is_null())
+    if bad.is_empty():
+        return
+    values = bad["value"]
+    rows = (work.filter(pl.col("unit_id").is_in(values.implode()))
+            .unique("_row", keep="first", maintain_order=True))
+    text = "unit_id__text" if "unit_id__text" in rows.columns else "unit_id"
+    # the message shows the answer as typed; matching used the value after unit_labels
+    shown = rows.select(pl.col("unit_id").alias("value"), pl.col(text).alias("typed"))
+    typed = dict(zip(shown["value"], shown["typed"], strict=True))
+    bad = bad.with_columns(value=pl.col("value").replace(typed))
+    ps = unmatched_name_problems(rows[text], bad, file=state.where.file,
+                                 column=state.where.header("unit_id"), rows=rows["_row"],
+                                 sheet=state.where.sheet)
+    if _all_digits(bad["value"]):
+        ps = [_with_code_hint(p) for p in ps]
+    state.problems += ps
+    reasons = {p.value: str(p) for p in ps}
+    hidden = rows.select("_row", pl.col(text).replace_strict(reasons, default=None)
+                         .alias("_reason")).drop_nulls("_reason")
+    state.hidden = hidden if state.hidden is None else pl.concat([state.hidden, hidden])
+    # their rows are rejected by the grouped problem; the cross-file check must not repeat it
+    state.work = work.with_columns(unit_id=pl.when(pl.col("unit_id").is_in(values.implode()))
+                                   .then(None).otherwise(pl.col("unit_id")))
+
+
+def _all_digits(values: pl.Series) -> bool:
+    return bool(values.len()) and bool(values.cast(pl.String).str.contains(r"^\d+$").all())
+
+
+def _with_code_hint(p: Problem) -> Problem:
+    """A building answered by a number: a 按序号 export of the building question."""
+    from dataclasses import replace
+
+    return replace(p, fix_zh=p.fix_zh + "；若这是问卷星“按序号”下载的楼栋选项序号，请在 [wjx.unit_labels] "
+                   "中写明序号对应的单位编号（如 \"3\" = \"JY003\"），或改用“按选项文本”下载",
+                   fix_en=p.fix_en + "; if these are option codes of a 问卷星 download 'by option "
+                   "number', map them in [wjx.unit_labels] (e.g. \"3\" = \"JY003\") or download "
+                   "'by option text'")
 
 
 def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
              sheet: str | int | None = None, lenient: bool = False,
-             rubric: Rubric | None = None) -> TableRead:
+             rubric: Rubric | None = None, units: pl.DataFrame | None = None) -> TableRead:
     """Read a 问卷星 (wjx.cn) export into the ``ratings`` table.
 
     The export has metadata columns (序号, 提交答卷时间, 所用时间, 来源, 来源详情, 来自IP) and one
@@ -777,6 +1153,22 @@ def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
     ``-3`` (not shown) and empty answers are missing, not errors: they are dropped and counted in
     ``.skipped``. Multi-select answers joined with ``┋`` are kept as text. Rows are counted per
     respondent (one row of the export).
+
+    * **按文本 and 按序号.** Answers are labels (按选项文本) or option codes 1..k (按序号); codes
+      are decoded with the mapping's ``options`` (the options in questionnaire order). Codes
+      without ``options`` while the rubric's labels are words are one ``answer_codes`` problem
+      (code 1 is the first option, usually the best: reading it as the value 1 would invert the
+      scale). Numbers are values when the rubric's labels are numbers (a 1–10 scale).
+    * **矩阵题.** Sub-item columns (``5、您对以下方面的满意程度—楼道卫生``, ``…(楼道卫生)``,
+      ``5(楼道卫生)``) are one item each: list the question in ``matrix``, or map a sub-item in
+      ``items`` by its full header or by the sub-item alone (``"楼道卫生" = "stairs"``).
+    * **Buildings by name or id.** With ``units`` (the units table), answers that name a building
+      (铝厂生活区13号楼, 13栋, full-width digits …) are matched by :mod:`evaltools.unitnames`;
+      a name that matches no unit is one ``unknown_unit`` problem with its count, first rows
+      and closest units. ``unit_labels`` maps anything else (e.g. option codes).
+    * **Unknown labels** are one problem per distinct label with its count and first rows (Excel
+      rows of the export); when the answers fit a common scale other than the rubric's
+      (:func:`evaltools.scales.detect_scale`), the fix gives the ``[ratings]`` lines to use.
 
     Examples
     --------
@@ -809,7 +1201,8 @@ def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
             raise UsageError("需要问卷星题目对应关系（评分细则的 [wjx] 部分）",
                              "a WjxMapping (the rubric's [wjx] section) is required")
         mapping = rubric.wjx
-    return finish_read(wjx_state(path, mapping, sheet=sheet, rubric=rubric), lenient=lenient)
+    return finish_read(wjx_state(path, mapping, sheet=sheet, rubric=rubric, units=units),
+                   lenient=lenient)
 
 
 # --------------------------------------------------------------------------- workbook inspection

@@ -19,12 +19,16 @@ import polars as pl
 from scipy import stats
 
 from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
+from evaltools.scales import COMMON_SCALES, FIVE_LEVEL, FOUR_LEVEL, Scale, detect_scale
 
 __all__ = [
+    "COMMON_SCALES",
     "FIVE_LEVEL",
     "FOUR_LEVEL",
+    "Scale",
     "bayesian_average",
     "check_labels",
+    "detect_scale",
     "dirichlet_expected_score",
     "nps",
     "satisfaction_rate",
@@ -34,14 +38,6 @@ __all__ = [
     "top2box",
     "wilson_interval",
 ]
-
-#: 4-level scale used on most 群众点评卡.
-FOUR_LEVEL: dict[str, float] = {"满意": 4.0, "基本满意": 3.0, "不太满意": 2.0, "不满意": 1.0}
-#: 5-level scale (问卷星 default Likert wording).
-FIVE_LEVEL: dict[str, float] = {
-    "非常满意": 5.0, "满意": 4.0, "一般": 3.0, "不满意": 2.0, "非常不满意": 1.0,
-}
-
 
 def _expr(col: str | pl.Expr | float) -> pl.Expr:
     if isinstance(col, str):

@@ -159,12 +159,22 @@ class WjxMapping:
 
     unit_question : header of the question that names the building (e.g. "1、您居住的楼栋").
     items : question header (with or without its "3、" number) → rating item id.
-    unit_labels : answer text → unit_id, when the answers are names rather than ids.
+    unit_labels : answer text → unit_id, when the answers are neither ids nor names of the units
+        table (names are matched without it, see :mod:`evaltools.unitnames`), or option numbers of
+        a 按序号 export (``"3" = "JY003"``).
+    options : the answer options of the rated questions in the questionnaire's order, for a
+        按序号 (answer code) export: code 1 is ``options[0]`` … (e.g. ``["很满意", "满意", "一般",
+        "不满意", "很不满意"]``).
+    matrix : 矩阵题: question headers (with or without their number) whose sub-items
+        (``5、您对以下方面的满意程度—楼道卫生`` or ``…(楼道卫生)``) each become an item, named by
+        ``items`` when the sub-item is a key there, else by the sub-item text.
     """
 
     unit_question: str
     items: dict[str, str]
     unit_labels: dict[str, str] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
+    matrix: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,7 +310,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "rounding": ("digits", "mode"),
     "missing": ("policy",),
     "ratings": ("labels", "satisfied", "scale", "prior_weight", "confidence"),
-    "wjx": ("unit_question", "items", "unit_labels"),
+    "wjx": ("unit_question", "items", "unit_labels", "options", "matrix"),
     "publish": ("allow_comments",),
 }
 _ARRAYS: dict[str, tuple[str, ...]] = {
@@ -877,11 +887,14 @@ def _wjx(ck: _Checker, data: dict) -> WjxMapping | None:
         return None
     t = ck.section(data, "wjx")
     q = ck.get(t, "unit_question", "str", ("wjx",), required=True)
-    items = ck.get(t, "items", "strdict", ("wjx",), required=True)
+    matrix = ck.get(t, "matrix", "strlist", ("wjx",), ())
+    items = ck.get(t, "items", "strdict", ("wjx",), {} if matrix else None, required=not matrix)
     labels = ck.get(t, "unit_labels", "strdict", ("wjx",), {})
+    options = ck.get(t, "options", "strlist", ("wjx",), ())
     if q is None or items is None:
         return None
-    return WjxMapping(unit_question=q, items=items, unit_labels=labels)
+    return WjxMapping(unit_question=q, items=items, unit_labels=labels, options=options,
+                      matrix=matrix)
 
 
 def _raise_if(ck: _Checker) -> None:
@@ -1054,7 +1067,9 @@ def rubric_to_dict(rubric: Rubric) -> dict:
     if rubric.wjx is not None:
         out["wjx"] = _drop_none({"unit_question": rubric.wjx.unit_question,
                                  "items": dict(rubric.wjx.items),
-                                 "unit_labels": dict(rubric.wjx.unit_labels) or None})
+                                 "unit_labels": dict(rubric.wjx.unit_labels) or None,
+                                 "options": list(rubric.wjx.options) or None,
+                                 "matrix": list(rubric.wjx.matrix) or None})
     out["criteria"] = [
         _drop_none({
             "id": c.id, "name": c.name, "group": c.group, "source": c.source,

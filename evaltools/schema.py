@@ -208,17 +208,20 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _QUESTION_NUMBER = re.compile(r"^\d+[、.．]\s*")
 
 
 def normalize_header(header: str) -> str:
-    """Fold a header for matching: NFKC (full-width → half-width), trim, drop spaces, lower-case.
+    """Fold a header for matching: NFKC (full-width → half-width), trim, drop spaces and zero-width
+    characters (U+200B–U+200D, U+2060, U+FEFF), lower-case.
 
     >>> normalize_header(" 得 分 ")
     '得分'
     >>> normalize_header("Unit_ID")
     'unit_id'
+    >>> normalize_header("得分\u200b"), normalize_header("ｕｎｉｔ＿ｉｄ")
+    ('得分', 'unit_id')
     """
     text = unicodedata.normalize("NFKC", str(header)).strip().lower()
     return _SPACES.sub("", text)

@@ -94,8 +94,9 @@ def _as_expr(col: str | pl.Expr) -> pl.Expr:
 def _fold(expr: pl.Expr) -> pl.Expr:
     """Lower-case, NFKC, no spaces or zero-width characters (NFKC again once they are gone, so a
     combining mark that a space kept apart from its letter composes the same way each time)."""
-    text = expr.cast(pl.String).str.to_lowercase().str.normalize("NFKC")
-    return text.str.replace_all(_INVISIBLE, "").str.normalize("NFKC")
+    text = expr.cast(pl.String).str.normalize("NFKC").str.to_lowercase()
+    # NFKC after lower-casing can give capitals again (ꟸ → Ħ): fold once more, lower-case last
+    return text.str.replace_all(_INVISIBLE, "").str.normalize("NFKC").str.to_lowercase()
 
 
 def normalize_unit_id(col: str | pl.Expr) -> pl.Expr:
@@ -277,7 +278,7 @@ def unmatched_name_problems(values: pl.Series, matches: pl.DataFrame, *, file: s
     Returns
     -------
     list[Problem]
-        ``unknown_unit_name`` (with the closest candidates) or ``ambiguous_unit_name``, one per
+        ``unknown_unit`` (the cross-file rule, here grouped, with the closest candidates) or ``ambiguous_unit_name``, one per
         distinct value, in order of first appearance; ``row`` is the first row where it occurs.
 
     Examples
@@ -321,7 +322,7 @@ def unmatched_name_problems(values: pl.Series, matches: pl.DataFrame, *, file: s
         near_en = f"; closest: {', '.join(pairs)}" if pairs else "; no similar name"
         problems.append(Problem(
             file=file, row=rec["first_rows"][0], column=column, value=rec["value"],
-            rule="unknown_unit_name",
+            rule="unknown_unit",
             zh=f"与参评单位表中的{what_zh}都对不上，共 {n} 行（第{listed}行）{near_zh}",
             en=f"matches no unit of the units table; {n} row(s) (rows {listed_en}){near_en}",
             fix_zh=f"请核对名称，或在参评单位表（units.csv）中补上该{what_zh}",

@@ -119,6 +119,20 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     "unknown_question": ("问卷星导出中找不到这道题", "question not found in the 问卷星 export",
                          "请检查评分细则 [wjx] 中的题目文字", "check the question text in the "
                          "rubric's [wjx] section"),
+    "mixed_encoding": ("文件是 UTF-8 编码，但有几行不是（多半是从 GBK 文件粘贴来的）",
+                       "the file is UTF-8 but some lines are not (probably pasted from a GBK file)",
+                       "重新输入这几行，再“另存为 CSV UTF-8（逗号分隔）”",
+                       "retype those lines, then Save As 'CSV UTF-8 (comma delimited)'"),
+    "ambiguous_unit_name": ("楼栋名称同时对得上参评单位表中的多个单位",
+                            "the building name matches several units of the units table",
+                            "请改填单位编号，或在参评单位表中把名称区分开",
+                            "give the unit id instead, or make the names in the units table "
+                            "distinct"),
+    "answer_codes": ("问卷星“按序号”导出的答案是选项序号，评分细则的等级是文字，无法对应",
+                     "the answers are option codes of a 问卷星 'by option number' download and "
+                     "the rubric's labels are words",
+                     "在 [wjx] 中按问卷选项顺序写 options = [...]，或改用“按选项文本”下载",
+                     "list the options as options = [...] in [wjx], or download 'by option text'"),
     "no_tables": ("文件夹中没有可识别的数据文件", "the folder holds no recognised data files",
                   "文件名应为 units.csv、scores.xlsx 等（见 docs/data-format.md）",
                   "name files units.csv, scores.xlsx … (see docs/data-format.md)"),
@@ -609,7 +623,7 @@ def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 
 # --------------------------------------------------------------------------- cross-file rules
 
-_UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries")
+UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries")
 
 
 def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
@@ -618,7 +632,7 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
     units = works.get("units")
     if units is not None and "unit_id" in units[0].columns:
         known = units[0]["unit_id"].drop_nulls().unique()
-        for table in _UNIT_TABLES:
+        for table in UNIT_TABLES:
             if table not in works or "unit_id" not in works[table][0].columns:
                 continue
             work, where = works[table]

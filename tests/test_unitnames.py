@@ -124,7 +124,7 @@ def test_one_grouped_problem_per_name():
     values = pl.Series(["铝厂生活区15号楼"] * 430 + ["铝厂生活区13号楼", "东院3号楼", "东院3号楼"])
     problems = unmatched_name_problems(values, match_units(values, UNITS), file="wjx.csv",
                                        column="1、您居住的楼栋")
-    assert [p.rule for p in problems] == ["unknown_unit_name", "ambiguous_unit_name"]
+    assert [p.rule for p in problems] == ["unknown_unit", "ambiguous_unit_name"]
     unknown, ambiguous = problems
     assert unknown.row == 2 and unknown.value == "铝厂生活区15号楼"
     assert "共 430 行（第2、3、4、5、6…行）" in unknown.zh

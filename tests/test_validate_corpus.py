@@ -47,6 +47,8 @@ EXPECTED = {
     "gb18030_units.csv": ("units", [("not_numeric", 2, "户数", "三十")], 1, 0),
     "latin1_units.csv": ("units", [("unreadable_encoding", None, None, None)], 0, 0),
     "utf16_nobom_scores.csv": ("scores", [("unreadable_encoding", None, None, None)], 0, 0),
+    "mixed_utf8_gbk.csv": ("units", [("mixed_encoding", 3, None, None)], 0, 0),
+    "utf8_latin1_byte.csv": ("scores", [("mixed_encoding", 3, None, None)], 0, 0),
     "utf16_bom_scores.csv": ("scores", [("out_of_scale", 3, "得分", "12")], 2, 1),
     "bom_scores.csv": ("scores", [("out_of_scale", 3, "得分", "-1")], 2, 1),
     "misspelt_score.csv": ("scores", [("missing_column", None, "得分", None)], 1, 0),
@@ -179,3 +181,58 @@ def test_dataset_cross_file_ids():
     with pytest.raises(ValidationError):
         read_dataset(folder)
     assert {p.name: _digest(p) for p in folder.iterdir()} == before
+
+
+MIXED_MESSAGES = {
+    "mixed_utf8_gbk.csv": (
+        "mixed_utf8_gbk.csv 第3行：文件是 UTF-8 编码，但有 1 行不是：第3行（第3行的字节 BE C5 D2 B1 D4 BA BC C3 …，"
+        "按 GBK 读作 “B02,九冶院,济源路街道,九冶社区,九冶院”），多半是从 GBK 文件粘贴来的；整份文件按 GBK "
+        "读会把其余的中文全部读成乱码。在 Excel 或文本编辑器中重新输入这几行，再“另存为 CSV UTF-8（逗号分隔）”。"
+        " | mixed_utf8_gbk.csv, row 3: the file is UTF-8 but 1 line(s) are not: rows 3 (bytes of "
+        "row 3: BE C5 D2 B1 D4 BA BC C3 …; read as GBK: 'B02,九冶院,济源路街道,九冶社区,九冶院'), "
+        "probably pasted from a GBK file; reading the whole file as GBK would garble every other "
+        "Chinese character. Fix: retype those lines, then Save As 'CSV UTF-8 (comma delimited)'."),
+    "utf8_latin1_byte.csv": (
+        "utf8_latin1_byte.csv 第3行：文件是 UTF-8 编码，但有 1 行不是：第3行（第3行的字节 B0，既不是 UTF-8 "
+        "也不是 GBK），可能是 Latin-1 等其他编码的字符；整份文件按 GBK 读会把其余的中文全部读成乱码。在 Excel "
+        "或文本编辑器中重新输入这几行，再“另存为 CSV UTF-8（逗号分隔）”。 | utf8_latin1_byte.csv, row 3: "
+        "the file is UTF-8 but 1 line(s) are not: rows 3 (bytes of row 3: B0, neither UTF-8 nor "
+        "GBK), perhaps a character in Latin-1 or another encoding; reading the whole file as GBK "
+        "would garble every other Chinese character. Fix: retype those lines, then Save As 'CSV "
+        "UTF-8 (comma delimited)'."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_MESSAGES))
+def test_mixed_encoding_names_rows_and_bytes_never_mojibake(name):
+    table = EXPECTED[name][0]
+    res = read_table(CORPUS / name, table, lenient=True)
+    assert [str(p) for p in res.report.problems] == [MIXED_MESSAGES[name]]
+    assert res.data.is_empty()  # nothing published as mojibake
+
+
+def test_pure_gbk_still_decodes_and_mixed_lines_are_listed():
+    from evaltools.io import MixedEncodingError, decode_text
+
+    gbk = "单位编号,名称\nB01,三湾街18号楼\nB02,九冶院\n".encode("gbk")
+    assert decode_text(gbk) == ("单位编号,名称\nB01,三湾街18号楼\nB02,九冶院\n", "gb18030")
+    data = ("单位编号,名称\n".encode() + "B01,三湾街\n".encode("gbk") + "B02,九冶院\n".encode()
+            + "B03,建行\n".encode("gbk"))
+    with pytest.raises(MixedEncodingError) as exc:
+        decode_text(data)
+    assert exc.value.rows == [2, 4] and exc.value.as_gbk[0] == "B01,三湾街"
+    assert isinstance(exc.value, UnicodeDecodeError)  # callers that caught it still do
+
+
+def test_invisible_and_full_width_ids_and_headers_are_the_same_units():
+    folder = CORPUS / "ds_invisible_ids"
+    from evaltools.errors import EvalToolsWarning
+
+    with pytest.warns(EvalToolsWarning) as notes:
+        ds = read_dataset(folder)
+    assert ds.report.ok
+    assert ds.scores["unit_id"].to_list() == ["B01", "B02", "B01"]
+    assert ds.units["unit_id"].to_list() == ["B01", "B02"]  # header ｕｎｉｔ＿ｉｄ
+    texts = [str(w.message) for w in notes]
+    assert any("scores.csv：2 个单元格首尾有不可见字符" in t for t in texts)  # B01\u200b, 得分\u200b
+    assert any("'Ｂ０２'→B02" in t and "'B\\u200b01'→B01" in t for t in texts)

@@ -45,6 +45,14 @@ def main() -> None:
          "B01,䶮园1号楼,济源路街道,三湾社区,䶮园,三十\n", "gb18030")
     text("latin1_units.csv", "unit_id,name,street,community,courtyard\n"
          "B01,Café Zoë,Rue Müller,Élan,Cour\n", "latin-1")
+    # a UTF-8 file with one row pasted from a GBK file, and one with a stray Latin-1 byte: never
+    # re-decoded whole as GB18030 (that would garble every other name)
+    units_head = "单位编号,名称,街道,社区,楼院\n"
+    raw("mixed_utf8_gbk.csv", (units_head + "B01,三湾街18号楼,济源路街道,三湾社区,三湾街18号院\n")
+        .encode("utf-8") + "B02,九冶院,济源路街道,九冶社区,九冶院\n".encode("gbk")
+        + "B03,建行家属院,新安路街道,建行社区,建行家属院\n".encode())
+    raw("utf8_latin1_byte.csv", (SCORES + "1,B01,J1,sanitation,8\n").encode("utf-8")
+        + b"1,B02,J1,sanitation,7\xb0\n")
     raw("utf16_nobom_scores.csv", (SCORES + "1,B01,J1,sanitation,8\n").encode("utf-16-le"))
     raw("utf16_bom_scores.csv", b"\xff\xfe" + (SCORES.replace(",", "\t")
         + "1\tB01\tJ1\tsanitation\t8\n1\tB02\tJ1\tsanitation\t12\n").encode("utf-16-le"))
@@ -109,6 +117,16 @@ def main() -> None:
         (1, [1, "B01", "J1", 9, 8]),
     ]})
     text("unsupported.json", "{}")
+    # --- a dataset folder whose ids and headers carry zero-width and full-width characters
+    # (JY001\u200b, 得分\u200b, ｕｎｉｔ＿ｉｄ): the same units, with a note — never other units
+    inv = HERE / "ds_invisible_ids"
+    inv.mkdir(exist_ok=True)
+    (inv / "units.csv").write_text("ｕｎｉｔ＿ｉｄ,名称,街道,社区,楼院\nB01,三湾街18号楼,济源路街道,"
+                                   "三湾社区,三湾街18号院\nB02,九冶院,济源路街道,九冶社区,九冶院\n",
+                                   encoding="utf-8")
+    (inv / "scores.csv").write_text("轮次,楼栋编号,评委,指标,得分\u200b\n1,B01\u200b,J1,sanitation,8\n"
+                                    "1,Ｂ０２,J1,sanitation,7\n1,B\u200b01,J2,sanitation,9\n",
+                                    encoding="utf-8")
     # --- a dataset folder with ids that do not exist in other tables
     ds = HERE / "ds_unknown_ids"
     ds.mkdir(exist_ok=True)
