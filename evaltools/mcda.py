@@ -26,7 +26,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -46,6 +46,7 @@ __all__ = [
     "DIRECTION_ALIASES",
     "NORMALIZATIONS",
     "VikorCompromise",
+    "as_normalization",
     "criteria_matrix",
     "normalize",
     "normalize_array",
@@ -62,6 +63,20 @@ __all__ = [
 Direction = Literal["max", "min"]
 Normalization = Literal["minmax", "max", "sum", "vector", "zscore", "target"]
 NORMALIZATIONS: tuple[str, ...] = ("minmax", "max", "sum", "vector", "zscore", "target")
+
+
+def as_normalization(name: str) -> Normalization:
+    """``name`` checked against :data:`NORMALIZATIONS`: the same error as the methods raise.
+
+    Examples
+    --------
+    >>> as_normalization("vector")
+    'vector'
+    """
+    if name not in NORMALIZATIONS:
+        raise UsageError.choice("normalization", name, NORMALIZATIONS)
+    return cast(Normalization, name)
+
 
 DIRECTION_ALIASES: dict[str, Direction] = {
     "max": "max", "benefit": "max", "+": "max", "越大越好": "max",
