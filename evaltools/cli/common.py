@@ -13,11 +13,14 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from evaltools.errors import EvalToolsError, Problem, UsageError, ValidationError
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
 
 __all__ = [
     "EXIT_OK",
@@ -144,7 +147,7 @@ def require_suffix(path: str | Path | None, allowed: Iterable[str], *,
 
 
 def load_dataset(args: argparse.Namespace, *, lenient: bool = False,
-                 need: Iterable[str] = ("rubric",)) -> Any:
+                 need: Iterable[str] = ("rubric",)) -> Dataset:
     """Read ``args.data`` (with ``args.rubric`` when the command has it) as a Dataset; a missing
     folder, rubric file, or a table in ``need`` is a usage error."""
     from evaltools.dataset import read_dataset

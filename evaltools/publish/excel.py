@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -27,6 +27,10 @@ from evaltools.publish.tables import (
     weights_table,
     with_intervals,
 )
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.robustness import RankIntervals
 
 __all__ = ["write_excel"]
 
@@ -54,7 +58,7 @@ def _display_width(frame: pl.DataFrame) -> dict[str, float]:
 class _Book:
     """An xlsxwriter workbook with the formats every sheet shares (deterministic bytes)."""
 
-    def __init__(self, path: Path, lb: Any, generated: datetime):
+    def __init__(self, path: Path, lb: Leaderboard, generated: datetime):
         import xlsxwriter
 
         self.wb = xlsxwriter.Workbook(str(path), {
@@ -141,9 +145,9 @@ class _Book:
         self.wb.close()
 
 
-def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
+def write_excel(lb: Leaderboard, path: str | Path, *, generated: datetime | None = None,
                 sections: Mapping[str, pl.DataFrame] | None = None,
-                intervals: Any = None) -> Path:
+                intervals: RankIntervals | pl.DataFrame | None = None) -> Path:
     """Write the leaderboard workbook.
 
     Sheets: 总榜 (the leaderboard, Chinese headers), 分项得分 (unit × criterion: value, max points
@@ -188,7 +192,9 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
         judges = judges_table(lb)
         if judges is not None and judges.height:
             book.sheet("评委明细", judges, round_floats=False, freeze_cols=2)
-            raw = lb.dataset.scores.filter(pl.col("criterion").is_in(
+            scores = lb.dataset.scores
+            assert scores is not None  # judges_table found the judges' scores
+            raw = scores.filter(pl.col("criterion").is_in(
                 [c.id for c in lb.rubric.criteria if c.source == "judges"]))
             if isinstance(lb.round, int):
                 raw = raw.filter(pl.col("round") == lb.round)
