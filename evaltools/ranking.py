@@ -249,7 +249,8 @@ def _counting_rank(s: pl.Series, *, descending: bool, ties: str) -> pl.Series | 
         if hi - lo > 2 * n + 65_536:
             return None
     else:
-        lo, hi = s.min(), s.max()
+        # an integer column with values (checked above): its extremes are ints
+        lo, hi = cast(int, s.min()), cast(int, s.max())
         if max(-lo, hi) >= 2**62 or hi - lo > 2 * n + 65_536:
             return None
         codes = s.to_numpy().astype(np.intp)
