@@ -46,7 +46,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -190,7 +190,8 @@ def _csv_grid(path: Path, where: Where) -> _Grid:
     lines = pl.Series(text.split("\n"), dtype=pl.String)
     first = text.split("\n", 1)[0]
     sep = "\t" if ("\t" in first and "," not in first) else ","
-    width = int(lines.str.count_matches(sep, literal=True).max() or 0) + 1
+    # counts are integers: the maximum is an int, or None for no lines
+    width = int(cast("int | None", lines.str.count_matches(sep, literal=True).max()) or 0) + 1
     schema = {f"c{i}": pl.String for i in range(width)}
     try:
         cells = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, schema=schema,
@@ -632,7 +633,7 @@ def read_table(path: str | Path, table: TableName, *, sheet: str | int | None = 
     return finish_read(read_state(path, table, sheet=sheet, rubric=rubric), lenient=lenient)
 
 
-def _reader(table: str):
+def _reader(table: TableName):
     def read(path: str | Path, *, sheet: str | int | None = None, lenient: bool = False,
              rubric: Rubric | None = None) -> TableRead:
         return read_table(path, table, sheet=sheet, lenient=lenient, rubric=rubric)
@@ -721,6 +722,7 @@ def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
             fatal = True
         return ReadState(Where(where.file, "ratings", where.sheet, found), raw, raw.select("_row"),
                       [], problems, fatal=True)
+    assert unit_h is not None  # a missing unit question is fatal (returned above)
     headers = {**found, "unit_id": unit_h, "item": "题目", "rating": "评价"}
     where = Where(where.file, "ratings", where.sheet, headers)
     unit_text = pl.col(unit_h)

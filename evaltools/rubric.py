@@ -14,10 +14,10 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 import tomli_w
 
@@ -224,7 +224,7 @@ class Rubric:
 # ---------------------------------------------------------------------------------------------
 
 #: Aliases accepted in the file → canonical value. Normalised once, here, at the edge.
-UNIT_ALIASES: dict[str, str] = {
+UNIT_ALIASES: dict[str, Literal["building", "courtyard"]] = {
     "building": "building", "楼栋": "building", "楼": "building",
     "courtyard": "courtyard", "楼院": "courtyard", "院落": "courtyard", "小区": "courtyard",
 }
@@ -263,14 +263,14 @@ TICKET_MEASURES: tuple[str, ...] = (
     "overdue", "satisfaction_rate", "median_working_days",
 )
 CAMPAIGN_MEASURES: tuple[str, ...] = ("vote_share", "votes", "rank", "recount_share")
-SOURCE_ALIASES: dict[str, str] = {
+SOURCE_ALIASES: dict[str, Source] = {
     "judges": "judges", "评委": "judges", "评委打分": "judges",
     "ratings": "ratings", "点评卡": "ratings", "满意度": "ratings",
     "tickets": "tickets", "工单": "tickets", "民情速递站": "tickets",
     "campaign": "campaign", "晒最美": "campaign", "投票": "campaign",
     "units": "units", "台账": "units",
 }
-DIRECTION_ALIASES: dict[str, str] = {
+DIRECTION_ALIASES: dict[str, Direction] = {
     "max": "max", "benefit": "max", "+": "max", "越大越好": "max", "正向": "max",
     "min": "min", "cost": "min", "-": "min", "越小越好": "min", "负向": "min",
 }
@@ -280,15 +280,15 @@ TIES_ALIASES: dict[str, str] = {
     "ordinal": "ordinal", "顺序": "ordinal",
     "average": "average", "平均名次": "average",
 }
-ROUNDING_ALIASES: dict[str, str] = {
+ROUNDING_ALIASES: dict[str, Literal["half_up", "half_even"]] = {
     "half_up": "half_up", "四舍五入": "half_up",
     "half_even": "half_even", "银行家舍入": "half_even",
 }
-MISSING_ALIASES: dict[str, str] = {
+MISSING_ALIASES: dict[str, Literal["error", "zero", "mean"]] = {
     "error": "error", "报错": "error", "zero": "zero", "记零分": "zero", "mean": "mean",
     "平均": "mean",
 }
-VETO_ALIASES: dict[str, str] = {
+VETO_ALIASES: dict[str, Literal["disqualify", "grade"]] = {
     "disqualify": "disqualify", "取消资格": "disqualify", "grade": "grade", "定级": "grade",
 }
 
@@ -331,6 +331,7 @@ _KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|=)""")
 _TOML_LINE = re.compile(r"at line (\d+), column (\d+)")
 
 Token = str | int
+_C = TypeVar("_C", bound=str)  # a canonical option value (str, or a Literal of them)
 
 
 def _split_header(text: str) -> tuple[str, ...]:
@@ -470,8 +471,16 @@ class _Checker:
             return {str(k): x.strip() for k, x in v.items()}
         return v
 
-    def choice(self, table: dict, key: str, aliases: dict[str, str], path: tuple[Token, ...],
-               default: str | None, *, allowed_note: str = "") -> str | None:
+    @overload
+    def choice(self, table: dict, key: str, aliases: Mapping[str, _C], path: tuple[Token, ...],
+               default: _C, *, allowed_note: str = "") -> _C: ...
+
+    @overload
+    def choice(self, table: dict, key: str, aliases: Mapping[str, _C], path: tuple[Token, ...],
+               default: None, *, allowed_note: str = "") -> _C | None: ...
+
+    def choice(self, table: dict, key: str, aliases: Mapping[str, _C], path: tuple[Token, ...],
+               default: _C | None, *, allowed_note: str = "") -> _C | None:
         raw = self.get(table, key, "str", path)
         if raw is None:
             return default
@@ -507,7 +516,7 @@ class _Checker:
         if not isinstance(v, list):
             self.wrong_type((name,), v, "array")
             return []
-        out = []
+        out: list[tuple[tuple[Token, ...], dict]] = []
         for i, item in enumerate(v, start=1):
             path = (name, i)
             if not isinstance(item, dict):
@@ -541,7 +550,7 @@ def _criteria(ck: _Checker, data: dict, method: str | None) -> tuple[Criterion, 
                "the rubric defines no criteria", "请至少添加一个 [[criteria]]",
                "add at least one [[criteria]] section", line=1)
     out: list[Criterion] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, Token] = {}
     for path, t in rows:
         cid = ck.get(t, "id", "str", path, required=True)
         name = ck.get(t, "name", "str", path, required=True)
@@ -730,7 +739,9 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
         if item is not None and points is not None:
             bonuses.append(BonusRule(item=item, points=points, cap=cap,
                                      name=ck.get(t, "name", "str", path)))
-    for kind, rules in (("deductions", deductions), ("bonuses", bonuses)):
+    adjustment_rules: tuple[tuple[str, Sequence[DeductionRule | BonusRule]], ...] = (
+        ("deductions", deductions), ("bonuses", bonuses))
+    for kind, rules in adjustment_rules:
         seen_items: set[str] = set()
         for i, r in enumerate(rules, start=1):
             if r.item in seen_items:
@@ -828,10 +839,10 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     if ck.problems or name is None:
         return None
     return Rubric(
-        name=name, criteria=criteria, unit=unit, method=method, normalization=norm,  # type: ignore[arg-type]
+        name=name, criteria=criteria, unit=unit, method=method, normalization=norm,
         judge_aggregate=judge_aggregate, min_judges=min_judges, judge_fallback=fallback,
-        missing=policy, ties=ties, tie_breakers=tie_breakers, digits=digits,  # type: ignore[arg-type]
-        rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),  # type: ignore[arg-type]
+        missing=policy, ties=ties, tie_breakers=tie_breakers, digits=digits,
+        rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),
         vetoes=tuple(vetoes), grades=tuple(grades), stars=tuple(stars), ratings=ratings,
         wjx=wjx, organiser=organiser, period=period, notice_days=notice_days,
         total_points=total_points, allow_comments=allow_comments,
@@ -937,7 +948,8 @@ def parse_rubric(text_or_dict: str | Mapping, *, source: str | None = None) -> R
         except tomllib.TOMLDecodeError as exc:
             m = _TOML_LINE.search(str(exc))
             line = int(m.group(1)) if m else None
-            bad = text.splitlines()[line - 1].strip() if m and line <= len(text.splitlines()) \
+            bad = text.splitlines()[line - 1].strip() \
+                if line is not None and line <= len(text.splitlines()) \
                 else None
             ck.add((), bad, "toml_syntax", f"TOML 语法错误：{exc}", f"TOML syntax error: {exc}",
                    "检查引号、方括号和逗号是否成对；文本要加英文双引号",
