@@ -1,4 +1,6 @@
 """A realistic generated sample dataset for one district (上街区), and real-format examples.
+One job: the sample data evaltools ships (~950 lines, about 200 of them the sample
+``rubric.toml`` text; the generators are short vectorised functions, one per table).
 
 The sample is modelled on the district newsletter in ``DOMAIN.md``: two streets (济源路街道 and
 新安路街道), their communities, 60 buildings and courtyards, judge panels with their own

@@ -1,5 +1,8 @@
 """Reading the files evaluators really have: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel
 ``.xlsx``, Parquet and 问卷星 exports.
+One job: opening users' files (~800 lines because CSV encodings, Excel, Parquet and 问卷星
+exports each need their own reading; the rules the cells must meet live in
+:mod:`evaltools.validate`).
 
 Every reader returns the canonical table (English column names, typed, long form) and a
 :class:`~evaltools.errors.ValidationReport` listing every problem found, each with the file, the

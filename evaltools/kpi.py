@@ -1,4 +1,6 @@
 """民情速递站 and 四联单 KPIs from the ticket log, on China's working-day calendar.
+One job: the 民情速递站 / 四联单 KPIs of a ticket log (~950 lines because every KPI is
+defined here with its choices, checked, prepared on the working-day calendar and aggregated).
 
 A ticket (工单) is one resident's opinion or request: 居民点单 (``received_at``) → 社区党支部下单
 (``dispatched_at``) → 党员干部接单 (``accepted_at``) → 反馈 (``responded_at``) → 办结

@@ -1,4 +1,6 @@
 """Multi-criteria decision methods on a polars decision matrix.
+One job: the multi-criteria formulas (~780 lines: four methods, six normalisations, the
+checks on their input and the one-pass affine fast path).
 
 A decision matrix is a DataFrame with one row per unit (楼栋/庭院) and one column per criterion;
 other columns (ids, names) pass through untouched and the row order is kept. ``criteria`` maps

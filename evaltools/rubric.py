@@ -1,4 +1,7 @@
 """The rubric (评分细则): what is ranked, how, and with which criteria, points and rules.
+One job: the rubric file, from TOML to frozen objects and back (~1100 lines because every
+rule of ``rubric.toml`` is checked here, each with its line number and a message in Chinese and
+English).
 
 A rubric is written by the user as ``rubric.toml`` (format in ``docs/rubric.md``) and read with
 :func:`read_rubric`, which validates everything and raises one :class:`~evaltools.errors.RubricError`

@@ -1,4 +1,6 @@
 """Notebook widgets (ipywidgets): the weight explorer (权重调整) and the unit inspector (楼栋明细).
+One job: the notebook widgets (~730 lines: the weight explorer and the unit inspector, which
+shares its leaderboard).
 
 Widgets only wire controls to library functions: the leaderboard comes from
 :meth:`evaltools.leaderboard.Leaderboard.with_weights` (which re-uses the aggregated criterion
