@@ -87,7 +87,7 @@ class Dataset:
                 return False
         return True
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # typeshed's object.__hash__ is no Optional
 
 
 def table_of_file(path: Path) -> str | None:

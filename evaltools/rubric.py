@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, TypeVar, overload
+from typing import Literal, TypeVar, cast, overload
 
 import tomli_w
 
@@ -826,7 +826,7 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
                                   min_total=min_total))
 
     if method == "points" and criteria and all(c.max_points is not None for c in criteria):
-        total = sum(c.max_points for c in criteria)  # type: ignore[misc]
+        total = sum(cast(float, c.max_points) for c in criteria)  # all set: checked just above
         bonus_room = sum(b.cap if b.cap is not None else b.points for b in bonuses)
         ok = math.isclose(total, total_points) or (
             bonuses and math.isclose(total + bonus_room, total_points))

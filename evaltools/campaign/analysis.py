@@ -32,7 +32,7 @@ __all__ = ["CampaignAnalysis", "analyze_campaign", "campaign_statistics"]
 
 
 def _inputs(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame | None,
-            ties: str) -> tuple[pl.DataFrame | None, pl.DataFrame, str]:
+            ties: str) -> tuple[pl.DataFrame | None, pl.DataFrame, Ties]:
     """(entries, votes, ties) from two tables or a Dataset (its rubric's ties unless given)."""
     if votes is None and hasattr(entries, "votes"):
         ds = cast("Dataset", entries)  # a Dataset (or a stand-in with its tables)
@@ -45,7 +45,7 @@ def _inputs(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame | None,
     check_columns(votes, "votes", VOTE_COLUMNS)
     assert votes is not None
     check_ties(ties)
-    return table, votes, ties
+    return table, votes, cast("Ties", ties)  # one of TIES: checked just above
 
 
 def campaign_statistics(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame | None = None, *,
@@ -155,7 +155,7 @@ def analyze_campaign(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame
     >>> sorted(set(a.flags.filter(pl.col("flag") == "burst")["entry_id"]))
     ['R2-04', 'R4-07', 'R5-02']
     """
-    entries, votes, ties = _inputs(entries, votes, ties)  # type: ignore[assignment]
+    entries, votes, ties = _inputs(entries, votes, ties)
     exclude = check_exclude(exclude)
     rules = rules or IntegrityRules()
     fl = flag_frame(votes, rules)

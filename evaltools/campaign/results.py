@@ -145,8 +145,8 @@ def round_summary(entries: pl.DataFrame | None, votes: pl.DataFrame, *,
     return out.select(cols)
 
 
-def _rank(col: str, by: Sequence[str], ties: str) -> pl.Expr:
-    return pl.col(col).rank(ties, descending=True).over(by)  # type: ignore[arg-type]
+def _rank(col: str, by: Sequence[str], ties: Ties) -> pl.Expr:
+    return pl.col(col).rank(ties, descending=True).over(by)
 
 
 def entry_results(entries: pl.DataFrame | None, votes: pl.DataFrame, *, ties: Ties = "min",

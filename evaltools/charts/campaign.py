@@ -137,7 +137,7 @@ def entry_gallery(results: pl.DataFrame, *, round: int | None = None,
     without a photo show their title only.
     """
     _need(results, ("round", "entry_id", "title", "votes", "rank_label", "category"), "作品展示")
-    rnd = int(results["round"].max()) if round is None else round  # type: ignore[arg-type]
+    rnd = int(results.select(pl.col("round").max()).item()) if round is None else round
     photo = pl.col("photo") if "photo" in results.columns else pl.lit(None, pl.String)
     data = results.filter(pl.col("round") == rnd).sort("category", "rank_in_category").select(
         pl.col("entry_id").alias("作品编号"), pl.col("title").alias("作品"),

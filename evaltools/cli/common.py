@@ -9,6 +9,7 @@ returns the exit status: 0 done, 1 problems in the data or rubric, 2 usage error
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -206,7 +207,5 @@ def reporting_errors(run: Run) -> Run:
     def wrapper(args: argparse.Namespace, out: Any = None) -> int:
         return run_reporting_errors(run, args, out)
 
-    wrapper.__name__ = run.__name__
-    wrapper.__doc__ = run.__doc__
-    wrapper.__wrapped__ = run  # type: ignore[attr-defined]
-    return wrapper
+    # run's __name__ and __doc__, and __wrapped__ = run
+    return functools.update_wrapper(wrapper, run, assigned=("__name__", "__doc__"), updated=())
