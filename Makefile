@@ -35,6 +35,7 @@ sysdeps:
 lint: setup
 	$(VENV)/bin/ruff check evaltools tests benchmarks scripts
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports  # the layers of docs/architecture.md
+	$(VENV)/bin/mypy  # py.typed is honest: evaltools/ type-checks ([tool.mypy] in pyproject)
 
 fix: setup
 	$(VENV)/bin/ruff check --fix evaltools tests benchmarks scripts

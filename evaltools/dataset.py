@@ -105,7 +105,7 @@ class Dataset:
                 return False
         return True
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # typeshed's object.__hash__ is no Optional
 
 
 _COPY_SUFFIX = re.compile(r"\s*[(（]\d+[)）]\s*$")

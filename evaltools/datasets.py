@@ -1,4 +1,6 @@
 """A realistic generated sample dataset for one district (上街区), and real-format examples.
+One job: the sample data evaltools ships (~950 lines, about 200 of them the sample
+``rubric.toml`` text; the generators are short vectorised functions, one per table).
 
 The sample is modelled on the district newsletter in ``DOMAIN.md``: two streets (济源路街道 and
 新安路街道), their communities, 60 buildings and courtyards, judge panels with their own
@@ -169,13 +171,13 @@ def _names(rng: np.random.Generator, n: int) -> pl.Series:
 
 def _units(rng: np.random.Generator) -> pl.DataFrame:
     rows: list[tuple[str, str, str, str, int]] = []  # street, community, courtyard, name, bldgs
-    for community, courtyard, buildings in _JIYUAN:
-        for name in buildings or [courtyard]:
-            rows.append(("济源路街道", community, courtyard, name, 1 if buildings else 0))
-    for community, courtyard, n in _XINAN_COURTYARDS:
-        names = [f"{courtyard}{k}号楼" for k in range(1, n + 1)] if n > 1 else [courtyard]
-        for name in names:
-            rows.append(("新安路街道", community, courtyard, name, 1 if n > 1 else 0))
+    for comm, yard, blds in _JIYUAN:
+        for unit_name in blds or [yard]:
+            rows.append(("济源路街道", comm, yard, unit_name, 1 if blds else 0))
+    for comm, yard, k_bld in _XINAN_COURTYARDS:
+        names = [f"{yard}{k}号楼" for k in range(1, k_bld + 1)] if k_bld > 1 else [yard]
+        for unit_name in names:
+            rows.append(("新安路街道", comm, yard, unit_name, 1 if k_bld > 1 else 0))
     street, community, courtyard, name, is_building = map(list, zip(*rows, strict=True))
     n = len(rows)
     single = np.array(is_building) == 1
@@ -355,7 +357,7 @@ def _tickets(rng: np.random.Generator, units: pl.DataFrame) -> pl.DataFrame:
         resolved = np.where(immediate, responded, resolved)
         nat = np.datetime64("NaT", "s")
         status = np.where(is_open, "正在解决", "已办结")
-        rating = np.where(is_open | (rng.random(n) < 0.09), None,
+        rating = np.where(is_open | (rng.random(n) < 0.09), None,  # type: ignore[call-overload]  # numpy stubs: None is no ArrayLike
                           _LABELS[rng.choice(4, n, p=[0.70, 0.22, 0.06, 0.02])])
         cat = rng.choice(len(_CATEGORIES), n, p=_CATEGORY_P)
         content_pick = rng.integers(0, 2, n)

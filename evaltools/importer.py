@@ -213,8 +213,9 @@ def _draft_rubric(criteria: tuple[FoundCriterion, ...], scores: pl.DataFrame,
         if c.maximum is not None:
             mx, why = c.maximum, f"从表头“{_shown(c.header)}”读出满分 {c.maximum:g}"
         else:
-            seen = scores.filter(pl.col("criterion") == c.name)["score"].max()
-            mx = _nice_max(float(seen or 10))
+            top = scores.filter(pl.col("criterion") == c.name).select(pl.col("score").max())
+            seen = float(top.item() or 10.0)
+            mx = _nice_max(seen)
             why = f"待确认：“{_shown(c.header)}”没有写满分，按最高得分 {seen:g} 估计为 {mx:g}"
             decisions.append(Decision(f"criteria.{cid}.max_points", f"{c.name} 的满分是多少？",
                                       f"maximum of {c.name}?", (f"{mx:g}",), f"{mx:g}"))
@@ -277,14 +278,14 @@ def init_dataset(paths: list[str | Path] | str | Path, out: str | Path, *,
     UsageError
         When ``out`` is not empty (without ``overwrite``) or no path exists.
     """
-    paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
+    raw = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
         raise UsageError(Problem(
             str(out), None, None, str(out), "out_not_empty", "目标文件夹已存在且不是空的",
             "the output folder exists and is not empty",
             "请换一个新的文件夹，或加上 --force 覆盖", "choose a new folder, or pass --force"))
-    files, problems = _raw_paths(paths)
+    files, problems = _raw_paths(raw)
     if not files:
         raise UsageError(problems or "没有找到原始文件", "no raw files found")
     out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,8 @@
 """Reading the files evaluators really have: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel
 ``.xlsx``, Parquet and 问卷星 exports.
+One job: opening users' files (~800 lines because CSV encodings, Excel, Parquet and 问卷星
+exports each need their own reading; the rules the cells must meet live in
+:mod:`evaltools.validate`).
 
 Every reader returns the canonical table (English column names, typed, long form) and a
 :class:`~evaltools.errors.ValidationReport` listing every problem found, each with the file, the
@@ -48,7 +51,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -283,7 +286,8 @@ def csv_grid(path: Path, where: Where) -> Grid:
     lines = pl.Series(text.split("\n"), dtype=pl.String)
     first = text.split("\n", 1)[0]
     sep = "\t" if ("\t" in first and "," not in first) else ","
-    width = int(lines.str.count_matches(sep, literal=True).max() or 0) + 1
+    # counts are integers: the maximum is an int, or None for no lines
+    width = int(cast("int | None", lines.str.count_matches(sep, literal=True).max()) or 0) + 1
     schema = {f"c{i}": pl.String for i in range(width)}
     try:
         cells = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, schema=schema,
@@ -762,7 +766,7 @@ def read_table(path: str | Path, table: TableName, *, sheet: str | int | None = 
     return finish_read(read_state(path, table, sheet=sheet, rubric=rubric), lenient=lenient)
 
 
-def _reader(table: str):
+def _reader(table: TableName):
     def read(path: str | Path, *, sheet: str | int | None = None, lenient: bool = False,
              rubric: Rubric | None = None) -> TableRead:
         return read_table(path, table, sheet=sheet, lenient=lenient, rubric=rubric)
@@ -850,7 +854,7 @@ def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
     """Question header → item: the mapping's ``items`` (full header, header in another matrix
     form, or a matrix sub-item alone) and every sub-item of its ``matrix`` questions."""
     parsed = [_Header.parse(h) for h in headers]
-    shared = {}  # matrix questions: a question key two or more headers are sub-items of
+    shared: dict[str | None, int] = {}  # matrix questions: a question key two or more headers are sub-items of
     for h in parsed:
         if h.sub is not None:
             shared[h.question] = shared.get(h.question, 0) + 1
@@ -861,9 +865,10 @@ def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
         want = _Header.parse(q)
         hits = [h for h in parsed if h.key == want.key]
         if not hits and want.sub is not None:  # the same matrix row written the other way
+            whole = _MATRIX.match(q)
             hits = [h for h in parsed if h.sub == want.sub and want.question is not None
-                    and (h.question == want.question or h.in_question(
-                        _Header.parse(_MATRIX.match(q).group("q"))))]
+                    and (h.question == want.question or (whole is not None and h.in_question(
+                        _Header.parse(whole.group("q")))))]
         if not hits:  # a matrix sub-item on its own ("楼道卫生" = "stairs")
             hits = [h for h in parsed if h.sub is not None and h.sub == normalize_header(q)
                     and shared.get(h.question, 0) >= 2]
@@ -879,7 +884,8 @@ def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
             near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in headers])
             problems.append(_question_problem(where, q, near))
         for h in rows:
-            items.setdefault(h.text, item_keys.get(h.sub, h.sub_text))
+            if h.sub is not None and h.sub_text is not None:  # rows of a matrix question
+                items.setdefault(h.text, item_keys.get(h.sub, h.sub_text))
     return items, problems
 
 
@@ -927,11 +933,12 @@ def _codes_problem(where: Where, answers: pl.Series, rubric: Rubric | None) -> P
         "rubric's [ratings] labels are words, so the codes cannot be matched to them",
         "请在 rubric.toml 的 [wjx] 中按问卷里的选项顺序写 options = [\"很满意\", \"满意\", …]，"
         "或改用“按选项文本”下载"
-        + (f"；若这是 {guess.name} 的数字量表题，请把 [ratings] 改为：{numeric}" if numeric else ""),
+        + (f"；若这是 {guess.name} 的数字量表题，请把 [ratings] 改为：{numeric}"
+           if guess is not None else ""),
         "list the options in questionnaire order as options = [...] in the rubric's [wjx], or "
         "download 'by option text'"
         + (f"; if it is a numeric {guess.name} scale, set [ratings] to: {numeric_en}"
-           if numeric else ""),
+           if guess is not None else ""),
         sheet=where.sheet)
 
 
@@ -1019,6 +1026,7 @@ def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
             fatal = True
         return ReadState(Where(where.file, "ratings", where.sheet, found), raw, raw.select("_row"),
                       [], problems, fatal=True)
+    assert unit_h is not None  # a missing unit question is fatal (returned above)
     headers = {**found, "unit_id": unit_h, "item": "题目", "rating": "评价"}
     where = Where(where.file, "ratings", where.sheet, headers)
     unit_text = pl.col(unit_h)

@@ -914,7 +914,8 @@ def agreement(
         except EvalToolsError:
             row["alpha"] = None
         rows.append(row)
-    schema = {**{c: df.schema[c] for c in by}, "n_units": pl.Int64, "n_judges": pl.Int64,
-              **dict.fromkeys(("icc2k", "icc2k_lower", "icc2k_upper", "icc3", "kendall_w",
-                               "kendall_p", "alpha"), pl.Float64)}
+    schema = pl.Schema({**{c: df.schema[c] for c in by}, "n_units": pl.Int64(),
+                        "n_judges": pl.Int64(),
+                        **dict.fromkeys(("icc2k", "icc2k_lower", "icc2k_upper", "icc3",
+                                         "kendall_w", "kendall_p", "alpha"), pl.Float64())})
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)

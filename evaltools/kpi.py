@@ -1,4 +1,6 @@
 """民情速递站 and 四联单 KPIs from the ticket log, on China's working-day calendar.
+One job: the 民情速递站 / 四联单 KPIs of a ticket log (~950 lines because every KPI is
+defined here with its choices, checked, prepared on the working-day calendar and aggregated).
 
 A ticket (工单) is one resident's opinion or request: 居民点单 (``received_at``) → 社区党支部下单
 (``dispatched_at``) → 党员干部接单 (``accepted_at``) → 反馈 (``responded_at``) → 办结
@@ -81,7 +83,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -89,6 +91,10 @@ import polars as pl
 from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.ratings import FOUR_LEVEL, satisfied_definition, to_value
 from evaltools.workdays import Beyond, WorkCalendar, calendar_for, working_days
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
+    from evaltools.rubric import Criterion
 
 __all__ = [
     "BY",
@@ -211,9 +217,10 @@ _RULE_COLUMN = {
     "closed_without_resolution": "resolved_at", "unknown_rating": "rating",
 }
 _TIME_COLUMNS = ("received_at", "dispatched_at", "accepted_at", "responded_at", "resolved_at")
-_EXCLUDED_SCHEMA = {"row": pl.Int64, "ticket_id": pl.String, "rule": pl.String,
-                    "column": pl.String, "value": pl.String, "excluded": pl.Boolean,
-                    "reason_zh": pl.String, "reason_en": pl.String}
+_EXCLUDED_SCHEMA = pl.Schema({"row": pl.Int64(), "ticket_id": pl.String(), "rule": pl.String(),
+                              "column": pl.String(), "value": pl.String(),
+                              "excluded": pl.Boolean(), "reason_zh": pl.String(),
+                              "reason_en": pl.String()})
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,7 +397,7 @@ def _day_index(frame: pl.DataFrame, col: str, calendar: WorkCalendar
     s = frame.get_column(col)
     present = s.is_not_null().to_numpy()
     raw = s.to_physical().fill_null(0).to_numpy().astype(np.int64, copy=False)
-    if s.dtype == pl.Datetime:  # integer division of the timestamps: no cast per row
+    if isinstance(s.dtype, pl.Datetime):  # integer division of the timestamps: no cast per row
         raw = raw // {"us": 86_400_000_000, "ns": 86_400_000_000_000, "ms": 86_400_000}[
             s.dtype.time_unit]
     idx = raw - calendar.offset
@@ -804,8 +811,9 @@ def ticket_kpis(
         valid = valid.filter(pl.col("received_at").dt.strftime("%Y-%m").is_in(months))
     times = [valid[c] for c in _TIME_COLUMNS if valid[c].null_count() < valid.height]
     if as_of is None:
-        latest = [s.max() for s in times if s.len()]
-        latest = [x for x in latest if x is not None]
+        # the time columns are datetimes (validated): their maxima are datetimes or None
+        maxima = [cast(dt.datetime | None, s.max()) for s in times if s.len()]
+        latest = [x for x in maxima if x is not None]
         as_of_d = max(latest).date() if latest else dt.date.today()
     elif isinstance(as_of, str):
         as_of_d = dt.date.fromisoformat(as_of[:10])
@@ -868,6 +876,7 @@ def overdue_tickets(result: KpiResult) -> pl.DataFrame:
     """
     t = result.tickets.filter("is_overdue")
     cal = result.calendar
+    assert cal is not None  # ticket_kpis always sets it
     end = pl.coalesce(pl.col("resolved_at").cast(pl.Date), pl.lit(result.params["as_of"]))
     keep = [c for c in ("ticket_id", "unit_id", "name", "street", "courtyard", "category",
                         "channel", "received_at", "closure_due_date", "resolved_at", "status")
@@ -905,7 +914,7 @@ def funnel(result: KpiResult, by: str | None = None) -> pl.DataFrame:
 # into the scores
 
 
-def ticket_criterion_values(dataset: Any, criteria: Sequence[Any], notes: list[str], *,
+def ticket_criterion_values(dataset: Dataset, criteria: Sequence[Criterion], notes: list[str], *,
                             labels: Mapping[str, float] = FOUR_LEVEL,
                             satisfied: Sequence[str | float] = ("满意", "基本满意"),
                             ) -> pl.DataFrame:
@@ -929,7 +938,7 @@ def ticket_criterion_values(dataset: Any, criteria: Sequence[Any], notes: list[s
                       units=getattr(dataset, "units", None))
     parts = []
     for c in criteria:
-        col, n_col = MEASURES[c.measure]
+        col, n_col = MEASURES[cast(str, c.measure)]  # every measure checked above
         parts.append(res.table.select(
             pl.col("unit_id").cast(pl.String), pl.lit(c.id).alias("criterion"),
             pl.lit(c.measure).alias("rule"), pl.lit(None, pl.List(pl.Float64)).alias("raw"),

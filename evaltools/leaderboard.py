@@ -107,7 +107,7 @@ class Leaderboard:
     notes: tuple[str, ...]
     rubric: Rubric
     dataset: Dataset
-    round: int | str | None
+    round: RoundArg
     previous_round: int | None = None
     #: weight-independent intermediate results for ``dataset`` (see ``scoring.score_round``),
     #: shared by the leaderboards derived with ``with_*`` so a weight change skips aggregation.
@@ -309,6 +309,7 @@ class Reweighting:
                 "各轮平均的榜单不能快速重新计权，请用 with_weights",
                 "a leaderboard of all rounds cannot be re-weighted fast: use with_weights"))
         self.board = board
+        assert board.round != "all"  # supports() above
         self.model = scoring.reweight_model(board.dataset, board.rubric, board.round,
                                             cache=board._cache)
         self.previous = (None if board.previous_round is None else scoring.reweight_model(
@@ -355,9 +356,10 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
     rule_zh = pl.col("rule").replace_strict(scoring.RULE_ZH, default=pl.col("rule"))
     weight_label = "满分" if rubric.method == "points" else "权重"
     avg = "（各轮平均）" if lb.round == "all" else ""
-    cols = {"项目": pl.String, "评委打分": pl.String, "汇总方式": pl.String, "汇总值": pl.Float64,
-            "标准化值": pl.Float64, "满分或权重": pl.Float64, "扣分前得分": pl.Float64,
-            "扣分": pl.Float64, "得分": pl.Float64, "说明": pl.String}
+    cols = pl.Schema({"项目": pl.String(), "评委打分": pl.String(), "汇总方式": pl.String(),
+                      "汇总值": pl.Float64(), "标准化值": pl.Float64(), "满分或权重": pl.Float64(),
+                      "扣分前得分": pl.Float64(), "扣分": pl.Float64(), "得分": pl.Float64(),
+                      "说明": pl.String()})
     crit_rows = v.select(
         pl.format("{}（{}）", "criterion_name", "criterion").alias("项目"),
         pl.when(pl.col("raw").list.len() > 0).then(_fmt_raw("raw")).alias("评委打分"),

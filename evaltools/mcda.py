@@ -1,4 +1,6 @@
 """Multi-criteria decision methods on a polars decision matrix.
+One job: the multi-criteria formulas (~780 lines: four methods, six normalisations, the
+checks on their input and the one-pass affine fast path).
 
 A decision matrix is a DataFrame with one row per unit (楼栋/庭院) and one column per criterion;
 other columns (ids, names) pass through untouched and the row order is kept. ``criteria`` maps
@@ -26,7 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -46,6 +48,7 @@ __all__ = [
     "DIRECTION_ALIASES",
     "NORMALIZATIONS",
     "VikorCompromise",
+    "as_normalization",
     "criteria_matrix",
     "normalize",
     "normalize_array",
@@ -62,6 +65,20 @@ __all__ = [
 Direction = Literal["max", "min"]
 Normalization = Literal["minmax", "max", "sum", "vector", "zscore", "target"]
 NORMALIZATIONS: tuple[str, ...] = ("minmax", "max", "sum", "vector", "zscore", "target")
+
+
+def as_normalization(name: str) -> Normalization:
+    """``name`` checked against :data:`NORMALIZATIONS`: the same error as the methods raise.
+
+    Examples
+    --------
+    >>> as_normalization("vector")
+    'vector'
+    """
+    if name not in NORMALIZATIONS:
+        raise UsageError.choice("normalization", name, NORMALIZATIONS)
+    return cast(Normalization, name)
+
 
 DIRECTION_ALIASES: dict[str, Direction] = {
     "max": "max", "benefit": "max", "+": "max", "越大越好": "max",
@@ -198,7 +215,8 @@ def criteria_matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) 
     X = np.asarray(df.select([pl.col(c).cast(pl.Float64) for c in names]).to_numpy(),
                    dtype=float)  # one copy out of polars, no second one
     # a NaN / inf anywhere makes its column sum non-finite: one pass, no boolean matrix
-    miss = np.argwhere(~np.isfinite(X)) if not np.isfinite(X.sum(axis=0)).all() else []
+    miss = (np.argwhere(~np.isfinite(X)) if not np.isfinite(X.sum(axis=0)).all()
+            else np.empty((0, 2), np.intp))
     if len(miss):
         units = _unit_names(df, id_col)
         for i, j in miss:  # one problem per missing cell (error path only)
@@ -332,7 +350,7 @@ def require_usable(X: np.ndarray, names: Sequence[str], df: pl.DataFrame, id_col
         need_zh = "必须大于 0" if strict else "不能为负数"
         need_en = "must be > 0" if strict else "must not be negative"
         problems.append(Problem(
-            None, None, names[j], X[rows[0], j], "value_out_of_domain",
+            None, None, names[int(j)], X[rows[0], j], "value_out_of_domain",
             f"{why_zh}：该指标的值{need_zh}（单位：{who}）",
             f"{why_en}: values of this criterion {need_en} (units: {who})",
             "换用 minmax 或 vector 归一化，或先平移数据", "use minmax or vector normalisation"))
@@ -676,6 +694,7 @@ def _vikor_compromise(S: np.ndarray, R: np.ndarray, Q: np.ndarray) -> VikorCompr
     eps = 1e-12
     c1 = bool(Q[order[1]] - Q[a1] >= dq - eps)
     c2 = bool(S[a1] <= S.min() + eps or R[a1] <= R.min() + eps)
+    comp: tuple[int, ...]
     if c1 and c2:
         comp = (a1,)
     elif c1:

@@ -15,7 +15,7 @@ Conventions (see ``docs/methods.md``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import polars as pl
@@ -24,6 +24,7 @@ from evaltools.errors import Problem, UsageError, require_columns
 
 __all__ = [
     "TIES",
+    "as_ties",
     "kendall_tau",
     "movement",
     "rank",
@@ -36,6 +37,21 @@ __all__ = [
 
 Ties = Literal["min", "dense", "ordinal", "average"]
 TIES: tuple[str, ...] = ("min", "dense", "ordinal", "average")
+
+
+def as_ties(ties: str) -> Ties:
+    """``ties`` checked against :data:`TIES`: the same error as :func:`rank` raises.
+
+    Examples
+    --------
+    >>> as_ties("dense")
+    'dense'
+    """
+    if ties not in TIES:
+        raise UsageError.choice("ties", ties, TIES)
+    return cast(Ties, ties)
+
+
 _SIG_DIGITS = 12
 
 _DIRECTIONS = {
@@ -233,7 +249,8 @@ def _counting_rank(s: pl.Series, *, descending: bool, ties: str) -> pl.Series | 
         if hi - lo > 2 * n + 65_536:
             return None
     else:
-        lo, hi = s.min(), s.max()
+        # an integer column with values (checked above): its extremes are ints
+        lo, hi = cast(int, s.min()), cast(int, s.max())
         if max(-lo, hi) >= 2**62 or hi - lo > 2 * n + 65_536:
             return None
         codes = s.to_numpy().astype(np.intp)

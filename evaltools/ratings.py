@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 from scipy import stats
 
 from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.scales import COMMON_SCALES, FIVE_LEVEL, FOUR_LEVEL, Scale, detect_scale
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "COMMON_SCALES",
@@ -79,7 +82,7 @@ class _ExprUsageError(UsageError):
     def __init__(self, problems: Problem | str, en: str | None = None):
         if isinstance(problems, str):
             head = problems.split("\n\nThis error occurred", 1)[0]
-            problems = _RAISED.get(head, problems)  # type: ignore[assignment]
+            problems = _RAISED.get(head, problems)
         super().__init__(problems, en)
 
 
@@ -217,10 +220,10 @@ def to_value(
     # expression can run in polars' streaming engine over files larger than memory
     items = [(str(k), float(v)) for k, v in labels.items()]
     if items:
-        mapped = pl.when(s == items[0][0]).then(pl.lit(items[0][1]))
+        chain: Then | ChainedThen = pl.when(s == items[0][0]).then(pl.lit(items[0][1]))
         for label, value in items[1:]:
-            mapped = mapped.when(s == label).then(pl.lit(value))
-        mapped = mapped.otherwise(pl.lit(None, pl.Float64))
+            chain = chain.when(s == label).then(pl.lit(value))
+        mapped = chain.otherwise(pl.lit(None, pl.Float64))
     else:
         mapped = pl.lit(None, pl.Float64)
     return pl.coalesce(mapped, s.cast(pl.Float64, strict=False)).alias(

@@ -1,4 +1,7 @@
 """The rubric (评分细则): what is ranked, how, and with which criteria, points and rules.
+One job: the rubric file, from TOML to frozen objects and back (~1100 lines because every
+rule of ``rubric.toml`` is checked here, each with its line number and a message in Chinese and
+English).
 
 A rubric is written by the user as ``rubric.toml`` (format in ``docs/rubric.md``) and read with
 :func:`read_rubric`, which validates everything and raises one :class:`~evaltools.errors.RubricError`
@@ -14,10 +17,10 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, cast, overload
 
 import tomli_w
 
@@ -234,7 +237,7 @@ class Rubric:
 # ---------------------------------------------------------------------------------------------
 
 #: Aliases accepted in the file → canonical value. Normalised once, here, at the edge.
-UNIT_ALIASES: dict[str, str] = {
+UNIT_ALIASES: dict[str, Literal["building", "courtyard"]] = {
     "building": "building", "楼栋": "building", "楼": "building",
     "courtyard": "courtyard", "楼院": "courtyard", "院落": "courtyard", "小区": "courtyard",
 }
@@ -273,14 +276,14 @@ TICKET_MEASURES: tuple[str, ...] = (
     "overdue", "satisfaction_rate", "median_working_days",
 )
 CAMPAIGN_MEASURES: tuple[str, ...] = ("vote_share", "votes", "rank", "recount_share")
-SOURCE_ALIASES: dict[str, str] = {
+SOURCE_ALIASES: dict[str, Source] = {
     "judges": "judges", "评委": "judges", "评委打分": "judges",
     "ratings": "ratings", "点评卡": "ratings", "满意度": "ratings",
     "tickets": "tickets", "工单": "tickets", "民情速递站": "tickets",
     "campaign": "campaign", "晒最美": "campaign", "投票": "campaign",
     "units": "units", "台账": "units",
 }
-DIRECTION_ALIASES: dict[str, str] = {
+DIRECTION_ALIASES: dict[str, Direction] = {
     "max": "max", "benefit": "max", "+": "max", "越大越好": "max", "正向": "max",
     "min": "min", "cost": "min", "-": "min", "越小越好": "min", "负向": "min",
 }
@@ -290,15 +293,15 @@ TIES_ALIASES: dict[str, str] = {
     "ordinal": "ordinal", "顺序": "ordinal",
     "average": "average", "平均名次": "average",
 }
-ROUNDING_ALIASES: dict[str, str] = {
+ROUNDING_ALIASES: dict[str, Literal["half_up", "half_even"]] = {
     "half_up": "half_up", "四舍五入": "half_up",
     "half_even": "half_even", "银行家舍入": "half_even",
 }
-MISSING_ALIASES: dict[str, str] = {
+MISSING_ALIASES: dict[str, Literal["error", "zero", "mean"]] = {
     "error": "error", "报错": "error", "zero": "zero", "记零分": "zero", "mean": "mean",
     "平均": "mean",
 }
-VETO_ALIASES: dict[str, str] = {
+VETO_ALIASES: dict[str, Literal["disqualify", "grade"]] = {
     "disqualify": "disqualify", "取消资格": "disqualify", "grade": "grade", "定级": "grade",
 }
 
@@ -341,6 +344,7 @@ _KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|=)""")
 _TOML_LINE = re.compile(r"at line (\d+), column (\d+)")
 
 Token = str | int
+_C = TypeVar("_C", bound=str)  # a canonical option value (str, or a Literal of them)
 
 
 def _split_header(text: str) -> tuple[str, ...]:
@@ -490,8 +494,16 @@ class _Checker:
             return {str(k): x.strip() for k, x in v.items()}
         return v
 
-    def choice(self, table: dict, key: str, aliases: dict[str, str], path: tuple[Token, ...],
-               default: str | None, *, allowed_note: str = "") -> str | None:
+    @overload
+    def choice(self, table: dict, key: str, aliases: Mapping[str, _C], path: tuple[Token, ...],
+               default: _C, *, allowed_note: str = "") -> _C: ...
+
+    @overload
+    def choice(self, table: dict, key: str, aliases: Mapping[str, _C], path: tuple[Token, ...],
+               default: None, *, allowed_note: str = "") -> _C | None: ...
+
+    def choice(self, table: dict, key: str, aliases: Mapping[str, _C], path: tuple[Token, ...],
+               default: _C | None, *, allowed_note: str = "") -> _C | None:
         raw = self.get(table, key, "str", path)
         if raw is None:
             return default
@@ -527,7 +539,7 @@ class _Checker:
         if not isinstance(v, list):
             self.wrong_type((name,), v, "array")
             return []
-        out = []
+        out: list[tuple[tuple[Token, ...], dict]] = []
         for i, item in enumerate(v, start=1):
             path = (name, i)
             if not isinstance(item, dict):
@@ -561,7 +573,7 @@ def _criteria(ck: _Checker, data: dict, method: str | None) -> tuple[Criterion, 
                "the rubric defines no criteria", "请至少添加一个 [[criteria]]",
                "add at least one [[criteria]] section", line=1)
     out: list[Criterion] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, Token] = {}
     for path, t in rows:
         cid = ck.get(t, "id", "str", path, required=True)
         name = ck.get(t, "name", "str", path, required=True)
@@ -750,7 +762,9 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
         if item is not None and points is not None:
             bonuses.append(BonusRule(item=item, points=points, cap=cap,
                                      name=ck.get(t, "name", "str", path)))
-    for kind, rules in (("deductions", deductions), ("bonuses", bonuses)):
+    adjustment_rules: tuple[tuple[str, Sequence[DeductionRule | BonusRule]], ...] = (
+        ("deductions", deductions), ("bonuses", bonuses))
+    for kind, rules in adjustment_rules:
         seen_items: set[str] = set()
         for i, r in enumerate(rules, start=1):
             if r.item in seen_items:
@@ -832,7 +846,7 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
                                   min_total=min_total))
 
     if method == "points" and criteria and all(c.max_points is not None for c in criteria):
-        total = sum(c.max_points for c in criteria)  # type: ignore[misc]
+        total = sum(cast(float, c.max_points) for c in criteria)  # all set: checked just above
         bonus_room = sum(b.cap if b.cap is not None else b.points for b in bonuses)
         ok = math.isclose(total, total_points) or (
             bonuses and math.isclose(total + bonus_room, total_points))
@@ -848,10 +862,10 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     if ck.problems or name is None:
         return None
     return Rubric(
-        name=name, criteria=criteria, unit=unit, method=method, normalization=norm,  # type: ignore[arg-type]
+        name=name, criteria=criteria, unit=unit, method=method, normalization=norm,
         judge_aggregate=judge_aggregate, min_judges=min_judges, judge_fallback=fallback,
-        missing=policy, ties=ties, tie_breakers=tie_breakers, digits=digits,  # type: ignore[arg-type]
-        rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),  # type: ignore[arg-type]
+        missing=policy, ties=ties, tie_breakers=tie_breakers, digits=digits,
+        rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),
         vetoes=tuple(vetoes), grades=tuple(grades), stars=tuple(stars), ratings=ratings,
         wjx=wjx, organiser=organiser, period=period, notice_days=notice_days,
         total_points=total_points, allow_comments=allow_comments,
@@ -960,7 +974,8 @@ def parse_rubric(text_or_dict: str | Mapping, *, source: str | None = None) -> R
         except tomllib.TOMLDecodeError as exc:
             m = _TOML_LINE.search(str(exc))
             line = int(m.group(1)) if m else None
-            bad = text.splitlines()[line - 1].strip() if m and line <= len(text.splitlines()) \
+            bad = text.splitlines()[line - 1].strip() \
+                if line is not None and line <= len(text.splitlines()) \
                 else None
             ck.add((), bad, "toml_syntax", f"TOML 语法错误：{exc}", f"TOML syntax error: {exc}",
                    "检查引号、方括号和逗号是否成对；文本要加英文双引号",

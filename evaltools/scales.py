@@ -95,8 +95,9 @@ def detect_scale(answers: pl.Series) -> Scale | None:
     if values.is_empty():
         return None
     if values.str.contains(r"^\d+$").all():
-        nums = values.cast(pl.Int64)
-        lo, hi = int(nums.min()), int(nums.max())
+        bounds = values.cast(pl.Int64).to_frame("v").select(
+            pl.col("v").min().alias("lo"), pl.col("v").max().alias("hi"))
+        lo, hi = bounds.row(0)
         if lo >= 1 and hi <= 5:
             return COMMON_SCALES[4]
         if hi <= 10:

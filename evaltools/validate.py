@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from evaltools.errors import Problem
-from evaltools.rubric import RatingsConfig, Rubric
+from evaltools.rubric import BonusRule, DeductionRule, RatingsConfig, Rubric, VetoRule
 from evaltools.schema import TABLES, normalize_header
 
 __all__ = [
@@ -298,8 +298,8 @@ def missing_column_problems(where: Where, missing: Sequence[str], unmatched: Seq
 _TRUE = ["是", "有", "true", "yes", "y", "1", "√", "对"]
 _FALSE = ["否", "无", "没有", "false", "no", "n", "0", "×", "x", "不是"]
 _DT_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64,
-          "datetime": pl.Datetime("us"), "bool": pl.Boolean}
+DTYPES: dict[str, pl.DataType] = {"str": pl.String(), "int": pl.Int64(), "float": pl.Float64(),
+                                  "datetime": pl.Datetime("us"), "bool": pl.Boolean()}
 
 
 def parse_datetime(text: pl.Expr) -> pl.Expr:
@@ -556,7 +556,8 @@ def _check_deductions(work: pl.DataFrame, where: Where, rubric: Rubric | None) -
         problems += _row_problems(where, work.filter(pl.col("count") < 0), "negative_count",
                                   column=where.header("count"), value_col="count__text")
     if rubric is not None and "item" in work.columns:
-        rules = [*rubric.deductions, *rubric.bonuses, *rubric.vetoes]
+        rules: list[DeductionRule | BonusRule | VetoRule] = [
+            *rubric.deductions, *rubric.bonuses, *rubric.vetoes]
         allowed = [r.item for r in rules] + [r.name for r in rules if r.name]
         if rules:
             bad = work.filter(pl.col("item").is_not_null() & ~pl.col("item").is_in(allowed))
@@ -659,9 +660,9 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
         work, where = works["votes"]
         key = ["round", "entry_id"]
         if all(k in work.columns for k in key) and all(k in entries[0].columns for k in key):
-            known = entries[0].select(key).drop_nulls().unique()
+            known_entries = entries[0].select(key).drop_nulls().unique()
             bad = (work.filter(pl.col("entry_id").is_not_null())
-                   .join(known, on=key, how="anti", nulls_equal=False).sort("_row"))
+                   .join(known_entries, on=key, how="anti", nulls_equal=False).sort("_row"))
             bad = bad.with_columns(_v=pl.concat_str(
                 [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
             problems += _row_problems(where, bad, "unknown_entry",

@@ -202,7 +202,7 @@ def _parse_entry(v: object, i: int, j: int) -> float:
                 "判断矩阵的值应是数字或分数（如 3、1/3、3/4）",
                 "pairwise values must be numbers or fractions such as 3, 1/3, 3/4")) from exc
     try:
-        return float(v)  # type: ignore[arg-type]
+        return float(v)  # type: ignore[arg-type]  # any other cell is tried: TypeError caught
     except (TypeError, ValueError) as exc:
         raise EvalToolsError(Problem(
             None, i + 1, f"第{j + 1}列 (column {j + 1})", v, "ahp_bad_entry",

@@ -1,4 +1,6 @@
 """Notebook widgets (ipywidgets): the weight explorer (权重调整) and the unit inspector (楼栋明细).
+One job: the notebook widgets (~730 lines: the weight explorer and the unit inspector, which
+shares its leaderboard).
 
 Widgets only wire controls to library functions: the leaderboard comes from
 :meth:`evaltools.leaderboard.Leaderboard.with_weights` (which re-uses the aggregated criterion
@@ -41,7 +43,7 @@ import dataclasses
 import html
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import polars as pl
@@ -73,8 +75,9 @@ TIE_LABELS = {
     "ordinal": "1234（不并列）", "average": "平均名次",
 }
 PLAIN_TEXT = "（交互控件：请在 JupyterLab 或 Voila 中运行本单元查看）"
-_HTML_CONFIG = {"tbl_hide_column_data_types": True, "tbl_hide_dataframe_shape": True,
-                "tbl_rows": 200, "tbl_cols": 30, "fmt_str_lengths": 60}
+_HTML_CONFIG: dict[str, Any] = {"tbl_hide_column_data_types": True,
+                                "tbl_hide_dataframe_shape": True, "tbl_rows": 200, "tbl_cols": 30,
+                                "fmt_str_lengths": 60}
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,7 +200,8 @@ def rubric_weights(rubric: Rubric) -> dict[str, float]:
     {'clean': 60.0, 'tidy': 40.0}
     """
     if rubric.method == "points" and all(c.max_points is not None for c in rubric.criteria):
-        raw = {c.id: float(c.max_points) for c in rubric.criteria}
+        # every max_points is set (checked just above)
+        raw = {c.id: float(cast(float, c.max_points)) for c in rubric.criteria}
     else:
         raw = scoring.mcda_weights(rubric, [])
     s = sum(raw.values())
@@ -276,6 +280,9 @@ class WeightExplorer(_Displayable):
     judge aggregate or ties takes the full path (``evaluate``), as does a leaderboard of all
     rounds.
     """
+
+    _board: Leaderboard | None  # None after a fast update, until ``board`` is read
+    _round: int | str | None
 
     def __init__(self, leaderboard: Leaderboard, *, top: int = 10, charts: bool = True,
                  out_dir: str | Path = ".") -> None:
@@ -401,6 +408,7 @@ class WeightExplorer(_Displayable):
         """The current leaderboard (computed with ``with_weights`` on first use after a fast
         update)."""
         if self._board is None:
+            assert self._pending is not None  # a fast update leaves its base and weights
             base, weights = self._pending
             self._board = base.with_weights(weights)
             self._pending = None
@@ -532,7 +540,8 @@ class WeightExplorer(_Displayable):
         norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method)
         parts = [f"计分方法：{METHOD_LABELS.get(r.method, r.method)}"]
         if r.method != "points":
-            parts.append(f"标准化：{NORMALIZATION_LABELS.get(norm, norm)}")
+            label = NORMALIZATION_LABELS.get(norm, norm) if norm is not None else None
+            parts.append(f"标准化：{label}")
         parts += [f"评委汇总：{AGGREGATE_LABELS.get(r.judge_aggregate, r.judge_aggregate)}",
                   f"并列：{TIE_LABELS.get(r.ties, r.ties)}"]
         if self._round is not None:
@@ -583,8 +592,8 @@ class WeightExplorer(_Displayable):
     def draw_charts(self) -> None:
         """Draw :meth:`charts_for` the current leaderboard (after a fast update: for its rows
         shown, :class:`TopRows`, the same chart without building the whole leaderboard)."""
-        fast = self._board is None and self._top_rows is not None
-        self.chart = self.charts_for(self._top_rows if fast else self.board)
+        rows = self._top_rows if self._board is None else None  # after a fast update
+        self.chart = self.charts_for(rows if rows is not None else self.board)
         self.chart_out.outputs = (chart_bundle(self.chart),)
 
     # ---- buttons ----------------------------------------------------------------------------

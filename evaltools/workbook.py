@@ -296,6 +296,8 @@ def _cell_problems(where: Where, info: io.SheetInfo, headers: dict[int, str]
     cells: set[tuple[int, str]] = set()
     for ref, text in info.errors:
         m = io.CELL_REF.match(ref)
+        if m is None:  # calamine gives A1-style references
+            continue
         row, col = int(m.group(2)), headers.get(io.column_index(m.group(1)), m.group(1))
         cells.add((row, col))
         out.append(Problem(where.file, row, col, text, "error_cell",
@@ -304,6 +306,8 @@ def _cell_problems(where: Where, info: io.SheetInfo, headers: dict[int, str]
                            sheet=where.sheet))
     for ref in info.formulas_without_value:
         m = io.CELL_REF.match(ref)
+        if m is None:
+            continue
         row, col = int(m.group(2)), headers.get(io.column_index(m.group(1)), m.group(1))
         cells.add((row, col))
         out.append(Problem(where.file, row, col, None, "formula_without_value",
@@ -416,6 +420,8 @@ def _read_sheet(path: Path, grid: io.Grid, info: io.SheetInfo | None, *,
     state = io.prepare_sheet(sheet_, where, rubric)
     state.problems = [*state.problems, *name_problems]
     name_problems = []
+    if units is not None and units.height:  # ids typed in full width or with zero-width spaces
+        io.resolve_units(state, units, group_unmatched=False)
     state.problems += _cross_units(state, refs)
     # error cells / formulas without a value: reported naming the cell; the empty-cell problem
     # they cause is dropped (it would say the same thing less precisely)
@@ -460,7 +466,7 @@ def _maximum_problems(where: Where, criteria: list[FoundCriterion], state: io.Re
             rc = by_name.get(normalize_header(c.name))
             high = (rc.scale[1] if rc is not None and rc.scale else
                     rc.max_points if rc is not None else None)
-            if high is not None and float(high) != c.maximum:
+            if rc is not None and high is not None and float(high) != c.maximum:
                 out.append(file_problem(where, "header_max_differs", column=c.header,
                                         value=f"{c.maximum:g}",
                                         zh=f"（评分细则中 {rc.id} 的满分为 {float(high):g}）",
@@ -723,13 +729,13 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
     for r in reads:
         for c in r.criteria:
             criteria.setdefault(normalize_header(c.name), c)
-    judges = tuple(dict.fromkeys(scores["judge_id"].drop_nulls().to_list()))
+    judge_ids = tuple(dict.fromkeys(scores["judge_id"].drop_nulls().to_list()))
     return ScoreImport(
         scores=scores, units=units_found, sheets=tuple(r.status for r in reads),
         criteria=tuple(criteria.values()), report=report,
         rejected=pl.concat(rejected, how="diagonal_relaxed") if rejected else pl.DataFrame(),
         round_given=any(r.round_given for r in reads if r.state is not None),
-        title=next((r.title for r in reads if r.title), None), judges=judges)
+        title=next((r.title for r in reads if r.title), None), judges=judge_ids)
 
 
 def period_from_title(title: str | None) -> str | None:

@@ -56,7 +56,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import polars as pl
@@ -76,6 +76,8 @@ __all__ = [
 ]
 
 Beyond = Literal["error", "weekends"]
+#: extra holidays and working days: a file, a frame, or ``{date: is_working_day}``
+Holidays = str | Path | pl.DataFrame | Mapping | None
 BEYOND = ("error", "weekends")
 
 #: Header aliases and kind aliases of the extra-holidays file (docs/kpi.md).
@@ -178,6 +180,7 @@ def read_calendar_file(path: str | Path | pl.DataFrame) -> dict[dt.date, bool]:
             f"节假日补充文件缺少列：{'、'.join(missing)}",
             f"the extra-holidays file lacks column(s) {missing}",
             "表头应为：日期, 类型, 说明", "the header must be 日期/date, 类型/kind, 说明/note"))
+    assert date_col is not None and kind_col is not None  # a missing one raised just above
     work = frame.select(
         pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("_row"),
         pl.col(date_col).cast(pl.String).str.strip_chars().alias("_date_text"),
@@ -439,7 +442,7 @@ def _build(y0: int, y1: int, extra: frozenset[tuple[dt.date, bool]] | None,
     return WorkCalendar((y0, y1), days, flags, ordinal, days[flags], supplied, assumed)
 
 
-def _extra_key(holidays: object) -> frozenset[tuple[dt.date, bool]] | None:
+def _extra_key(holidays: Holidays) -> frozenset[tuple[dt.date, bool]] | None:
     if holidays is None:
         return None
     if isinstance(holidays, Mapping):
@@ -458,7 +461,7 @@ def _extra_key(holidays: object) -> frozenset[tuple[dt.date, bool]] | None:
 
 
 def work_calendar(start: dt.date | str, end: dt.date | str, *,
-                  holidays: str | Path | pl.DataFrame | Mapping | None = None,
+                  holidays: Holidays = None,
                   beyond: Beyond = "error") -> WorkCalendar:
     """The working-day calendar of the whole years from ``start`` to ``end``.
 
@@ -493,7 +496,7 @@ def work_calendar(start: dt.date | str, end: dt.date | str, *,
     return _build(y0, y1, _extra_key(holidays), beyond)
 
 
-def calendar_for(*columns: pl.Series, holidays: object = None, beyond: Beyond = "error",
+def calendar_for(*columns: pl.Series, holidays: Holidays = None, beyond: Beyond = "error",
                  margin: bool = True) -> WorkCalendar:
     """A calendar covering every date in ``columns`` (and, with ``margin``, the following year
     when it is known, so due dates late in December resolve).
@@ -501,10 +504,11 @@ def calendar_for(*columns: pl.Series, holidays: object = None, beyond: Beyond = 
     Raises :class:`CalendarError` naming the first year that is not covered.
     """
     def _date(x: object) -> dt.date | None:
-        return x.date() if isinstance(x, dt.datetime) else x  # type: ignore[return-value]
+        # the columns hold dates or datetimes: their extremes are one of those, or None
+        return x.date() if isinstance(x, dt.datetime) else cast("dt.date | None", x)
 
-    lo_hi = [(_date(s.min()), _date(s.max())) for s in columns if s.len()]
-    lo_hi = [(a, b) for a, b in lo_hi if a is not None]
+    extremes = [(_date(s.min()), _date(s.max())) for s in columns if s.len()]
+    lo_hi = [(a, b) for a, b in extremes if a is not None and b is not None]
     if not lo_hi:
         today = dt.date.today()
         return work_calendar(today, today, holidays=holidays, beyond="weekends")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import polars as pl
 
@@ -21,6 +21,9 @@ from evaltools.campaign.flags import (
 from evaltools.campaign.results import entry_results, most_improved, round_summary, winners
 from evaltools.ranking import TIES
 
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
+
 __all__ = ["CampaignAnalysis", "analyze_campaign", "campaign_statistics"]
 
 
@@ -28,22 +31,24 @@ __all__ = ["CampaignAnalysis", "analyze_campaign", "campaign_statistics"]
 # everything at once
 
 
-def _inputs(entries: Any, votes: pl.DataFrame | None,
-            ties: str) -> tuple[pl.DataFrame | None, pl.DataFrame, str]:
+def _inputs(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame | None,
+            ties: str) -> tuple[pl.DataFrame | None, pl.DataFrame, Ties]:
     """(entries, votes, ties) from two tables or a Dataset (its rubric's ties unless given)."""
     if votes is None and hasattr(entries, "votes"):
-        ds = entries
-        entries, votes = ds.entries, ds.votes
+        ds = cast("Dataset", entries)  # a Dataset (or a stand-in with its tables)
+        table, votes = ds.entries, ds.votes
         rubric = getattr(ds, "rubric", None)
         if rubric is not None and ties == "min" and rubric.ties in TIES:
             ties = rubric.ties
+    else:
+        table = cast("pl.DataFrame | None", entries)  # the two tables
     check_columns(votes, "votes", VOTE_COLUMNS)
     assert votes is not None
     check_ties(ties)
-    return entries, votes, ties
+    return table, votes, cast("Ties", ties)  # one of TIES: checked just above
 
 
-def campaign_statistics(entries: Any, votes: pl.DataFrame | None = None, *,
+def campaign_statistics(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame | None = None, *,
                         rules: IntegrityRules | None = None,
                         exclude: Sequence[str] = DEFAULT_EXCLUDE,
                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -128,7 +133,7 @@ class CampaignAnalysis:
                 .select("round", *FLAGS))
 
 
-def analyze_campaign(entries: Any, votes: pl.DataFrame | None = None, *, ties: Ties = "min",
+def analyze_campaign(entries: pl.DataFrame | Dataset | None, votes: pl.DataFrame | None = None, *, ties: Ties = "min",
                      rules: IntegrityRules | None = None,
                      exclude: Sequence[str] = DEFAULT_EXCLUDE,
                      prior_votes: float = 20.0) -> CampaignAnalysis:
@@ -150,7 +155,7 @@ def analyze_campaign(entries: Any, votes: pl.DataFrame | None = None, *, ties: T
     >>> sorted(set(a.flags.filter(pl.col("flag") == "burst")["entry_id"]))
     ['R2-04', 'R4-07', 'R5-02']
     """
-    entries, votes, ties = _inputs(entries, votes, ties)  # type: ignore[assignment]
+    entries, votes, ties = _inputs(entries, votes, ties)
     exclude = check_exclude(exclude)
     rules = rules or IntegrityRules()
     fl = flag_frame(votes, rules)

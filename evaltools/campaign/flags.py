@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -65,7 +65,7 @@ class IntegrityRules:
 
     def __post_init__(self) -> None:
         lo, hi = self.hours
-        bad = []
+        bad: list[tuple[str, object, str, str]] = []
         if not (0 <= lo < hi <= 24):
             bad.append(("hours", self.hours, "0 ≤ 开始 < 结束 ≤ 24", "0 <= start < end <= 24"))
         if not 0 < self.share_cap <= 1:
@@ -393,9 +393,9 @@ def flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> Flags:
     lo, hi = rules.hours
     hour = pl.col("voted_at").dt.hour()
     off_hours = ((hour < lo) | (hour >= hi)).alias("off_hours")
-    internal = {"_bin": pl.Datetime("us"), "_gap": pl.Float64, "_reg": pl.Boolean,
-                "_run": pl.Int64, "_med": pl.Float64, "_thr": pl.Float64, "_total": pl.Int64,
-                "_src": pl.String, "_dupgrp": pl.Boolean}
+    internal = pl.Schema({"_bin": pl.Datetime("us"), "_gap": pl.Float64(), "_reg": pl.Boolean(),
+                          "_run": pl.Int64(), "_med": pl.Float64(), "_thr": pl.Float64(),
+                          "_total": pl.Int64(), "_src": pl.String(), "_dupgrp": pl.Boolean()})
     if n == 0:
         frame = base.select(*_FRAME_COLUMNS, *(pl.lit(None, pl.Boolean).alias(c) for c in FLAGS))
         empty = np.zeros(0, np.intp)
@@ -410,7 +410,7 @@ def flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> Flags:
     # their categorical codes (made dense first if the string cache holds very many categories)
     rnd = base["round"].to_numpy()
     phys = base["entry_id"].cast(pl.Categorical).to_physical()
-    top = phys.max()
+    top = cast("int | None", phys.max())  # the categorical's physical codes are integers
     e = phys.fill_null(0 if top is None else int(top) + 1).to_numpy()
     width, r_lo = int(e.max()) + 1, int(rnd.min())
     if (int(rnd.max()) - r_lo + 1) * width <= 4 * n + 1024:  # one lookup table for both
@@ -484,10 +484,12 @@ def flag_frame(votes: pl.DataFrame, rules: IntegrityRules) -> Flags:
     # when no device), i.e. an earlier vote from it lies within subsecond_s
     sub_at = _subsecond(base, hashed, order, gs, ts, gap, rules.subsecond_s)
 
-    if base.schema["voted_at"].time_zone is None:  # the clock hour from the epoch
-        hour = t // 3_600_000_000
-        hour %= 24
-        off = (hour < lo) | (hour >= hi)
+    voted_at = base.schema["voted_at"]
+    assert isinstance(voted_at, pl.Datetime)  # votes.voted_at is read as a datetime
+    if voted_at.time_zone is None:  # the clock hour from the epoch
+        clock = t // 3_600_000_000
+        clock %= 24
+        off = (clock < lo) | (clock >= hi)
     else:
         off = base.select(off_hours)["off_hours"].to_numpy()
 
@@ -665,7 +667,8 @@ def integrity_flags(votes: pl.DataFrame, *, rules: IntegrityRules | None = None,
             .sort("round", "entry_id", "_o", "first_at", "key").drop("_o"))
 
 
-def count_voters(r: np.ndarray, n_rounds: int, voter: np.ndarray) -> tuple[np.ndarray, ...]:
+def count_voters(r: np.ndarray, n_rounds: int, voter: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Per round index: unique voters and new voters (first vote in that round).
 
     ``voter`` holds 64-bit hashes of the ids. One sort of (hash, round) packed into a uint64 (the

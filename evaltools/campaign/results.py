@@ -145,8 +145,8 @@ def round_summary(entries: pl.DataFrame | None, votes: pl.DataFrame, *,
     return out.select(cols)
 
 
-def _rank(col: str, by: Sequence[str], ties: str) -> pl.Expr:
-    return pl.col(col).rank(ties, descending=True).over(by)  # type: ignore[arg-type]
+def _rank(col: str, by: Sequence[str], ties: Ties) -> pl.Expr:
+    return pl.col(col).rank(ties, descending=True).over(by)
 
 
 def entry_results(entries: pl.DataFrame | None, votes: pl.DataFrame, *, ties: Ties = "min",
@@ -316,8 +316,8 @@ def unit_values(entries: pl.DataFrame | None, votes: pl.DataFrame | None, rnd: i
     │ B       ┆ place     ┆ 1.0   │
     └─────────┴───────────┴───────┘
     """
-    schema = {"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
-              "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64}
+    schema = pl.Schema({"unit_id": pl.String(), "criterion": pl.String(), "rule": pl.String(),
+                        "raw": pl.List(pl.Float64), "n": pl.Int64(), "value": pl.Float64()})
     for cid, m in measures.items():
         if m not in CAMPAIGN_MEASURES:
             raise UsageError.choice(f"measure of {cid}", m, CAMPAIGN_MEASURES)
@@ -325,7 +325,7 @@ def unit_values(entries: pl.DataFrame | None, votes: pl.DataFrame | None, rnd: i
         return pl.DataFrame(schema=schema)
     check_ties(ties)
     if rnd is None:
-        rnd = int(votes["round"].max())  # type: ignore[arg-type]
+        rnd = int(votes.select(pl.col("round").max()).item())
     need_recount = "recount_share" in measures.values()
     v = votes.filter(pl.col("round") == rnd)
     ev = entry_results(entries, v, ties=ties, rules=rules, exclude=exclude) if need_recount \
@@ -335,7 +335,7 @@ def unit_values(entries: pl.DataFrame | None, votes: pl.DataFrame | None, rnd: i
                 .with_columns(
                     vote_share=pl.col("votes") / pl.col("votes").sum(),
                     recount_share=pl.col("votes_recount") / pl.col("votes_recount").sum(),
-                    rank=pl.col("votes").rank(ties, descending=True),  # type: ignore[arg-type]
+                    rank=pl.col("votes").rank(ties, descending=True),
                 ))
     parts = [per_unit.select(
         pl.col("unit_id").cast(pl.String), pl.lit(cid).alias("criterion"), pl.lit(m).alias("rule"),
@@ -343,4 +343,4 @@ def unit_values(entries: pl.DataFrame | None, votes: pl.DataFrame | None, rnd: i
         pl.col("votes").cast(pl.Int64).alias("n"),
         pl.col(m).cast(pl.Float64).alias("value")).sort("unit_id")
         for cid, m in measures.items()]
-    return pl.concat(parts).cast(schema)  # type: ignore[arg-type]
+    return pl.concat(parts).cast(schema)

@@ -60,8 +60,9 @@ def rank_bump(results: pl.DataFrame, *, recount: bool = False) -> alt.LayerChart
         tooltip=["轮次:O", "类别:N", "作品:N", "名次:Q", "票数:Q"],
     )
     title = "各轮名次变化（复核后）" if recount else "各轮名次变化"
-    return alt.layer(base.mark_line(), base.mark_point(filled=True, size=60)).properties(
-        title=title)
+    chart = alt.layer(base.mark_line(), base.mark_point(filled=True, size=60))
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(title=title)
 
 
 def share_multiples(results: pl.DataFrame, *, recount: bool = False,
@@ -122,7 +123,9 @@ def votes_heatmap(by_hour: pl.DataFrame) -> alt.LayerChart:
     marks = base.mark_point(shape="circle", filled=True, color="#d62728").encode(
         size=alt.Size("集中投票:Q", title="集中投票（存疑）")).transform_filter(
         alt.datum["集中投票"] > 0)
-    return alt.layer(heat, marks).properties(title="投票时段分布（红点：短时集中投票）")
+    chart = alt.layer(heat, marks)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(title="投票时段分布（红点：短时集中投票）")
 
 
 def entry_gallery(results: pl.DataFrame, *, round: int | None = None,
@@ -134,7 +137,7 @@ def entry_gallery(results: pl.DataFrame, *, round: int | None = None,
     without a photo show their title only.
     """
     _need(results, ("round", "entry_id", "title", "votes", "rank_label", "category"), "作品展示")
-    rnd = int(results["round"].max()) if round is None else round  # type: ignore[arg-type]
+    rnd = int(results.select(pl.col("round").max()).item()) if round is None else round
     photo = pl.col("photo") if "photo" in results.columns else pl.lit(None, pl.String)
     data = results.filter(pl.col("round") == rnd).sort("category", "rank_in_category").select(
         pl.col("entry_id").alias("作品编号"), pl.col("title").alias("作品"),

@@ -23,12 +23,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import polars as pl
 
 from evaltools.errors import Problem, UsageError
+
+if TYPE_CHECKING:
+    from evaltools.kpi import KpiResult
 
 __all__ = ["kpi_trend", "overdue_heatmap", "stage_funnel"]
 
@@ -39,7 +42,7 @@ _KEYS_ZH = {"unit_id": "单位编号", "courtyard": "楼院", "community": "社�
             "category": "类别", "channel": "渠道", "month": "月份"}
 
 
-def _needs(result: Any, keys: tuple[str, ...], chart: str) -> pl.DataFrame:
+def _needs(result: KpiResult, keys: tuple[str, ...], chart: str) -> pl.DataFrame:
     table = result.table
     missing = [k for k in keys if k not in table.columns]
     if missing:
@@ -51,7 +54,7 @@ def _needs(result: Any, keys: tuple[str, ...], chart: str) -> pl.DataFrame:
     return table
 
 
-def kpi_trend(result: Any, *, measures: tuple[str, ...] = ("feedback_rate", "closure_rate"),
+def kpi_trend(result: KpiResult, *, measures: tuple[str, ...] = ("feedback_rate", "closure_rate"),
               target: float | None = 0.9, target_label: str = "目标") -> alt.LayerChart:
     """Monthly trend of rates (反馈率 and 办结率 by default) with a horizontal target line.
 
@@ -90,10 +93,12 @@ def kpi_trend(result: Any, *, measures: tuple[str, ...] = ("feedback_rate", "clo
                          ).mark_rule(color="firebrick", strokeDash=[6, 3]).encode(
             y="目标值:Q", tooltip=["说明", alt.Tooltip("目标值:Q", format=".0%")])
         layers.append(rule)
-    return alt.layer(*layers).properties(title="反馈率与办结率月度趋势")
+    chart = alt.layer(*layers)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(title="反馈率与办结率月度趋势")
 
 
-def stage_funnel(result: Any, *, by: str | None = None) -> alt.LayerChart:
+def stage_funnel(result: KpiResult, *, by: str | None = None) -> alt.LayerChart:
     """Funnel of the four 四联单 stages (居民点单 → 社区党支部下单 → 党员干部接单 → 群众评单).
 
     Bars are the ticket counts reaching each stage, labelled with their share of 居民点单;
@@ -104,7 +109,7 @@ def stage_funnel(result: Any, *, by: str | None = None) -> alt.LayerChart:
 
     data = funnel(result, by)
     key = _KEYS_ZH.get(by, by) if by else None
-    if by:
+    if key:
         data = data.rename({data.columns[0]: key})
     y = alt.Y("阶段:N", sort=alt.SortField("stage"), title=None)
     enc: dict[str, Any] = {
@@ -119,10 +124,12 @@ def stage_funnel(result: Any, *, by: str | None = None) -> alt.LayerChart:
     text_enc = {k: v for k, v in enc.items() if k in ("y", "x", "yOffset")}
     text = alt.Chart(data).mark_text(align="left", dx=3).encode(
         **text_enc, text=alt.Text("share:Q", format=".0%"))
-    return alt.layer(bars, text).properties(title="四联单各环节件数")
+    chart = alt.layer(bars, text)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(title="四联单各环节件数")
 
 
-def overdue_heatmap(result: Any) -> alt.LayerChart:
+def overdue_heatmap(result: KpiResult) -> alt.LayerChart:
     """Category × month heatmap of the overdue share (超期率), with the counts in the tooltip.
 
     ``result`` must be grouped by ``category`` and ``month``.
@@ -137,4 +144,6 @@ def overdue_heatmap(result: Any) -> alt.LayerChart:
         color=alt.Color("超期率:Q", title="超期率", scale=alt.Scale(scheme="orangered"),
                         legend=alt.Legend(format="%")),
         tooltip=["类别", "月份", alt.Tooltip("超期率:Q", format=".1%"), "超期件数", "应办结件数"])
-    return alt.layer(heat).properties(title="各类别逐月超期率")
+    chart = alt.layer(heat)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(title="各类别逐月超期率")

@@ -21,10 +21,14 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import altair as alt
 import polars as pl
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.rubric import Rubric
 
 __all__ = [
     "contributions", "criteria_heatmap", "judge_leniency", "leaderboard_bars", "poster_chart",
@@ -37,6 +41,17 @@ RANK_INTERVAL = ("rank_lower", "rank_upper")
 TOTAL_INTERVAL = ("total_low", "total_high")
 
 
+class RankedBoard(Protocol):
+    """What the totals charts read of a board: its ranked ``table`` and its ``rubric`` (a
+    :class:`~evaltools.leaderboard.Leaderboard`, or the weight explorer's rows shown)."""
+
+    @property
+    def table(self) -> pl.DataFrame: ...
+
+    @property
+    def rubric(self) -> Rubric: ...
+
+
 def score_text(col: str | pl.Expr, digits: int = 2) -> pl.Expr:
     """Scores as text with exactly ``digits`` decimals, rounded 四舍五入 (93.7 → "93.70")."""
     from evaltools.rounding import round_half_up
@@ -44,12 +59,12 @@ def score_text(col: str | pl.Expr, digits: int = 2) -> pl.Expr:
     return round_half_up(col, digits).cast(pl.Decimal(38, digits)).cast(pl.String)
 
 
-def _digits(lb: Any) -> int:
+def _digits(lb: RankedBoard | pl.DataFrame) -> int:
     rubric = getattr(lb, "rubric", None)
     return rubric.digits if rubric is not None else 2
 
 
-def _table(lb: Any) -> pl.DataFrame:
+def _table(lb: RankedBoard | pl.DataFrame) -> pl.DataFrame:
     return lb.table if hasattr(lb, "table") else lb
 
 
@@ -63,7 +78,7 @@ def _display(table: pl.DataFrame) -> pl.DataFrame:
         .alias("单位"))
 
 
-def _ranked(lb: Any, top: int | None) -> pl.DataFrame:
+def _ranked(lb: RankedBoard | pl.DataFrame, top: int | None) -> pl.DataFrame:
     t = _display(_table(lb)).filter(~pl.col("disqualified").fill_null(False)
                                     if "disqualified" in _table(lb).columns else pl.lit(True))
     if top is not None:
@@ -71,7 +86,8 @@ def _ranked(lb: Any, top: int | None) -> pl.DataFrame:
     return t
 
 
-def leaderboard_bars(lb: Any, *, top: int | None = None, title: str | None = None) -> alt.Chart:
+def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | None = None,
+                     ) -> alt.LayerChart:
     """Horizontal bars of the published totals in rank order, labelled with the total.
 
     ``top`` keeps ranks 1..top (ties at the boundary kept). When the table carries
@@ -106,12 +122,12 @@ def leaderboard_bars(lb: Any, *, top: int | None = None, title: str | None = Non
         layers.append(base.mark_rule(color="#333").encode(
             x=alt.X("total_low:Q"), x2=alt.X2("total_high:Q")))
     layers.append(text)
-    chart = alt.layer(*layers).properties(
-        width=420, height=alt.Step(20), title=title or "总分排名")
-    return chart
+    chart = alt.layer(*layers)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(width=420, height=alt.Step(20), title=title or "总分排名")
 
 
-def criteria_heatmap(lb: Any, *, top: int | None = None) -> alt.Chart:
+def criteria_heatmap(lb: Leaderboard, *, top: int | None = None) -> alt.LayerChart:
     """Units (rows, rank order) × criteria (columns): colour = 得分率 (points / max points or
     the method's normalised value), text = points.
 
@@ -140,11 +156,12 @@ def criteria_heatmap(lb: Any, *, top: int | None = None) -> alt.Chart:
                  alt.Tooltip("得分:Q"), alt.Tooltip("share:Q", title="得分率", format=".0%")],
     )
     text = base.mark_text(fontSize=10).encode(text=alt.Text("得分:Q", format=".1f"))
-    return alt.layer(rect, text).properties(width=alt.Step(56), height=alt.Step(18),
-                                            title="各指标得分率")
+    chart = alt.layer(rect, text)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(width=alt.Step(56), height=alt.Step(18), title="各指标得分率")
 
 
-def contributions(lb: Any, *, top: int | None = None) -> alt.Chart:
+def contributions(lb: RankedBoard, *, top: int | None = None) -> alt.Chart:
     """Stacked bars: each unit's points per criterion (what its total is made of)."""
     t = _ranked(lb, top)
     names = {c.id: c.name for c in lb.rubric.criteria}
@@ -193,7 +210,7 @@ def judge_leniency(report: Any) -> alt.Chart:
     ).properties(width=360, height=alt.Step(18), title="评委宽严度")
 
 
-def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: str = "") -> alt.Chart:
+def poster_chart(lb: RankedBoard, *, top: int = 10, title: str = "光荣榜", subtitle: str = "") -> alt.Chart:
     """A poster of ranks 1..top: rank, unit and street on the left, a bar with the total, and
     the stars (or grade) on the right. Unconfigured; export with :func:`evaltools.charts.to_png`.
     """

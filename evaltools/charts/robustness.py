@@ -20,10 +20,13 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import altair as alt
 import polars as pl
+
+if TYPE_CHECKING:
+    from evaltools.robustness import Acceptability, RankIntervals, WeightStability
 
 __all__ = [
     "acceptability_chart",
@@ -42,7 +45,7 @@ def _unit(frame: pl.DataFrame) -> pl.Expr:
         .otherwise(name)
 
 
-def rank_interval_data(intervals: Any, *, top: int | None = None) -> pl.DataFrame:
+def rank_interval_data(intervals: RankIntervals, *, top: int | None = None) -> pl.DataFrame:
     """单位, 名次, 区间下限, 区间上限, 名次中位数, 第一名概率 of ranked units (ranks ≤ ``top``)."""
     t = intervals.table.filter(pl.col("rank").is_not_null())
     if top is not None:
@@ -53,7 +56,7 @@ def rank_interval_data(intervals: Any, *, top: int | None = None) -> pl.DataFram
                     pl.col("p_first").alias("第一名概率"))
 
 
-def rank_interval_chart(intervals: Any, *, top: int | None = None,
+def rank_interval_chart(intervals: RankIntervals, *, top: int | None = None,
                         title: str | None = None) -> alt.LayerChart:
     """Whiskers from the lower to the upper end of each unit's rank interval, a dot at its
     published rank; units in rank order, rank 1 at the top of the axis."""
@@ -69,10 +72,11 @@ def rank_interval_chart(intervals: Any, *, top: int | None = None,
         tooltip=["单位:N", "名次:Q", "区间下限:Q", "区间上限:Q",
                  alt.Tooltip("第一名概率:Q", format=".0%")])
     chart = alt.layer(whisk, dot)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
     return chart.properties(title=title) if title else chart
 
 
-def acceptability_data(acc: Any, *, max_rank: int = 5, units: int = 10) -> pl.DataFrame:
+def acceptability_data(acc: Acceptability, *, max_rank: int = 5, units: int = 10) -> pl.DataFrame:
     """单位, 名次, 可接受度 (b(i, r)) for ranks ≤ ``max_rank`` of the ``units`` units with the
     highest first-rank acceptability."""
     best = acc.table.filter(pl.col("b1").is_not_null()).sort("b1", descending=True).head(units)
@@ -82,7 +86,7 @@ def acceptability_data(acc: Any, *, max_rank: int = 5, units: int = 10) -> pl.Da
                        pl.col("acceptability").alias("可接受度"))
 
 
-def acceptability_chart(acc: Any, *, max_rank: int = 5, units: int = 10,
+def acceptability_chart(acc: Acceptability, *, max_rank: int = 5, units: int = 10,
                         title: str | None = None) -> alt.Chart:
     """Stacked bars of the rank acceptability indices: how often each unit takes rank 1, 2, …
     when the weights are drawn at random (SMAA-2)."""
@@ -98,7 +102,7 @@ def acceptability_chart(acc: Any, *, max_rank: int = 5, units: int = 10,
     return chart.properties(title=title) if title else chart
 
 
-def weight_interval_data(ws: Any) -> pl.DataFrame:
+def weight_interval_data(ws: WeightStability) -> pl.DataFrame:
     """指标, 现权重, 第一名不变（下/上）, 前N名不变（下/上） per criterion."""
     return ws.criteria.select(
         pl.col("name").alias("指标"), pl.col("weight").alias("现权重"),
@@ -106,7 +110,7 @@ def weight_interval_data(ws: Any) -> pl.DataFrame:
         pl.col("top_low").alias("前几名不变下限"), pl.col("top_high").alias("前几名不变上限"))
 
 
-def weight_interval_chart(ws: Any, *, title: str | None = None) -> alt.LayerChart:
+def weight_interval_chart(ws: WeightStability, *, title: str | None = None) -> alt.LayerChart:
     """Per criterion: the weight interval keeping rank 1 (light bar), the narrower one keeping the
     top-N order (dark bar) and the current weight (tick)."""
     d = weight_interval_data(ws)
@@ -124,4 +128,5 @@ def weight_interval_chart(ws: Any, *, title: str | None = None) -> alt.LayerChar
     now = base.mark_tick(color="black", thickness=2, size=18).encode(
         x="现权重:Q", tooltip=["指标:N", alt.Tooltip("现权重:Q", format=".3f")])
     chart = alt.layer(first, topn, now)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
     return chart.properties(title=title) if title else chart

@@ -22,12 +22,16 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import altair as alt
 import polars as pl
 
 from evaltools.errors import EvalToolsError, Problem
+
+if TYPE_CHECKING:
+    from evaltools.charts.leaderboard import RankedBoard
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["satisfaction_dots", "total_bars", "unit_profile", "weight_bars"]
 
@@ -35,7 +39,7 @@ RED = "#c0392b"
 GREY = "#8c8c8c"
 
 
-def _unit_labels(lb: Any) -> pl.DataFrame:
+def _unit_labels(lb: RankedBoard) -> pl.DataFrame:
     """unit_id → 单位 (name, else id; the id is added when two units share a name)."""
     t = lb.table
     name = pl.coalesce(pl.col("name"), pl.col("unit_id")) if "name" in t.columns \
@@ -45,7 +49,7 @@ def _unit_labels(lb: Any) -> pl.DataFrame:
         .otherwise(pl.col("_n")).alias("单位")).drop("_n")
 
 
-def unit_profile(lb: Any, unit_ids: Sequence[str] | str, *, reference: bool = True,
+def unit_profile(lb: Leaderboard, unit_ids: Sequence[str] | str, *, reference: bool = True,
                  ) -> alt.LayerChart:
     """Parallel-coordinates profile: each criterion's 得分率 (share of full marks) for the units.
 
@@ -94,7 +98,9 @@ def unit_profile(lb: Any, unit_ids: Sequence[str] | str, *, reference: bool = Tr
         x=x, y=y, color=color,
         tooltip=[alt.Tooltip("单位:N"), alt.Tooltip("指标:N"),
                  alt.Tooltip("得分率:Q", format=".1%")]))
-    return alt.layer(*layers).properties(width=460, height=220, title="各指标得分率")
+    chart = alt.layer(*layers)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(width=460, height=220, title="各指标得分率")
 
 
 def satisfaction_dots(summary: pl.DataFrame, *, unit: str = "unit_id", label: str | None = None,
@@ -159,7 +165,9 @@ def satisfaction_dots(summary: pl.DataFrame, *, unit: str = "unit_id", label: st
                         scale=alt.Scale(domain=["样本充足", f"少于{min_n}份"],
                                         range=["circle", "diamond"])))
     title = "满意率与 Wilson 区间" + (f"（满意率 = {definition}）" if definition else "")
-    return alt.layer(rule, dot).properties(width=420, height=alt.Step(16), title=title)
+    chart = alt.layer(rule, dot)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(width=420, height=alt.Step(16), title=title)
 
 
 def weight_bars(weights: Mapping[str, float], *, names: Mapping[str, str] | None = None,
@@ -195,10 +203,12 @@ def weight_bars(weights: Mapping[str, float], *, names: Mapping[str, str] | None
             tooltip=[alt.Tooltip("细则权重（%）:Q", format=".1f", title="评分细则原权重（%）")]))
     layers.append(alt.Chart(d).mark_text(align="left", dx=3, fontSize=11).encode(
         y=y, x=x, text="标注:N"))
-    return alt.layer(*layers).properties(width=260, height=alt.Step(18), title="指标权重")
+    chart = alt.layer(*layers)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(width=260, height=alt.Step(18), title="指标权重")
 
 
-def total_bars(lb: Any, *, top: int = 10) -> alt.LayerChart:
+def total_bars(lb: RankedBoard, *, top: int = 10) -> alt.LayerChart:
     """Published totals of the units ranked ``top`` or better, as labelled bars (rank order).
 
     A small stand-in for :func:`evaltools.charts.leaderboard.leaderboard_bars` where that is not
@@ -220,4 +230,6 @@ def total_bars(lb: Any, *, top: int = 10) -> alt.LayerChart:
         tooltip=[alt.Tooltip("rank_label:N", title="排名"), alt.Tooltip("total:Q", title="总分")])
     text = alt.Chart(t).mark_text(align="left", dx=3, fontSize=11).encode(
         y=y, x="total:Q", text="标注:N")
-    return alt.layer(bars, text).properties(width=360, height=alt.Step(20), title="总分排名")
+    chart = alt.layer(bars, text)
+    assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
+    return chart.properties(width=360, height=alt.Step(20), title="总分排名")

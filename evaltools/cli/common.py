@@ -9,15 +9,19 @@ returns the exit status: 0 done, 1 problems in the data or rubric, 2 usage error
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from evaltools.errors import EvalToolsError, Problem, UsageError, ValidationError
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
 
 __all__ = [
     "EXIT_OK",
@@ -176,7 +180,7 @@ def refuse_inside_data(args: argparse.Namespace, path: Path, *, option: str = "-
 
 
 def load_dataset(args: argparse.Namespace, *, lenient: bool = False,
-                 need: Iterable[str] = ("rubric",)) -> Any:
+                 need: Iterable[str] = ("rubric",)) -> Dataset:
     """Read ``args.data`` (with ``args.rubric`` when the command has it) as a Dataset; a missing
     folder, rubric file, or a table in ``need`` is a usage error."""
     from evaltools.dataset import read_dataset
@@ -235,7 +239,5 @@ def reporting_errors(run: Run) -> Run:
     def wrapper(args: argparse.Namespace, out: Any = None) -> int:
         return run_reporting_errors(run, args, out)
 
-    wrapper.__name__ = run.__name__
-    wrapper.__doc__ = run.__doc__
-    wrapper.__wrapped__ = run  # type: ignore[attr-defined]
-    return wrapper
+    # run's __name__ and __doc__, and __wrapped__ = run
+    return functools.update_wrapper(wrapper, run, assigned=("__name__", "__doc__"), updated=())

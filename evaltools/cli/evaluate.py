@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -37,6 +37,9 @@ from evaltools.cli.common import (
     print_frame,
     reporting_errors,
 )
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["COMMAND", "HELP", "add_evaluate_arguments", "run_evaluate"]
 
@@ -58,7 +61,7 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
                    help="保存完整榜单：.csv / .xlsx / .parquet | write the whole leaderboard")
 
 
-def write_leaderboard(lb: Any, path: Path) -> None:
+def write_leaderboard(lb: Leaderboard, path: Path) -> None:
     """Write the whole leaderboard to ``path`` (format from the suffix, see module doc); CSV and
     Excel go through :mod:`evaltools.publish`, so personal data is masked and formulas defused."""
     from evaltools import publish
@@ -75,7 +78,7 @@ def write_leaderboard(lb: Any, path: Path) -> None:
         publish.write_excel(lb, path)
 
 
-def _print_top(lb: Any, n: int, out) -> None:
+def _print_top(lb: Leaderboard, n: int, out) -> None:
     crit = [c.id for c in lb.rubric.criteria]
     cols = ["rank_label", "unit_id", "name", "total", "grade", "stars", *crit, "movement"]
     table = lb.top(n) if n > 0 else lb.table

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -40,6 +40,9 @@ from evaltools.cli.common import (
     usage_error,
 )
 from evaltools.errors import EvalToolsError
+
+if TYPE_CHECKING:
+    from evaltools.kpi import KpiResult
 
 __all__ = ["COMMAND", "HELP", "add_kpi_arguments", "run_kpi"]
 
@@ -90,7 +93,7 @@ def _format(table: pl.DataFrame) -> pl.DataFrame:
         .alias(c) for c in rates)
 
 
-def write_kpis(res: Any, path: Path) -> None:
+def write_kpis(res: KpiResult, path: Path) -> None:
     """Write the KPI table (format from the suffix, see the module doc). Text a spreadsheet could
     run as a formula is defused (:func:`evaltools.publish.neutralize_frame`) in CSV and Excel,
     and Excel cells are written as strings, never formulas; the file replaces any old one in one

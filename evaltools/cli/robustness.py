@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -39,6 +39,9 @@ from evaltools.cli.common import (
     print_frame,
     reporting_errors,
 )
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["COMMAND", "HELP", "add_robustness_arguments",
            "run_robustness"]
@@ -59,7 +62,7 @@ def add_robustness_arguments(p: argparse.ArgumentParser) -> None:
                    help="显示前 N 名，默认 10 | show the top N units, default 10")
 
 
-def report(lb: Any, *, samples: int = 1000, seed: int | None = None, top: int = 10,
+def report(lb: Leaderboard, *, samples: int = 1000, seed: int | None = None, top: int = 10,
            progress: bool | None = None, out: Any = None) -> None:
     """Print the robustness report of a leaderboard (what the command shows)."""
     from evaltools import robustness

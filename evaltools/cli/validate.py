@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from evaltools.cli.common import (
     EXIT_OK,
@@ -18,6 +19,9 @@ from evaltools.cli.common import (
     usage_error,
 )
 from evaltools.errors import UsageError
+
+if TYPE_CHECKING:
+    from evaltools.io import TableName
 
 __all__ = ["COMMAND", "HELP", "add_validate", "run_validate"]
 
@@ -66,7 +70,8 @@ def run_validate(args: argparse.Namespace, out) -> int:
         else:
             if table not in TABLES:
                 raise UsageError.choice("--table", table, [*TABLES, "wjx"])
-            res = read_table(path, table, sheet=args.sheet, rubric=rubric, lenient=True)
+            res = read_table(path, cast("TableName", table), sheet=args.sheet, rubric=rubric,
+                             lenient=True)  # a table name: checked just above
         report, rejected = res.report, ({table: res.rejected} if res.rejected.height else {})
     print(str(report), file=out)
     if args.lenient and rejected:

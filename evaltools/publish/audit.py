@@ -10,11 +10,15 @@ import hashlib
 import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from evaltools.errors import Problem, UsageError
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["CHINA_TZ", "audit_table", "generated_at"]
 
@@ -56,7 +60,7 @@ def time_text(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M") + "（北京时间）"
 
 
-def _file_hashes(dataset: Any) -> list[tuple[str, str]]:
+def _file_hashes(dataset: Dataset) -> list[tuple[str, str]]:
     """(file name, sha256) of each data file of the dataset folder, sorted by name."""
     folder = getattr(dataset, "path", None)
     if folder is None:
@@ -74,7 +78,7 @@ def _file_hashes(dataset: Any) -> list[tuple[str, str]]:
     return [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
-def dataset_inputs(lb: Any) -> list[Path]:
+def dataset_inputs(lb: Leaderboard) -> list[Path]:
     """The files a board was read from (its dataset folder or file, its rubric file): what no
     output may overwrite (:func:`evaltools.writing.check_output_path`)."""
     paths = [getattr(getattr(lb, "dataset", None), "path", None),
@@ -82,12 +86,12 @@ def dataset_inputs(lb: Any) -> list[Path]:
     return [Path(p) for p in paths if p is not None]
 
 
-def _rubric_changed(lb: Any) -> bool:
+def _rubric_changed(lb: Leaderboard) -> bool:
     original = getattr(lb.dataset, "rubric", None)
     return original is not None and original != lb.rubric
 
 
-def audit_table(lb: Any, *, generated: datetime | None = None) -> pl.DataFrame:
+def audit_table(lb: Leaderboard, *, generated: datetime | None = None) -> pl.DataFrame:
     """What a published leaderboard was computed from: evaltools version, rubric and its SHA-256,
     the SHA-256 of each data file, round, method, and the generation time.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -17,6 +17,10 @@ from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.tables import default_sections, with_intervals
 from evaltools.writing import publish_set
 
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.robustness import RankIntervals
+
 __all__ = ["publish"]
 
 
@@ -25,9 +29,9 @@ __all__ = ["publish"]
 # =============================================================================================
 
 
-def publish(lb: Any, out: str | Path, *, top: int = 10,
+def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
             sections: Mapping[str, pl.DataFrame] | None = None,
-            intervals: Any = None) -> dict[str, Path]:
+            intervals: RankIntervals | pl.DataFrame | None = None) -> dict[str, Path]:
     """Write every output into the folder ``out``: 榜单公示.html, 榜单.xlsx, 榜单.csv,
     总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns kind → path.
 

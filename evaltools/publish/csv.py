@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from evaltools.publish.audit import dataset_inputs
 from evaltools.publish.privacy import neutralize_frame
 from evaltools.publish.tables import published_table
 from evaltools.writing import atomic_open, check_output_path
 
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+
 __all__ = ["write_csv"]
 
 
-def write_csv(lb: Any, path: str | Path) -> Path:
+def write_csv(lb: Leaderboard, path: str | Path) -> Path:
     """Write the leaderboard as CSV, UTF-8 with a BOM (Excel shows the Chinese headers),
     Chinese headers, floats with the rubric's decimals (already rounded 四舍五入), and text that
     could run as a formula prefixed with an apostrophe.

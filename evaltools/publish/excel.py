@@ -9,7 +9,7 @@ import io
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
@@ -29,6 +29,10 @@ from evaltools.publish.tables import (
     with_intervals,
 )
 from evaltools.writing import atomic_write_bytes, check_output_path
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.robustness import RankIntervals
 
 __all__ = ["write_excel"]
 
@@ -56,7 +60,7 @@ def _display_width(frame: pl.DataFrame) -> dict[str, float]:
 class _Book:
     """An xlsxwriter workbook with the formats every sheet shares (deterministic bytes)."""
 
-    def __init__(self, target: BinaryIO, lb: Any, generated: datetime):
+    def __init__(self, target: BinaryIO, lb: Leaderboard, generated: datetime):
         import xlsxwriter
 
         self.wb = xlsxwriter.Workbook(target, {
@@ -143,9 +147,9 @@ class _Book:
         self.wb.close()
 
 
-def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
+def write_excel(lb: Leaderboard, path: str | Path, *, generated: datetime | None = None,
                 sections: Mapping[str, pl.DataFrame] | None = None,
-                intervals: Any = None) -> Path:
+                intervals: RankIntervals | pl.DataFrame | None = None) -> Path:
     """Write the leaderboard workbook.
 
     Sheets: 总榜 (the leaderboard, Chinese headers), 分项得分 (unit × criterion: value, max points
@@ -191,7 +195,9 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
         judges = judges_table(lb)
         if judges is not None and judges.height:
             book.sheet("评委明细", judges, round_floats=False, freeze_cols=2)
-            raw = lb.dataset.scores.filter(pl.col("criterion").is_in(
+            scores = lb.dataset.scores
+            assert scores is not None  # judges_table found the judges' scores
+            raw = scores.filter(pl.col("criterion").is_in(
                 [c.id for c in lb.rubric.criteria if c.source == "judges"]))
             if isinstance(lb.round, int):
                 raw = raw.filter(pl.col("round") == lb.round)

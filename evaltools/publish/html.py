@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -34,6 +34,10 @@ from evaltools.publish.tables import (
 )
 from evaltools.writing import atomic_write_bytes, check_output_path
 
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.robustness import RankIntervals
+
 __all__ = ["render_html", "stable_svg_ids", "write_html"]
 
 
@@ -50,7 +54,7 @@ def _e(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def round_text(lb: Any) -> str:
+def round_text(lb: Leaderboard) -> str:
     if lb.round == "all":
         return "各轮平均"
     if isinstance(lb.round, int):
@@ -99,7 +103,7 @@ def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
     return f"<table{tid}>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
 
 
-def _leaderboard_html(lb: Any) -> str:
+def _leaderboard_html(lb: Leaderboard) -> str:
     r = lb.rubric
     d = r.digits
     t = lb.table.join(group_points(lb), on="unit_id", how="left", suffix="_group")
@@ -170,7 +174,7 @@ def _kv_html(pairs: list[tuple[str, str]], *, css: str = "kv", code: bool = Fals
         f"<dt>{_e(k)}</dt><dd>{val(v)}</dd>" for k, v in pairs) + "</dl>"
 
 
-def _charts_html(lb: Any, top: int | None) -> str:
+def _charts_html(lb: Leaderboard, top: int | None) -> str:
     from evaltools.charts import leaderboard as charts
     from evaltools.charts import to_svg
 
@@ -213,11 +217,11 @@ def stable_svg_ids(svg: str, prefix: str = "c") -> str:
     return pattern.sub(lambda m: m.group(1) + new[m.group(2)], svg)
 
 
-def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
+def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = True,
                 top: int | None = None, generated: datetime | None = None,
                 notice_start: date | None = None,
                 sections: Mapping[str, pl.DataFrame] | None = None,
-                intervals: Any = None) -> str:
+                intervals: RankIntervals | pl.DataFrame | None = None) -> str:
     """The 公示 page as one HTML string (see :func:`write_html`)."""
     from evaltools.version import __version__
 
@@ -280,11 +284,11 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
         audit=audit_html)
 
 
-def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: bool = True,
+def write_html(lb: Leaderboard, path: str | Path, *, title: str | None = None, charts: bool = True,
                top: int | None = None, generated: datetime | None = None,
                notice_start: date | None = None,
                sections: Mapping[str, pl.DataFrame] | None = None,
-               intervals: Any = None) -> Path:
+               intervals: RankIntervals | pl.DataFrame | None = None) -> Path:
     """Write the 公示 page: one self-contained, offline HTML file that prints on A4.
 
     Contents: title, organiser, period and round; the leaderboard (rank with 并列, unit,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from evaltools.errors import UsageError
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import round_text, stable_svg_ids
 from evaltools.writing import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["poster", "save_chart"]
 
@@ -50,7 +53,7 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     return path
 
 
-def poster(lb: Any, path: str | Path, *, top: int = 10, title: str | None = None,
+def poster(lb: Leaderboard, path: str | Path, *, top: int = 10, title: str | None = None,
            generated: datetime | None = None, scale: float = 2.0) -> Path:
     """A poster (PNG or SVG) of the top ``top`` units — rank, name, street, total, stars — for a
     WeChat group or a notice board; organiser, round and date in the subtitle.

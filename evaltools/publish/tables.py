@@ -6,12 +6,17 @@ judges and values tables, :func:`group_points`, :func:`with_intervals` and :func
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
 from evaltools.errors import UsageError, require_columns
 from evaltools.publish.privacy import scrub_text
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.robustness import RankIntervals
+    from evaltools.rubric import Rubric, StarRule
 
 __all__ = ["default_sections", "with_intervals"]
 
@@ -44,20 +49,20 @@ def score_text_expr(col: str | pl.Expr, digits: int) -> pl.Expr:
     return score_text(col, digits)
 
 
-def rounded(col: str | pl.Expr, rubric: Any) -> pl.Expr:
+def rounded(col: str | pl.Expr, rubric: Rubric) -> pl.Expr:
     from evaltools import rounding
 
     fn = rounding.round_half_even if rubric.rounding == "half_even" else rounding.round_half_up
     return fn(col, rubric.digits)
 
 
-def group_names(rubric: Any) -> list[str]:
+def group_names(rubric: Rubric) -> list[str]:
     """一级指标 in rubric order (empty when no criterion names a group)."""
     groups = [c.group for c in rubric.criteria if c.group]
     return list(dict.fromkeys(groups)) if len(groups) == len(rubric.criteria) else []
 
 
-def group_points(lb: Any) -> pl.DataFrame:
+def group_points(lb: Leaderboard) -> pl.DataFrame:
     """Points per 一级指标 and unit (sum of its criteria, unrounded), wide: ``unit_id`` + one
     column per group. Empty (unit_id only) when criteria have no groups."""
     rubric = lb.rubric
@@ -72,19 +77,19 @@ def group_points(lb: Any) -> pl.DataFrame:
         "unit_id", *groups)
 
 
-def published_table(lb: Any) -> pl.DataFrame:
+def published_table(lb: Leaderboard) -> pl.DataFrame:
     """The leaderboard as published in Excel and CSV: ``Leaderboard.labelled_table()`` without
     the unrounded total (ranking used it; the 方法与权重 sheet says so)."""
     return lb.labelled_table().drop("未取舍总分", strict=False)
 
 
-def notes_zh(lb: Any) -> pl.DataFrame:
+def notes_zh(lb: Leaderboard) -> pl.DataFrame:
     """The notes, Chinese part only, with phones and ID numbers masked."""
     notes = pl.DataFrame({"note": list(lb.notes)}, schema={"note": pl.String})
     return notes.select(scrub_text(pl.col("note").str.split(" | ").list.first()).alias("说明"))
 
 
-def method_lines(lb: Any) -> list[tuple[str, str]]:
+def method_lines(lb: Leaderboard) -> list[tuple[str, str]]:
     """(what, how) pairs describing the computation, in Chinese."""
     from evaltools import scoring
 
@@ -114,13 +119,13 @@ def method_lines(lb: Any) -> list[tuple[str, str]]:
     if r.stars:
         lines.append(("星级", "每达到一项标准得一颗星（最多五星）："
                       + "；".join(_star_text(s, r) for s in r.stars)))
-    for rules, kind in ((r.deductions, "扣分"), (r.bonuses, "加分")):
-        if rules:
+    for adjustments, kind in ((r.deductions, "扣分"), (r.bonuses, "加分")):
+        if adjustments:
             lines.append((kind, "；".join(
                 f"{d.name or d.item}每处{d.points:g}分" + (f"，最多{d.cap:g}分" if d.cap else "")
-                + (f"（从“{r.criterion(d.criterion).name}”中扣除，扣完为止）"
-                   if getattr(d, "criterion", None) else "")
-                for d in rules)))
+                + (f"（从“{r.criterion(crit).name}”中扣除，扣完为止）"
+                   if (crit := getattr(d, "criterion", None)) else "")
+                for d in adjustments)))
     if r.vetoes:
         lines.append(("一票否决", "；".join(
             f"{v.name or v.item}：" + ("取消评比资格" if v.action == "disqualify"
@@ -128,12 +133,12 @@ def method_lines(lb: Any) -> list[tuple[str, str]]:
     return lines
 
 
-def _breaker_names(r: Any) -> list[str]:
+def _breaker_names(r: Rubric) -> list[str]:
     names = {c.id: c.name for c in r.criteria}
     return [("总分" if b == "total" else names.get(b, b)) for b in r.tie_breakers]
 
 
-def _star_text(s: Any, r: Any) -> str:
+def _star_text(s: StarRule, r: Rubric) -> str:
     if s.criterion is not None and s.min_share is not None:
         return f"{s.name}（{r.criterion(s.criterion).name}得分率≥{s.min_share:.0%}）"
     if s.min_total is not None:
@@ -141,7 +146,7 @@ def _star_text(s: Any, r: Any) -> str:
     return s.name
 
 
-def weights_table(lb: Any) -> pl.DataFrame:
+def weights_table(lb: Leaderboard) -> pl.DataFrame:
     """One row per criterion: 一级指标, 指标, 来源, 汇总方式, 方向, 满分 (points) or 权重 (MCDA
     methods: the weights in effect, normalised to sum 1)."""
     from evaltools import scoring
@@ -173,7 +178,7 @@ def weights_table(lb: Any) -> pl.DataFrame:
     })
 
 
-def satisfaction_table(lb: Any) -> pl.DataFrame | None:
+def satisfaction_table(lb: Leaderboard) -> pl.DataFrame | None:
     """Per unit: answers, 满意率 with its Wilson interval, mean and Bayesian average (None when
     the dataset has no review cards)."""
     ratings = getattr(lb.dataset, "ratings", None)
@@ -198,7 +203,7 @@ def satisfaction_table(lb: Any) -> pl.DataFrame | None:
                     pl.col("satisfied_definition").alias("满意口径")))
 
 
-def comments_table(lb: Any) -> pl.DataFrame | None:
+def comments_table(lb: Leaderboard) -> pl.DataFrame | None:
     """Residents' comments, scrubbed, when the rubric allows publishing them (else None)."""
     ratings = getattr(lb.dataset, "ratings", None)
     if not lb.rubric.allow_comments or ratings is None or "comment" not in ratings.columns:
@@ -212,7 +217,7 @@ def comments_table(lb: Any) -> pl.DataFrame | None:
     return c if c.height else None
 
 
-def judges_table(lb: Any) -> pl.DataFrame | None:
+def judges_table(lb: Leaderboard) -> pl.DataFrame | None:
     """The judges' raw scores of the published round (judges by id and role, never by name)."""
     scores = getattr(lb.dataset, "scores", None)
     if scores is None or scores.height == 0:
@@ -239,7 +244,7 @@ def judges_table(lb: Any) -> pl.DataFrame | None:
                     pl.col("score").alias("得分")))
 
 
-def values_table(lb: Any) -> pl.DataFrame:
+def values_table(lb: Leaderboard) -> pl.DataFrame:
     """Per unit and criterion: aggregated value, max points or weight, points (分项得分)."""
     from evaltools import scoring
 
@@ -265,13 +270,14 @@ def values_table(lb: Any) -> pl.DataFrame:
     )
 
 
-def with_intervals(lb: Any, intervals: Any) -> Any:
+def with_intervals(lb: Leaderboard, intervals: RankIntervals | pl.DataFrame | None,
+                   ) -> Leaderboard:
     """The leaderboard with ``rank_lower`` / ``rank_upper`` joined onto its table, from a
     :class:`evaltools.robustness.RankIntervals` or a frame with ``unit_id``, ``rank_lower``,
     ``rank_upper`` (None: unchanged)."""
     if intervals is None:
         return lb
-    frame = getattr(intervals, "table", intervals)
+    frame = cast(pl.DataFrame, getattr(intervals, "table", intervals))  # its table, or the frame
     require_columns(frame, ("unit_id", "rank_lower", "rank_upper"), what_zh="名次区间表",
                     what_en="the rank-interval table", error=UsageError,
                     fix_zh="请传入 robustness.rank_intervals(...) 的结果",
@@ -282,7 +288,7 @@ def with_intervals(lb: Any, intervals: Any) -> Any:
     return lb._replace(table=table)
 
 
-def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
+def default_sections(lb: Leaderboard) -> dict[str, pl.DataFrame]:
     """Sections published when the dataset has the data: 民情速递站 (ticket KPIs by street, with
     their definitions, :func:`evaltools.kpi.ticket_kpis`) and 晒最美 (each round's winners,
     :func:`evaltools.campaign.analyze_campaign`). A part that cannot be computed is left out
@@ -316,11 +322,11 @@ def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
             from evaltools import campaign
 
             won = campaign.analyze_campaign(ds).winners()
-            keep = [c for c in ("round", "category", "entry_id", "unit_id", "title", "votes",
-                                "share_in_category", "flagged_votes", "votes_recount")
-                    if c in won.columns]
-            out["晒最美"] = won.select(keep).rename(
-                {c: campaign.ENTRY_LABELS.get(c, c) for c in keep})
+            shown = [c for c in ("round", "category", "entry_id", "unit_id", "title", "votes",
+                                 "share_in_category", "flagged_votes", "votes_recount")
+                     if c in won.columns]
+            out["晒最美"] = won.select(shown).rename(
+                {c: campaign.ENTRY_LABELS.get(c, c) for c in shown})
         except (EvalToolsError, ImportError) as exc:
             warnings.warn(f"晒最美部分未发布 | campaign results not published: {exc}",
                           EvalToolsWarning, stacklevel=2)

@@ -6,13 +6,18 @@ of totals (1224 ranks, tie groups), and chunked loops with a progress bar and ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from evaltools.errors import UsageError
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.rubric import Rubric
 
 DIGITS = 9  # totals are compared after rounding to this many decimals (ties)
 
@@ -126,7 +131,7 @@ def _mcda_score(method: str, R: np.ndarray, W: np.ndarray, X: np.ndarray,
                                                "topsis", "vikor"))
 
 
-def _round_model(dataset: Any, rubric: Any, rnd: int | None) -> RoundModel:
+def _round_model(dataset: Dataset, rubric: Rubric, rnd: int | None) -> RoundModel:
     from evaltools import scoring
 
     # the round's arrays come from scoring's re-weighting model (shared with the weight
@@ -163,7 +168,7 @@ def _round_model(dataset: Any, rubric: Any, rnd: int | None) -> RoundModel:
 class Board:
     """A leaderboard as round models plus the mapping of each round's units onto the table."""
 
-    lb: Any
+    lb: Leaderboard
     units: list[str]  # every unit of lb.table, in table order
     eligible: np.ndarray  # (M,) ranked in the published table
     rounds: list[RoundModel]
@@ -238,10 +243,11 @@ def _small_matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.einsum("kn,nm->km", A, B, optimize=False)
 
 
-def board_model(lb: Any) -> Board:
+def board_model(lb: Leaderboard) -> Board:
     from evaltools.scoring import round_numbers
 
     ds, rubric = lb.dataset, lb.rubric
+    rounds: Sequence[int | None]
     if lb.round == "all":
         rounds = round_numbers(ds, rubric) or [None]
     else:

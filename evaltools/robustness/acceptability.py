@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -26,6 +26,9 @@ from evaltools.robustness._model import (
     note,
     sort_totals,
 )
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["Acceptability", "smaa"]
 
@@ -96,13 +99,14 @@ def _weight_sampler(board: Board, bounds: float | Mapping[str, tuple[float, floa
                                            for a, b in pairs)
         how_en += ", with " + ", ".join(f"{board.criteria[a]} >= {board.criteria[b]}"
                                       for a, b in pairs)
-    chain = None
+    chain: list[int] | None = None
     if pairs and bounds is None:
         # a complete chain w_a ≥ w_b ≥ … over all criteria: sorted uniform samples, no rejection
         succ = dict(pairs)
         heads = set(succ) - set(succ.values())
         if len(pairs) == n - 1 and len(heads) == 1 and len(set(succ)) == n - 1:
-            chain, cur = [], heads.pop()
+            chain = []
+            cur: int | None = heads.pop()
             while cur is not None:
                 chain.append(cur)
                 cur = succ.get(cur)
@@ -179,7 +183,7 @@ class Acceptability:
 
 
 def smaa(
-    lb: Any,
+    lb: Leaderboard,
     *,
     samples: int = 10_000,
     seed: int | None = None,

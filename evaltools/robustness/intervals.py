@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -23,6 +23,11 @@ from evaltools.robustness._model import (
     interrupted,
     note,
 )
+
+if TYPE_CHECKING:
+    from evaltools.dataset import Dataset
+    from evaltools.leaderboard import Leaderboard
+    from evaltools.rubric import Rubric
 
 __all__ = ["RankIntervals", "rank_intervals"]
 
@@ -94,7 +99,7 @@ class _JudgeResampler:
             V[sel] = np.where(np.isnan(vals), V[sel], vals)
 
 
-def _judge_resampler(dataset: Any, rubric: Any, model: RoundModel,
+def _judge_resampler(dataset: Dataset, rubric: Rubric, model: RoundModel,
                      min_panel: int) -> _JudgeResampler | None:
     from evaltools import judging, scoring
 
@@ -171,7 +176,8 @@ class _CardResampler:
         counts = np.diff(self.offsets)
         U = counts.size
         unit_of = np.repeat(np.arange(U), counts)
-        fast, slow = [], []
+        fast: list[tuple[np.ndarray, ...] | None] = []
+        slow: list[int] = []
         for j in range(len(self.crit_ids)):
             v, c = self.stats[:, 4 * j], self.stats[:, 4 * j + 1]
             uniq, code = np.unique(v, return_inverse=True)
@@ -195,6 +201,7 @@ class _CardResampler:
         sv, cnt, sat, top = (np.empty((B, U, nr)) for _ in range(4))
         slow = [j for j in range(nr) if self.fast[j] is None]
         if slow:  # gather whole cards (several answers each) and add them up per unit
+            assert self.slow_stats is not None  # set by __post_init__
             N = int(self.offsets[-1])
             unit_of = np.repeat(np.arange(U), counts)
             pick = self.offsets[unit_of] + np.floor(
@@ -235,7 +242,7 @@ class _CardResampler:
         return out
 
 
-def _card_resampler(dataset: Any, rubric: Any) -> _CardResampler | None:
+def _card_resampler(dataset: Dataset, rubric: Rubric) -> _CardResampler | None:
     from evaltools import ratings as R
     from evaltools import scoring
 
@@ -292,7 +299,7 @@ class RankIntervals:
 
 
 def rank_intervals(
-    lb: Any,
+    lb: Leaderboard,
     *,
     replicates: int = 1000,
     seed: int | None = None,
@@ -410,7 +417,7 @@ def rank_intervals(
     return RankIntervals(table, ranks, done, seed, level, top_k, tuple(notes))
 
 
-def _interval_table(lb: Any, ranks: np.ndarray, eligible: np.ndarray, level: float,
+def _interval_table(lb: Leaderboard, ranks: np.ndarray, eligible: np.ndarray, level: float,
                     top_k: int) -> pl.DataFrame:
     R = ranks.astype(float)
     R[:, ~eligible] = np.nan

@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from evaltools.errors import EvalToolsError
 from evaltools.robustness._model import note
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["PanelReliability", "icc_band", "kendall_w_band", "panel_reliability"]
 
@@ -77,7 +80,7 @@ class PanelReliability:
     notes: tuple[str, ...] = field(default=())
 
 
-def panel_reliability(lb: Any, *, stand_out: float = 3.5) -> PanelReliability:
+def panel_reliability(lb: Leaderboard, *, stand_out: float = 3.5) -> PanelReliability:
     """ICC(2,k) and Kendall's W per round, criterion and judge panel, with plain-language bands,
     and the lenient or harsh judges named with evidence.
 
@@ -115,8 +118,9 @@ def panel_reliability(lb: Any, *, stand_out: float = 3.5) -> PanelReliability:
               "n_units": pl.Int64, "n_judges": pl.Int64, "icc2k": pl.Float64,
               "icc_band": pl.String, "kendall_w": pl.Float64, "w_band": pl.String,
               "note": pl.String}
-    jschema = {"round": pl.Int64, "judge_id": pl.String, "n": pl.Int64, "leniency": pl.Float64,
-               "robust_z": pl.Float64, "tendency": pl.String, "evidence": pl.String}
+    jschema = pl.Schema({"round": pl.Int64(), "judge_id": pl.String(), "n": pl.Int64(),
+                         "leniency": pl.Float64(), "robust_z": pl.Float64(),
+                         "tendency": pl.String(), "evidence": pl.String()})
     if scores is None or not jids or not rounds or rounds == [None]:
         return PanelReliability(pl.DataFrame(schema=schema), pl.DataFrame(schema=jschema),
                                 (note("没有评委打分", "no judges' scores"),))

@@ -7,13 +7,16 @@ adjacent pair the smallest single-weight change that swaps them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from evaltools.errors import Problem, UsageError
 from evaltools.robustness._model import DIGITS, board_model, note
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard
 
 __all__ = ["WeightStability", "weight_stability"]
 
@@ -58,7 +61,7 @@ def _others_scaled(w: np.ndarray, j: int, t: np.ndarray) -> np.ndarray:
 
 
 def weight_stability(
-    lb: Any,
+    lb: Leaderboard,
     *,
     top_n: int = 3,
     fragile: float = FRAGILE,
@@ -222,7 +225,8 @@ def weight_stability(
         "position": ranks[adj_up].astype(np.int64) if adj_up.size else np.zeros(0, np.int64),
         "upper": units[adj_up].tolist(), "lower": units[adj_lo].tolist(),
         "gap": gap,
-        "criterion": np.where(has & ~tied, crit_ids[best] if adj_up.size else [], None).tolist(),
+        "criterion": np.where(has & ~tied, crit_ids[best] if adj_up.size else [],
+                              None).tolist(),  # type: ignore[attr-defined]  # numpy stubs: None is no ArrayLike
         "new_weight": np.where(has, w[best] + ch, np.nan),
         "change": np.where(has, ch, np.nan),
     }, schema={"position": pl.Int64, "upper": pl.String, "lower": pl.String, "gap": pl.Float64,

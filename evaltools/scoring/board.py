@@ -28,6 +28,8 @@ from evaltools.scoring.rounds import combine_rounds, score_round
 from evaltools.scoring.values import SCORE_CODES_KEY, score_codes
 
 if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
+
     from evaltools.dataset import Dataset
 
 RoundArg = int | Literal["all"] | None
@@ -64,7 +66,8 @@ def grade_expr(total: pl.Expr, rubric: Rubric) -> pl.Expr:
     bands = sorted(rubric.grades, key=lambda b: -b.min)
     if not bands:
         return pl.lit(None, pl.String)
-    expr = pl.when(total >= bands[0].min).then(pl.lit(bands[0].name))
+    expr: Then | ChainedThen = pl.when(total >= bands[0].min).then(pl.lit(bands[0].name))
+
     for b in bands[1:]:
         expr = expr.when(total >= b.min).then(pl.lit(b.name))
     return expr.otherwise(pl.lit(None, pl.String))
@@ -109,7 +112,8 @@ def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     eligible = units.filter(~pl.col("disqualified") & pl.col("total").is_not_null())
     ranked = ranking.rank(eligible.select("unit_id", "total", *(b for b in dict.fromkeys(breakers)
                                                                 if b != "total")),
-                          by="total", descending=True, ties=rubric.ties,
+                          by="total", descending=True, ties=ranking.as_ties(rubric.ties),
+
                           tie_breakers=tuple(breakers))
     return ranked.select("unit_id", pl.col("rank").cast(pl.Float64 if rubric.ties == "average"
                                                         else pl.Int64))
@@ -241,7 +245,7 @@ class Evaluation:
     adjustments: pl.DataFrame
     notes: tuple[str, ...]
     rubric: Rubric
-    round: int | str | None
+    round: RoundArg
     previous_round: int | None = None
 
 

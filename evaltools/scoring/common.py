@@ -42,38 +42,38 @@ RULE_ZH = {
     "column": "参评单位表中的数值",
 }
 
-VALUES_SCHEMA = {
-    "round": pl.Int64,
-    "unit_id": pl.String,
-    "criterion": pl.String,
-    "criterion_name": pl.String,
-    "source": pl.String,
-    "rule": pl.String,
-    "raw": pl.List(pl.Float64),
-    "n": pl.Int64,
-    "value": pl.Float64,
-    "filled": pl.Boolean,
-    "normalized": pl.Float64,
-    "weight": pl.Float64,
-    "points_raw": pl.Float64,
-    "deduction": pl.Float64,
-    "points": pl.Float64,
-    "share": pl.Float64,
-}
+VALUES_SCHEMA = pl.Schema({
+    "round": pl.Int64(),
+    "unit_id": pl.String(),
+    "criterion": pl.String(),
+    "criterion_name": pl.String(),
+    "source": pl.String(),
+    "rule": pl.String(),
+    "raw": pl.List(pl.Float64()),
+    "n": pl.Int64(),
+    "value": pl.Float64(),
+    "filled": pl.Boolean(),
+    "normalized": pl.Float64(),
+    "weight": pl.Float64(),
+    "points_raw": pl.Float64(),
+    "deduction": pl.Float64(),
+    "points": pl.Float64(),
+    "share": pl.Float64(),
+})
 
-ADJUSTMENTS_SCHEMA = {
-    "round": pl.Int64,
-    "unit_id": pl.String,
-    "kind": pl.String,
-    "item": pl.String,
-    "item_name": pl.String,
-    "criterion": pl.String,
-    "count": pl.Int64,
-    "points_each": pl.Float64,
-    "cap": pl.Float64,
-    "applied": pl.Float64,
-    "action": pl.String,
-}
+ADJUSTMENTS_SCHEMA = pl.Schema({
+    "round": pl.Int64(),
+    "unit_id": pl.String(),
+    "kind": pl.String(),
+    "item": pl.String(),
+    "item_name": pl.String(),
+    "criterion": pl.String(),
+    "count": pl.Int64(),
+    "points_each": pl.Float64(),
+    "cap": pl.Float64(),
+    "applied": pl.Float64(),
+    "action": pl.String(),
+})
 
 
 @dataclass(frozen=True, eq=False)

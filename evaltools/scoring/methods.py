@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import polars as pl
 
@@ -23,7 +24,8 @@ def mcda_weights(rubric: Rubric, notes: list[str]) -> dict[str, float]:
     if all(c.max_points is not None for c in rubric.criteria):
         notes.append(note("评分细则没有权重，按各指标满分 max_points 的比例作为权重",
                            "no weights in the rubric: max_points used as weights"))
-        return {c.id: float(c.max_points) for c in rubric.criteria}
+        # every max_points is set (checked just above)
+        return {c.id: float(cast(float, c.max_points)) for c in rubric.criteria}
     notes.append(note("评分细则没有权重，各指标等权", "no weights in the rubric: equal weights"))
     return {c.id: 1.0 for c in rubric.criteria}
 
@@ -66,15 +68,17 @@ def mcda_scores(matrix: pl.DataFrame, rubric: Rubric, weights: dict[str, float],
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if method == "weighted_sum":
-            res = mcda.weighted_sum(matrix, criteria, weights, normalization=norm,
-                                     id_col="unit_id")
+            res = mcda.weighted_sum(matrix, criteria, weights,
+                                     normalization=mcda.as_normalization(norm), id_col="unit_id")
             score = pl.col("score")
         elif method == "weighted_product":
-            res = mcda.weighted_product(matrix, criteria, weights, normalization=norm,
+            res = mcda.weighted_product(matrix, criteria, weights,
+                                         normalization=mcda.as_normalization(norm),
                                          id_col="unit_id")
             score = pl.col("score")
         elif method == "topsis":
-            res = mcda.topsis(matrix, criteria, weights, normalization=norm, id_col="unit_id")
+            res = mcda.topsis(matrix, criteria, weights, normalization=mcda.as_normalization(norm),
+                              id_col="unit_id")
             score = pl.col("score")
         else:
             res = mcda.vikor(matrix, criteria, weights, id_col="unit_id")
@@ -82,7 +86,8 @@ def mcda_scores(matrix: pl.DataFrame, rubric: Rubric, weights: dict[str, float],
             notes.append(note("VIKOR 的 Q 越小越好，总分取 (1 − Q) × 100",
                                "VIKOR's Q is lower-better: total = (1 − Q) × 100"))
         if normalized:
-            norm_frame = mcda.normalize(matrix, criteria, method=norm, id_col="unit_id")
+            norm_frame = mcda.normalize(matrix, criteria, method=mcda.as_normalization(norm),
+                                        id_col="unit_id")
     for w in caught:
         notes.append(str(w.message))
     per_unit = res.select("unit_id", (score * 100.0).alias("total"),
@@ -98,6 +103,7 @@ def score_mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[
     weights, norm = mcda_setup(rubric, notes)
     matrix = mcda_matrix(values, ids)
     per_unit, normalized = mcda_scores(matrix, rubric, weights, norm, notes)
+    assert normalized is not None  # mcda_scores returns it with normalized=True
     long_norm = normalized.unpivot(index="unit_id", on=ids, variable_name="criterion",
                                    value_name="normalized")
     wframe = pl.DataFrame({"criterion": ids, "weight": [weights[i] for i in ids]})

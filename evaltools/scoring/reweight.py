@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import polars as pl
@@ -106,6 +106,7 @@ class ReweightModel:
                       ) -> np.ndarray:
         """MCDA: the criterion columns, weight × normalised × 100, (rows, n)."""
         w = np.array([weights[c] for c in self.criteria])
+        assert self.normalized is not None  # an MCDA model always has its normalised values
         return self.normalized[rows] * w * 100.0
 
     def units(self, rubric: Rubric) -> pl.DataFrame:
@@ -123,9 +124,11 @@ class ReweightModel:
             # fmax / fmin ignore NaN like polars' max_horizontal / min_horizontal
             total = np.fmax(psum - tded, 0.0) + self.bonuses
             deductions = csum + np.fmin(tded, psum)
-            score = pl.lit(None, pl.Float64)
+            score: pl.Expr | pl.Series = pl.lit(None, pl.Float64)
             bonuses = self.bonuses
         else:
+            # an MCDA model always has its matrix and the units' rows in it
+            assert self.matrix is not None and self.matrix_rows is not None
             weights, norm = mcda_setup(rubric, [])
             per_unit, _ = mcda_scores(self.matrix, rubric, weights, norm, [], normalized=False)
             cols = pl.DataFrame({c: col for c, col in zip(
@@ -150,8 +153,11 @@ class ReweightModel:
         if self.method == "points":
             pts, _ = self.points(rubric, rows)
             with np.errstate(divide="ignore", invalid="ignore"):
-                cols = [pts[:, j] / float(rubric.criteria[j].max_points) for j in idx]
+                # points() above raised for a criterion without max_points
+                cols = [pts[:, j] / float(cast(float, rubric.criteria[j].max_points))
+                        for j in idx]
         else:
+            assert self.normalized is not None  # an MCDA model always has its normalised values
             cols = []
             for j in idx:  # a loop over criteria
                 c = rubric.criteria[j]
@@ -221,17 +227,21 @@ def reweight_model(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
                                                            .fill_null(0.0))
     fixed = res.units.select("unit_id", "disqualified", "forced_grade", "n_judges", "n_cards")
     blocks = criterion_blocks(res.values, ids) is not None
-    matrix = normalized = rows = None
+    matrix: pl.DataFrame | None = None
+    normalized: np.ndarray | None = None
+    rows: np.ndarray | None = None
     if rubric.method != "points":
         weights, norm = mcda_setup(rubric, [])
         matrix = mcda_matrix(values, ids)
         _, norm_frame = mcda_scores(matrix, rubric, weights, norm, [])
+        assert norm_frame is not None  # mcda_scores returns it with normalized=True
         where = matrix.select("unit_id").with_row_index("_r")
-        rows = units.join(where, on="unit_id", how="left", maintain_order="left")["_r"]
-        if rows.null_count():
+        row_of = units.join(where, on="unit_id", how="left", maintain_order="left")["_r"]
+        if row_of.null_count():
             raise UsageError(problem("model_mismatch", "MCDA 矩阵缺少参评单位",
                                       "units missing from the MCDA matrix"))
-        rows = rows.to_numpy().astype(np.int64)
+        rows = row_of.to_numpy().astype(np.int64)
+
         normalized = np.asfortranarray(norm_frame.select(ids).to_numpy().astype(float)[rows])
     return ReweightModel(
         round=rnd, method=rubric.method, unit_ids=unit_ids, criteria=tuple(ids), values=V,

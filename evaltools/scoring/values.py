@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from evaltools import ranking
 from evaltools.errors import EvalToolsError, RubricError, UsageError
 from evaltools.rubric import Criterion, Rubric
 from evaltools.scoring.common import (
@@ -107,7 +108,7 @@ def round_panels(codes: ScoreCodes, rnd: int) -> RoundPanels:
         rows = np.flatnonzero(in_round)
         u, j, c, sc = codes.u[rows], codes.j[rows], codes.c[rows], codes.score[rows]
     n_u, n_j, n_c = codes.units.len(), max(codes.judges.len(), 1), len(codes.crit_ids)
-    pair = u.astype(np.int64 if n_u * n_j >= 2**31 else np.int32) * n_j
+    pair: np.ndarray = u.astype(np.int64 if n_u * n_j >= 2**31 else np.int32) * n_j
     pair += j
     if n_u * n_j <= 4 * pair.size + (1 << 20):
         seen = np.zeros(n_u * n_j, bool)
@@ -138,7 +139,7 @@ def round_panels(codes: ScoreCodes, rnd: int) -> RoundPanels:
 # step 1: judges
 
 
-def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
+def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
                   crits: list[Criterion], notes: list[str],
                   panels: RoundPanels | None = None) -> pl.DataFrame:
     """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``.
@@ -205,7 +206,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
             problems = []
             for (cid,), grp in short.sort("unit_id").group_by("criterion", maintain_order=True):
                 c = rubric.criterion(cid)
-                need_n = int(grp["need"].max())
+                need_n = int(grp.select(pl.col("need").max()).item())
                 units = joined_ids(grp, pl.format("{}({}人)", "unit_id", "n"))
                 units_en = joined_ids(grp, pl.format("{} ({} judges)", "unit_id", "n"))
                 problems.append(problem(
@@ -259,7 +260,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
                       pl.col("value").cast(pl.Float64))
 
 
-def _zscore_values(sub: pl.DataFrame, rnd: int, notes: list[str]) -> pl.DataFrame:
+def _zscore_values(sub: pl.DataFrame, rnd: int | None, notes: list[str]) -> pl.DataFrame:
     """Mean z per unit and criterion mapped back: ``panel mean + z̄ × panel sd`` (see module doc)."""
     from evaltools import judging
 
@@ -406,7 +407,7 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
     if by_source.get("campaign"):  # 晒最美 votes (evaltools.campaign, issue 7)
         from evaltools.campaign import unit_values
 
-        ties = rubric.ties if rubric.ties in ("min", "dense", "ordinal", "average") else "min"
+        ties = ranking.as_ties(rubric.ties) if rubric.ties in ranking.TIES else "min"
         parts.append(unit_values(
             table_of(dataset, "entries"), table_of(dataset, "votes"), rnd,
             {c.id: c.measure or "vote_share" for c in by_source["campaign"]}, ties=ties))
