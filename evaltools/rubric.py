@@ -209,6 +209,8 @@ class Rubric:
     notice_days: int | None = None
     total_points: float = 100.0
     allow_comments: bool = False
+    #: publish the judges' ids as given (often their names); default: 评委1…评委N
+    judge_names: bool = False
     source_path: str | None = None
     sha256: str | None = None
 
@@ -314,7 +316,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "missing": ("policy",),
     "ratings": ("labels", "satisfied", "scale", "prior_weight", "confidence"),
     "wjx": ("unit_question", "items", "unit_labels", "options", "matrix"),
-    "publish": ("allow_comments",),
+    "publish": ("allow_comments", "judge_names"),
 }
 _ARRAYS: dict[str, tuple[str, ...]] = {
     "criteria": ("id", "name", "group", "source", "aggregate", "items", "measure", "column",
@@ -729,6 +731,7 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     wjx = _wjx(ck, data)
     publish = ck.section(data, "publish")
     allow_comments = ck.get(publish, "allow_comments", "bool", ("publish",), False)
+    judge_names = ck.get(publish, "judge_names", "bool", ("publish",), False)
 
     # an unknown method was reported above; skip the checks that depend on it
     method_ok = all(p.column != "competition.method" for p in ck.problems)
@@ -868,7 +871,7 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
         rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),
         vetoes=tuple(vetoes), grades=tuple(grades), stars=tuple(stars), ratings=ratings,
         wjx=wjx, organiser=organiser, period=period, notice_days=notice_days,
-        total_points=total_points, allow_comments=allow_comments,
+        total_points=total_points, allow_comments=allow_comments, judge_names=judge_names,
     )
 
 
@@ -1077,7 +1080,8 @@ def rubric_to_dict(rubric: Rubric) -> dict:
             "scale": list(rubric.ratings.scale), "prior_weight": rubric.ratings.prior_weight,
             "confidence": rubric.ratings.confidence,
         },
-        "publish": {"allow_comments": rubric.allow_comments},
+        "publish": {"allow_comments": rubric.allow_comments,
+                    "judge_names": rubric.judge_names},
     }
     if rubric.wjx is not None:
         out["wjx"] = _drop_none({"unit_question": rubric.wjx.unit_question,

@@ -87,8 +87,10 @@ def _print_top(lb: Leaderboard, n: int, out) -> None:
         if dq.height else table
     view = lb._replace(table=shown.select(
         *(c for c in lb.table.columns if c in cols or c in ("rank", "disqualified"))))
-    rnd = "" if lb.round is None else (" · 各轮平均 | all rounds" if lb.round == "all"
-                                       else f" · 第{lb.round}轮 | round {lb.round}")
+    from evaltools.publish.html import round_text
+
+    shown_round = round_text(lb)
+    rnd = f" · {shown_round}" if shown_round else ""
     print(f"{lb.rubric.name}{rnd} · {lb.rubric.method} · {lb.table.height} 个单位 | units",
           file=out)
     frame = view.labelled_table().drop("名次", "取消资格")

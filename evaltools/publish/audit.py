@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from evaltools.errors import Problem, UsageError
+from evaltools.publish.privacy import judge_aliases
 
 if TYPE_CHECKING:
     from evaltools.dataset import Dataset
@@ -78,6 +79,14 @@ def _file_hashes(dataset: Dataset) -> list[tuple[str, str]]:
     return [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
+def _replace_names(text: str, names: list[tuple[str, str]]) -> str:
+    """``text`` with each judge's name replaced by the published judge id (longest names first,
+    so 王芳芳 is not read as 王芳)."""
+    for name, alias in sorted(names, key=lambda na: -len(na[0])):
+        text = text.replace(name, alias)
+    return text
+
+
 def dataset_inputs(lb: Leaderboard) -> list[Path]:
     """The files a board was read from (its dataset folder or file, its rubric file): what no
     output may overwrite (:func:`evaltools.writing.check_output_path`)."""
@@ -115,14 +124,31 @@ def audit_table(lb: Leaderboard, *, generated: datetime | None = None) -> pl.Dat
     ]
     if _rubric_changed(lb):
         rows.append(("评分细则修改", "权重、方法或并列规则已在程序中调整，与文件不同"))
-    hashes = _file_hashes(lb.dataset)
+    provenance = getattr(lb.dataset, "provenance", None) or {}
+    raw = provenance.get("raw_files") or {}
+    # the files as the user gave them (judges' workbooks included), so a 公示 traces to them
+    hashes = sorted(raw.items()) if raw else _file_hashes(lb.dataset)
+    judge_rows: list[tuple[str, str]] = []
     if hashes:
-        rows += [(f"数据文件 {name} SHA-256", digest) for name, digest in hashes]
+        judge_rows += [(f"数据文件 {name} SHA-256", digest) for name, digest in hashes]
     else:
         rows.append(("数据文件", "（内存中的数据，无文件）"))
+    judge_rows += [(f"导入步骤 {i}", step.split(" | ")[0])
+                   for i, step in enumerate(provenance.get("steps") or [], start=1)]
+    if not rubric.judge_names and judge_rows:  # file and sheet names often are judges' names
+        names = [(name, alias) for name, alias in judge_aliases(lb).iter_rows()
+                 if name != alias]
+        private = [(_replace_names(k, names), _replace_names(v, names)) for k, v in judge_rows]
+        if private != judge_rows:
+            private.append(("评委姓名", "文件名、工作表名中的评委姓名已替换为评委编号；"
+                                      "请以 SHA-256 核对原始文件"))
+        judge_rows = private
+    rows += judge_rows
     rnd = lb.round
+    no_round = provenance.get("round_given") is False
     rows += [
-        ("轮次", "各轮平均" if rnd == "all" else ("—" if rnd is None else str(rnd))),
+        ("轮次", "各轮平均" if rnd == "all" else
+         ("—" if rnd is None or no_round else str(rnd))),
         ("计分方法", rubric.method),
         ("生成时间", time_text(generated)),
     ]

@@ -15,7 +15,7 @@ import polars as pl
 
 from evaltools.publish.audit import audit_table, dataset_inputs, generated_at
 from evaltools.publish.html import is_rate, round_text
-from evaltools.publish.privacy import mask_personal
+from evaltools.publish.privacy import judge_aliases, mask_personal, publish_judges
 from evaltools.publish.tables import (
     comments_table,
     default_sections,
@@ -202,6 +202,7 @@ def write_excel(lb: Leaderboard, path: str | Path, *, generated: datetime | None
             if isinstance(lb.round, int):
                 raw = raw.filter(pl.col("round") == lb.round)
             rep = judge_report(raw.with_columns(pl.col("judge_id").cast(pl.String)))
+            rep = publish_judges(rep, judge_aliases(lb))
             book.sheet("评委宽严度", rep.select(
                 pl.col("judge_id").alias("评委编号"), pl.col("n").cast(pl.Int64).alias("打分数"),
                 pl.col("mean").alias("平均分"), pl.col("sd").alias("标准差"),

@@ -55,6 +55,11 @@ def _e(text: object) -> str:
 
 
 def round_text(lb: Leaderboard) -> str:
+    """第3轮 / 各轮平均; for a one-off competition (the files name no round) the rubric's period
+    (2021年第三季度), never an invented 第1轮."""
+    provenance = getattr(lb.dataset, "provenance", None) or {}
+    if provenance.get("round_given") is False:
+        return lb.rubric.period or ""
     if lb.round == "all":
         return "各轮平均"
     if isinstance(lb.round, int):

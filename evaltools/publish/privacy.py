@@ -227,3 +227,50 @@ def neutralize_frame(frame: pl.DataFrame) -> pl.DataFrame:
         if strings else frame
     risky = {n: "'" + n for n in out.columns if n[:1] in ("=", "+", "-", "@", "\t", "\r")}
     return out.rename(risky) if risky else out
+
+
+# =============================================================================================
+# Judges
+# =============================================================================================
+
+
+def judge_aliases(lb: Any) -> pl.DataFrame:
+    """``judge_id`` → ``published``: how each judge appears in published files.
+
+    Judges are private by default: sheets are usually named after the judge, so the natural judge
+    id is a person's name. Every published file and the audit show 评委1…评委N instead — numbered
+    in the order of the judges table when there is one, else in sorted id order, so the same
+    dataset always gives the same numbers and the office can tell who 评委3 is from its own files.
+    ``[publish] judge_names = true`` in the rubric publishes the ids as given (the leaderboard's
+    notes then say so).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import polars as pl
+    >>> ds = SimpleNamespace(judges=None, scores=pl.DataFrame({"judge_id": ["王芳", "李强", "王芳"]}))
+    >>> lb = SimpleNamespace(dataset=ds, rubric=SimpleNamespace(judge_names=False))
+    >>> judge_aliases(lb).rows()
+    [('李强', '评委1'), ('王芳', '评委2')]
+    """
+    ds = getattr(lb, "dataset", None)
+    judges = getattr(ds, "judges", None)
+    scores = getattr(ds, "scores", None)
+    ids = pl.Series("judge_id", [], pl.String)
+    if judges is not None and "judge_id" in judges.columns:
+        ids = judges["judge_id"].cast(pl.String).drop_nulls().unique(maintain_order=True)
+    if scores is not None and "judge_id" in scores.columns:  # judges missing from the table
+        extra = scores["judge_id"].cast(pl.String).drop_nulls().unique().sort()
+        ids = pl.concat([ids, extra.filter(~extra.is_in(ids.implode()))])
+    frame = ids.to_frame().with_row_index("k", offset=1)
+    keep = bool(getattr(getattr(lb, "rubric", None), "judge_names", False))
+    published = pl.col("judge_id") if keep else pl.format("评委{}", "k")
+    return frame.select("judge_id", published.alias("published"))
+
+
+def publish_judges(frame: pl.DataFrame, aliases: pl.DataFrame, col: str = "judge_id"
+                   ) -> pl.DataFrame:
+    """``frame`` with its judge column ``col`` replaced by the published judge ids."""
+    mapping = dict(aliases.iter_rows())
+    return frame.with_columns(pl.col(col).cast(pl.String)
+                              .replace_strict(mapping, default=pl.col(col).cast(pl.String)))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 import polars as pl
 
 from evaltools.errors import UsageError, require_columns
-from evaltools.publish.privacy import scrub_text
+from evaltools.publish.privacy import judge_aliases, publish_judges, scrub_text
 
 if TYPE_CHECKING:
     from evaltools.leaderboard import Leaderboard
@@ -218,7 +218,8 @@ def comments_table(lb: Leaderboard) -> pl.DataFrame | None:
 
 
 def judges_table(lb: Leaderboard) -> pl.DataFrame | None:
-    """The judges' raw scores of the published round (judges by id and role, never by name)."""
+    """The judges' raw scores of the published round, judges as 评委1…评委N
+    (:func:`evaltools.publish.privacy.judge_aliases`) with their role."""
     scores = getattr(lb.dataset, "scores", None)
     if scores is None or scores.height == 0:
         return None
@@ -234,8 +235,11 @@ def judges_table(lb: Leaderboard) -> pl.DataFrame | None:
                    .unique("judge_id", keep="first"), on="judge_id", how="left")
     else:
         s = s.with_columns(role=pl.lit(None, pl.String))
+    aliases = judge_aliases(lb)
+    s = s.join(aliases.with_row_index("_order"), on="judge_id", how="left")
+    s = publish_judges(s, aliases)
     return (s.join(lb.table.select("unit_id", "name"), on="unit_id", how="left")
-            .sort("round", "unit_id", "criterion", "judge_id")
+            .sort("round", "unit_id", "criterion", "_order")
             .select(pl.col("round").alias("轮次"), pl.col("unit_id").alias("单位编号"),
                     pl.col("name").alias("名称"),
                     pl.col("criterion").replace_strict(names, default=pl.col("criterion"))
