@@ -5,6 +5,8 @@ them with precise bilingual messages, score and rank buildings and courtyards wi
 methods, and publish leaderboards that can be posted and defended.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from evaltools.dataset import Dataset, read_dataset
 from evaltools.errors import (
     EvalToolsError,
@@ -26,8 +28,6 @@ from evaltools.io import (
     read_votes,
     read_wjx,
 )
-from typing import TYPE_CHECKING, Any
-
 from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
 from evaltools.version import __version__
 
