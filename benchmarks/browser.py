@@ -146,8 +146,33 @@ USABLE = """() => {
 }"""
 
 
+def _open(page, base: str, notebook: str) -> None:
+    """Open ``notebook`` in a fresh Lab workspace (no restored tabs) and wait for its kernel."""
+    _open.count = getattr(_open, "count", 0) + 1
+    page.goto(f"{base}/lab/workspaces/bench{_open.count}/tree/{notebook}?reset")
+    page.locator(".jp-Notebook >> visible=true").first.wait_for(timeout=120_000)
+    _kernel_idle(page)
+
+
+def _kernel_idle(page) -> None:
+    """Wait until the notebook's kernel has started (the status bar says Idle); accept the
+    kernel dialog if Lab asks."""
+    select = page.locator(".jp-Dialog button", has_text="Select")
+    try:
+        select.first.wait_for(timeout=3000)
+        select.first.click()
+    except Exception:  # no dialog
+        pass
+    page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=120_000)
+    page.wait_for_timeout(500)
+
+
 def _usable(page, timeout_ms: int = 120_000) -> None:
-    page.wait_for_function(USABLE, timeout=timeout_ms, polling=20)
+    try:
+        page.wait_for_function(USABLE, timeout=timeout_ms, polling=20)
+    except Exception:
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / "evaltools-browser-bench.png"))
+        raise
 
 
 def _slider_latencies(page, n: int) -> list[float]:
@@ -195,11 +220,7 @@ def run(interactions: int, voila: bool) -> dict[str, Any]:
             page = context.new_page()
             with _server("lab", folder) as base:
                 # notebook 04: Run All → usable
-                page.goto(f"{base}/lab/tree/04_权重调整与排名.ipynb")
-                page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=120_000)
-                page.wait_for_function(
-                    "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
-                    " ?.getAttribute('data-status') === 'idle'", timeout=120_000)
+                _open(page, base, "04_权重调整与排名.ipynb")
                 page.get_by_text("Run", exact=True).first.click()
                 item = page.get_by_text("Run All Cells", exact=True).first
                 item.wait_for(state="visible")
@@ -209,20 +230,13 @@ def run(interactions: int, voila: bool) -> dict[str, Any]:
                 res["cases"]["run_all_04"] = {"unit": "s", "values": [time.perf_counter() - t0]}
                 # slider latency at 1k units, both chart modes
                 for mode in ("browser", "svg"):
-                    page.goto(f"{base}/lab/tree/bench_1k_{mode}.ipynb")
-                    page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=120_000)
-                    page.wait_for_function(
-                        "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
-                        " ?.getAttribute('data-status') === 'idle'", timeout=120_000)
+                    _open(page, base, f"bench_1k_{mode}.ipynb")
                     page.get_by_text("Run", exact=True).first.click()
                     page.get_by_text("Run All Cells", exact=True).first.click()
                     _usable(page)
                     page.wait_for_timeout(1000)
                     lat = _slider_latencies(page, interactions)
                     res["cases"][f"slider_1k[{mode}]"] = {"unit": "ms", "values": lat}
-                    page.get_by_text("Kernel", exact=True).first.click()
-                    page.get_by_text("Shut Down Kernel", exact=True).first.click()
-                    page.wait_for_timeout(500)
             if voila:
                 with _server("voila", folder, "04_权重调整与排名.ipynb") as base:
                     urllib.request.urlopen(f"{base}/", timeout=120).close()  # warm: one run
