@@ -675,7 +675,8 @@ class UnitInspector(_Displayable):
     """Pick a building; see how its total was built (``explain``) and its profile chart.
 
     ``source`` is a Leaderboard, or a :class:`WeightExplorer` whose current leaderboard the
-    inspector follows.
+    inspector follows. ``charts`` as in :class:`WeightExplorer` (drawn by the browser in a
+    running kernel, else SVG by vl-convert; ``False``: none).
 
     Examples
     --------
@@ -687,10 +688,15 @@ class UnitInspector(_Displayable):
     """
 
     def __init__(self, source: Leaderboard | WeightExplorer, *, unit_id: str | None = None,
-                 charts: bool = True) -> None:
+                 charts: bool | Literal["svg", "browser"] = True) -> None:
         self.explorer = source if isinstance(source, WeightExplorer) else None
         self.board = source.board if isinstance(source, WeightExplorer) else source
-        self.draw = charts
+        self.draw = bool(charts)
+        self.chart_view: Any = None  # as in WeightExplorer: the browser draws the chart
+        if charts == "browser" or (charts is True and browser_charts_available()):
+            from evaltools.charts.browser import VegaChart
+
+            self.chart_view = VegaChart()
         self.defer_charts = True
         self.table = pl.DataFrame()
         self.chart: Any = None
@@ -700,6 +706,8 @@ class UnitInspector(_Displayable):
         self.unit.observe(lambda _ch: self.update(), names="value")
         self.table_out = w.Output()
         self.chart_out = w.Output()
+        if self.chart_view is not None:
+            self.chart_out.outputs = (_widget_bundle(self.chart_view),)
         self.widget = w.VBox([w.HTML("<h3>楼栋得分明细</h3>"), self.unit, self.table_out,
                               self.chart_out])
         if self.explorer is not None:
@@ -740,7 +748,10 @@ class UnitInspector(_Displayable):
         from evaltools.charts.units import unit_profile
 
         self.chart = unit_profile(self.board, [self.unit.value])
-        self.chart_out.outputs = (chart_bundle(self.chart),)
+        if self.chart_view is not None:
+            self.chart_view.show(self.chart)
+        else:
+            self.chart_out.outputs = (chart_bundle(self.chart),)
 
 
 def weight_explorer(data: Any, *, top: int = 10, charts: bool | Literal["svg", "browser"] = True,
@@ -751,7 +762,7 @@ def weight_explorer(data: Any, *, top: int = 10, charts: bool | Literal["svg", "
 
 
 def unit_inspector(source: Any, *, unit_id: str | None = None,
-                   charts: bool = True) -> UnitInspector:
+                   charts: bool | Literal["svg", "browser"] = True) -> UnitInspector:
     """A :class:`UnitInspector` for a Leaderboard, an explorer, or a dataset."""
     if not isinstance(source, Leaderboard | WeightExplorer):
         source = evaluate(source)
