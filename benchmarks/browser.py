@@ -194,7 +194,30 @@ def _slider_latencies(page, n: int) -> list[float]:
     return out
 
 
-def run(interactions: int, voila: bool) -> dict[str, Any]:
+def _lab_cases(page, folder: Path, interactions: int, res: dict[str, Any]) -> None:
+    """Notebook 04 Run All, and the slider latency at 1k units in both chart modes."""
+    with _server("lab", folder) as base:
+        # notebook 04: Run All → usable
+        _open(page, base, "04_权重调整与排名.ipynb")
+        page.get_by_text("Run", exact=True).first.click()
+        item = page.get_by_text("Run All Cells", exact=True).first
+        item.wait_for(state="visible")
+        t0 = time.perf_counter()
+        item.click()
+        _usable(page)
+        res["cases"]["run_all_04"] = {"unit": "s", "values": [time.perf_counter() - t0]}
+        # slider latency at 1k units, both chart modes
+        for mode in ("browser", "svg"):
+            _open(page, base, f"bench_1k_{mode}.ipynb")
+            page.get_by_text("Run", exact=True).first.click()
+            page.get_by_text("Run All Cells", exact=True).first.click()
+            _usable(page)
+            page.wait_for_timeout(1000)
+            lat = _slider_latencies(page, interactions)
+            res["cases"][f"slider_1k[{mode}]"] = {"unit": "ms", "values": lat}
+
+
+def run(interactions: int, voila: bool, lab: bool = True) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     res: dict[str, Any] = {"load_start": _loadavg(), "cases": {}}
@@ -218,25 +241,8 @@ def run(interactions: int, voila: bool) -> dict[str, Any]:
 
             context.route("**/*", guard)
             page = context.new_page()
-            with _server("lab", folder) as base:
-                # notebook 04: Run All → usable
-                _open(page, base, "04_权重调整与排名.ipynb")
-                page.get_by_text("Run", exact=True).first.click()
-                item = page.get_by_text("Run All Cells", exact=True).first
-                item.wait_for(state="visible")
-                t0 = time.perf_counter()
-                item.click()
-                _usable(page)
-                res["cases"]["run_all_04"] = {"unit": "s", "values": [time.perf_counter() - t0]}
-                # slider latency at 1k units, both chart modes
-                for mode in ("browser", "svg"):
-                    _open(page, base, f"bench_1k_{mode}.ipynb")
-                    page.get_by_text("Run", exact=True).first.click()
-                    page.get_by_text("Run All Cells", exact=True).first.click()
-                    _usable(page)
-                    page.wait_for_timeout(1000)
-                    lat = _slider_latencies(page, interactions)
-                    res["cases"][f"slider_1k[{mode}]"] = {"unit": "ms", "values": lat}
+            if lab:
+                _lab_cases(page, folder, interactions, res)
             if voila:
                 with _server("voila", folder, "04_权重调整与排名.ipynb") as base:
                     urllib.request.urlopen(f"{base}/", timeout=120).close()  # warm: one run
@@ -279,9 +285,10 @@ def main(argv: list[str] | None = None) -> int:
                                  description=__doc__.splitlines()[0])
     ap.add_argument("--interactions", type=int, default=12)
     ap.add_argument("--skip-voila", action="store_true")
+    ap.add_argument("--skip-lab", action="store_true", help="only the Voila app")
     ap.add_argument("--out", type=Path, default=RESULTS / "browser.json")
     args = ap.parse_args(argv)
-    res = run(args.interactions, voila=not args.skip_voila)
+    res = run(args.interactions, voila=not args.skip_voila, lab=not args.skip_lab)
     print(format_result(res))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
