@@ -258,14 +258,17 @@ def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None
     if absent or df.height == 0 or not all(df.schema[c].is_numeric() for c in names):
         criteria_matrix(df, names, id_col)  # raises the documented error
     arrays = [df.get_column(c).cast(pl.Float64).to_numpy() for c in names]
+    cols: _kernels.Columns | tuple[np.ndarray, ...]
     if _uses_kernels(df.height, len(names)):
         from evaltools import _kernels
 
-        cols: _kernels.Columns | tuple[np.ndarray, ...] = _kernels.as_columns(arrays)
-        lo, hi, ss = _kernels.column_stats(cols)
+        compiled = _kernels.as_columns(arrays)
+        lo, hi, ss = _kernels.column_stats(compiled)
+        cols = compiled
     else:
-        cols = tuple(np.ascontiguousarray(x, dtype=np.float64) for x in arrays)
-        lo, hi, ss = _numpy_stats(cols)
+        plain = tuple(np.ascontiguousarray(x, dtype=np.float64) for x in arrays)
+        lo, hi, ss = _numpy_stats(plain)
+        cols = plain
     if not (np.isfinite(lo).all() and np.isfinite(hi).all() and np.isfinite(ss).all()):
         criteria_matrix(df, names, id_col)  # raises, naming the cells
     return cols, lo, hi, ss
