@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import compileall
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,7 @@ register(Case(
         Target("import evaltools ≤ 1.3× import polars", "ratio", impl="import evaltools",
                other="import polars", limit=1.3, size=60),
     ),
+    teardown=lambda d: shutil.rmtree(d["out"], ignore_errors=True),
     size_label="units", clock="child_cpu", budget_s=60.0,
 ))
 
