@@ -111,6 +111,11 @@ class Case:
     opt_in: bool = False  # only run with --large (or by --case NAME)
     notes: str = ""
     budget_s: float = 20.0
+    #: what a timed run measures: ``wall`` (perf_counter around the call), ``child_cpu`` (user +
+    #: sys CPU of the child processes the call ran and waited for: whole-command cases, steadier
+    #: than wall time on a shared machine), ``reported`` (the call returns its own seconds, e.g.
+    #: measured inside a fresh process)
+    clock: str = "wall"
 
 
 CASES: dict[str, Case] = {}
@@ -179,11 +184,23 @@ def reset_peak() -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _timed(fn: Callable[[Any], Any], data: Any) -> float:
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _timed(fn: Callable[[Any], Any], data: Any, clock: str = "wall") -> float:
     gc.collect()
+    c0 = _children_cpu() if clock == "child_cpu" else 0.0
     t0 = time.perf_counter()
     out = fn(data)
     dt = time.perf_counter() - t0
+    if clock == "child_cpu":
+        dt = _children_cpu() - c0
+    elif clock == "reported":
+        dt = float(out)
     del out
     return dt
 
@@ -205,6 +222,7 @@ def run_case_size(name: str, size: int, repeat: int) -> dict[str, Any]:
     record: dict[str, Any] = {
         "case": name, "size": size, "setup_s": setup_s, "input_mb": input_mb,
         "rss_idle_mb": rss_idle, "rss_with_input_mb": rss_input, "impls": {},
+        "clock": case.clock, "loadavg": _loadavg(),
     }
     ref_out = None
     try:
@@ -226,7 +244,7 @@ def run_case_size(name: str, size: int, repeat: int) -> dict[str, Any]:
             gc.collect()
             before = rss_mb()
             reset_ok = reset_peak() and reset_ok
-            times = [_timed(impl.fn, data) for _ in range(n_rep)]
+            times = [_timed(impl.fn, data, case.clock) for _ in range(n_rep)]
             peak = peak_rss_mb()
             record["impls"][impl.name] = {
                 "role": impl.role,
@@ -247,6 +265,14 @@ def run_case_size(name: str, size: int, repeat: int) -> dict[str, Any]:
         if case.teardown is not None:
             case.teardown(data)
     return record
+
+
+def _loadavg() -> list[float] | None:
+    """The machine's 1, 5 and 15-minute load averages (recorded beside every figure)."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
 
 
 def _child(name: str, size: int, repeat: int) -> dict[str, Any]:

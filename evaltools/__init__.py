@@ -5,6 +5,8 @@ them with precise bilingual messages, score and rank buildings and courtyards wi
 methods, and publish leaderboards that can be posted and defended.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from evaltools.dataset import Dataset, read_dataset
 from evaltools.errors import (
     EvalToolsError,
@@ -26,9 +28,29 @@ from evaltools.io import (
     read_votes,
     read_wjx,
 )
-from evaltools.leaderboard import Leaderboard, evaluate
 from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
 from evaltools.version import __version__
+
+if TYPE_CHECKING:
+    from evaltools.leaderboard import Leaderboard, evaluate
+
+#: Names imported on first use (PEP 562): scoring needs numpy, and ``import evaltools`` (or a
+#: command that only validates) should cost little more than ``import polars`` (issue 17).
+_LAZY = {"Leaderboard": "evaltools.leaderboard", "evaluate": "evaltools.leaderboard"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltools' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "Dataset",

@@ -230,22 +230,63 @@ def criteria_matrix(df: pl.DataFrame, names: Sequence[str], id_col: str | None) 
     return X
 
 
+#: Units × criteria from which the affine fast path (weighted sum, TOPSIS; min-max / vector) runs
+#: the compiled kernels of :mod:`evaltools._kernels`. Below it the same arithmetic runs in numpy,
+#: one criterion at a time: importing numba and loading the cached kernels costs ≈ 0.5 s of CPU
+#: per process, and compiling them into an empty cache several seconds, while numpy scores
+#: 10k × 20 in about a millisecond (measured in docs/performance.md, "compiled kernels"). Both
+#: paths give bit-identical rows from the same column statistics (same operations in criterion
+#: order, no fused multiply-add); only the sum of squares behind vector normalisation is summed
+#: in another order (last-bit differences).
+COMPILED_MIN_CELLS = 500_000
+
+_KEY_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
+
+
+def _uses_kernels(n: int, k: int) -> bool:
+    return n * k >= COMPILED_MIN_CELLS
+
+
+def _numpy_stats(cols: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Minimum, maximum and sum of squares per column, in numpy (minimum and maximum exactly as
+    the kernels take them: on integer keys that order −0.0 below +0.0)."""
+    k = len(cols)
+    lo, hi, ss = np.empty(k), np.empty(k), np.empty(k)
+    for j, x in enumerate(cols):
+        b = x.view(np.int64)
+        key = b ^ ((b >> 63) & _KEY_MASK)
+        lo[j] = x[np.argmin(key)]
+        hi[j] = x[np.argmax(key)]
+        ss[j] = np.dot(x, x)
+    return lo, hi, ss
+
+
 def _columns(df: pl.DataFrame, names: Sequence[str], id_col: str | None
-             ) -> tuple[_kernels.Columns, np.ndarray, np.ndarray, np.ndarray]:
+             ) -> tuple[_kernels.Columns | tuple[np.ndarray, ...], np.ndarray, np.ndarray,
+                        np.ndarray]:
     """The criteria columns (zero-copy from polars where possible, as the compiled kernels take
     them) and their minimum, maximum and sum of squares, from one pass over the data.
 
     A NaN or ±inf anywhere makes a minimum, maximum or sum of squares non-finite, so the check
     costs nothing extra; the error itself comes from :func:`criteria_matrix`, which names every missing
-    cell.
+    cell. Columns come back as :class:`evaltools._kernels.Columns` from
+    :data:`COMPILED_MIN_CELLS` on, else as a tuple of numpy arrays (numba not imported).
     """
-    from evaltools import _kernels
-
     absent = [c for c in names if c not in df.columns]
     if absent or df.height == 0 or not all(df.schema[c].is_numeric() for c in names):
         criteria_matrix(df, names, id_col)  # raises the documented error
-    cols = _kernels.as_columns([df.get_column(c).cast(pl.Float64).to_numpy() for c in names])
-    lo, hi, ss = _kernels.column_stats(cols)
+    arrays = [df.get_column(c).cast(pl.Float64).to_numpy() for c in names]
+    cols: _kernels.Columns | tuple[np.ndarray, ...]
+    if _uses_kernels(df.height, len(names)):
+        from evaltools import _kernels
+
+        compiled = _kernels.as_columns(arrays)
+        lo, hi, ss = _kernels.column_stats(compiled)
+        cols = compiled
+    else:
+        plain = tuple(np.ascontiguousarray(x, dtype=np.float64) for x in arrays)
+        lo, hi, ss = _numpy_stats(plain)
+        cols = plain
     if not (np.isfinite(lo).all() and np.isfinite(hi).all() and np.isfinite(ss).all()):
         criteria_matrix(df, names, id_col)  # raises, naming the cells
     return cols, lo, hi, ss
@@ -277,25 +318,49 @@ def _affine(is_cost: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, ss
     return s, off, c
 
 
-def _wsm_columns(cols: _kernels.Columns, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarray:
+def _wsm_columns(cols: _kernels.Columns | tuple[np.ndarray, ...], a: np.ndarray,
+                 off: np.ndarray, const: float) -> np.ndarray:
     """Σ_j a_j (x_ij − off_j) + const (each term is a weighted normalised value, so no
-    cancellation: the same rounding as normalising first), compiled, one pass."""
+    cancellation: the same rounding as normalising first), compiled, one pass; in numpy one
+    criterion at a time for small matrices (the same operations in the same order)."""
+    if isinstance(cols, tuple):
+        out = np.full(cols[0].size, float(const))
+        for j, x in enumerate(cols):
+            out += a[j] * (x - off[j])
+        return out
     from evaltools import _kernels
 
     return _kernels.weighted_rows(cols, a, off, const)
 
 
-def _topsis_columns(cols: _kernels.Columns, a: np.ndarray, p: np.ndarray,
-                    q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _topsis_columns(cols: _kernels.Columns | tuple[np.ndarray, ...], a: np.ndarray,
+                    p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TOPSIS on an affine weighted matrix v_ij = a_j x_ij + b_j without forming it.
 
     v_ij − PIS_j = a_j (x_ij − p_j) with p_j the column maximum of x when a_j ≥ 0, else its
     minimum (q_j the opposite for NIS): the distances are computed directly (no expansion of the
-    squares, so no cancellation), compiled, one pass.
+    squares, so no cancellation), compiled, one pass; in numpy one criterion at a time for small
+    matrices (the same operations in the same order as the kernel).
     """
+    shift = a * (p - q)
+    if isinstance(cols, tuple):
+        n = cols[0].size
+        dp, dm = np.zeros(n), np.zeros(n)
+        for j, x in enumerate(cols):
+            d = a[j] * (x - p[j])
+            dp += d * d
+            d += shift[j]
+            dm += d * d
+        dp = np.sqrt(dp)
+        dm = np.sqrt(dm)
+        den = dp + dm
+        zero = den == 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(zero, 1.0, dm / np.where(zero, 1.0, den))
+        return c, dp, dm
     from evaltools import _kernels
 
-    return _kernels.topsis_closeness(cols, a, p, a * (p - q))
+    return _kernels.topsis_closeness(cols, a, p, shift)
 
 
 def _warn_constant(names: Sequence[str], constant: np.ndarray, method: str, m: int, *,

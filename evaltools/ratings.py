@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
-from scipy import stats
 
 from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.scales import COMMON_SCALES, FIVE_LEVEL, FOUR_LEVEL, Scale, detect_scale
@@ -50,11 +49,33 @@ def _expr(col: str | pl.Expr | float) -> pl.Expr:
     return pl.lit(col)
 
 
+# z = Φ⁻¹(1 − (1 − confidence) / 2) for the usual confidences, exactly as scipy computes it
+# (``scipy.special.ndtri``, the same bits as ``scipy.stats.norm.ppf``; checked in
+# tests/test_import_time.py), so that scoring a board does not import scipy (issue 17).
+Z_VALUES: dict[float, float] = {
+    0.8: 1.2815515655446004,
+    0.9: 1.6448536269514722,
+    0.95: 1.959963984540054,
+    0.99: 2.5758293035489004,
+}
+
+
 def z_value(confidence: float) -> float:
+    """The two-sided normal quantile for ``confidence`` (1.959963984540054 at 0.95).
+
+    Examples
+    --------
+    >>> z_value(0.95)
+    1.959963984540054
+    """
     if not 0.0 < confidence < 1.0:
         raise UsageError(f"confidence 必须在 0 和 1 之间，收到 {confidence!r}",
                          f"confidence must be between 0 and 1, got {confidence!r}")
-    return float(stats.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    if confidence in Z_VALUES:
+        return Z_VALUES[confidence]
+    from scipy.special import ndtri
+
+    return float(ndtri(1.0 - (1.0 - confidence) / 2.0))
 
 
 def satisfied_definition(satisfied: Sequence[str | float]) -> str:

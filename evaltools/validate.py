@@ -354,10 +354,15 @@ def cast_columns(work: pl.DataFrame, where: Where) -> tuple[pl.DataFrame, list[P
             continue
         exprs.append(_cast_expr(pl.col(src), col.kind).alias(col.name))
     work = work.with_columns(exprs)
-    for col in spec.columns:
-        src = f"{col.name}__text"
-        if src not in work.columns or col.kind == "str":
+    typed = [c for c in spec.columns if f"{c.name}__text" in work.columns and c.kind != "str"]
+    # one query tells which columns have a failed cast (usually none): no filter per column
+    flags = work.select(
+        (pl.col(f"{c.name}__text").is_not_null() & pl.col(c.name).is_null()).any().alias(c.name)
+        for c in typed).row(0) if typed and work.height else (False,) * len(typed)
+    for col, any_failed in zip(typed, flags, strict=True):
+        if not any_failed:
             continue
+        src = f"{col.name}__text"
         head = where.header(col.name)
         header_col = f"{col.name}__header" if f"{col.name}__header" in work.columns else None
         failed = work.filter(pl.col(src).is_not_null() & pl.col(col.name).is_null())
@@ -383,10 +388,14 @@ def cast_columns(work: pl.DataFrame, where: Where) -> tuple[pl.DataFrame, list[P
 def check_missing_cells(work: pl.DataFrame, where: Where) -> list[Problem]:
     """Required cells left empty."""
     problems: list[Problem] = []
-    for name in TABLES[where.table].required:
-        src = f"{name}__text"
-        if src not in work.columns:
+    required = [n for n in TABLES[where.table].required if f"{n}__text" in work.columns]
+    if not required or not work.height:
+        return problems
+    missing = work.select(pl.col(f"{n}__text").is_null().any().alias(n) for n in required).row(0)
+    for name, any_missing in zip(required, missing, strict=True):
+        if not any_missing:
             continue
+        src = f"{name}__text"
         header_col = f"{name}__header" if f"{name}__header" in work.columns else None
         bad = work.filter(pl.col(src).is_null())
         problems += _row_problems(where, bad, "missing_value", column=where.header(name),

@@ -43,7 +43,7 @@ import dataclasses
 import html
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import ipywidgets as w
 import polars as pl
@@ -142,6 +142,24 @@ def chart_bundle(chart: Any) -> dict:
     svg = vlc.vegalite_to_svg(chart.to_dict(validate=False))
     return {"output_type": "display_data", "metadata": {},
             "data": {"image/svg+xml": svg, "text/plain": "<图表 chart>"}}
+
+
+def browser_charts_available() -> bool:
+    """True in a running Jupyter kernel with anywidget installed: the browser can draw charts."""
+    import importlib.util
+    import sys
+
+    ip = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return (getattr(ip, "kernel", None) is not None
+            and importlib.util.find_spec("anywidget") is not None)
+
+
+def _widget_bundle(widget: w.Widget) -> dict:
+    """A display-data output showing ``widget`` (inside an Output widget)."""
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"application/vnd.jupyter.widget-view+json": {
+                "version_major": 2, "version_minor": 0, "model_id": widget.model_id},
+                "text/plain": "<图表 chart>"}}
 
 
 def _html_bundle(text: str) -> dict:
@@ -258,7 +276,11 @@ class WeightExplorer(_Displayable):
     leaderboard : the leaderboard evaluated with the rubric as written: its ranks are what
         ``较细则默认`` (▲▼) compares against, and Reset returns to its settings.
     top : how many ranks to show (ties at the boundary kept).
-    charts : draw the charts (SVG via vl-convert, ~0.1–0.3 s each) on every change.
+    charts : draw the charts on every change. ``True`` (default): in a running Jupyter kernel
+        with anywidget installed, drawn by the browser (``"browser"``), else as SVG (``"svg"``).
+        ``"browser"``: :class:`evaltools.charts.browser.VegaChart`, the kernel sends the
+        Vega-Lite spec (tens of ms) and the browser draws it with the vendored Vega, offline.
+        ``"svg"``: drawn in the kernel by vl-convert (0.2–1 s per redraw). ``False``: no charts.
     out_dir : where "保存为评分细则" and "发布榜单" write their files.
 
     Attributes
@@ -284,12 +306,18 @@ class WeightExplorer(_Displayable):
     _board: Leaderboard | None  # None after a fast update, until ``board`` is read
     _round: int | str | None
 
-    def __init__(self, leaderboard: Leaderboard, *, top: int = 10, charts: bool = True,
+    def __init__(self, leaderboard: Leaderboard, *, top: int = 10,
+                 charts: bool | Literal["svg", "browser"] = True,
                  out_dir: str | Path = ".") -> None:
         self.default = leaderboard
         self.rubric0 = leaderboard.rubric
         self.out_dir = Path(out_dir)
-        self.draw = charts
+        self.draw = bool(charts)
+        self.chart_view: Any = None  # the VegaChart when the browser draws the charts
+        if charts == "browser" or (charts is True and browser_charts_available()):
+            from evaltools.charts.browser import VegaChart
+
+            self.chart_view = VegaChart()
         self.defer_charts = True
         self.default_weights = rubric_weights(self.rubric0)
         self._weights = dict(self.default_weights)
@@ -361,6 +389,8 @@ class WeightExplorer(_Displayable):
         self.status = w.HTML()
         self.table_out = w.Output(layout=w.Layout(min_width="30em"))
         self.chart_out = w.Output()
+        if self.chart_view is not None:
+            self.chart_out.outputs = (_widget_bundle(self.chart_view),)
         title = w.HTML(f"<h3>权重调整：{html.escape(r.name)}</h3><p>拖动滑块调整指标权重"
                        "（百分比，其余未锁定的指标按比例自动调整，合计 100%）；"
                        "“较细则默认”列是与评分细则原权重下名次的比较。</p>")
@@ -594,7 +624,10 @@ class WeightExplorer(_Displayable):
         shown, :class:`TopRows`, the same chart without building the whole leaderboard)."""
         rows = self._top_rows if self._board is None else None  # after a fast update
         self.chart = self.charts_for(rows if rows is not None else self.board)
-        self.chart_out.outputs = (chart_bundle(self.chart),)
+        if self.chart_view is not None:
+            self.chart_view.show(self.chart)
+        else:
+            self.chart_out.outputs = (chart_bundle(self.chart),)
 
     # ---- buttons ----------------------------------------------------------------------------
     def reset(self) -> Leaderboard:
@@ -651,7 +684,8 @@ class UnitInspector(_Displayable):
     """Pick a building; see how its total was built (``explain``) and its profile chart.
 
     ``source`` is a Leaderboard, or a :class:`WeightExplorer` whose current leaderboard the
-    inspector follows.
+    inspector follows. ``charts`` as in :class:`WeightExplorer` (drawn by the browser in a
+    running kernel, else SVG by vl-convert; ``False``: none).
 
     Examples
     --------
@@ -663,10 +697,15 @@ class UnitInspector(_Displayable):
     """
 
     def __init__(self, source: Leaderboard | WeightExplorer, *, unit_id: str | None = None,
-                 charts: bool = True) -> None:
+                 charts: bool | Literal["svg", "browser"] = True) -> None:
         self.explorer = source if isinstance(source, WeightExplorer) else None
         self.board = source.board if isinstance(source, WeightExplorer) else source
-        self.draw = charts
+        self.draw = bool(charts)
+        self.chart_view: Any = None  # as in WeightExplorer: the browser draws the chart
+        if charts == "browser" or (charts is True and browser_charts_available()):
+            from evaltools.charts.browser import VegaChart
+
+            self.chart_view = VegaChart()
         self.defer_charts = True
         self.table = pl.DataFrame()
         self.chart: Any = None
@@ -676,6 +715,8 @@ class UnitInspector(_Displayable):
         self.unit.observe(lambda _ch: self.update(), names="value")
         self.table_out = w.Output()
         self.chart_out = w.Output()
+        if self.chart_view is not None:
+            self.chart_out.outputs = (_widget_bundle(self.chart_view),)
         self.widget = w.VBox([w.HTML("<h3>楼栋得分明细</h3>"), self.unit, self.table_out,
                               self.chart_out])
         if self.explorer is not None:
@@ -716,10 +757,13 @@ class UnitInspector(_Displayable):
         from evaltools.charts.units import unit_profile
 
         self.chart = unit_profile(self.board, [self.unit.value])
-        self.chart_out.outputs = (chart_bundle(self.chart),)
+        if self.chart_view is not None:
+            self.chart_view.show(self.chart)
+        else:
+            self.chart_out.outputs = (chart_bundle(self.chart),)
 
 
-def weight_explorer(data: Any, *, top: int = 10, charts: bool = True,
+def weight_explorer(data: Any, *, top: int = 10, charts: bool | Literal["svg", "browser"] = True,
                     out_dir: str | Path = ".") -> WeightExplorer:
     """A :class:`WeightExplorer` for a Leaderboard, or for a dataset (evaluated with its rubric)."""
     board = data if isinstance(data, Leaderboard) else evaluate(data)
@@ -727,7 +771,7 @@ def weight_explorer(data: Any, *, top: int = 10, charts: bool = True,
 
 
 def unit_inspector(source: Any, *, unit_id: str | None = None,
-                   charts: bool = True) -> UnitInspector:
+                   charts: bool | Literal["svg", "browser"] = True) -> UnitInspector:
     """A :class:`UnitInspector` for a Leaderboard, an explorer, or a dataset."""
     if not isinstance(source, Leaderboard | WeightExplorer):
         source = evaluate(source)

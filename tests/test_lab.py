@@ -72,6 +72,9 @@ def test_lab_serves_the_notebooks(lab_server, chromium, test_output):
         page.get_by_text("Run All Cells", exact=True).first.click()
         page.locator(".widget-slider").first.wait_for(state="visible", timeout=90_000)
         page.locator(".evaltools-table").first.wait_for(state="visible", timeout=90_000)
+        # the explorer's charts are drawn by the browser from the vendored Vega (issue 17)
+        page.locator(".evaltools-vega-chart[data-revision] svg").first.wait_for(
+            state="visible", timeout=90_000)
         page.wait_for_timeout(1000)
         page.screenshot(path=test_output / "lab_04_running.png")
     assert seen.external == []

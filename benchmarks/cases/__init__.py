@@ -11,6 +11,7 @@ from benchmarks.cases import (  # noqa: F401
     campaign,
     evaluate,
     kpi,
+    latency,
     mcda,
     out_of_core,
     ranking,

@@ -17,10 +17,54 @@ Examples
 
 from __future__ import annotations
 
-import altair as alt
-import vl_convert as vlc
+import importlib.util
+import json
+import sys
+import types
+from collections import OrderedDict
 
-__all__ = ["FONT_STACK", "THEME", "to_png", "to_svg", "use_offline_renderer", "use_theme"]
+
+def defer_iri_grammars() -> None:
+    """Let ``import altair`` skip compiling rfc3987-syntax's 38 Lark grammars (≈ 1 s of CPU).
+
+    altair imports jsonschema, whose format module imports ``rfc3987_syntax`` (when installed, as
+    in any Jupyter environment: ``jsonschema[format-nongpl]``), and that package builds an Earley
+    parser for each of its 38 rules at import time (python-jsonschema/jsonschema#1428). Nothing
+    here checks the ``iri`` formats, so jsonschema's format module is imported against a small
+    stand-in whose ``is_valid_syntax`` imports the real package on first use: the checks behave
+    exactly as before, they only compile when something asks for them. Does nothing when
+    jsonschema's formats are already loaded or rfc3987-syntax is not installed.
+    """
+    name = "rfc3987_syntax"
+    if "jsonschema._format" in sys.modules or name in sys.modules:
+        return
+    if importlib.util.find_spec(name) is None:
+        return
+
+    def is_valid_syntax(term: str, value: str) -> bool:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        import rfc3987_syntax
+
+        return bool(rfc3987_syntax.is_valid_syntax(term, value))
+
+    stand_in = types.ModuleType(name)
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
+    try:
+        import jsonschema._format  # noqa: F401  (binds the stand-in's is_valid_syntax)
+    finally:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+
+
+defer_iri_grammars()
+
+import altair as alt  # noqa: E402  (after defer_iri_grammars)
+import vl_convert as vlc  # noqa: E402
+
+__all__ = ["FONT_STACK", "THEME", "defer_iri_grammars", "to_png", "to_svg",
+           "use_offline_renderer", "use_theme"]
 
 #: CSS font stack: Debian's Noto CJK first (used for PNG/SVG export), then Windows and macOS fonts.
 FONT_STACK = 'Noto Sans CJK SC, "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -57,13 +101,39 @@ def use_offline_renderer() -> None:
     alt.renderers.enable("svg")
 
 
+#: The last few SVGs drawn, by spec: publishing draws the bars for the page, the SVG file and the
+#: PNG file; vl-convert runs Vega once for them (its drawing is most of publish's time).
+_SVG_CACHE: OrderedDict[str, str] = OrderedDict()
+SVG_CACHE_SIZE = 8
+
+
+def _svg_of_spec(spec: dict) -> str:
+    key = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+    svg = _SVG_CACHE.get(key)
+    if svg is None:
+        svg = vlc.vegalite_to_svg(spec)
+        _SVG_CACHE[key] = svg
+        while len(_SVG_CACHE) > SVG_CACHE_SIZE:
+            _SVG_CACHE.popitem(last=False)
+    else:
+        _SVG_CACHE.move_to_end(key)
+    return svg
+
+
 def to_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
-    """The chart as PNG bytes, drawn offline by vl-convert with the CJK font."""
+    """The chart as PNG bytes, drawn offline by vl-convert with the CJK font.
+
+    The spec is not validated against the Vega-Lite schema (``to_dict(validate=False)``; the
+    charts of :mod:`evaltools.charts` are validated by the tests). The PNG is rasterised from the
+    chart's SVG (``svg_to_png``: the same bytes as ``vegalite_to_png``, which draws the SVG and
+    rasterises it the same way), so a chart saved as SVG and PNG is drawn by Vega once.
+    """
     use_theme()
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+    return vlc.svg_to_png(_svg_of_spec(chart.to_dict(validate=False)), scale=scale)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as an SVG string, drawn offline by vl-convert."""
+    """The chart as an SVG string, drawn offline by vl-convert (spec not validated, see
+    :func:`to_png`; the same spec is drawn once per process while it is among the last few)."""
     use_theme()
-    return vlc.vegalite_to_svg(chart.to_dict())
+    return _svg_of_spec(chart.to_dict(validate=False))
