@@ -21,7 +21,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from evaltools.cli import campaign, evaluate, kpi, publish, robustness, validate
-from evaltools.cli.common import EXIT_USAGE, add_command, run_reporting_errors
+from evaltools.cli.common import (
+    EXIT_USAGE,
+    add_command,
+    quiet_broken_pipe,
+    run_reporting_errors,
+    safe_console,
+)
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -56,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (never raises for a user's mistake)."""
+    safe_console()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -64,4 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return EXIT_USAGE
-    return run_reporting_errors(args._run, args, sys.stdout)
+    status = run_reporting_errors(args._run, args, sys.stdout)
+    try:  # what is still buffered: a reader that left (`| head -1`) is not an error
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        return status
+    return status

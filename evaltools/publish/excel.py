@@ -15,7 +15,7 @@ import polars as pl
 
 from evaltools.publish.audit import audit_table, dataset_inputs, generated_at
 from evaltools.publish.html import is_rate, round_text
-from evaltools.publish.privacy import mask_personal
+from evaltools.publish.privacy import mask_personal, publishable
 from evaltools.publish.tables import (
     comments_table,
     default_sections,
@@ -178,7 +178,7 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
     from evaltools.judging import judge_report
 
     generated = generated or generated_at()
-    lb = with_intervals(lb, intervals)
+    lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     sections = default_sections(lb) if sections is None else sections
     path = check_output_path(path, inputs=dataset_inputs(lb))
     path.parent.mkdir(parents=True, exist_ok=True)

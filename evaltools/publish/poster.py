@@ -10,6 +10,7 @@ from typing import Any, Literal
 from evaltools.errors import UsageError
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import round_text, stable_svg_ids
+from evaltools.publish.privacy import publishable
 from evaltools.writing import atomic_write_bytes
 
 __all__ = ["poster", "save_chart"]
@@ -66,6 +67,7 @@ def poster(lb: Any, path: str | Path, *, top: int = 10, title: str | None = None
     from evaltools.charts.leaderboard import poster_chart
 
     generated = generated or generated_at()
+    lb = publishable(lb)  # phones, ID numbers, bidi controls in names (issue 18)
     r = lb.rubric
     sub = [s for s in (r.organiser, round_text(lb), f"{generated:%Y年%m月%d日}") if s]
     chart = poster_chart(lb, top=top, title=title or f"{r.name} 光荣榜",
