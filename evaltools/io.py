@@ -187,6 +187,8 @@ def _csv_grid(path: Path, where: Where) -> _Grid:
         raise _Unreadable(file_problem(
             where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
             en=f" (byte {exc.start + 1})")) from None
+    if "\r" in text and "\n" not in text:  # classic Mac line ends (CR only): rows, not one line
+        text = text.replace("\r", "\n")
     lines = pl.Series(text.split("\n"), dtype=pl.String)
     first = text.split("\n", 1)[0]
     sep = "\t" if ("\t" in first and "," not in first) else ","

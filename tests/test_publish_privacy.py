@@ -128,10 +128,10 @@ def test_the_masked_forms_are_published(planted):
 
 def test_poster_png_is_drawn_from_the_masked_board(planted, tmp_path):
     """The PNG has no text to grep: its SVG twin, drawn from the same spec, must be clean."""
-    from evaltools.charts.leaderboard import poster_chart
     from evaltools.charts import to_svg
-    from evaltools.leaderboard import evaluate
+    from evaltools.charts.leaderboard import poster_chart
     from evaltools.dataset import read_dataset
+    from evaltools.leaderboard import evaluate
     from evaltools.publish.privacy import publishable
 
     data, _, _ = planted

@@ -333,6 +333,8 @@ def run_reporting_errors(run: Run, args: argparse.Namespace, out: Any = None) ->
               "less data", file=err)
         return EXIT_USAGE
     except OSError as exc:  # FileNotFoundError, PermissionError, ENOSPC, EROFS, ENAMETOOLONG …
+        if exc.filename is None and getattr(args, "out", None):  # ENOSPC names no file
+            exc.filename = str(args.out)
         print(f"- {os_problem(exc)}", file=err)
         return EXIT_USAGE
 
