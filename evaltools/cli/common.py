@@ -332,6 +332,12 @@ def run_reporting_errors(run: Run, args: argparse.Namespace, out: Any = None) ->
         print("- 内存不足：请减少 --samples 或数据量 | out of memory: use fewer --samples or "
               "less data", file=err)
         return EXIT_USAGE
+    except RuntimeError as exc:  # Path.resolve() on a symlink loop (Python < 3.13)
+        if not str(exc).startswith("Symlink loop"):
+            raise
+        where = str(exc).split(" from ", 1)[-1].strip("'\"")
+        print(f"- {os_problem(OSError(errno.ELOOP, 'symlink loop', where))}", file=err)
+        return EXIT_USAGE
     except OSError as exc:  # FileNotFoundError, PermissionError, ENOSPC, EROFS, ENAMETOOLONG …
         if exc.filename is None and getattr(args, "out", None):  # ENOSPC names no file
             exc.filename = str(args.out)
