@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
+    "TerminalWriter",
     "add_command",
     "add_data_arguments",
     "count_arg",
