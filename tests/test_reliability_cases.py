@@ -519,3 +519,16 @@ def test_publish_a_city_of_6000_units(tmp_path):
     assert page.count('data-unit-id="C') == 6000
     assert "前100名，共6000个单位" in page
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_symlink_loop_in_the_data_folder_does_not_crash(sample, tmp_path):
+    """Found by tests/test_hostile.py: Path.resolve raised RuntimeError checking --out."""
+    (sample / "votes_old.csv").symlink_to(sample / "votes_old.csv")
+    before = tree_hash(sample)
+    code, out, err = run(["evaluate", sample, "--out", tmp_path / "榜单.csv"])
+    assert code in (0, 1) and "Traceback" not in out + err, out + err
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code, out, err = run(["evaluate", sample, "--out", loop / "榜单.csv"])
+    assert code == 2 and "Traceback" not in out + err, out + err
+    assert tree_hash(sample) == before
