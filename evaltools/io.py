@@ -283,6 +283,8 @@ def csv_grid(path: Path, where: Where) -> Grid:
         raise Unreadable(file_problem(
             where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
             en=f" (byte {exc.start + 1})")) from None
+    if "\r" in text and "\n" not in text:  # classic Mac line ends (CR only): rows, not one line
+        text = text.replace("\r", "\n")
     lines = pl.Series(text.split("\n"), dtype=pl.String)
     first = text.split("\n", 1)[0]
     sep = "\t" if ("\t" in first and "," not in first) else ","
@@ -404,6 +406,15 @@ def _parquet_grid(path: Path, where: Where) -> Grid:
     except Exception as exc:
         raise Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
                                        en=f" ({_short(exc)})")) from None
+    nested = [(name, dtype) for name, dtype in frame.schema.items()
+              if dtype.is_nested() or dtype in (pl.Binary, pl.Object)]
+    if nested:  # a list, struct or binary column has no cell text a user could check
+        name, dtype = nested[0]
+        raise Unreadable(file_problem(
+            where, "unreadable_file", column=str(name), value=str(dtype),
+            zh=f"（列“{name}”的类型 {dtype} 是列表、结构或二进制，不是单元格的文字或数字）",
+            en=f" (column {name!r} has type {dtype}: a list, struct or binary column, not "
+            "text or numbers in cells)"))
     header = pl.DataFrame([pl.Series(f"c{i}", [name], pl.String)
                            for i, name in enumerate(frame.columns)])
     body = frame.select([_to_text(frame[c]).alias(f"c{i}") for i, c in enumerate(frame.columns)])
@@ -413,6 +424,10 @@ def _parquet_grid(path: Path, where: Where) -> Grid:
 
 
 def _to_text(s: pl.Series) -> pl.Series:
+    if isinstance(s.dtype, pl.Datetime) and s.dtype.time_zone is not None:
+        # an instant (UTC or any zone) is shown as the wall-clock time in China, not the
+        # zone it was stored in: 02:00Z is 10:00 in Asia/Shanghai (issue 18, item 8)
+        s = s.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
     if s.dtype == pl.Datetime or s.dtype == pl.Date:
         return s.dt.strftime("%Y-%m-%d %H:%M:%S%.f")
     return s.cast(pl.String)

@@ -328,8 +328,10 @@ def _cast_expr(text: pl.Expr, kind: str) -> pl.Expr:
         return pl.when(f.is_finite()).then(f)
     if kind == "int":
         f = text.cast(pl.Float64, strict=False)
+        # beyond int64 (1e19) is not a whole number evaltools can hold: null → not_integer
+        fits = f.is_finite() & (f == f.round(0)) & (f.abs() < 2.0 ** 63)
         return pl.coalesce(text.cast(pl.Int64, strict=False),
-                           pl.when(f.is_finite() & (f == f.round(0))).then(f).cast(pl.Int64))
+                           pl.when(fits).then(f).cast(pl.Int64, strict=False))
     if kind == "datetime":
         return parse_datetime(text)
     if kind == "bool":

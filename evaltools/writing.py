@@ -107,11 +107,11 @@ def _input_paths(inputs: Iterable[str | os.PathLike[str]]) -> tuple[set[Path], s
         for root, dirs, names in os.walk(real, followlinks=False):
             here = Path(root)
             dirs[:] = [d for d in dirs if not _is_published(here / d)]
-            for name in dirs:
-                with contextlib.suppress(OSError):
+            for name in dirs:  # a symlink loop: RuntimeError before Python 3.13, then OSError
+                with contextlib.suppress(OSError, RuntimeError):
                     folders.add((here / name).resolve())
             for name in names:
-                with contextlib.suppress(OSError):
+                with contextlib.suppress(OSError, RuntimeError):
                     files.add((here / name).resolve())
     return files, folders
 

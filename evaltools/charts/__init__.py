@@ -111,7 +111,7 @@ def _svg_of_spec(spec: dict) -> str:
     key = json.dumps(spec, sort_keys=True, ensure_ascii=False)
     svg = _SVG_CACHE.get(key)
     if svg is None:
-        svg = vlc.vegalite_to_svg(spec)
+        svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[])  # nothing from the web
         _SVG_CACHE[key] = svg
         while len(_SVG_CACHE) > SVG_CACHE_SIZE:
             _SVG_CACHE.popitem(last=False)
@@ -129,11 +129,88 @@ def to_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     rasterises it the same way), so a chart saved as SVG and PNG is drawn by Vega once.
     """
     use_theme()
-    return vlc.svg_to_png(_svg_of_spec(chart.to_dict(validate=False)), scale=scale)
+    return vlc.svg_to_png(_svg_of_spec(offline_spec(chart.to_dict(validate=False))), scale=scale)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as an SVG string, drawn offline by vl-convert (spec not validated, see
     :func:`to_png`; the same spec is drawn once per process while it is among the last few)."""
     use_theme()
-    return _svg_of_spec(chart.to_dict(validate=False))
+    return _svg_of_spec(offline_spec(chart.to_dict(validate=False)))
+
+
+_EXTERNAL = r"^\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|//|/|\\\\)"
+
+
+def offline_spec(spec: dict) -> dict:
+    """A Vega-Lite spec that makes vl-convert read nothing from outside (issue 18, item 13).
+
+    Data given by ``url`` is refused (:class:`~evaltools.errors.UsageError`); the images of
+    ``url`` encodings (photos) keep only ``data:`` URIs — a web address, a ``file:`` URL or a
+    path becomes null, with one :class:`~evaltools.errors.EvalToolsWarning` saying how many.
+    vl-convert would otherwise download ``http://`` images while drawing a PNG. Photos inside the
+    dataset folder become ``data:`` URIs with :func:`evaltools.campaign.photo_data_uris`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> spec = {"datasets": {"d": [{"p": "http://x/a.png"}, {"p": "data:image/png;base64,AA"}]},
+    ...         "mark": "image", "encoding": {"url": {"field": "p"}}}
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     [r["p"] for r in offline_spec(spec)["datasets"]["d"]]
+    [None, 'data:image/png;base64,AA']
+    """
+    import warnings
+
+    import polars as pl
+
+    from evaltools.errors import EvalToolsWarning, UsageError
+
+    url_fields: set[str] = set()
+    urls: list[str] = []
+
+    def walk(node: object, key: str | None = None) -> None:
+        if isinstance(node, dict):
+            if key == "data" and isinstance(node.get("url"), str):
+                urls.append(node["url"])
+            if key == "encoding" and isinstance(node.get("url"), dict):
+                field = node["url"].get("field")
+                if isinstance(field, str):
+                    url_fields.add(field)
+            for k, v in node.items():
+                if k != "datasets":
+                    walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+
+    walk(spec)
+    if urls:
+        raise UsageError(
+            f"图表引用了外部数据 {urls[0]!r}：evaltools 不联网读取数据，请把数据直接交给图表",
+            f"the chart reads data from {urls[0]!r}: evaltools never fetches data; pass the data "
+            "itself to the chart")
+    if not url_fields or not isinstance(spec.get("datasets"), dict):
+        return spec
+    spec = dict(spec, datasets=dict(spec["datasets"]))
+    dropped = 0
+    for name, rows in spec["datasets"].items():
+        if not rows or not isinstance(rows, list):
+            continue
+        frame = pl.DataFrame(rows, infer_schema_length=None)
+        cols = [c for c in url_fields if c in frame.columns and frame[c].dtype == pl.String]
+        if not cols:
+            continue
+        bad = pl.any_horizontal(pl.col(c).str.contains(_EXTERNAL) & ~pl.col(c).str.starts_with(
+            "data:") for c in cols)
+        dropped += frame.select(bad.sum()).item()
+        frame = frame.with_columns(
+            pl.when(pl.col(c).str.starts_with("data:")).then(pl.col(c)).alias(c) for c in cols)
+        spec["datasets"][name] = frame.to_dicts()
+    if dropped:
+        warnings.warn(f"图表中 {dropped} 张图片不是内嵌的 data: 图片（网址或路径），未读取 | "
+                      f"{dropped} chart image(s) are not embedded data: URIs (a web address or "
+                      "a path) and were left out: nothing is fetched", EvalToolsWarning,
+                      stacklevel=3)
+    return spec

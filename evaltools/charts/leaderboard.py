@@ -78,12 +78,40 @@ def _display(table: pl.DataFrame) -> pl.DataFrame:
         .alias("单位"))
 
 
-def _ranked(lb: RankedBoard | pl.DataFrame, top: int | None) -> pl.DataFrame:
-    t = _display(_table(lb)).filter(~pl.col("disqualified").fill_null(False)
-                                    if "disqualified" in _table(lb).columns else pl.lit(True))
+#: the most units a chart draws, and the most rows it hands Vega (altair refuses more than 5,000
+#: rows; Vega cannot draw a canvas 6,000 bars tall). A city's leaderboard (thousands of units) is
+#: charted as its top units, and the title says so; the tables always list every unit.
+MAX_CHART_UNITS = 100
+MAX_CHART_ROWS = 1500
+
+
+def _ranked(lb: RankedBoard | pl.DataFrame, top: int | None, *, rows_per_unit: int = 1) -> pl.DataFrame:
+    """The ranked units to chart, in rank order (disqualified and not-scored units left out):
+    ranks 1..``top``, and at most :data:`MAX_CHART_UNITS` (fewer when each unit is
+    ``rows_per_unit`` rows, so the chart stays within :data:`MAX_CHART_ROWS`)."""
+    table = _table(lb)
+    keep = ~pl.col("disqualified").fill_null(False) if "disqualified" in table.columns \
+        else pl.lit(True)
+    if "rank" in table.columns:  # 未参评 units have no rank
+        keep = keep & pl.col("rank").is_not_null()
+    t = _display(table).filter(keep)
     if top is not None:
         t = t.filter(pl.col("rank") <= top)
-    return t
+    return t.head(max(1, min(MAX_CHART_UNITS, MAX_CHART_ROWS // max(rows_per_unit, 1))))
+
+
+def _of_all(lb: Any, shown: pl.DataFrame, top: int | None, title: str) -> str:
+    """``title``, saying when the chart shows only the top units of a large board."""
+    table = _table(lb)
+    keep = pl.col("rank").is_not_null() if "rank" in table.columns else pl.lit(True)
+    if "disqualified" in table.columns:
+        keep = keep & ~pl.col("disqualified").fill_null(False)
+    if top is not None and "rank" in table.columns:
+        keep = keep & (pl.col("rank") <= top)
+    n = table.filter(keep).height
+    if shown.height >= n:
+        return title
+    return f"{title}（前{shown.height}名，共{n}个单位；完整名单见榜单表格）"
 
 
 def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | None = None,
@@ -124,7 +152,8 @@ def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | No
     layers.append(text)
     chart = alt.layer(*layers)
     assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
-    return chart.properties(width=420, height=alt.Step(20), title=title or "总分排名")
+    return chart.properties(width=420, height=alt.Step(20),
+                            title=title or _of_all(lb, t, top, "总分排名"))
 
 
 def criteria_heatmap(lb: Leaderboard, *, top: int | None = None) -> alt.LayerChart:
@@ -135,7 +164,7 @@ def criteria_heatmap(lb: Leaderboard, *, top: int | None = None) -> alt.LayerCha
     """
     from evaltools.rounding import round_half_up
 
-    t = _ranked(lb, top).select("unit_id", "单位", "rank")
+    t = _ranked(lb, top, rows_per_unit=len(lb.rubric.criteria)).select("unit_id", "单位", "rank")
     names = {c.id: c.name for c in lb.rubric.criteria}
     v = lb.values
     share = pl.col("share") if "share" in v.columns else pl.col("normalized")
@@ -158,12 +187,13 @@ def criteria_heatmap(lb: Leaderboard, *, top: int | None = None) -> alt.LayerCha
     text = base.mark_text(fontSize=10).encode(text=alt.Text("得分:Q", format=".1f"))
     chart = alt.layer(rect, text)
     assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
-    return chart.properties(width=alt.Step(56), height=alt.Step(18), title="各指标得分率")
+    return chart.properties(width=alt.Step(56), height=alt.Step(18),
+                            title=_of_all(lb, t, top, "各指标得分率"))
 
 
 def contributions(lb: RankedBoard, *, top: int | None = None) -> alt.Chart:
     """Stacked bars: each unit's points per criterion (what its total is made of)."""
-    t = _ranked(lb, top)
+    t = _ranked(lb, top, rows_per_unit=len(lb.rubric.criteria))
     names = {c.id: c.name for c in lb.rubric.criteria}
     ids = list(lb.rubric.criterion_ids)
     long = (t.select("单位", *ids)
@@ -176,7 +206,7 @@ def contributions(lb: RankedBoard, *, top: int | None = None) -> alt.Chart:
         color=alt.Color("指标:N", sort=[names[c] for c in ids], title="指标"),
         order=alt.Order("criterion:N"),
         tooltip=[alt.Tooltip("单位:N"), alt.Tooltip("指标:N"), alt.Tooltip("得分:Q", format=".2f")],
-    ).properties(width=420, height=alt.Step(18), title="总分构成")
+    ).properties(width=420, height=alt.Step(18), title=_of_all(lb, t, top, "总分构成"))
 
 
 def judge_leniency(report: Any) -> alt.Chart:

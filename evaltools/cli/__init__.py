@@ -17,11 +17,19 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 
 from evaltools.cli import campaign, evaluate, init, kpi, publish, robustness, validate
-from evaltools.cli.common import EXIT_USAGE, add_command, run_reporting_errors
+from evaltools.cli.common import (
+    EXIT_USAGE,
+    TerminalWriter,
+    add_command,
+    quiet_broken_pipe,
+    run_reporting_errors,
+    safe_console,
+)
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -56,7 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (never raises for a user's mistake)."""
+    """Run the command line; returns the exit status (never raises for a user's mistake).
+
+    Everything written to stdout and stderr while it runs — tables, messages, argparse's usage
+    errors, warnings — goes through :func:`~evaltools.cli.common.terminal_safe`."""
+    safe_console()
+    with contextlib.redirect_stdout(TerminalWriter(sys.stdout)), \
+            contextlib.redirect_stderr(TerminalWriter(sys.stderr)):
+        status = _main(argv)
+        try:  # what is still buffered: a reader that left (`| head -1`) is not an error
+            sys.stdout.flush()
+        except BrokenPipeError:
+            quiet_broken_pipe()
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

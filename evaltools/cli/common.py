@@ -9,8 +9,10 @@ returns the exit status: 0 done, 1 problems in the data or rubric, 2 usage error
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,6 +29,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
+    "TerminalWriter",
     "add_command",
     "add_data_arguments",
     "count_arg",
@@ -38,6 +41,8 @@ __all__ = [
     "require_suffix",
     "round_arg",
     "run_reporting_errors",
+    "safe_console",
+    "terminal_safe",
     "usage_error",
 ]
 
@@ -207,9 +212,110 @@ def print_frame(frame: pl.DataFrame, out: Any, *, str_len: int = 60) -> None:
         print(frame, file=out)
 
 
+#: what a cell may not send to a terminal raw: C0 controls but tab and newline, DEL, C1 controls
+#: (ESC [ … starts a terminal escape sequence, CR overwrites a line), bidi embeddings, overrides
+#: and isolates (U+202A–202E, U+2066–2069, which reorder text on screen), zero-width characters
+#: and the BOM (which make two ids look alike), the line and paragraph separators
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                     "\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control, bidi and zero-width character shown as ``<U+XXXX>``, so a cell
+    cannot move the cursor, recolour or clear the terminal, or reorder what a user reads
+    (issue 18, item 12). Tab and newline stay.
+
+    >>> terminal_safe("JY001\u200b \x1b[2Jevil \u202egnp.exe")
+    'JY001<U+200B> <U+001B>[2Jevil <U+202E>gnp.exe'
+    """
+    return _UNSAFE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+class TerminalWriter:
+    """A text stream that passes everything written through :func:`terminal_safe` (every print
+    of a command goes through one, see :func:`run_reporting_errors`)."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_safe(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def safe_console() -> None:
+    """Make stdout and stderr unable to crash on a character the console's encoding lacks
+    (``PYTHONIOENCODING=gbk`` and an emoji in a unit name): such characters print as ``?``."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or detached stream
+                pass
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout left (``evaltools … | head -1``): point stdout at /dev/null so the
+    interpreter's last flush does not print a BrokenPipeError on the way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests, notebooks)
+        sys.stdout = open(os.devnull, "w")
+
+
+#: OSError numbers a user can fix (the disk, the folder, the name), with what to say
+_OS_ERRORS = {
+    errno.ENOSPC: ("磁盘已满，无法写出", "the disk is full", "请清理磁盘空间，或写到其他磁盘",
+                   "free disk space or write to another disk"),
+    errno.EDQUOT: ("磁盘配额已用完，无法写出", "the disk quota is exceeded",
+                   "请清理空间，或写到其他位置", "free space or write elsewhere"),
+    errno.EROFS: ("只读文件系统，无法写出", "the file system is read-only",
+                  "请写到可写的文件夹", "write to a writable folder"),
+    errno.EACCES: ("没有权限", "permission denied",
+                   "请检查文件夹权限，或写到其他文件夹", "check the permissions or use another folder"),
+    errno.EPERM: ("没有权限", "operation not permitted",
+                  "请检查文件夹权限，或写到其他文件夹", "check the permissions or use another folder"),
+    errno.ENAMETOOLONG: ("文件名过长（每段不超过 255 字节）", "the file name is too long (at most "
+                         "255 bytes per part)", "请用更短的文件名", "use a shorter name"),
+    errno.ENOENT: ("找不到文件或文件夹", "no such file or folder", "请检查路径", "check the path"),
+    errno.ENOTDIR: ("路径中有一段不是文件夹", "a part of the path is not a folder",
+                    "请检查路径", "check the path"),
+    errno.EISDIR: ("这是文件夹，不是文件", "it is a folder, not a file", "请检查路径",
+                   "check the path"),
+    errno.ELOOP: ("符号链接循环", "too many levels of symbolic links", "请检查路径",
+                  "check the path"),
+}
+
+
+def os_problem(exc: OSError) -> Problem:
+    """An OSError a user can act on (full or read-only disk, permissions, a name too long …) as
+    a Problem naming the path."""
+    zh, en, fix_zh, fix_en = _OS_ERRORS.get(
+        exc.errno or 0, ("无法读写文件", f"cannot read or write the file ({exc.strerror or exc})",
+                         "请检查路径和磁盘", "check the path and the disk"))
+    path = exc.filename if exc.filename is not None else None
+    return Problem(None if path is None else str(path), None, None, None, "os_error", zh, en,
+                   fix_zh, fix_en)
+
+
 def run_reporting_errors(run: Run, args: argparse.Namespace, out: Any = None) -> int:
-    """Run a command; print a user's mistake instead of raising it; return the exit status."""
+    """Run a command; print a user's mistake instead of raising it; return the exit status.
+
+    Everything the command prints to ``out`` and every message goes through
+    :func:`terminal_safe`. A broken pipe (``| head -1``) ends quietly with 0; a full or
+    read-only disk, missing permissions or a file name too long is a message and exit 2; so is
+    running out of memory."""
     out = sys.stdout if out is None else out
+    if not isinstance(out, TerminalWriter):
+        out = TerminalWriter(out)
+    err = TerminalWriter(sys.stderr)
     try:
         return run(args, out)
     except ValidationError as exc:
@@ -217,7 +323,7 @@ def run_reporting_errors(run: Run, args: argparse.Namespace, out: Any = None) ->
         return EXIT_PROBLEMS
     except UsageError as exc:
         for p in exc.problems:
-            print(f"- {p}", file=sys.stderr)
+            print(f"- {p}", file=err)
         return EXIT_USAGE
     except EvalToolsError as exc:  # the data or the rubric has problems
         for p in exc.problems:
@@ -225,10 +331,22 @@ def run_reporting_errors(run: Run, args: argparse.Namespace, out: Any = None) ->
         return EXIT_USAGE if exc.problems and exc.problems[0].rule == "bad_choice" \
             else EXIT_PROBLEMS
     except BrokenPipeError:  # e.g. `evaltools evaluate … | head`: the reader left, not an error
-        sys.stdout = open(os.devnull, "w")
+        quiet_broken_pipe()
         return EXIT_OK
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-        print(f"无法打开 | cannot open: {exc.filename or exc}", file=sys.stderr)
+    except MemoryError:
+        print("- 内存不足：请减少 --samples 或数据量 | out of memory: use fewer --samples or "
+              "less data", file=err)
+        return EXIT_USAGE
+    except RuntimeError as exc:  # Path.resolve() on a symlink loop (Python < 3.13)
+        if not str(exc).startswith("Symlink loop"):
+            raise
+        where = str(exc).split(" from ", 1)[-1].strip("'\"")
+        print(f"- {os_problem(OSError(errno.ELOOP, 'symlink loop', where))}", file=err)
+        return EXIT_USAGE
+    except OSError as exc:  # FileNotFoundError, PermissionError, ENOSPC, EROFS, ENAMETOOLONG …
+        if exc.filename is None and getattr(args, "out", None):  # ENOSPC names no file
+            exc.filename = str(args.out)
+        print(f"- {os_problem(exc)}", file=err)
         return EXIT_USAGE
 
 

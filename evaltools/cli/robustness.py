@@ -38,13 +38,14 @@ from evaltools.cli.common import (
     load_dataset,
     print_frame,
     reporting_errors,
+    usage_error,
 )
 
 if TYPE_CHECKING:
     from evaltools.leaderboard import Leaderboard
 
-__all__ = ["COMMAND", "HELP", "add_robustness_arguments",
-           "run_robustness"]
+__all__ = ["COMMAND", "HELP", "MAX_SAMPLES", "MAX_SAMPLE_BYTES", "add_robustness_arguments",
+           "check_samples", "run_robustness"]
 
 HELP = ("榜单有多可靠：名次区间、权重敏感性、SMAA 和评委一致性 | how sure is the leaderboard: rank "
         "intervals, weight sensitivity, SMAA and judge agreement")
@@ -117,12 +118,52 @@ def report(lb: Leaderboard, *, samples: int = 1000, seed: int | None = None, top
         print(f"- {note}", file=out)
 
 
+#: the most bootstrap replicates ``--samples`` may ask for (SMAA then draws ten times as many)
+MAX_SAMPLES = 100_000
+#: the most memory the analyses' per-sample arrays may take: units × 10·samples × 8 bytes
+#: (SMAA's rank counts are the largest), checked before anything is drawn
+MAX_SAMPLE_BYTES = 2 * 1024 ** 3
+
+
+def check_samples(samples: int, n_units: int) -> None:
+    """Refuse ``--samples`` beyond :data:`MAX_SAMPLES`, or whose arrays (``n_units`` × 10 ×
+    ``samples`` × 8 bytes) would pass :data:`MAX_SAMPLE_BYTES`, before allocating anything.
+
+    >>> check_samples(1000, 60)
+    >>> check_samples(10 ** 8, 60)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evaltools.errors.UsageError: --samples：值 “100000000” 重抽样次数超过上限 100000...
+    >>> check_samples(50_000, 6_000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evaltools.errors.UsageError: --samples：值 “50000” 6000 个单位 × 500000 组权重 × 8 字节 = 22.4 GiB...
+    """
+    if samples > MAX_SAMPLES:
+        raise usage_error(f"重抽样次数超过上限 {MAX_SAMPLES}（MAX_SAMPLES），请减少 --samples",
+                          f"more than the limit of {MAX_SAMPLES} replicates (MAX_SAMPLES); use "
+                          "fewer --samples", value=samples, path="--samples",
+                          rule="too_many_samples")
+    need = n_units * 10 * samples * 8
+    if need > MAX_SAMPLE_BYTES:
+        raise usage_error(
+            f"{n_units} 个单位 × {10 * samples} 组权重 × 8 字节 = {need / 1024 ** 3:.1f} GiB，"
+            f"超过内存上限 {MAX_SAMPLE_BYTES / 1024 ** 3:.0f} GiB（MAX_SAMPLE_BYTES）；请减少 --samples",
+            f"{n_units} units × {10 * samples} weight draws × 8 bytes = {need / 1024 ** 3:.1f} "
+            f"GiB, over the {MAX_SAMPLE_BYTES / 1024 ** 3:.0f} GiB memory limit "
+            "(MAX_SAMPLE_BYTES); use fewer --samples",
+            value=samples, path="--samples", rule="too_many_samples")
+
+
 @reporting_errors
 def run_robustness(args: argparse.Namespace, out: Any = None) -> int:
     """Run ``robustness``; returns the exit status. User mistakes are printed, never raised."""
     from evaltools.leaderboard import evaluate
 
+    if args.samples > MAX_SAMPLES:  # before reading anything
+        check_samples(args.samples, 1)
     lb = evaluate(load_dataset(args), round=args.round)
+    check_samples(args.samples, lb.table.height)
     print(f"{lb.rubric.name} · {lb.rubric.method} · {lb.table.height} 个单位 | units", file=out)
     report(lb, samples=args.samples, seed=args.seed, top=args.top, out=out)
     return EXIT_OK

@@ -14,6 +14,7 @@ from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import write_html
 from evaltools.publish.poster import poster, save_chart
+from evaltools.publish.privacy import publishable
 from evaltools.publish.tables import default_sections, with_intervals
 from evaltools.writing import publish_set
 
@@ -46,7 +47,7 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
 
     out = Path(out)
     when = generated_at()
-    lb = with_intervals(lb, intervals)
+    lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     sections = default_sections(lb) if sections is None else sections
     bars = leaderboard_bars(lb)
     names: dict[str, str] = {}

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaltools.publish.audit import dataset_inputs
-from evaltools.publish.privacy import neutralize_frame
+from evaltools.publish.privacy import neutralize_frame, publishable
 from evaltools.publish.tables import published_table
 from evaltools.writing import atomic_open, check_output_path
 
@@ -31,6 +31,7 @@ def write_csv(lb: Leaderboard, path: str | Path) -> Path:
     >>> raw[:3] == b"\\xef\\xbb\\xbf", raw.decode("utf-8-sig").splitlines()[1]
     (True, '1,第1名,A,,,,94.00,优秀,0,54.00,40.00,0.00,0.00,,3,,,false')
     """
+    lb = publishable(lb)  # phones, ID numbers, bidi controls in names (issue 18)
     frame = neutralize_frame(published_table(lb))
     path = check_output_path(path, inputs=dataset_inputs(lb))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import polars as pl
 
 from evaltools.publish.audit import audit_table, dataset_inputs, generated_at
 from evaltools.publish.html import is_rate, round_text
-from evaltools.publish.privacy import judge_aliases, mask_personal, publish_judges
+from evaltools.publish.privacy import judge_aliases, mask_personal, publish_judges, publishable
 from evaltools.publish.tables import (
     comments_table,
     default_sections,
@@ -182,7 +182,7 @@ def write_excel(lb: Leaderboard, path: str | Path, *, generated: datetime | None
     from evaltools.judging import judge_report
 
     generated = generated or generated_at()
-    lb = with_intervals(lb, intervals)
+    lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     sections = default_sections(lb) if sections is None else sections
     path = check_output_path(path, inputs=dataset_inputs(lb))
     path.parent.mkdir(parents=True, exist_ok=True)

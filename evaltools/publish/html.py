@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from evaltools.publish.audit import audit_table, dataset_inputs, generated_at, time_text
-from evaltools.publish.privacy import html_escape, mask_personal
+from evaltools.publish.privacy import html_escape, mask_personal, publishable
 from evaltools.publish.tables import (
     comments_table,
     default_sections,
@@ -230,7 +230,7 @@ def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = Tru
     """The 公示 page as one HTML string (see :func:`write_html`)."""
     from evaltools.version import __version__
 
-    lb = with_intervals(lb, intervals)
+    lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     sections = default_sections(lb) if sections is None else sections
     r = lb.rubric
     generated = generated or generated_at()

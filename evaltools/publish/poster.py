@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from evaltools.errors import UsageError
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import round_text, stable_svg_ids
+from evaltools.publish.privacy import publishable
 from evaltools.writing import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def poster(lb: Leaderboard, path: str | Path, *, top: int = 10, title: str | Non
     from evaltools.charts.leaderboard import poster_chart
 
     generated = generated or generated_at()
+    lb = publishable(lb)  # phones, ID numbers, bidi controls in names (issue 18)
     r = lb.rubric
     sub = [s for s in (r.organiser, round_text(lb), f"{generated:%Y年%m月%d日}") if s]
     chart = poster_chart(lb, top=top, title=title or f"{r.name} 光荣榜",

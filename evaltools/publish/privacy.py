@@ -7,11 +7,12 @@ All are polars expressions (vectorised) or frame functions: :func:`mask_name`, :
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import polars as pl
 
-__all__ = ["html_escape", "mask_id_number", "mask_name", "mask_personal", "mask_phone", "neutralize_formula", "neutralize_frame", "scrub_text"]
+__all__ = ["html_escape", "mask_id_number", "mask_name", "mask_personal", "mask_phone", "neutralize_formula", "neutralize_frame", "publishable", "scrub_text", "show_invisible"]
 
 
 # =============================================================================================
@@ -127,6 +128,123 @@ def scrub_text(col: str | pl.Expr) -> pl.Expr:
     return s
 
 
+#: characters that reorder or hide text on a page or in a spreadsheet: C0 controls but tab and
+#: newline, DEL, C1 controls, bidi embeddings / overrides / isolates (U+202A–202E, U+2066–2069,
+#: U+200E/F, U+061C), zero-width characters and the BOM, the line and paragraph separators
+INVISIBLE = tuple(
+    [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))]
+    + [chr(c) for c in (0x061C, *range(0x200B, 0x2010), *range(0x2028, 0x202F),
+                        *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF)])
+_INVISIBLE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in INVISIBLE) + "]"
+
+
+def show_invisible(col: str | pl.Expr) -> pl.Expr:
+    """Show bidi controls, zero-width characters and other control characters as ``<U+XXXX>``,
+    so a right-to-left override or a zero-width space cannot make one name look like another on
+    the published page (issue 18, item 12). Text without them is unchanged.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> pl.DataFrame({"n": ["三号楼\u202egnp.exe", "JY001\u200b", "五号楼"]}).select(
+    ...     show_invisible("n"))["n"].to_list()
+    ['三号楼<U+202E>gnp.exe', 'JY001<U+200B>', '五号楼']
+    """
+    s = _expr(col).cast(pl.String)
+    out = s
+    for c in INVISIBLE:
+        out = out.str.replace_all(c, f"<U+{ord(c):04X}>", literal=True)
+    return pl.when(s.str.contains(_INVISIBLE_CLASS)).then(out).otherwise(s)
+
+
+def publishable_text(col: str | pl.Expr) -> pl.Expr:
+    """Free text as it may be published: phones and ID numbers masked (:func:`scrub_text`),
+    invisible characters shown (:func:`show_invisible`)."""
+    return show_invisible(scrub_text(col))
+
+
+def _scrub_str(text: str | None) -> str | None:
+    if not text:
+        return text
+    return pl.select(publishable_text(pl.lit(text, pl.String))).item()
+
+
+#: rubric fields that are free text people read (ids, items and labels are keys: kept)
+_TEXT_FIELDS = ("name", "group", "organiser", "period", "unit")
+
+
+def _scrub_rubric_part(obj: Any) -> Any:
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.name in _TEXT_FIELDS and isinstance(value, str):
+            changes[f.name] = _scrub_str(value)
+        elif isinstance(value, tuple) and value and all(
+                dataclasses.is_dataclass(v) and not isinstance(v, type) for v in value):
+            changes[f.name] = tuple(_scrub_rubric_part(v) for v in value)
+    return dataclasses.replace(obj, **changes)
+
+
+def _scrub_columns(frame: Any, keep: tuple[str, ...] = ()) -> Any:
+    """Every text column of ``frame`` but ``keep`` through :func:`publishable_text` (a column
+    is rewritten only when it holds something to mask or show)."""
+    if not isinstance(frame, pl.DataFrame):
+        return frame
+    cols = [n for n, t in frame.schema.items() if t == pl.String and n not in keep]
+    if not cols:
+        return frame
+    need = frame.select(pl.any_horizontal(
+        pl.col(c).str.contains(r"\d{7}|" + _INVISIBLE_CLASS).any() for c in cols)).item()
+    if not need:
+        return frame
+    return frame.with_columns(publishable_text(c).alias(c) for c in cols)
+
+
+#: the key columns of each table of a dataset (joins need them as they are); judge ids are
+#: free text here: a judge id that is a phone number is masked in 评委明细
+_KEYS = {"units": ("unit_id",), "scores": ("unit_id", "criterion"),
+         "judges": (), "entries": ("unit_id", "entry_id", "photo", "category"),
+         "deductions": ("unit_id", "item", "criterion")}
+
+
+def publishable(lb: Any) -> Any:
+    """The leaderboard with every free-text field people will read made safe to publish (issue
+    18, item 11): unit names, streets, communities, the rubric's title, organiser, period,
+    criterion, group, rule, grade and star names, notes, the 晒最美 entries' titles and judge ids
+    go through :func:`scrub_text` (phones and ID numbers masked) and :func:`show_invisible`.
+    Every published file (page, workbook, CSV, charts, poster) is made from it. Unit ids,
+    criterion ids and items are keys and stay. Idempotent.
+
+    Examples
+    --------
+    >>> from evaltools.examples import two_buildings
+    >>> import dataclasses
+    >>> lb = two_buildings()
+    >>> lb = dataclasses.replace(lb, table=lb.table.with_columns(name=pl.lit("王13812345678楼")))
+    >>> publishable(lb).table["name"].to_list()
+    ['王138****5678楼', '王138****5678楼']
+    """
+    if not hasattr(lb, "__dataclass_fields__"):  # a stand-in: nothing to rebuild
+        return lb
+    changes: dict[str, Any] = {
+        "table": _scrub_columns(lb.table, ("unit_id",)),
+        "values": _scrub_columns(lb.values, ("unit_id", "criterion", "source", "rule")),
+        "adjustments": _scrub_columns(lb.adjustments, ("unit_id", "kind", "item", "criterion",
+                                                        "action")),
+        "notes": tuple(_scrub_str(n) or "" for n in lb.notes),
+    }
+    if dataclasses.is_dataclass(lb.rubric):
+        changes["rubric"] = _scrub_rubric_part(lb.rubric)
+    ds = getattr(lb, "dataset", None)
+    if dataclasses.is_dataclass(ds) and not isinstance(ds, type):
+        parts: dict[str, Any] = {name: _scrub_columns(getattr(ds, name), keys)
+                                 for name, keys in _KEYS.items() if hasattr(ds, name)}
+        if dataclasses.is_dataclass(getattr(ds, "rubric", None)):
+            parts["rubric"] = _scrub_rubric_part(ds.rubric)
+        changes["dataset"] = dataclasses.replace(ds, **parts)
+    return dataclasses.replace(lb, **changes)
+
+
 def neutralize_formula(col: str | pl.Expr) -> pl.Expr:
     """Prefix text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
     ``@``, tab or carriage return) with an apostrophe, for CSV files.
@@ -202,7 +320,7 @@ def mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
         if name in maskers:
             exprs.append(maskers[name](name).alias(name))
         elif dtype == pl.String:
-            exprs.append(scrub_text(name).alias(name))
+            exprs.append(publishable_text(name).alias(name))
     return frame.with_columns(exprs) if exprs else frame
 
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 RoundArg = int | Literal["all"] | None
 DISQUALIFIED_LABEL = "取消资格"
+#: the label of a unit of the units table with no judge score in the round (no rank, no total)
+NOT_SCORED_LABEL = "未参评（缺评分）"
 
 
 def round_published(col: str | pl.Expr, rubric: Rubric) -> pl.Expr:
@@ -198,6 +200,59 @@ def table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | 
     )
 
 
+def unscored_units(table: pl.DataFrame, dataset: Dataset, rubric: Rubric,
+                   rnd: int | str | None) -> pl.DataFrame:
+    """The units of the units table that are not in ``table`` (one column ``unit_id``, sorted):
+    units without a judge score in round ``rnd`` (in any round for ``"all"``). Empty when the
+    rubric has no judges criteria or the dataset no units table (then the units table does not
+    say who takes part)."""
+    units = getattr(dataset, "units", None)
+    empty = pl.DataFrame(schema={"unit_id": pl.String})
+    if (units is None or units.height == 0 or "unit_id" not in units.columns or rnd is None
+            or not any(c.source == "judges" for c in rubric.criteria)):
+        return empty
+    ids = units.select(pl.col("unit_id").cast(pl.String)).drop_nulls().unique()
+    return ids.join(table.select(pl.col("unit_id").cast(pl.String)), on="unit_id",
+                    how="anti").sort("unit_id")
+
+
+def add_unscored_units(table: pl.DataFrame, dataset: Dataset, rubric: Rubric,
+                       rnd: int | str | None) -> tuple[pl.DataFrame, list[str]]:
+    """A unit of the units table with no judge score in the round never vanishes (issue 18,
+    item 3): with ``[missing] policy = "error"`` the run fails naming it (``not_scored``);
+    otherwise it is listed after the ranked units as 未参评（缺评分）, without a rank or total,
+    and a note names it."""
+    from evaltools.scoring.common import joined_ids
+
+    absent = unscored_units(table, dataset, rubric, rnd)
+    if absent.height == 0:
+        return table, []
+    listed = joined_ids(absent, pl.col("unit_id"))
+    where = "各轮均" if rnd == "all" else f"第{rnd}轮"
+    where_en = "any round" if rnd == "all" else f"round {rnd}"
+    if rubric.missing == "error":
+        raise EvalToolsError(Problem(
+            None, None, "unit_id", listed, "not_scored",
+            f"单位表中有 {absent.height} 个单位{where}没有任何评委评分：{listed}",
+            f"{absent.height} unit(s) of the units table have no judge score in {where_en}: "
+            f"{listed}",
+            "补齐这些单位的评分；若确未参评，请在评分细则 [missing] 中设置 policy = \"zero\" "
+            "或 \"mean\"（它们将列为“未参评”，不排名），或从单位表中删除",
+            'add their scores; if they truly did not take part, set [missing] policy = "zero" '
+            'or "mean" (they are then listed as not scored, without a rank) or remove them '
+            "from the units table"))
+    info = unit_info(dataset)
+    rows = absent.join(info, on="unit_id", how="left").with_columns(
+        rank_label=pl.lit(NOT_SCORED_LABEL), disqualified=pl.lit(False),
+        n_judges=pl.lit(0, pl.Int64), stars=pl.lit(0, pl.Int64))
+    rows = rows.select([pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c)
+                        for c, t in table.schema.items()])
+    note = (f"{absent.height} 个单位{where}没有评委评分，列为“{NOT_SCORED_LABEL}”，不排名："
+            f"{listed} | {absent.height} unit(s) have no judge score in {where_en}, listed as "
+            f"not scored, without a rank: {listed}")
+    return pl.concat([table, rows]), [note]
+
+
 def reweighted_rubric(rubric: Rubric, weights: Mapping[str, float]) -> tuple[Rubric, tuple[str, ...]]:
     """The rubric :meth:`evaltools.leaderboard.Leaderboard.with_weights` evaluates, and its note."""
     ids = set(rubric.criterion_ids)
@@ -297,6 +352,8 @@ def _evaluate_in(dataset: Dataset, rubric: Rubric, round: RoundArg, cache: dict)
                 prev_round = None
         round = chosen
     table = build_table(result, previous, dataset, rubric, cache)
+    table, absent_notes = add_unscored_units(table, dataset, rubric, round)
+    notes.extend(absent_notes)
     ties_note = (f"并列规则 {rubric.ties}" + (f"，并列时依次比较 {'、'.join(rubric.tie_breakers)}"
                                              if rubric.tie_breakers else "")
                  + f"；按未取舍的总分排名，公示分四舍五入到 {rubric.digits} 位小数"
