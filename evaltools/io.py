@@ -400,7 +400,7 @@ def _exact_numbers(reader, sheet_name: str, text: pl.DataFrame) -> pl.DataFrame:
     return text.with_columns(fixes) if fixes else text
 
 
-def _parquet_grid(path: Path, where: Where) -> Grid:
+def parquet_grid(path: Path, where: Where) -> Grid:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:
@@ -447,7 +447,7 @@ def _load_grid(path: Path, where: Where, sheet: str | int | None) -> Grid:
             raise Unreadable(file_problem(where, "empty_file"))
         return xlsx_grid(path, where, sheet)
     if suffix == ".parquet":
-        return _parquet_grid(path, where)
+        return parquet_grid(path, where)
     raise Unreadable(file_problem(where, "unsupported_format", value=path.suffix))
 
 

@@ -544,9 +544,9 @@ def _file_sheets(path: Path, *, rubric: Rubric | None, refs: _Refs
     suffix = path.suffix.lower()
     if suffix == ".xls":
         return [], [file_problem(where, "legacy_xls", value=path.name)], []
-    if suffix in (".csv", ".txt", ".tsv"):
+    if suffix in (".csv", ".txt", ".tsv", ".parquet"):
         try:
-            grid = io.csv_grid(path, where)
+            grid = io.parquet_grid(path, where) if suffix == ".parquet" else io.csv_grid(path, where)
         except io.Unreadable as exc:
             return [], [exc.problem], []
         return [_read_sheet(path, grid, None, rubric=rubric, refs=refs)], [], []

@@ -375,7 +375,8 @@ def test_terminal_safe_leaves_no_control_character(payload):
 
 def test_validate_and_evaluate_print_cells_escaped(sample):
     units = pl.read_csv(sample / "units.csv", infer_schema_length=0)
-    hostile = "\x1b[2J\x1b]0;pwn\x07三号楼\u202egnp.exe\u200b"
+    # (zero-width characters at a cell's ends are trimmed on reading; inside they stay)
+    hostile = "\x1b[2J\x1b]0;pwn\x07三号\u200b楼\u202egnp.exe"
     units = units.with_columns(
         pl.when(pl.col("unit_id") == "JY001").then(pl.lit(hostile)).otherwise(pl.col("name"))
         .alias("name"),
@@ -392,7 +393,7 @@ def test_validate_and_evaluate_print_cells_escaped(sample):
     code, out, err = run(["evaluate", sample, "--top", "60"])
     text = out + err
     assert "\x1b" not in text and "\u202e" not in text and "\u200b" not in text and "\x07" not in text
-    assert "<U+001B>[2J<U+001B>]0;pwn<U+0007>三号楼<U+202E>gnp.exe<U+200B>" in text
+    assert "<U+001B>[2J<U+001B>]0;pwn<U+0007>三号<U+200B>楼<U+202E>gnp.exe" in text
     assert tree_hash(sample) == before
 
 

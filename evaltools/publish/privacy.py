@@ -239,8 +239,9 @@ def publishable(lb: Any) -> Any:
     if dataclasses.is_dataclass(ds) and not isinstance(ds, type):
         parts: dict[str, Any] = {name: _scrub_columns(getattr(ds, name), keys)
                                  for name, keys in _KEYS.items() if hasattr(ds, name)}
-        if dataclasses.is_dataclass(getattr(ds, "rubric", None)):
-            parts["rubric"] = _scrub_rubric_part(ds.rubric)
+        ds_rubric = getattr(ds, "rubric", None)
+        if dataclasses.is_dataclass(ds_rubric):
+            parts["rubric"] = _scrub_rubric_part(ds_rubric)
         changes["dataset"] = dataclasses.replace(ds, **parts)
     return dataclasses.replace(lb, **changes)
 
