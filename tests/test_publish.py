@@ -188,6 +188,12 @@ def test_html_escapes_everything_and_has_no_external_reference(tmp_path):
     assert "<script" not in svg.lower() and "&lt;script&gt;" in svg
 
 
+def _read_sheet(path: Path, sheet: str, **options) -> pl.DataFrame:
+    """A table sheet of a published workbook: headers on row 3, under the two title rows."""
+    return pl.read_excel(path, sheet_name=sheet,
+                         read_options={"header_row": publish.excel.HEADER_ROW}, **options)
+
+
 def _sheet_xml(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")}
@@ -200,7 +206,7 @@ def test_xlsx_never_writes_formulas(tmp_path):
     sheets = {n: x for n, x in parts.items() if n.startswith("xl/worksheets/sheet")}
     assert sheets and not any("<f>" in x or "<f " in x for x in sheets.values())
     assert 'quotePrefix="1"' in parts["xl/styles.xml"]
-    back = pl.read_excel(out, sheet_name="总榜")
+    back = _read_sheet(out, "总榜")
     assert set(HOSTILE_NAMES) <= set(back["名称"].to_list())   # values unchanged, as text
 
 
@@ -233,7 +239,7 @@ def test_comments_published_only_when_allowed_and_masked(tmp_path):
     assert "请回电" in page and "138****5678" in page and "410***********1234" in page
     assert "13812345678" not in page and "410102199001011234" not in page
     xlsx = publish.write_excel(shown, tmp_path / "s.xlsx", generated=FIXED)
-    comments = pl.read_excel(xlsx, sheet_name="群众留言")["群众留言"].to_list()
+    comments = _read_sheet(xlsx, "群众留言")["群众留言"].to_list()
     assert comments == ["我是张三，电话138****5678，请回电", "身份证410***********1234，楼道太脏"]
 
 
@@ -247,7 +253,7 @@ def test_notes_and_sections_are_scrubbed(tmp_path):
     assert "李*" in page and "李四" not in page and "13712345678" not in page
     xlsx = publish.write_excel(lb, tmp_path / "n.xlsx", generated=FIXED,
                                sections={"民情速递站": tickets})
-    row = pl.read_excel(xlsx, sheet_name="民情速递站").row(0)
+    row = _read_sheet(xlsx, "民情速递站").row(0)
     assert row == ("T1", "李*", "137****5678", "电话 137****5678 单元门坏了")
     text = "".join(_sheet_xml(xlsx).values())
     assert "13712345678" not in text and "13912345678" not in text and "李四" not in text
@@ -259,7 +265,7 @@ def test_judges_published_by_id_not_name(sample_board, tmp_path):
     xlsx = publish.write_excel(sample_board, tmp_path / "j.xlsx", generated=FIXED)
     text = page + "".join(_sheet_xml(xlsx).values())
     assert not [n for n in names if n in text]
-    assert "JY-J1" in pl.read_excel(xlsx, sheet_name="评委明细")["评委编号"].to_list()
+    assert "JY-J1" in _read_sheet(xlsx, "评委明细")["评委编号"].to_list()
 
 
 def test_sample_personal_fields_never_published(sample_board, tmp_path):
@@ -279,13 +285,31 @@ def test_sample_personal_fields_never_published(sample_board, tmp_path):
 # Excel and CSV read back
 
 
+def _as_in_workbook(table: pl.DataFrame, lb) -> pl.DataFrame:
+    """The published table with the workbook's three conversions, written out independently:
+    booleans → 是/否, 星级 → ★/☆ text, 名次变化 "▲2" → 2 ("新上榜" stays text)."""
+    n = min(len(lb.rubric.stars), 5) or 5
+    stars = [None if s is None else "★" * s + "☆" * (n - s) for s in table["星级"].to_list()]
+    moves = []
+    for m in table["名次变化"].to_list():
+        if m is None or m == "新上榜":
+            moves.append(m)
+        else:
+            moves.append(str({"▲": 1, "▼": -1}[m[0]] * int(m[1:])) if m != "—" else "0")
+    out = table.with_columns(pl.Series("星级", stars, pl.String),
+                             pl.Series("名次变化", moves, pl.String))
+    bools = [c for c, t in table.schema.items() if t == pl.Boolean]
+    return out.with_columns(pl.col(c).replace_strict({True: "是", False: "否"},
+                                                     return_dtype=pl.String) for c in bools)
+
+
 def test_xlsx_reads_back_as_the_leaderboard(sample_board, tmp_path):
     lb = sample_board
     out = publish.write_excel(lb, tmp_path / "b.xlsx", generated=FIXED)
-    expected = publish.published_table(lb)
-    back = pl.read_excel(out, sheet_name="总榜", schema_overrides=expected.schema)
+    expected = _as_in_workbook(publish.published_table(lb), lb)
+    back = _read_sheet(out, "总榜", schema_overrides=expected.schema)
     assert_frame_equal(back, expected)
-    sheets = pl.read_excel(out, sheet_id=0)
+    sheets = pl.read_excel(out, sheet_id=0, read_options={"header_row": 2})
     assert list(sheets)[:2] == ["总榜", "分项得分"]
     assert {"评委明细", "满意度", "方法与权重", "审计", "民情速递站", "晒最美"} <= set(sheets)
     values = sheets["分项得分"]
@@ -297,7 +321,7 @@ def test_xlsx_reads_back_as_the_leaderboard(sample_board, tmp_path):
 def test_xlsx_layout(tmp_path):
     out = publish.write_excel(hostile_board(), tmp_path / "b.xlsx", generated=FIXED)
     sheet1 = _sheet_xml(out)["xl/worksheets/sheet1.xml"]
-    assert '<pane xSplit="4" ySplit="1"' in sheet1            # frozen header and unit columns
+    assert '<pane xSplit="4" ySplit="3"' in sheet1            # frozen title, header, unit columns
     widths = [float(w) for w in re.findall(r'<col [^>]*width="([\d.]+)"', sheet1)]
     assert widths and min(widths) >= 4
     core = _sheet_xml(out)["docProps/core.xml"]
@@ -464,8 +488,8 @@ def test_other_rounds_and_methods_publish(sample_board, variant, tmp_path):
     else:
         assert sum(weights["满分"]) == pytest.approx(100.0)
     out = publish.write_excel(lb, tmp_path / "v.xlsx", generated=FIXED, sections={})
-    expected = publish.published_table(lb)
-    back = pl.read_excel(out, sheet_name="总榜", schema_overrides=expected.schema)
+    expected = _as_in_workbook(publish.published_table(lb), lb)
+    back = _read_sheet(out, "总榜", schema_overrides=expected.schema)
     assert_frame_equal(back, expected)
 
 
