@@ -118,6 +118,13 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     "no_tables": ("文件夹中没有可识别的数据文件", "the folder holds no recognised data files",
                   "文件名应为 units.csv、scores.xlsx 等（见 docs/data-format.md）",
                   "name files units.csv, scores.xlsx … (see docs/data-format.md)"),
+    "correction_without_reason": ("与上一版公示相比结果有变化，但更正记录中没有这个单位的更正理由",
+                                  "differs from the previous publication, but the corrections "
+                                  "table records no reason for this unit",
+                                  "请在更正记录（corrections.csv / 更正记录.csv）中为该单位添加一行："
+                                  "单位编号、更正项目、原值、更正值、理由、日期",
+                                  "add a row for the unit to the corrections table "
+                                  "(corrections.csv): unit, item, before, after, reason, date"),
     "ambiguous_table": ("同一张表有多个文件", "more than one file for the same table",
                         "请只保留一个", "keep only one"),
 }
@@ -506,7 +513,7 @@ def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 
 # --------------------------------------------------------------------------- cross-file rules
 
-_UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries")
+_UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries", "corrections")
 
 
 def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
