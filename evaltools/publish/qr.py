@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from evaltools.errors import Problem, UsageError
@@ -58,7 +59,8 @@ def unit_url(url: str, unit_id: str) -> str:
     return f"{base}#{quote(str(unit_id), safe='-._~')}"
 
 
-def _code(url: str):  # noqa: ANN202 - segno.QRCode
+def _code(url: str) -> Any:
+    """The segno QR code of the page URL."""
     import segno
 
     # error correction M (15 %): survives a crease or a stamp's edge on a printed notice
