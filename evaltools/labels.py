@@ -67,6 +67,7 @@ __all__ = [
     "scale_is_points",
     "source_zh",
     "star_rule_zh",
+    "stars_expr",
     "stars_text",
     "ties_description",
     "ties_zh",
@@ -315,3 +316,15 @@ def stars_text(n: int | None) -> str:
     if n is None or n <= 0:
         return NONE_TEXT
     return "★" * int(min(n, 5))
+
+
+def stars_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`stars_text` as a polars expression (★ per star, at most five; — for none or null).
+
+    >>> pl.DataFrame({"stars": [3, 0, None, 7]}).select(stars_expr("stars"))["stars"].to_list()
+    ['★★★', '—', '—', '★★★★★']
+    """
+    c = pl.col(col) if isinstance(col, str) else col
+    k = c.fill_null(0).clip(0, 5).cast(pl.Int64)
+    return (pl.when(k > 0).then(pl.lit("★★★★★").str.slice(0, k)).otherwise(pl.lit(NONE_TEXT))
+            .alias(c.meta.output_name()))

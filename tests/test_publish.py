@@ -287,9 +287,8 @@ def test_sample_personal_fields_never_published(sample_board, tmp_path):
 
 def _as_in_workbook(table: pl.DataFrame, lb) -> pl.DataFrame:
     """The published table with the workbook's three conversions, written out independently:
-    booleans → 是/否, 星级 → ★/☆ text, 名次变化 "▲2" → 2 ("新上榜" stays text)."""
-    n = min(len(lb.rubric.stars), 5) or 5
-    stars = [None if s is None else "★" * s + "☆" * (n - s) for s in table["星级"].to_list()]
+    booleans → 是/否, 星级 → ★ text (— for none), 名次变化 "▲2" → 2 ("新上榜" stays text)."""
+    stars = ["★" * s if s else "—" for s in table["星级"].to_list()]
     moves = []
     for m in table["名次变化"].to_list():
         if m is None or m == "新上榜":

@@ -76,7 +76,7 @@ def test_board_sheet_values_and_formats(workbook, sample_board):
     assert {ws.cell(first + i, mv).number_format for i in range(t.height)} == {MOVEMENT_FORMAT}
     # 星级 as ★ text, 取消资格 as 是/否, numbers stay numbers
     stars = [ws.cell(first + i, _col(ws, "星级")).value for i in range(t.height)]
-    assert stars == ["★" * s + "☆" * (5 - s) for s in t["stars"].to_list()]
+    assert stars == ["★" * s if s else "—" for s in t["stars"].to_list()]
     assert {ws.cell(first + i, _col(ws, "取消资格")).value for i in range(t.height)} <= {"是", "否"}
     assert isinstance(ws.cell(first, _col(ws, "总分")).value, float)
     assert ws.cell(first, _col(ws, "总分")).number_format == "0.00"

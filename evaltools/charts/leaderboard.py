@@ -248,7 +248,7 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
         差距=pl.when(pl.col("rank") > 1).then(pl.format("差第1名 {} 分", gap))
         .otherwise(pl.lit("")),
         街道=pl.coalesce(pl.col("street"), pl.lit("")) if "street" in t.columns else pl.lit(""),
-        星级=(_stars_expr(pl.col("stars"), labels.NONE_TEXT)
+        星级=(labels.stars_expr("stars")
               if has_stars and "stars" in t.columns
               else pl.coalesce(pl.col("grade"), pl.lit("")) if "grade" in t.columns
               else pl.lit("")),
@@ -300,12 +300,6 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
         padding={"left": POSTER_MARGIN, "right": POSTER_MARGIN, "top": 16, "bottom": 16},
         title=alt.Title(title, subtitle=subtitle or alt.Undefined, fontSize=30,
                         subtitleFontSize=15, anchor="middle", color="#b22222", offset=14))
-
-
-def _stars_expr(n: pl.Expr, none: str) -> pl.Expr:
-    """★ per star (at most five), ``none`` for zero — as :func:`evaltools.labels.stars_text`."""
-    k = n.fill_null(0).clip(0, 5)
-    return pl.when(k > 0).then(pl.lit("★★★★★").str.slice(0, k)).otherwise(pl.lit(none))
 
 
 def score_text_value(value: float, digits: int = 2) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from evaltools import labels
 from evaltools.publish.audit import audit_table, generated_at
 from evaltools.publish.html import is_rate, round_text
 from evaltools.publish.privacy import mask_personal
@@ -28,7 +29,7 @@ from evaltools.publish.tables import (
     with_intervals,
 )
 
-__all__ = ["HEADER_ROW", "excel_table", "movement_number", "star_text", "write_excel"]
+__all__ = ["HEADER_ROW", "excel_table", "movement_number", "write_excel"]
 
 
 # =============================================================================================
@@ -65,22 +66,6 @@ def _display_width(frame: pl.DataFrame) -> dict[str, float]:
     return widths
 
 
-def star_text(stars: str | pl.Expr, of: int) -> pl.Expr:
-    """Stars as text: ``of`` places, ★ for each star earned and ☆ for the rest (★★★☆☆); zero
-    stars are ☆☆☆☆☆, never blank or 0. Null (no rank) stays null.
-
-    Examples
-    --------
-    >>> pl.DataFrame({"s": [3, 0, None]}).select(star_text("s", 5))["s"].to_list()
-    ['★★★☆☆', '☆☆☆☆☆', None]
-    """
-    e = pl.col(stars) if isinstance(stars, str) else stars
-    n = e.clip(0, of)
-    out = pl.lit("★" * of).str.slice(0, n) + pl.lit("☆" * of).str.slice(0, pl.lit(of) - n)
-    return pl.when(e.is_not_null()).then(out).otherwise(pl.lit(None, pl.String)).alias(
-        stars if isinstance(stars, str) else "stars")
-
-
 def movement_number(movement: str | pl.Expr) -> pl.Expr:
     """The places gained since the previous round as a number (▲2 → 2, ▼1 → −1, — → 0); null
     for 新上榜 and for units without a rank. Excel shows it with :data:`MOVEMENT_FORMAT`.
@@ -100,20 +85,19 @@ def movement_number(movement: str | pl.Expr) -> pl.Expr:
 
 def excel_table(lb: Any) -> pl.DataFrame:
     """总榜 as the workbook holds it: :func:`~evaltools.publish.tables.published_table` with
-    星级 as ★ text (:func:`star_text`) and 名次变化 as a number (:func:`movement_number`; the
+    星级 as ★ text (:func:`evaltools.labels.stars_expr`: ★★★, — for none) and 名次变化 as a number (:func:`movement_number`; the
     sheet writes 新上榜 as text where the number is empty). Booleans become 是/否 when written.
 
     Examples
     --------
     >>> from evaltools.examples import two_buildings
     >>> excel_table(two_buildings()).select("名次", "星级", "名次变化").rows()
-    [(1, '☆☆☆☆☆', None), (2, '☆☆☆☆☆', None)]
+    [(1, '—', None), (2, '—', None)]
     """
     t = published_table(lb)
-    n_stars = min(len(lb.rubric.stars), 5) or 5
     cols = []
     if "星级" in t.columns:
-        cols.append(star_text(pl.col("星级").cast(pl.Int64), n_stars).alias("星级"))
+        cols.append(labels.stars_expr("星级"))
     if "名次变化" in t.columns:
         cols.append(movement_number("名次变化").alias("名次变化"))
     return t.with_columns(cols) if cols else t
@@ -343,7 +327,7 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
     printed page. Pages are A4 landscape, one page wide, numbered "第 x 页 共 y 页". Widths fit
     Chinese text up to 40 characters; longer text wraps. Numbers are rounded 四舍五入 to the
     rubric's decimals and formatted; booleans read 是/否; 名次变化 is a number shown ▲2 / ▼1 /
-    — (format ``"▲"0;"▼"0;"—"``, 新上榜 as text); 星级 is ★★★☆☆ text; the top three rows are
+    — (format ``"▲"0;"▼"0;"—"``, 新上榜 as text); 星级 is ★★★ text (— for none); the top three rows are
     filled gold, silver and bronze; 不合格 and 取消资格 are red. Text cells are written as text
     (never formulas). Fixed document properties (created = generation time) make the bytes
     reproducible.
