@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,12 @@ def _rubric_changed(lb: Any) -> bool:
     return original is not None and original != lb.rubric
 
 
-def audit_table(lb: Any, *, generated: datetime | None = None) -> pl.DataFrame:
+def audit_table(lb: Any, *, generated: datetime | None = None,
+                previous: Sequence[tuple[str, str]] = ()) -> pl.DataFrame:
     """What a published leaderboard was computed from: evaltools version, rubric and its SHA-256,
-    the SHA-256 of each data file, round, method, and the generation time.
+    the SHA-256 of each data file, round, method, and the generation time; then ``previous``
+    (``Supersession.chain``: the superseded publication and the SHA-256 of its SHA256SUMS and
+    榜单.csv) when this publication corrects an earlier one.
 
     Examples
     --------
@@ -114,4 +118,5 @@ def audit_table(lb: Any, *, generated: datetime | None = None) -> pl.DataFrame:
         ("计分方法", rubric.method),
         ("生成时间", time_text(generated)),
     ]
+    rows += list(previous)  # a correction chains to the publication it supersedes
     return pl.DataFrame(rows, schema={"项目": pl.String, "值": pl.String}, orient="row")

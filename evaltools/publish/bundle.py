@@ -1,4 +1,5 @@
-"""Everything at once: :func:`publish` writes the page, workbook, CSV, charts and poster.
+"""Everything at once: :func:`publish` writes the page, Word notice, workbook, CSV, charts,
+poster and their checksums.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from evaltools.publish.excel import write_excel
 from evaltools.publish.html import write_html
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.tables import default_sections, with_intervals
+from evaltools.publish.word import write_docx
 
 __all__ = ["publish"]
 
@@ -26,26 +28,51 @@ __all__ = ["publish"]
 
 def publish(lb: Any, out: str | Path, *, top: int = 10,
             sections: Mapping[str, pl.DataFrame] | None = None,
-            intervals: Any = None) -> dict[str, Path]:
-    """Write every output into the folder ``out``: 榜单公示.html, 榜单.xlsx, 榜单.csv,
-    总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns kind → path.
+            intervals: Any = None, supersedes: str | Path | None = None) -> dict[str, Path]:
+    """Write every output into the folder ``out``: 榜单公示.html, 榜单公示.docx, 榜单.xlsx,
+    榜单.csv, 总分排名.png / .svg (all ranked units), 海报.png (top ``top``), and SHA256SUMS (the
+    SHA-256 of each file, for ``sha256sum -c`` and for a later correction to chain to). Returns
+    kind → path.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
-    ``intervals`` as in :func:`write_html`.
+    ``intervals`` as in :func:`write_html`. ``supersedes`` is the output folder of an earlier
+    publication this one corrects (公示期异议 → 复核 → 更正): the page, the workbook and the Word
+    notice get a 更正说明 listing every changed score and rank with the reason recorded in the
+    dataset's corrections table, and the audit records the earlier publication's hashes
+    (:func:`evaltools.publish.corrections.supersede`; a change without a recorded reason is a
+    :class:`~evaltools.errors.ValidationError` naming the unit, and nothing is written).
     """
     from evaltools.charts.leaderboard import leaderboard_bars
+    from evaltools.publish.corrections import supersede, write_manifest
 
     out = Path(out)
+    chain = None
+    if supersedes is not None:
+        if Path(supersedes).resolve() == out.resolve():
+            from evaltools.errors import Problem, UsageError
+
+            raise UsageError(Problem(
+                None, None, "--supersedes", str(supersedes), "bad_supersedes",
+                "更正后的公示不能写入被更正的公示文件夹（上一版须原样保留）",
+                "the corrected publication cannot be written into the folder it supersedes "
+                "(the previous one must be kept as published)",
+                "请用新的 --out 文件夹", "use a new --out folder"))
+        chain = supersede(lb, supersedes)   # raises before anything is written
     out.mkdir(parents=True, exist_ok=True)
     when = generated_at()
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
     bars = leaderboard_bars(lb)
-    return {
-        "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections),
-        "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections),
+    written = {
+        "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections,
+                           supersedes=chain),
+        "docx": write_docx(lb, out / "榜单公示.docx", generated=when, supersedes=chain),
+        "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections,
+                            supersedes=chain),
         "csv": write_csv(lb, out / "榜单.csv"),
         "png": save_chart(bars, out / "总分排名.png"),
         "svg": save_chart(bars, out / "总分排名.svg"),
         "poster": poster(lb, out / "海报.png", top=top, generated=when),
     }
+    written["manifest"] = write_manifest(out, list(written.values()))
+    return written

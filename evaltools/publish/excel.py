@@ -312,7 +312,7 @@ def _highlight(book: _Book, ws: Any, board: pl.DataFrame) -> None:
 
 def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
                 sections: Mapping[str, pl.DataFrame] | None = None,
-                intervals: Any = None) -> Path:
+                intervals: Any = None, supersedes: Any = None) -> Path:
     """Write the leaderboard workbook, ready for an office to file and print.
 
     Sheets: 总榜 (the leaderboard, :func:`excel_table`), 分项得分 (unit × criterion: value, max
@@ -321,6 +321,8 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
     review cards), 群众留言 (only when the rubric allows comments), 方法与权重, 审计; then
     ``sections`` (None = :func:`default_sections`: 民情速递站 and 晒最美 when present), personal
     columns masked. ``intervals`` adds 名次区间 columns (rank_lower / rank_upper) to 总榜.
+    ``supersedes`` (a :class:`~evaltools.publish.corrections.Supersession`) adds the sheet 更正说明
+    after 总榜 and chains the previous publication's hashes in 审计.
 
     Every sheet starts with a title row ("<name><round>评比结果") and a row with organiser,
     period, round and date; the headers are row 3 (:data:`HEADER_ROW`), frozen, repeated on every
@@ -369,6 +371,8 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
                 ws.write_string(HEADER_ROW + 1 + i, j, "新上榜",
                                 book.fmt(**{**props, "align": "center"}))
         _highlight(book, ws, board)
+        if supersedes is not None:
+            book.sheet("更正说明", supersedes.table, freeze_cols=2)
         values = values_table(lb)
         book.sheet("分项得分", values, freeze_cols=2)
         judges = judges_table(lb)
@@ -397,7 +401,9 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
         book.key_values("方法与权重", [("计算方法", method), ("指标与权重", weights_table(lb)),
                                         ("说明", notes_zh(lb).with_row_index("序号", offset=1)
                                                 .with_columns(pl.col("序号").cast(pl.Int64)))])
-        book.key_values("审计", [("审计信息", audit_table(lb, generated=generated))])
+        book.key_values("审计", [("审计信息", audit_table(
+            lb, generated=generated,
+            previous=supersedes.chain if supersedes is not None else ()))])
     finally:
         book.close()
     return path

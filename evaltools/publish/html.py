@@ -216,12 +216,14 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
                 top: int | None = None, generated: datetime | None = None,
                 notice_start: date | None = None,
                 sections: Mapping[str, pl.DataFrame] | None = None,
-                intervals: Any = None) -> str:
+                intervals: Any = None, supersedes: Any = None) -> str:
     """The 公示 page as one HTML string (see :func:`write_html`)."""
     from evaltools.version import __version__
 
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
+    if supersedes is not None:  # the 更正说明 comes first, after the leaderboard
+        sections = {"更正说明": supersedes.table, **sections}
     r = lb.rubric
     generated = generated or generated_at()
     rnd = round_text(lb)
@@ -267,7 +269,8 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     else:
         notice = "公示期内如对结果有异议，请向" + (r.organiser or "主办单位") + "反映。"
     notice_html = f'<p class="notice-box">{_e(notice)}</p>'
-    audit = audit_table(lb, generated=generated)
+    audit = audit_table(lb, generated=generated,
+                        previous=supersedes.chain if supersedes is not None else ())
     audit_html = _kv_html(list(audit.iter_rows()), code=True)
 
     page = string.Template(_template("leaderboard.html"))
@@ -283,7 +286,7 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
                top: int | None = None, generated: datetime | None = None,
                notice_start: date | None = None,
                sections: Mapping[str, pl.DataFrame] | None = None,
-               intervals: Any = None) -> Path:
+               intervals: Any = None, supersedes: Any = None) -> Path:
     """Write the 公示 page: one self-contained, offline HTML file that prints on A4.
 
     Contents: title, organiser, period and round; the leaderboard (rank with 并列, unit,
@@ -306,6 +309,8 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
         :func:`mask_personal`. None = :func:`default_sections` (民情速递站 and 晒最美 when the
         dataset has tickets or votes); ``{}`` = none.
     intervals : rank intervals (:func:`evaltools.robustness.rank_intervals`) to show as 名次区间.
+    supersedes : a :class:`~evaltools.publish.corrections.Supersession`: the page corrects an
+        earlier one — a 更正说明 section first, and the audit chains the two publications.
 
     Returns
     -------
@@ -322,7 +327,8 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
     (True, False)
     """
     text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
-                       notice_start=notice_start, sections=sections, intervals=intervals)
+                       notice_start=notice_start, sections=sections, intervals=intervals,
+                       supersedes=supersedes)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8"))
