@@ -380,7 +380,7 @@ def test_publishing_twice_gives_identical_bytes(sample_board, tmp_path, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     a = publish.publish(sample_board, tmp_path / "a", top=5)
     b = publish.publish(sample_board, tmp_path / "b", top=5)
-    assert set(a) == {"html", "xlsx", "csv", "png", "svg", "poster"}
+    assert set(a) == {"html", "docx", "xlsx", "csv", "png", "svg", "poster", "manifest"}
     for kind in a:
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
         assert a[kind].stat().st_size > 0
@@ -498,8 +498,8 @@ def test_cli_publish(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "build"), "--top", "3"]) == 0
     names = sorted(p.name for p in (tmp_path / "build").iterdir())
-    assert names == sorted(["榜单公示.html", "榜单.xlsx", "榜单.csv", "总分排名.png", "总分排名.svg",
-                            "海报.png"])
+    assert names == sorted(["榜单公示.html", "榜单公示.docx", "榜单.xlsx", "榜单.csv", "总分排名.png",
+                            "总分排名.svg", "海报.png", "SHA256SUMS"])
     assert "已保存" in capsys.readouterr().out
     assert main(["publish", str(tmp_path / "nope"), "--out", str(tmp_path / "b")]) == 2
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--rubric", "x.toml"]) == 2

@@ -222,8 +222,6 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
 
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
-    if supersedes is not None:  # the 更正说明 comes first, after the leaderboard
-        sections = {"更正说明": supersedes.table, **sections}
     r = lb.rubric
     generated = generated or generated_at()
     rnd = round_text(lb)
@@ -243,6 +241,10 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
                                                        digits=4 if r.method != "points" else 2)
 
     extra = []
+    if supersedes is not None:  # a correction comes first after the leaderboard
+        extra.append('<section id="corrections">\n<h2>更正说明</h2>\n'
+                     f"<p>{_e(supersedes.summary())}</p>\n"
+                     + _generic_table(supersedes.table) + "\n</section>")
     sat = satisfaction_table(lb)
     if sat is not None:
         extra.append('<section id="satisfaction">\n<h2>群众满意度</h2>\n'
