@@ -13,6 +13,7 @@ from evaltools.publish.audit import generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import write_html
+from evaltools.publish.pdf import write_pdf
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.tables import default_sections, with_intervals
 
@@ -27,8 +28,9 @@ __all__ = ["publish"]
 def publish(lb: Any, out: str | Path, *, top: int = 10,
             sections: Mapping[str, pl.DataFrame] | None = None,
             intervals: Any = None) -> dict[str, Path]:
-    """Write every output into the folder ``out``: 榜单公示.html, 榜单.xlsx, 榜单.csv,
-    总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns kind → path.
+    """Write every output into the folder ``out``: 榜单公示.html, 榜单公示.pdf (A4, the same page),
+    榜单.xlsx, 榜单.csv, 总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns
+    kind → path.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
     ``intervals`` as in :func:`write_html`.
@@ -43,6 +45,7 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     bars = leaderboard_bars(lb)
     return {
         "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections),
+        "pdf": write_pdf(lb, out / "榜单公示.pdf", generated=when, sections=sections),
         "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections),
         "csv": write_csv(lb, out / "榜单.csv"),
         "png": save_chart(bars, out / "总分排名.png"),
