@@ -1,4 +1,4 @@
-"""Publish a leaderboard (榜单公示): offline HTML, Excel, CSV, PNG/SVG charts and a poster.
+"""Publish a leaderboard (榜单公示): offline HTML, an A4 PDF, Excel, CSV, PNG/SVG charts and a poster.
 
 Besides :mod:`evaltools.io`, this is the only module that writes files for users. Everything it
 writes is
@@ -45,6 +45,7 @@ from evaltools.publish.corrections import Supersession, supersede, write_manifes
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import render_html, stable_svg_ids, write_html
+from evaltools.publish.pdf import render_pdf, write_pdf
 from evaltools.publish.poster import ChartFormat as ChartFormat
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.privacy import (
@@ -91,6 +92,7 @@ __all__ = [
     "qr_png",
     "qr_svg",
     "render_html",
+    "render_pdf",
     "save_chart",
     "scrub_text",
     "stable_svg_ids",
@@ -102,4 +104,5 @@ __all__ = [
     "write_excel",
     "write_html",
     "write_manifest",
+    "write_pdf",
 ]

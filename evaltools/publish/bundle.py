@@ -14,6 +14,7 @@ from evaltools.publish.audit import generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import write_html
+from evaltools.publish.pdf import write_pdf
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.tables import default_sections, with_intervals
 from evaltools.publish.word import write_docx
@@ -29,9 +30,10 @@ __all__ = ["publish"]
 def publish(lb: Any, out: str | Path, *, top: int = 10,
             sections: Mapping[str, pl.DataFrame] | None = None,
             intervals: Any = None, supersedes: str | Path | None = None) -> dict[str, Path]:
-    """Write every output into the folder ``out``: 榜单公示.html, 榜单公示.docx, 榜单.xlsx,
-    榜单.csv, 总分排名.png / .svg (all ranked units), 海报.png (top ``top``), and SHA256SUMS (the
-    SHA-256 of each file, for ``sha256sum -c`` and for a later correction to chain to). Returns
+    """Write every output into the folder ``out``: 榜单公示.html, 榜单公示.pdf (A4, the same page),
+    榜单公示.docx (the Word notice an office edits and stamps), 榜单.xlsx, 榜单.csv, 总分排名.png /
+    .svg (all ranked units), 海报.png (top ``top``), and SHA256SUMS (the SHA-256 of each file,
+    for ``sha256sum -c`` and for a later correction to chain to). Returns
     kind → path.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
@@ -66,6 +68,8 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     written = {
         "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections,
                            supersedes=chain),
+        "pdf": write_pdf(lb, out / "榜单公示.pdf", generated=when, sections=sections,
+                         supersedes=chain),
         "docx": write_docx(lb, out / "榜单公示.docx", generated=when, supersedes=chain),
         "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections,
                             supersedes=chain),

@@ -14,7 +14,7 @@ from evaltools import labels
 from evaltools.errors import UsageError, require_columns
 from evaltools.publish.privacy import scrub_text
 
-__all__ = ["default_sections", "with_intervals"]
+__all__ = ["default_sections", "recount_sections", "with_intervals"]
 
 #: the label layer's tables (evaltools.labels), kept here under their old names
 METHOD_ZH = labels.METHOD_DESCRIPTION_ZH
@@ -290,8 +290,8 @@ def with_intervals(lb: Any, intervals: Any) -> Any:
 
 def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
     """Sections published when the dataset has the data: 民情速递站 (ticket KPIs by street, with
-    their definitions, :func:`evaltools.kpi.ticket_kpis`) and 晒最美 (each round's winners,
-    :func:`evaltools.campaign.analyze_campaign`). A part that cannot be computed is left out
+    their definitions, :func:`evaltools.kpi.ticket_kpis`) and 晒最美 (each round's winners after
+    the recount, the raw count beside them: :func:`recount_sections`). A part that cannot be computed is left out
     with a warning; the leaderboard is still published."""
     import warnings
 
@@ -319,15 +319,58 @@ def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
     entries, votes = getattr(ds, "entries", None), getattr(ds, "votes", None)
     if entries is not None and votes is not None and votes.height:
         try:
-            from evaltools import campaign
-
-            won = campaign.analyze_campaign(ds).winners()
-            keep = [c for c in ("round", "category", "entry_id", "unit_id", "title", "votes",
-                                "share_in_category", "flagged_votes", "votes_recount")
-                    if c in won.columns]
-            out["晒最美"] = won.select(keep).rename(
-                {c: campaign.ENTRY_LABELS.get(c, c) for c in keep})
+            out.update(recount_sections(ds))
         except (EvalToolsError, ImportError) as exc:
             warnings.warn(f"晒最美部分未发布 | campaign results not published: {exc}",
                           EvalToolsWarning, stacklevel=2)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 晒最美: the recount is what the notice publishes
+
+
+def recount_sections(ds: Any) -> dict[str, pl.DataFrame]:
+    """晒最美 for the notice: per round and category, the winners *after* excluding flagged votes
+    (the recount), the raw count beside them, "复核后名次变化" where the two differ (raw
+    winners that lost the recount are listed too), and the rule as a second table."""
+    from evaltools import campaign
+
+    analysis = campaign.analyze_campaign(ds)
+    res = analysis.results
+    keep = res.filter(
+        (pl.col("rank_recount") == pl.col("rank_recount").min().over("round", "category"))
+        | pl.col("winner"))
+    info = getattr(ds, "units", None)
+    if info is not None and "name" in info.columns:
+        keep = keep.join(info.select(pl.col("unit_id").cast(pl.String), pl.col("name")
+                                     .alias("unit_name")).unique("unit_id"),
+                         on="unit_id", how="left")
+    else:
+        keep = keep.with_columns(unit_name=pl.lit(None, pl.String))
+    tied = pl.len().over("round", "category", "rank_recount") > 1
+    label = (pl.when(tied).then(pl.format("并列第{}名", "rank_recount"))
+             .otherwise(pl.format("第{}名", "rank_recount")))
+    change = (pl.when(pl.col("rank_recount") != pl.col("rank_in_category"))
+              .then(pl.format("原第{}名，复核后第{}名", "rank_in_category", "rank_recount"))
+              .otherwise(pl.lit("—")))
+    cols = [pl.col("round").alias("轮次"), pl.col("category").alias("类别")]
+    frame = keep.sort("round", "category", "rank_recount", "entry_id").select(
+        *cols,
+        pl.col("entry_id").alias("作品编号"),
+        pl.col("title").alias("作品名称") if "title" in keep.columns else pl.lit(None, pl.String)
+        .alias("作品名称"),
+        pl.coalesce("unit_name", "unit_id").alias("楼栋"),
+        label.alias("复核后名次"),
+        pl.col("votes_recount").alias("复核后票数"),
+        pl.col("votes").alias("原始票数"),
+        pl.col("flagged_votes").alias("存疑票数"),
+        change.alias("复核后名次变化"),
+    )
+    rule = pl.DataFrame({"说明": [
+        "名次按复核后票数排列：剔除经核查标记的存疑投票（"
+        + "、".join(labels.flag_zh(f) for f in analysis.exclude) + "）后重新计票；",
+        "同一网络地址、非正常时段投票只作提示，不剔除（邻居可能共用网络）；",
+        "原始票数一并列出，复核前后名次不同的在“复核后名次变化”中说明。",
+    ]})
+    return {"晒最美": frame, "晒最美复核规则": rule}
