@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from evaltools.errors import EvalToolsError, EvalToolsWarning
 from evaltools.publish.audit import generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
@@ -33,7 +35,8 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     kind → path.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
-    ``intervals`` as in :func:`write_html`.
+    ``intervals`` as in :func:`write_html`. Without a PDF renderer (WeasyPrint and the system's
+    pango) the PDF is left out with a warning and everything else is written.
     """
     from evaltools.charts.leaderboard import leaderboard_bars
 
@@ -43,9 +46,15 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
     bars = leaderboard_bars(lb)
-    return {
-        "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections),
-        "pdf": write_pdf(lb, out / "榜单公示.pdf", generated=when, sections=sections),
+    written = {"html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections)}
+    try:
+        written["pdf"] = write_pdf(lb, out / "榜单公示.pdf", generated=when, sections=sections)
+    except EvalToolsError as exc:  # no PDF renderer on this machine: the rest is still published
+        if exc.problems[0].rule != "pdf_renderer_missing":
+            raise
+        warnings.warn(f"未生成 PDF | PDF not written: {exc.problems[0].message_en()}",
+                      EvalToolsWarning, stacklevel=2)
+    return written | {
         "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections),
         "csv": write_csv(lb, out / "榜单.csv"),
         "png": save_chart(bars, out / "总分排名.png"),
