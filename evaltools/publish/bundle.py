@@ -4,12 +4,14 @@ poster and their checksums.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from evaltools.errors import EvalToolsError, EvalToolsWarning
 from evaltools.publish.audit import generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
@@ -43,6 +45,8 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     dataset's corrections table, and the audit records the earlier publication's hashes
     (:func:`evaltools.publish.corrections.supersede`; a change without a recorded reason is a
     :class:`~evaltools.errors.ValidationError` naming the unit, and nothing is written).
+    Without a PDF renderer (WeasyPrint and the system's pango) the PDF is left out with a
+    warning and everything else is written.
     """
     from evaltools.charts.leaderboard import leaderboard_bars
     from evaltools.publish.corrections import supersede, write_manifest
@@ -65,11 +69,17 @@ def publish(lb: Any, out: str | Path, *, top: int = 10,
     lb = with_intervals(lb, intervals)
     sections = default_sections(lb) if sections is None else sections
     bars = leaderboard_bars(lb)
-    written = {
-        "html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections,
-                           supersedes=chain),
-        "pdf": write_pdf(lb, out / "榜单公示.pdf", generated=when, sections=sections,
-                         supersedes=chain),
+    written = {"html": write_html(lb, out / "榜单公示.html", generated=when, sections=sections,
+                                  supersedes=chain)}
+    try:
+        written["pdf"] = write_pdf(lb, out / "榜单公示.pdf", generated=when, sections=sections,
+                                   supersedes=chain)
+    except EvalToolsError as exc:  # no PDF renderer on this machine: the rest is still published
+        if exc.problems[0].rule != "pdf_renderer_missing":
+            raise
+        warnings.warn(f"未生成 PDF | PDF not written: {exc.problems[0].message_en()}",
+                      EvalToolsWarning, stacklevel=2)
+    written |= {
         "docx": write_docx(lb, out / "榜单公示.docx", generated=when, supersedes=chain),
         "xlsx": write_excel(lb, out / "榜单.xlsx", generated=when, sections=sections,
                             supersedes=chain),

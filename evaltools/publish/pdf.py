@@ -21,11 +21,20 @@ from evaltools.errors import EvalToolsError, Problem
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import render_html
 
-__all__ = ["render_pdf", "write_pdf"]
+__all__ = ["pdf_available", "render_pdf", "write_pdf"]
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
     raise ValueError(f"evaltools PDF: no request allowed ({url[:40]})")
+
+
+def pdf_available() -> bool:
+    """Whether this machine can write the PDF (WeasyPrint importable, with the system's pango)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
 
 
 def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
