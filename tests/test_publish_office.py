@@ -141,8 +141,9 @@ def _with_url(lb, url="https://jd.example.gov.cn/公示/榜单公示.html"):
     import dataclasses
 
     r = lb.rubric
-    return lb._replace(rubric=dataclasses.replace(r, notice=dataclasses.replace(r.notice,
-                                                                                url=url)))
+    r = dataclasses.replace(r, notice=dataclasses.replace(r.notice, url=url))
+    # the url is saved in the rubric file: the dataset's rubric too (else the page is a draft)
+    return lb._replace(rubric=r, dataset=dataclasses.replace(lb.dataset, rubric=r))
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,7 @@ def test_docx_reads_back_as_a_notice(word, sample_board):
     for heading in ("一、评比结果", "二、评分方法", "三、公示期与异议受理"):
         assert heading in texts
     body = "\n".join(texts)
-    assert "公示期 7 天（2024年5月1日至2024年5月7日）。" in body
+    assert "公示期 7 天（2024年05月01日 至 2024年05月07日）。" in body
     for value in (r.notice.address, r.notice.phone, r.notice.email, r.notice.supervision_phone):
         assert value in body
     # 落款 bottom right, stamp and signature area after it
@@ -193,7 +194,15 @@ def test_docx_table_is_the_leaderboard(word, sample_board):
     assert len(rows) == t.height + 1
     assert [row[1] for row in rows[1:]] == t["name"].to_list()
     assert [row[0] for row in rows[1:]] == t["rank_label"].to_list()
-    assert rows[1][2] == f"{t['total'][0]:.2f}" and rows[1][4] == "★" * t["stars"][0]
+    assert rows[1][2] == f"{t['total'][0]:.2f}"
+    rules = {s.name for s in sample_board.rubric.stars}
+    for row, n in zip(rows[1:], t["stars"].to_list(), strict=True):
+        glyphs, _, names = row[4].partition(" ")
+        if not n:
+            assert row[4] == "—"
+        else:                      # ★ per star, then the stars by name (卫生星、平安星 …)
+            assert glyphs == "★" * n and len(names.split("、")) == n
+            assert set(names.split("、")) <= rules
     # header repeats on every page, rows do not split
     assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
     assert all(row._tr.xpath("./w:trPr/w:cantSplit") for row in table.rows)

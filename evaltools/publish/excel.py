@@ -15,6 +15,7 @@ import polars as pl
 from evaltools import labels
 from evaltools.publish.audit import audit_table, generated_at
 from evaltools.publish.html import is_rate, round_text
+from evaltools.publish.notice import star_names
 from evaltools.publish.privacy import mask_personal
 from evaltools.publish.tables import (
     comments_table,
@@ -85,7 +86,8 @@ def movement_number(movement: str | pl.Expr) -> pl.Expr:
 
 def excel_table(lb: Any) -> pl.DataFrame:
     """总榜 as the workbook holds it: :func:`~evaltools.publish.tables.published_table` with
-    星级 as ★ text (:func:`evaltools.labels.stars_expr`: ★★★, — for none) and 名次变化 as a number (:func:`movement_number`; the
+    星级 as ★ text (:func:`evaltools.labels.stars_expr`: ★★★, — for none) followed by 星级名称
+    (卫生星、平安星 …, when the rubric has stars) and 名次变化 as a number (:func:`movement_number`; the
     sheet writes 新上榜 as text where the number is empty). Booleans become 是/否 when written.
 
     Examples
@@ -98,6 +100,13 @@ def excel_table(lb: Any) -> pl.DataFrame:
     cols = []
     if "星级" in t.columns:
         cols.append(labels.stars_expr("星级"))
+        if lb.rubric.stars:  # the stars by name, after 星级, as on the page
+            order = [*t.columns]
+            order.insert(order.index("星级") + 1, "星级名称")
+            names = star_names(lb).select(
+                pl.col("unit_id").alias("单位编号"),
+                pl.col("star_names").replace("", labels.NONE_TEXT).alias("星级名称"))
+            t = t.join(names, on="单位编号", how="left", maintain_order="left").select(order)
     if "名次变化" in t.columns:
         cols.append(movement_number("名次变化").alias("名次变化"))
     return t.with_columns(cols) if cols else t
@@ -329,7 +338,7 @@ def write_excel(lb: Any, path: str | Path, *, generated: datetime | None = None,
     printed page. Pages are A4 landscape, one page wide, numbered "第 x 页 共 y 页". Widths fit
     Chinese text up to 40 characters; longer text wraps. Numbers are rounded 四舍五入 to the
     rubric's decimals and formatted; booleans read 是/否; 名次变化 is a number shown ▲2 / ▼1 /
-    — (format ``"▲"0;"▼"0;"—"``, 新上榜 as text); 星级 is ★★★ text (— for none); the top three rows are
+    — (format ``"▲"0;"▼"0;"—"``, 新上榜 as text); 星级 is ★★★ text (— for none) with 星级名称 beside it; the top three rows are
     filled gold, silver and bronze; 不合格 and 取消资格 are red. Text cells are written as text
     (never formulas). Fixed document properties (created = generation time) make the bytes
     reproducible.

@@ -22,8 +22,8 @@ from typing import Any
 import polars as pl
 
 from evaltools import labels
+from evaltools.publish import notice as nt
 from evaltools.publish.audit import generated_at
-from evaltools.publish.html import round_text
 from evaltools.publish.tables import method_lines, score_text_expr
 
 __all__ = ["CJK_FALLBACK", "CJK_FONT", "write_docx"]
@@ -39,87 +39,39 @@ TABLE_COLUMNS = ("名次", "名称", "总分", "等级", "星级")
 
 
 # =============================================================================================
-# the notice's text
+# the notice's table (the words come from evaltools.publish.notice, as on the page)
 # =============================================================================================
 
 
-def _date_zh(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _issuer(r: Any) -> str:
-    return getattr(r.notice, "issuer", None) or r.organiser or ""
-
-
-def notice_title(lb: Any) -> str:
-    """关于<name><round>评比结果的公示, or the rubric's ``[publish] title``.
+def notice_rows(lb: Any) -> pl.DataFrame:
+    """The notice's table: 名次 (第1名 / 并列第2名 / 取消资格), 名称, 总分 (四舍五入), 等级 (left
+    out when no unit has one), 星级 (★★★ and the stars' names, as on the page; — for none), all
+    text, in rank order.
 
     Examples
     --------
     >>> from evaltools.examples import two_buildings
-    >>> notice_title(two_buildings())
-    '关于楼栋评比第1轮结果的公示'
+    >>> notice_rows(two_buildings()).rows()
+    [('第1名', 'A', '94.00', '优秀', '—'), ('第2名', 'B', '80.00', '合格', '—')]
     """
-    r = lb.rubric
-    if getattr(r.notice, "title", None):
-        return r.notice.title
-    tail = "结果" if r.name.endswith(("评比", "评比赛", "评选", "比赛", "竞赛")) else "评比结果"
-    return f"关于{r.name}{round_text(lb)}{tail}的公示"
-
-
-def opening_text(lb: Any) -> str:
-    """Who evaluated what and how, in one paragraph (``[publish] opening`` overrides)."""
-    r = lb.rubric
-    if getattr(r.notice, "opening", None):
-        return r.notice.opening
-    rnd = round_text(lb)
-    sources = "、".join(dict.fromkeys(labels.source_zh(c.source) for c in r.criteria))
-    when = f"于{r.period}" if r.period else ""
-    return (f"{r.organiser or '主办单位'}{when}组织开展{r.name}{'（' + rnd + '）' if rnd else ''}。"
-            f"本次共有 {lb.table.height} 个{labels.unit_word(r.unit)}参评，依据评分细则，"
-            f"综合{sources}，按{labels.method_zh(r.method)}计算总分并排名。现将评比结果予以公示。")
-
-
-def period_sentence(lb: Any, generated: datetime, notice_start: date | None = None) -> str:
-    """公示期 7 天（2024年5月1日至2024年5月7日）。 — empty when the rubric sets no days."""
-    from datetime import timedelta
-
-    days = lb.rubric.notice_days
-    if not days:
-        return ""
-    start = notice_start or getattr(lb.rubric.notice, "notice_start", None) or generated.date()
-    end = start + timedelta(days=days - 1)
-    return f"公示期 {days} 天（{_date_zh(start)}至{_date_zh(end)}）。"
-
-
-def objection_lines(lb: Any) -> list[str]:
-    """The invitation to object, then 受理地址 / 联系电话 / 电子邮箱 / 监督电话 as given."""
-    r = lb.rubric
-    n = r.notice
-    lines = [f"公示期内，如对评比结果有异议，请以书面、电话或电子邮件方式向{_issuer(r) or '主办单位'}"
-             "反映；反映情况须实事求是，以单位名义反映的请加盖公章，以个人名义反映的请署真实姓名。"]
-    for key, label in (("address", "受理地址"), ("phone", "联系电话"), ("email", "电子邮箱"),
-                       ("supervision_phone", "监督电话")):
-        value = getattr(n, key, None)
-        if value:
-            lines.append(f"{label}：{value}")
-    return lines
-
-
-def notice_rows(lb: Any) -> pl.DataFrame:
-    """The notice's table: 名次 (第1名 / 并列第2名 / 取消资格), 名称, 总分 (四舍五入), 等级,
-    星级 (★★★, — for none), all text, in rank order."""
-    t = lb.table
+    t = lb.table.join(nt.star_names(lb), on="unit_id", how="left")
     d = lb.rubric.digits
-    return t.select(
+    stars = labels.stars_expr("stars") if "stars" in t.columns else pl.lit(labels.NONE_TEXT)
+    named = pl.col("star_names").fill_null("")
+    cols = [
         pl.col("rank_label").fill_null(labels.NONE_TEXT).alias("名次"),
         pl.coalesce("name", "unit_id").alias("名称"),
         score_text_expr("total", d).fill_null(labels.NONE_TEXT).alias("总分"),
-        (pl.col("grade") if "grade" in t.columns else pl.lit(None, pl.String))
-        .fill_null(labels.NONE_TEXT).alias("等级"),
-        labels.stars_expr("stars").alias("星级") if "stars" in t.columns
-        else pl.lit(labels.NONE_TEXT).alias("星级"),
-    )
+    ]
+    if "grade" in t.columns and t["grade"].null_count() < t.height:
+        cols.append(pl.col("grade").fill_null(labels.NONE_TEXT).alias("等级"))
+    cols.append(pl.when(named != "").then(pl.format("{} {}", stars, named)).otherwise(stars)
+                .alias("星级"))
+    return t.select(cols)
+
+
+def _issuer(r: Any) -> str:
+    return r.notice.issuer or r.organiser or ""
 
 
 # =============================================================================================
@@ -302,7 +254,7 @@ def write_docx(lb: Any, path: str | Path, *, generated: datetime | None = None,
     >>> out = write_docx(two_buildings(), pathlib.Path(tempfile.mkdtemp()) / "榜单公示.docx")
     >>> d = docx.Document(str(out))
     >>> d.paragraphs[0].text, [c.text for c in d.tables[0].rows[1].cells]
-    ('关于楼栋评比第1轮结果的公示', ['第1名', 'A', '94.00', '优秀', '—'])
+    ('关于楼栋评比结果的公示', ['第1名', 'A', '94.00', '优秀', '—'])
     """
     import docx
     from docx.enum.section import WD_ORIENT
@@ -321,18 +273,29 @@ def write_docx(lb: Any, path: str | Path, *, generated: datetime | None = None,
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     _page_numbers(section, font)
 
-    number = getattr(r.notice, "document_number", None)
-    _paragraph(doc, notice_title(lb), align="center", size=22, bold=True, east_asia=font,
+    number = r.notice.document_number
+    _paragraph(doc, nt.notice_title(lb), align="center", size=22, bold=True, east_asia=font,
                space_after=6)
-    if number:
+    if number and not nt.is_draft(lb):
         _paragraph(doc, number, align="center", size=14, east_asia=font, space_after=12)
-    _paragraph(doc, opening_text(lb), indent=True, east_asia=font)
+    if nt.is_draft(lb):
+        _paragraph(doc, "草稿：权重、方法或并列规则已在程序中调整，尚未保存为评分细则，仅供讨论，"
+                   "不是公示，不得张贴。", bold=True, east_asia=font)
+    _paragraph(doc, nt.opening_text(lb), indent=True, east_asia=font)
+    for note in nt.check_publishable(lb):
+        _paragraph(doc, note, indent=True, size=12, east_asia=font)
     if supersedes is not None:
         _paragraph(doc, supersedes.summary(), indent=True, bold=True, east_asia=font)
 
     k = iter("一二三四五六七八九")
     _heading(doc, f"{next(k)}、评比结果", font)
-    _table(doc, notice_rows(lb), east_asia=font, widths_cm=[2.8, 5.6, 2.4, 2.0, 2.6])
+    rows = notice_rows(lb)
+    _table(doc, rows, east_asia=font,
+           widths_cm=[2.8, 5.2, 2.2, 1.8, 4.0] if rows.width == 5 else [2.8, 6.0, 2.4, 4.8])
+    if r.stars:
+        _paragraph(doc, "星级说明：每达到一项标准得一颗星（最多五星），未获星显示为“—”。"
+                   + "；".join(labels.star_rule_zh(s, r) for s in r.stars) + "。", size=11,
+                   east_asia=font)
 
     _heading(doc, f"{next(k)}、评分方法", font)
     for what, how in method_lines(lb):
@@ -350,13 +313,13 @@ def write_docx(lb: Any, path: str | Path, *, generated: datetime | None = None,
                        east_asia=font)
 
     _heading(doc, f"{next(k)}、公示期与异议受理", font)
-    period = period_sentence(lb, generated, notice_start)
+    period = nt.period_text(lb, generated, notice_start)
     if period:
         _paragraph(doc, period, indent=True, east_asia=font)
-    for line in objection_lines(lb):
+    for line in nt.objection_text(lb):
         _paragraph(doc, line, indent=True, east_asia=font, space_after=2)
 
-    url = url if url is not None else getattr(r.notice, "url", None)
+    url = url if url is not None else r.notice.url
     if url:
         from evaltools.publish.qr import qr_png
 
@@ -367,11 +330,12 @@ def write_docx(lb: Any, path: str | Path, *, generated: datetime | None = None,
 
     # 落款 bottom right, with room for a signature and the office's stamp
     _paragraph(doc, "", space_after=18)
-    if getattr(r.notice, "stamp", True):
+    if r.notice.stamp:
         _paragraph(doc, "（盖章）", align="right", size=12, east_asia=font, space_after=30)
+    start = notice_start or r.notice.notice_start or generated.date()
     _paragraph(doc, _issuer(r), align="right", east_asia=font, space_after=2)
-    _paragraph(doc, _date_zh(generated.date()), align="right", east_asia=font, space_after=2)
-    if getattr(r.notice, "stamp", True):
+    _paragraph(doc, nt.date_zh(start), align="right", east_asia=font, space_after=2)
+    if r.notice.stamp:
         sig = _paragraph(doc, "负责人（签字）：＿＿＿＿＿＿　　经办人（签字）：＿＿＿＿＿＿",
                          align="right", size=12, east_asia=font)
         sig.paragraph_format.space_before = Cm(0.8)
@@ -379,7 +343,7 @@ def write_docx(lb: Any, path: str | Path, *, generated: datetime | None = None,
 
     cp = doc.core_properties
     when = generated.astimezone(UTC).replace(tzinfo=None)
-    cp.title, cp.subject = notice_title(lb), "榜单公示"
+    cp.title, cp.subject = nt.notice_title(lb), "榜单公示"
     cp.author = cp.last_modified_by = _issuer(r) or "evaltools"
     cp.comments, cp.keywords, cp.language = "由 evaltools 生成", "公示", "zh-CN"
     cp.created = cp.modified = when
