@@ -470,3 +470,18 @@ def test_corrections_table_is_validated(tmp_path):
     assert got == {(2, "unknown_unit"), (3, "missing_value"), (4, "bad_datetime")}
     ds = read_dataset(data, lenient=True)
     assert ds.corrections.height == 0 and ds.rejected["corrections"].height == 3
+
+
+def test_page_prints_a_qr_code_to_itself(sample_board):
+    import xml.etree.ElementTree as ET
+
+    url = "https://jd.example.gov.cn/公示/榜单公示.html"
+    page = publish.render_html(_with_url(sample_board, url), generated=FIXED, charts=False,
+                               sections={})
+    figure = re.search(r'<figure id="qr" class="print-only qr">(<svg .*?</svg>)', page, re.S)
+    assert figure and figure.group(1) == publish.qr_svg(url)
+    ET.fromstring(figure.group(1))
+    css = page[page.index("@media print"):]
+    assert "figure.qr { display: flex" in css                  # shown on paper only
+    plain = publish.render_html(sample_board, generated=FIXED, charts=False, sections={})
+    assert 'id="qr"' not in plain                              # no url: no QR

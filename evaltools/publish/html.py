@@ -315,6 +315,11 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
         notice_html = ('<div class="notice-box">' + "".join(
             f"<p>{_e(x)}</p>" for x in lines if x) + "</div>"
             + nt.signature_html(lb, start))
+        if r.notice.url:  # on paper, a QR code leads to this page (and its per-unit details)
+            from evaltools.publish.qr import qr_svg
+
+            notice_html += ('<figure id="qr" class="print-only qr">' + qr_svg(r.notice.url)
+                            + "<figcaption>扫码查看公示网页及各单位计分明细</figcaption></figure>")
     audit = audit_table(lb, generated=generated,
                         previous=supersedes.chain if supersedes is not None else ())
     human = [("评分细则", r.name), ("轮次", nt.round_label(lb) or "—"),
