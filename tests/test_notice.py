@@ -420,7 +420,10 @@ def test_pdf_reads_back(sample_board, pdf_renderer, tmp_path, monkeypatch, test_
     a = publish.write_pdf(sample_board, tmp_path / "a.pdf")
     b = publish.write_pdf(sample_board, tmp_path / "b.pdf")
     assert a.read_bytes() == b.read_bytes()                       # reproducible
-    assert b"D:20240501093000+08'00" in a.read_bytes()             # dates from SOURCE_DATE_EPOCH
+    from pypdf import PdfReader
+
+    meta = PdfReader(a).metadata                                  # dates from SOURCE_DATE_EPOCH
+    assert meta["/CreationDate"] == meta["/ModDate"] == "D:20240501093000+08'00"
     pages = _pdf_pages(a)
     n = len(pages)
     assert 4 <= n <= 20
