@@ -305,12 +305,13 @@ def test_poster_baseline_keeps_every_bar_and_shows_differences(totals):
         assert base == int(base)                         # a round number said on the poster
 
 
-def test_poster_is_portrait_1080_with_qr(sample_board, tmp_path):
+def test_poster_is_portrait_1080_with_qr(sample_board, tmp_path, test_output):
     from evaltools.charts.leaderboard import poster_chart
 
     out = publish.poster(_with_url(sample_board), tmp_path / "p.png", top=10, generated=FIXED)
     w, h = _png_size(out.read_bytes())
     assert w == 1080 and h > w
+    (test_output / "office_poster.png").write_bytes(out.read_bytes())   # for a person to look at
     spec = poster_chart(_with_url(sample_board), top=10, qr="data:image/png;base64,AAAA").to_dict()
     text = str(spec)
     assert "data:image/png;base64,AAAA" in text
@@ -369,10 +370,14 @@ def test_change_without_reason_is_refused(corrected, capsys):
     assert status == 1 and refused
 
 
-def test_correction_round_trip_names_units_and_reasons(corrected):
+def test_correction_round_trip_names_units_and_reasons(corrected, test_output):
+    import shutil
+
     import docx
 
     root, _, _ = corrected
+    for name in ("榜单公示.docx", "榜单.xlsx"):           # for a person to open
+        shutil.copy(root / "v2" / name, test_output / f"office_correction_{name}")
     old = pl.read_csv(root / "v1" / "榜单.csv", infer_schema=False)
     new = pl.read_csv(root / "v2" / "榜单.csv", infer_schema=False)
     both = old.join(new, on="单位编号", suffix="_new")

@@ -240,7 +240,8 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
     t = _ranked(lb, top)
     digits = _digits(lb)
     has_stars = bool(lb.rubric.stars) if hasattr(lb, "rubric") else False
-    best = t["total"].max() if t.height else None
+    top_total = t["total"].max() if t.height else None
+    best = float(top_total) if isinstance(top_total, int | float) else None
     base = poster_baseline(t["total"].to_list())
     gap = score_text(pl.lit(best, pl.Float64) - pl.col("total"), digits)
     t = t.with_columns(
@@ -255,8 +256,8 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
         base=pl.lit(base, pl.Float64),
     ).select("单位", "rank", "rank_label", "total", "总分", "差距", "街道", "星级", "base")
     order = t["单位"].to_list()
-    span = (best if best is not None else 1.0) - base
-    top_x = (best if best is not None else 1.0) + max(span, 1e-9) * 0.75
+    high = best if best is not None else 1.0
+    top_x = high + max(high - base, 1e-9) * 0.75
     x = alt.X("total:Q", axis=None, scale=alt.Scale(domain=[base, top_x], zero=False, nice=False,
                                                     clamp=True))
     y = alt.Y("单位:N", sort=order, axis=None)

@@ -153,8 +153,9 @@ def _current(lb: Any) -> pl.DataFrame:
 
 def _corrections(lb: Any) -> pl.DataFrame:
     """The dataset's corrections of the published round, one row each (may be empty)."""
-    schema = {"unit_id": pl.String, "item": pl.String, "before": pl.String,
-              "after": pl.String, "reason": pl.String, "date": pl.Datetime("us")}
+    schema: dict[str, pl.DataType] = {
+        "unit_id": pl.String(), "item": pl.String(), "before": pl.String(),
+        "after": pl.String(), "reason": pl.String(), "date": pl.Datetime("us")}
     c = getattr(lb.dataset, "corrections", None)
     if c is None or c.height == 0:
         return pl.DataFrame(schema=schema)
