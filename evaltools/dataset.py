@@ -71,6 +71,7 @@ class Dataset:
     tickets: pl.DataFrame | None = None
     entries: pl.DataFrame | None = None
     votes: pl.DataFrame | None = None
+    corrections: pl.DataFrame | None = None
     rubric: Rubric | None = None
     path: Path | None = None
     report: ValidationReport = field(default_factory=ValidationReport)

@@ -204,6 +204,21 @@ TABLES: dict[str, TableSpec] = {
             ),
             description="晒最美 votes, one row per vote",
         ),
+        TableSpec(
+            "corrections", "更正记录",
+            (
+                _c("unit_id", "str", "单位编号", *_UNIT[:1], *_UNIT[2:], required=True),
+                _c("item", "str", "更正项目", "项目", "更正内容", required=True,
+                   description="what was corrected: 环境卫生评分 / 楼道堆物扣分 / 总分 …"),
+                _c("before", "str", "原值", "更正前", "原公示值"),
+                _c("after", "str", "更正值", "更正后"),
+                _c("reason", "str", "理由", "更正理由", "复核意见", "原因", required=True),
+                _c("date", "datetime", "日期", "更正日期", "复核日期", required=True),
+                _c("round", "int", "轮次", *_ROUND[1:]),
+            ),
+            description="corrections after objections during the 公示 (异议 → 复核 → 更正): "
+            "one row per corrected item; `publish --supersedes` lists them in the 更正说明",
+        ),
     )
 }
 

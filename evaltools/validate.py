@@ -179,6 +179,13 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     "no_score_sheet": ("工作簿中没有一张可读的评分表", "no sheet of the workbook holds a score "
                        "table", "请检查工作表（说明中列出了每张表跳过的原因）",
                        "check the sheets (the notes give each sheet's reason for being skipped)"),
+    "correction_without_reason": ("与上一版公示相比结果有变化，但更正记录中没有这个单位的更正理由",
+                                  "differs from the previous publication, but the corrections "
+                                  "table records no reason for this unit",
+                                  "请在更正记录（corrections.csv / 更正记录.csv）中为该单位添加一行："
+                                  "单位编号、更正项目、原值、更正值、理由、日期",
+                                  "add a row for the unit to the corrections table "
+                                  "(corrections.csv): unit, item, before, after, reason, date"),
     "ambiguous_table": ("同一张表有多个文件", "more than one file for the same table",
                         "请只保留一个", "keep only one"),
 }
@@ -635,7 +642,7 @@ def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 
 # --------------------------------------------------------------------------- cross-file rules
 
-UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries")
+UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries", "corrections")
 
 
 def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:

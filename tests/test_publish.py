@@ -176,7 +176,8 @@ def test_html_escapes_everything_and_has_no_external_reference(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>测试</b>" not in page and "楼栋评比&lt;b&gt;测试&lt;/b&gt;" in page
     body = page.split("<body>", 1)[1]
-    assert not re.search(r"(src|href)\s*=", body)          # nothing to fetch
+    # nothing to fetch (issue 16: in-page links to each building's anchor, href="#…", are allowed)
+    assert not re.search(r"(src|href)\s*=(?!\s*\"#)", body)
     visible = re.sub(r"http://evil\.exa[^<&\"]*", "", body)  # the hostile name, shown as text
     assert "http://" not in visible.replace("http://www.w3.org", "")
     assert "@import" not in page and "@font-face" not in page   # no web fonts, no remote CSS
@@ -184,8 +185,14 @@ def test_html_escapes_everything_and_has_no_external_reference(tmp_path):
     assert "default-src 'none'" in page                  # CSP forbids every request
     assert 'data-unit-id="U0"' in page
     # the charts' SVG escapes the names too
-    svg = page[page.index('<section id="charts">'):page.index('<section id="method">')]
+    svg = page[page.index('<section id="charts">'):page.index('<footer id="audit">')]
     assert "<script" not in svg.lower() and "&lt;script&gt;" in svg
+
+
+def _read_sheet(path: Path, sheet: str, **options) -> pl.DataFrame:
+    """A table sheet of a published workbook: headers on row 3, under the two title rows."""
+    return pl.read_excel(path, sheet_name=sheet,
+                         read_options={"header_row": publish.excel.HEADER_ROW}, **options)
 
 
 def _sheet_xml(path: Path) -> dict[str, str]:
@@ -200,7 +207,7 @@ def test_xlsx_never_writes_formulas(tmp_path):
     sheets = {n: x for n, x in parts.items() if n.startswith("xl/worksheets/sheet")}
     assert sheets and not any("<f>" in x or "<f " in x for x in sheets.values())
     assert 'quotePrefix="1"' in parts["xl/styles.xml"]
-    back = pl.read_excel(out, sheet_name="总榜")
+    back = _read_sheet(out, "总榜")
     assert set(HOSTILE_NAMES) <= set(back["名称"].to_list())   # values unchanged, as text
 
 
@@ -233,7 +240,7 @@ def test_comments_published_only_when_allowed_and_masked(tmp_path):
     assert "请回电" in page and "138****5678" in page and "410***********1234" in page
     assert "13812345678" not in page and "410102199001011234" not in page
     xlsx = publish.write_excel(shown, tmp_path / "s.xlsx", generated=FIXED)
-    comments = pl.read_excel(xlsx, sheet_name="群众留言")["群众留言"].to_list()
+    comments = _read_sheet(xlsx, "群众留言")["群众留言"].to_list()
     assert comments == ["我是张三，电话138****5678，请回电", "身份证410***********1234，楼道太脏"]
 
 
@@ -247,7 +254,7 @@ def test_notes_and_sections_are_scrubbed(tmp_path):
     assert "李*" in page and "李四" not in page and "13712345678" not in page
     xlsx = publish.write_excel(lb, tmp_path / "n.xlsx", generated=FIXED,
                                sections={"民情速递站": tickets})
-    row = pl.read_excel(xlsx, sheet_name="民情速递站").row(0)
+    row = _read_sheet(xlsx, "民情速递站").row(0)
     assert row == ("T1", "李*", "137****5678", "电话 137****5678 单元门坏了")
     text = "".join(_sheet_xml(xlsx).values())
     assert "13712345678" not in text and "13912345678" not in text and "李四" not in text
@@ -259,7 +266,7 @@ def test_judges_published_by_id_not_name(sample_board, tmp_path):
     xlsx = publish.write_excel(sample_board, tmp_path / "j.xlsx", generated=FIXED)
     text = page + "".join(_sheet_xml(xlsx).values())
     assert not [n for n in names if n in text]
-    assert "评委1" in pl.read_excel(xlsx, sheet_name="评委明细")["评委编号"].to_list()  # private (issue 14.7)
+    assert "评委1" in _read_sheet(xlsx, "评委明细")["评委编号"].to_list()  # private (issue 14.7)
 
 
 def test_sample_personal_fields_never_published(sample_board, tmp_path):
@@ -279,13 +286,34 @@ def test_sample_personal_fields_never_published(sample_board, tmp_path):
 # Excel and CSV read back
 
 
+def _as_in_workbook(table: pl.DataFrame, lb) -> pl.DataFrame:
+    """The published table with the workbook's three conversions, written out independently:
+    booleans → 是/否, 星级 → ★ text (— for none), 名次变化 "▲2" → 2 ("新上榜" stays text)."""
+    stars = ["★" * s if s else "—" for s in table["星级"].to_list()]
+    moves = []
+    for m in table["名次变化"].to_list():
+        if m is None or m == "新上榜":
+            moves.append(m)
+        else:
+            moves.append(str({"▲": 1, "▼": -1}[m[0]] * int(m[1:])) if m != "—" else "0")
+    out = table.with_columns(pl.Series("星级", stars, pl.String),
+                             pl.Series("名次变化", moves, pl.String))
+    bools = [c for c, t in table.schema.items() if t == pl.Boolean]
+    return out.with_columns(pl.col(c).replace_strict({True: "是", False: "否"},
+                                                     return_dtype=pl.String) for c in bools)
+
+
 def test_xlsx_reads_back_as_the_leaderboard(sample_board, tmp_path):
     lb = sample_board
     out = publish.write_excel(lb, tmp_path / "b.xlsx", generated=FIXED)
-    expected = publish.published_table(lb)
-    back = pl.read_excel(out, sheet_name="总榜", schema_overrides=expected.schema)
-    assert_frame_equal(back, expected)
-    sheets = pl.read_excel(out, sheet_id=0)
+    expected = _as_in_workbook(publish.published_table(lb), lb)
+    back = _read_sheet(out, "总榜", schema_overrides=expected.schema)
+    assert_frame_equal(back.drop("星级名称"), expected)
+    assert back.columns.index("星级名称") == back.columns.index("星级") + 1
+    named = back.select(pl.col("星级名称").str.split("、").list.len().alias("n"),
+                        pl.col("星级").str.len_chars().alias("k"), "星级名称")
+    assert named.filter(pl.col("星级名称") != "—").select((pl.col("n") == pl.col("k")).all()).item()
+    sheets = pl.read_excel(out, sheet_id=0, read_options={"header_row": 2})
     assert list(sheets)[:2] == ["总榜", "分项得分"]
     assert {"评委明细", "满意度", "方法与权重", "审计", "民情速递站", "晒最美"} <= set(sheets)
     values = sheets["分项得分"]
@@ -297,7 +325,7 @@ def test_xlsx_reads_back_as_the_leaderboard(sample_board, tmp_path):
 def test_xlsx_layout(tmp_path):
     out = publish.write_excel(hostile_board(), tmp_path / "b.xlsx", generated=FIXED)
     sheet1 = _sheet_xml(out)["xl/worksheets/sheet1.xml"]
-    assert '<pane xSplit="4" ySplit="1"' in sheet1            # frozen header and unit columns
+    assert '<pane xSplit="4" ySplit="3"' in sheet1            # frozen title, header, unit columns
     widths = [float(w) for w in re.findall(r'<col [^>]*width="([\d.]+)"', sheet1)]
     assert widths and min(widths) >= 4
     core = _sheet_xml(out)["docProps/core.xml"]
@@ -318,7 +346,8 @@ def test_csv_reads_back(sample_board, tmp_path):
 def test_html_contents(sample_board):
     lb = sample_board
     page = publish.render_html(lb, generated=FIXED)
-    assert "<h1 id=\"title\">上街区无主管楼院楼栋评比赛第6轮结果公示</h1>" in page
+    # issue 16: a notice's title is 关于…结果的公示 (was "<name>第6轮结果公示")
+    assert "<h1 id=\"title\">关于上街区无主管楼院楼栋评比赛第6轮结果的公示</h1>" in page
     for text in ("上街区委办公室", "2020年5月—10月，共6期", "并列", "四舍五入", "满意+基本满意",
                  "去掉一个最高分和一个最低分后平均", "公示期 7 天（2024年05月01日 至 2024年05月07日）",
                  "环境整治", "设施安全", "较第5轮", "▲", "★", "民情速递站", "晒最美", "群众满意度",
@@ -357,7 +386,8 @@ def test_publishing_twice_gives_identical_bytes(sample_board, tmp_path, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     a = publish.publish(sample_board, tmp_path / "a", top=5)
     b = publish.publish(sample_board, tmp_path / "b", top=5)
-    assert set(a) == {"html", "xlsx", "csv", "png", "svg", "poster"}
+    pdf = {"pdf"} if publish.pdf_available() else set()  # the PDF needs WeasyPrint + pango
+    assert set(a) == {"html", "docx", "xlsx", "csv", "png", "svg", "poster", "manifest"} | pdf
     for kind in a:
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
         assert a[kind].stat().st_size > 0
@@ -464,9 +494,9 @@ def test_other_rounds_and_methods_publish(sample_board, variant, tmp_path):
     else:
         assert sum(weights["满分"]) == pytest.approx(100.0)
     out = publish.write_excel(lb, tmp_path / "v.xlsx", generated=FIXED, sections={})
-    expected = publish.published_table(lb)
-    back = pl.read_excel(out, sheet_name="总榜", schema_overrides=expected.schema)
-    assert_frame_equal(back, expected)
+    expected = _as_in_workbook(publish.published_table(lb), lb)
+    back = _read_sheet(out, "总榜", schema_overrides=expected.schema)
+    assert_frame_equal(back.drop("星级名称"), expected)
 
 
 def test_cli_publish(tmp_path, monkeypatch, capsys):
@@ -475,8 +505,9 @@ def test_cli_publish(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "build"), "--top", "3"]) == 0
     names = sorted(p.name for p in (tmp_path / "build").iterdir())
-    assert names == sorted(["榜单公示.html", "榜单.xlsx", "榜单.csv", "总分排名.png", "总分排名.svg",
-                            "海报.png", "manifest.json"])  # the set and its hashes (issue 18)
+    pdf = ["榜单公示.pdf"] if publish.pdf_available() else []
+    assert names == sorted(["榜单公示.html", "榜单公示.docx", "榜单.xlsx", "榜单.csv", "总分排名.png",
+                            "总分排名.svg", "海报.png", "SHA256SUMS", "manifest.json", *pdf])  # the set and its hashes (issue 18)
     assert "已保存" in capsys.readouterr().out
     assert main(["publish", str(tmp_path / "nope"), "--out", str(tmp_path / "b")]) == 2
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--rubric", "x.toml"]) == 2

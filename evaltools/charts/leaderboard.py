@@ -240,38 +240,117 @@ def judge_leniency(report: Any) -> alt.Chart:
     ).properties(width=360, height=alt.Step(18), title="评委宽严度")
 
 
-def poster_chart(lb: RankedBoard, *, top: int = 10, title: str = "光荣榜", subtitle: str = "") -> alt.Chart:
-    """A poster of ranks 1..top: rank, unit and street on the left, a bar with the total, and
-    the stars (or grade) on the right. Unconfigured; export with :func:`evaltools.charts.to_png`.
+#: the poster's width in chart units with its margins; at the default scale 2 the PNG is 1080 px
+POSTER_WIDTH = 540
+#: the poster's left and right margin (chart units)
+POSTER_MARGIN = 24
+
+
+def poster_baseline(totals: list[float]) -> float:
+    """Where the poster's bars start: a round number below the lowest total, so that totals a
+    few points apart still look different (93.9 vs 93.7 on a 0–100 axis would not). The gap
+    between the lowest and the highest total takes at least 60 % of the bar length; when the
+    totals are spread widely the bars start at 0.
+
+    Examples
+    --------
+    >>> poster_baseline([97.41, 93.88, 93.70, 92.53])
+    85.0
+    >>> poster_baseline([95.0, 40.0])
+    0.0
     """
+    vals = [float(t) for t in totals if t is not None]
+    if not vals:
+        return 0.0
+    lo, hi = min(vals), max(vals)
+    spread = max(hi - lo, 0.5)
+    base = lo - spread * 2 / 3                  # lowest bar ≈ 40 % of the longest
+    if base <= 0 or base < hi * 0.4:
+        return 0.0
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 1000) if s >= spread / 2)
+    return float((base // step) * step)
+
+
+def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: str = "",
+                 footer: str = "", qr: str | None = None) -> alt.VConcatChart:
+    """A portrait poster of ranks 1..top for a WeChat group (:data:`POSTER_WIDTH` units wide:
+    1080 px at scale 2): one row per unit — rank, name and street above, a bar of the total
+    with its value and the gap to the first below, stars on the right.
+
+    Bars start at :func:`poster_baseline` (said under the list) so close totals look
+    different. ``footer`` is a line under the list (organiser, date); ``qr`` an image URL (a
+    ``data:image/png;base64,…`` QR code to the page) drawn beside it. Unconfigured; export with
+    :func:`evaltools.charts.to_png`.
+    """
+    from evaltools import labels
+
     t = _ranked(lb, top)
-    n = pl.col("stars").fill_null(0).clip(0, 5) if "stars" in t.columns else pl.lit(0)
+    digits = _digits(lb)
     has_stars = bool(lb.rubric.stars) if hasattr(lb, "rubric") else False
+    top_total = t["total"].max() if t.height else None
+    best = float(top_total) if isinstance(top_total, int | float) else None
+    base = poster_baseline(t["total"].to_list())
+    gap = score_text(pl.lit(best, pl.Float64) - pl.col("total"), digits)
     t = t.with_columns(
-        总分=score_text("total", _digits(lb)),
+        总分=score_text("total", digits),
+        差距=pl.when(pl.col("rank") > 1).then(pl.format("差第1名 {} 分", gap))
+        .otherwise(pl.lit("")),
         街道=pl.coalesce(pl.col("street"), pl.lit("")) if "street" in t.columns else pl.lit(""),
-        星级=(pl.lit("★★★★★").str.slice(0, n) if has_stars
+        星级=(labels.stars_expr("stars")
+              if has_stars and "stars" in t.columns
               else pl.coalesce(pl.col("grade"), pl.lit("")) if "grade" in t.columns
               else pl.lit("")),
-    ).select("单位", "rank", "rank_label", "total", "总分", "街道", "星级")
+        base=pl.lit(base, pl.Float64),
+    ).select("单位", "rank", "rank_label", "total", "总分", "差距", "街道", "星级", "base")
     order = t["单位"].to_list()
+    high = best if best is not None else 1.0
+    top_x = high + max(high - base, 1e-9) * 0.75
+    x = alt.X("total:Q", axis=None, scale=alt.Scale(domain=[base, top_x], zero=False, nice=False,
+                                                    clamp=True))
     y = alt.Y("单位:N", sort=order, axis=None)
-    base = alt.Chart(t).encode(y=y)
-    rank = base.mark_text(align="right", fontSize=16, fontWeight="bold", color="#b22222").encode(
-        text="rank_label:N", x=alt.value(76)).properties(width=80)
-    unit = base.mark_text(align="left", fontSize=16).encode(
-        text="单位:N", x=alt.value(0)).properties(width=190)
-    street = base.mark_text(align="left", fontSize=13, color="#666").encode(
-        text="街道:N", x=alt.value(0)).properties(width=90)
-    bar = alt.layer(
-        base.mark_bar(color="#c0392b", cornerRadiusEnd=3).encode(
-            x=alt.X("total:Q", axis=None, scale=alt.Scale(domainMin=0))),
-        base.mark_text(align="left", dx=4, fontSize=15, fontWeight="bold").encode(
-            x="total:Q", text="总分:N"),
-    ).properties(width=280)
-    stars = base.mark_text(align="left", fontSize=15, color="#d4a017").encode(
-        text="星级:N", x=alt.value(0)).properties(width=100)
-    return alt.hconcat(rank, unit, street, bar, stars, spacing=8).resolve_scale(y="shared") \
-        .properties(padding=16, title=alt.Title(title, subtitle=subtitle or alt.Undefined, fontSize=26,
-                                    subtitleFontSize=14, anchor="middle", color="#b22222",
-                                    offset=12))
+    row = alt.Chart(t).encode(y=y)
+    width = POSTER_WIDTH - 2 * POSTER_MARGIN
+    rows = alt.layer(
+        row.mark_text(align="left", baseline="middle", dy=-14, fontSize=17, fontWeight="bold",
+                      color="#b22222").encode(text="rank_label:N", x=alt.value(0)),
+        row.mark_text(align="left", baseline="middle", dy=-14, fontSize=17, fontWeight="bold",
+                      limit=width - 210).encode(text="单位:N", x=alt.value(100)),
+        row.mark_text(align="right", baseline="middle", dy=-14, fontSize=13, color="#666")
+        .encode(text="街道:N", x=alt.value(width)),
+        row.mark_bar(color="#c0392b", height=14, yOffset=12, cornerRadiusEnd=3).encode(
+            x=x, x2="base:Q"),
+        row.mark_text(align="left", baseline="middle", dx=6, dy=12, fontSize=15,
+                      fontWeight="bold").encode(x=x, text="总分:N"),
+        row.mark_text(align="left", baseline="middle", dx=62, dy=12, fontSize=12, color="#888")
+        .encode(x=x, text="差距:N"),
+        row.mark_text(align="right", baseline="middle", dy=12, fontSize=16, color="#d4a017")
+        .encode(text="星级:N", x=alt.value(width)),
+    ).properties(width=width, height=alt.Step(62))
+    note = (f"条形从 {score_text_value(base, 0)} 分画起，便于看清分差；数字为公示总分"
+            if base > 0 else "条形长度为公示总分")
+    lines = [line for line in (note, footer) if line]
+    foot_data = pl.DataFrame({"line": lines, "y": [24 * i for i in range(len(lines))]})
+    foot = alt.Chart(foot_data).mark_text(align="left", baseline="top", fontSize=13,
+                                          color="#555").encode(
+        text="line:N", x=alt.value(0), y=alt.Y("y:Q", scale=None, axis=None))
+    parts: list[Any] = [foot]
+    if qr:
+        img = alt.Chart(alt.Data(values=[{"url": qr}])).mark_image(
+            width=110, height=110, align="right", baseline="top").encode(
+            url="url:N", x=alt.value(width), y=alt.value(0))
+        cap = alt.Chart(alt.Data(values=[{"t": "扫码查看公示全文"}])).mark_text(
+            align="right", baseline="top", fontSize=12, color="#555").encode(
+            text="t:N", x=alt.value(width), y=alt.value(114))
+        parts += [img, cap]
+    footer_chart = alt.layer(*parts).properties(
+        width=width, height=max(134 if qr else 0, 24 * len(lines)))
+    return alt.vconcat(rows, footer_chart, spacing=18).properties(
+        padding={"left": POSTER_MARGIN, "right": POSTER_MARGIN, "top": 16, "bottom": 16},
+        title=alt.Title(title, subtitle=subtitle or alt.Undefined, fontSize=30,
+                        subtitleFontSize=15, anchor="middle", color="#b22222", offset=14))
+
+
+def score_text_value(value: float, digits: int = 2) -> str:
+    """One number as published (四舍五入, ``digits`` decimals)."""
+    return pl.select(score_text(pl.lit(value, pl.Float64), digits)).item()
+

@@ -1,11 +1,15 @@
-"""``evaltools publish DATA [--rubric R] --out DIR [--round N|all] [--top N] [--intervals B]``.
+"""``evaltools publish DATA [--rubric R] --out DIR [--round N|all] [--top N] [--intervals B]
+[--supersedes PREVIOUS_OUT]``.
 
 Reads a dataset folder, evaluates it and writes into ``DIR`` everything a street office posts
-(:func:`evaltools.publish.publish`): 榜单公示.html (offline, prints on A4), 榜单.xlsx, 榜单.csv
-(UTF-8 with BOM), 总分排名.png / .svg and 海报.png (top N). ``SOURCE_DATE_EPOCH`` fixes the
-generation time, so two runs give identical files. ``--intervals B`` adds bootstrap rank intervals
-(名次区间) from B replicates with a fixed seed. Exit status: 0 done, 1 problems in the data or
-rubric, 2 usage error.
+(:func:`evaltools.publish.publish`): 榜单公示.html (offline, prints on A4), 榜单公示.docx (the
+editable Word notice), 榜单.xlsx, 榜单.csv (UTF-8 with BOM), 总分排名.png / .svg, 海报.png (top N,
+portrait) and SHA256SUMS. ``SOURCE_DATE_EPOCH`` fixes the generation time, so two runs give
+identical files. ``--intervals B`` adds bootstrap rank intervals (名次区间) from B replicates with a
+fixed seed. ``--supersedes PREVIOUS_OUT`` corrects an earlier publication after objections: a
+更正说明 lists every changed score and rank with the reason from the dataset's corrections table,
+and the audit records the earlier publication's hashes. Exit status: 0 done, 1 problems in the
+data or rubric (including a change with no recorded reason), 2 usage error.
 
 Examples
 --------
@@ -28,8 +32,11 @@ from typing import Any
 from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
+    board_frame,
+    board_heading,
     count_arg,
     load_dataset,
+    print_frame,
     refuse_inside_data,
     reporting_errors,
     usage_error,
@@ -53,6 +60,10 @@ def add_publish_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--intervals", metavar="B", type=count_arg(0), default=0,
                    help="用 B 次自助抽样计算名次区间（0 = 不计算）| add bootstrap rank intervals "
                    "from B replicates (0 = none)")
+    p.add_argument("--supersedes", metavar="PREVIOUS_OUT", default=None,
+                   help="更正此前发布的公示（上一次 --out 的文件夹）：列出更正说明并链接两版的校验值 | "
+                   "correct an earlier publication (its --out folder): add a 更正说明 and chain "
+                   "the two publications' hashes")
 
 
 @reporting_errors
@@ -72,8 +83,10 @@ def run_publish(args: argparse.Namespace, out: Any = None) -> int:
 
         intervals = rank_intervals(lb, replicates=args.intervals, seed=INTERVAL_SEED,
                                    progress=False)
-    written = publish(lb, target, top=args.top or 10, intervals=intervals)
-    print(f"{lb!r}", file=out)
+    written = publish(lb, target, top=args.top or 10, intervals=intervals,
+                      supersedes=args.supersedes)
+    print(board_heading(lb), file=out)
+    print_frame(board_frame(lb, lb.top(3)), out, str_len=40)
     for path in written.values():
         print(f"已保存 | written: {path}", file=out)
     return EXIT_OK

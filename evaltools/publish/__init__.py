@@ -1,4 +1,4 @@
-"""Publish a leaderboard (榜单公示): offline HTML, Excel, CSV, PNG/SVG charts and a poster.
+"""Publish a leaderboard (榜单公示): offline HTML, an A4 PDF, Excel, CSV, PNG/SVG charts and a poster.
 
 Besides :mod:`evaltools.io`, this is the only module that writes files for users. Everything it
 writes is
@@ -41,9 +41,11 @@ from __future__ import annotations
 
 from evaltools.publish.audit import CHINA_TZ, audit_table, generated_at
 from evaltools.publish.bundle import publish
+from evaltools.publish.corrections import Supersession, supersede, write_manifest
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import render_html, stable_svg_ids, write_html
+from evaltools.publish.pdf import pdf_available, render_pdf, write_pdf
 from evaltools.publish.poster import ChartFormat as ChartFormat
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.privacy import (
@@ -56,6 +58,7 @@ from evaltools.publish.privacy import (
     neutralize_frame,
     scrub_text,
 )
+from evaltools.publish.qr import qr_png, qr_svg, unit_url
 from evaltools.publish.tables import METHOD_ZH as METHOD_ZH
 from evaltools.publish.tables import ROUNDING_ZH as ROUNDING_ZH
 from evaltools.publish.tables import SOURCE_ZH as SOURCE_ZH
@@ -69,9 +72,11 @@ from evaltools.publish.tables import published_table as published_table
 from evaltools.publish.tables import satisfaction_table as satisfaction_table
 from evaltools.publish.tables import values_table as values_table
 from evaltools.publish.tables import weights_table as weights_table
+from evaltools.publish.word import write_docx
 
 __all__ = [
     "CHINA_TZ",
+    "Supersession",
     "audit_table",
     "default_sections",
     "generated_at",
@@ -82,14 +87,23 @@ __all__ = [
     "mask_phone",
     "neutralize_formula",
     "neutralize_frame",
+    "pdf_available",
     "poster",
     "publish",
+    "qr_png",
+    "qr_svg",
     "render_html",
+    "render_pdf",
     "save_chart",
     "scrub_text",
     "stable_svg_ids",
+    "supersede",
+    "unit_url",
     "with_intervals",
     "write_csv",
+    "write_docx",
     "write_excel",
     "write_html",
+    "write_manifest",
+    "write_pdf",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from evaltools.dataset import Dataset
     from evaltools.leaderboard import Leaderboard
 
-__all__ = ["CHINA_TZ", "audit_table", "generated_at"]
+__all__ = ["CHINA_TZ", "audit_table", "generated_at", "rubric_changed"]
 
 #: China has one time zone and no daylight saving time: UTC+8 (北京时间).
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
@@ -95,14 +96,22 @@ def dataset_inputs(lb: Leaderboard) -> list[Path]:
     return [Path(p) for p in paths if p is not None]
 
 
-def _rubric_changed(lb: Leaderboard) -> bool:
+def rubric_changed(lb: Leaderboard) -> bool:
+    """Whether the board's rubric differs from the dataset's saved rubric (weights, method or
+    ties changed in code, e.g. in the weight explorer): such a page is a draft, not a 公示."""
     original = getattr(lb.dataset, "rubric", None)
     return original is not None and original != lb.rubric
 
 
-def audit_table(lb: Leaderboard, *, generated: datetime | None = None) -> pl.DataFrame:
+_rubric_changed = rubric_changed
+
+
+def audit_table(lb: Leaderboard, *, generated: datetime | None = None,
+                previous: Sequence[tuple[str, str]] = ()) -> pl.DataFrame:
     """What a published leaderboard was computed from: evaltools version, rubric and its SHA-256,
-    the SHA-256 of each data file, round, method, and the generation time.
+    the SHA-256 of each data file, round, method, and the generation time; then ``previous``
+    (``Supersession.chain``: the superseded publication and the SHA-256 of its SHA256SUMS and
+    榜单.csv) when this publication corrects an earlier one.
 
     Examples
     --------
@@ -152,4 +161,5 @@ def audit_table(lb: Leaderboard, *, generated: datetime | None = None) -> pl.Dat
         ("计分方法", rubric.method),
         ("生成时间", time_text(generated)),
     ]
+    rows += list(previous)  # a correction chains to the publication it supersedes
     return pl.DataFrame(rows, schema={"项目": pl.String, "值": pl.String}, orient="row")

@@ -1,21 +1,26 @@
-"""Everything at once: :func:`publish` writes the page, workbook, CSV, charts and poster.
+"""Everything at once: :func:`publish` writes the page, Word notice, workbook, CSV, charts,
+poster and their checksums.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from evaltools.errors import EvalToolsError, EvalToolsWarning
 from evaltools.publish.audit import dataset_inputs, generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import write_html
+from evaltools.publish.pdf import write_pdf
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.privacy import publishable
 from evaltools.publish.tables import default_sections, with_intervals
+from evaltools.publish.word import write_docx
 from evaltools.writing import publish_set
 
 if TYPE_CHECKING:
@@ -32,20 +37,45 @@ __all__ = ["publish"]
 
 def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
             sections: Mapping[str, pl.DataFrame] | None = None,
-            intervals: RankIntervals | pl.DataFrame | None = None) -> dict[str, Path]:
-    """Write every output into the folder ``out``: 榜单公示.html, 榜单.xlsx, 榜单.csv,
-    总分排名.png / .svg (all ranked units), 海报.png (top ``top``). Returns kind → path.
+            intervals: RankIntervals | pl.DataFrame | None = None,
+            supersedes: str | Path | None = None) -> dict[str, Path]:
+    """Write every output into the folder ``out``: 榜单公示.html, 榜单公示.pdf (A4, the same page),
+    榜单公示.docx (the Word notice an office edits and stamps), 榜单.xlsx, 榜单.csv, 总分排名.png /
+    .svg (all ranked units), 海报.png (top ``top``), and SHA256SUMS (the SHA-256 of each file,
+    for ``sha256sum -c`` and for a later correction to chain to). Returns
+    kind → path.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
-    ``intervals`` as in :func:`write_html`. The folder is written as one set
-    (:func:`evaltools.writing.publish_set`): into a staging folder first, with a
-    ``manifest.json`` of every file's SHA-256, then swapped into place under a lock, so a
-    concurrent or killed run never leaves a mix; ``out`` may not be or hold an input file, and an
-    existing non-empty folder that evaltools did not publish is refused rather than replaced.
+    ``intervals`` as in :func:`write_html`. ``supersedes`` is the output folder of an earlier
+    publication this one corrects (公示期异议 → 复核 → 更正): the page, the workbook and the Word
+    notice get a 更正说明 listing every changed score and rank with the reason recorded in the
+    dataset's corrections table, and the audit records the earlier publication's hashes
+    (:func:`evaltools.publish.corrections.supersede`; a change without a recorded reason is a
+    :class:`~evaltools.errors.ValidationError` naming the unit, and nothing is written).
+    Without a PDF renderer (WeasyPrint and the system's pango) the PDF is left out with a
+    warning and everything else is written.
+    The folder is written as one set (:func:`evaltools.writing.publish_set`): into a staging
+    folder first, with a ``manifest.json`` of every file's SHA-256, then swapped into place under
+    a lock, so a concurrent or killed run never leaves a mix; ``out`` may not be or hold an input
+    file, and an existing non-empty folder that evaltools did not publish is refused rather than
+    replaced.
     """
     from evaltools.charts.leaderboard import leaderboard_bars
+    from evaltools.publish.corrections import supersede, write_manifest
 
     out = Path(out)
+    chain = None
+    if supersedes is not None:
+        if Path(supersedes).resolve() == out.resolve():
+            from evaltools.errors import Problem, UsageError
+
+            raise UsageError(Problem(
+                None, None, "--supersedes", str(supersedes), "bad_supersedes",
+                "更正后的公示不能写入被更正的公示文件夹（上一版须原样保留）",
+                "the corrected publication cannot be written into the folder it supersedes "
+                "(the previous one must be kept as published)",
+                "请用新的 --out 文件夹", "use a new --out folder"))
+        chain = supersede(lb, supersedes)   # raises before anything is written
     when = generated_at()
     lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     sections = default_sections(lb) if sections is None else sections
@@ -53,14 +83,26 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     names: dict[str, str] = {}
 
     def write(folder: Path) -> None:
-        written = {
-            "html": write_html(lb, folder / "榜单公示.html", generated=when, sections=sections),
-            "xlsx": write_excel(lb, folder / "榜单.xlsx", generated=when, sections=sections),
+        written = {"html": write_html(lb, folder / "榜单公示.html", generated=when,
+                                      sections=sections, supersedes=chain)}
+        try:
+            written["pdf"] = write_pdf(lb, folder / "榜单公示.pdf", generated=when,
+                                       sections=sections, supersedes=chain)
+        except EvalToolsError as exc:  # no PDF renderer here: the rest is still published
+            if exc.problems[0].rule != "pdf_renderer_missing":
+                raise
+            warnings.warn(f"未生成 PDF | PDF not written: {exc.problems[0].message_en()}",
+                          EvalToolsWarning, stacklevel=3)
+        written |= {
+            "docx": write_docx(lb, folder / "榜单公示.docx", generated=when, supersedes=chain),
+            "xlsx": write_excel(lb, folder / "榜单.xlsx", generated=when, sections=sections,
+                                supersedes=chain),
             "csv": write_csv(lb, folder / "榜单.csv"),
             "png": save_chart(bars, folder / "总分排名.png"),
             "svg": save_chart(bars, folder / "总分排名.svg"),
             "poster": poster(lb, folder / "海报.png", top=top, generated=when),
         }
+        written["manifest"] = write_manifest(folder, list(written.values()))
         names.update({kind: p.name for kind, p in written.items()})
 
     publish_set(out, write, inputs=dataset_inputs(lb))

@@ -55,24 +55,40 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
 
 
 def poster(lb: Leaderboard, path: str | Path, *, top: int = 10, title: str | None = None,
-           generated: datetime | None = None, scale: float = 2.0) -> Path:
-    """A poster (PNG or SVG) of the top ``top`` units — rank, name, street, total, stars — for a
-    WeChat group or a notice board; organiser, round and date in the subtitle.
+           generated: datetime | None = None, scale: float = 2.0,
+           url: str | None = None) -> Path:
+    """A portrait poster (PNG or SVG) of the top ``top`` units for a WeChat group or a notice
+    board: 1080 px wide at the default ``scale``; rank, name, street, a bar of the total that
+    shows the differences (it starts at a round number below the lowest total, said on the
+    poster), the gap to the first, stars; organiser, round and date; and a QR code to the page
+    when ``url`` (default the rubric's ``[publish] url``) is set.
 
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import struct, tempfile, pathlib
     >>> from evaltools.examples import two_buildings
     >>> out = poster(two_buildings(), pathlib.Path(tempfile.mkdtemp()) / "海报.png", top=3)
-    >>> out.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
-    True
+    >>> data = out.read_bytes()
+    >>> data[:8] == b"\\x89PNG\\r\\n\\x1a\\n", struct.unpack(">I", data[16:20])[0]
+    (True, 1080)
     """
+    import base64
+
     from evaltools.charts.leaderboard import poster_chart
 
     generated = generated or generated_at()
     lb = publishable(lb)  # phones, ID numbers, bidi controls in names (issue 18)
     r = lb.rubric
-    sub = [s for s in (r.organiser, round_text(lb), f"{generated:%Y年%m月%d日}") if s]
+    url = url if url is not None else getattr(getattr(r, "notice", None), "url", None)
+    qr = None
+    if url:
+        from evaltools.publish.qr import qr_png
+
+        qr = "data:image/png;base64," + base64.b64encode(qr_png(url, scale=6)).decode("ascii")
+    issuer = getattr(getattr(r, "notice", None), "issuer", None) or r.organiser
+    sub = [s for s in (round_text(lb), r.period if not round_text(lb) else "") if s]
+    foot = "　".join(s for s in (issuer, f"{generated.year}年{generated.month}月"
+                                        f"{generated.day}日") if s)
     chart = poster_chart(lb, top=top, title=title or f"{r.name} 光荣榜",
-                         subtitle="　".join(sub))
+                         subtitle="　".join(sub), footer=foot, qr=qr)
     return save_chart(chart, path, scale=scale)
