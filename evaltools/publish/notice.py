@@ -16,7 +16,7 @@ import polars as pl
 from evaltools import labels
 from evaltools.errors import EvalToolsError, Problem
 from evaltools.publish.audit import rubric_changed
-from evaltools.publish.privacy import html_escape
+from evaltools.publish.privacy import html_escape, judge_aliases
 from evaltools.publish.tables import score_text_expr
 
 __all__ = [
@@ -206,16 +206,19 @@ def _num(col: str | pl.Expr, digits: int) -> pl.Expr:
 
 
 def _judge_text(lb: Any) -> pl.DataFrame | None:
-    """Per unit × criterion: judges' scores as 评委1 9.5、评委2 …, numbered per round by
-    judge id (so 评委3 is the same person on every building), never by name."""
+    """Per unit × criterion: judges' scores as 评委1 9.5、评委2 …, numbered as in every other
+    published file (:func:`evaltools.publish.privacy.judge_aliases`: 评委3 is the same person
+    on every building, in the workbook and in the audit), never by name unless the rubric's
+    ``[publish] judge_names = true``."""
     scores = getattr(lb.dataset, "scores", None)
     if scores is None or scores.height == 0 or not isinstance(lb.round, int):
         return None
     s = scores.filter(pl.col("round") == lb.round).select(
         pl.col("unit_id").cast(pl.String), pl.col("criterion").cast(pl.String),
         pl.col("judge_id").cast(pl.String), pl.col("score").cast(pl.Float64))
-    s = s.with_columns(k=pl.col("judge_id").rank("dense").cast(pl.Int64)).sort("k")
-    text = pl.format("评委{}：{}", "k", pl.col("score").round(2).cast(pl.String)
+    aliases = judge_aliases(lb).with_row_index("k")
+    s = s.join(aliases, on="judge_id", how="left").sort("k")
+    text = pl.format("{}：{}", "published", pl.col("score").round(2).cast(pl.String)
                      .str.strip_suffix(".0"))
     return s.group_by("unit_id", "criterion").agg(
         judges=text.str.join("，"),
