@@ -26,20 +26,24 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import polars as pl
 
 from evaltools.errors import RubricError, ValidationError, ValidationReport
-from evaltools.io import ReadState, finish_read, read_state, wjx_state
+from evaltools.io import ReadState, file_sha256, finish_read, read_state, read_text, wjx_state
 from evaltools.rubric import Rubric
 from evaltools.schema import TABLES
-from evaltools.validate import Where, check_cross, file_problem
+from evaltools.validate import DTYPES, Where, check_cross, file_problem
+from evaltools.workbook import read_score_workbooks, sniff_table
 
 __all__ = ["Dataset", "find_tables", "read_dataset"]
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+#: Files a dataset folder may hold besides its tables (not listed as ignored).
+KNOWN_FILES = ("rubric.toml",)
 _ORDER = tuple(TABLES)
 
 
@@ -63,6 +67,12 @@ class Dataset:
     path: Path | None = None
     report: ValidationReport = field(default_factory=ValidationReport)
     rejected: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: where the tables came from, for the audit: ``raw_files`` (file name -> SHA-256 of the
+    #: file as the user gave it), ``steps`` (import steps applied, Chinese | English),
+    #: ``round_given`` (False when no file gave a round: every score is round 1 and titles use
+    #: the rubric's ``period``), ``judges_private`` (True: published outputs show 评委1…评委N,
+    #: the mapping stays in the user's folder; ``[publish] judge_names = true`` keeps names).
+    provenance: dict = field(default_factory=dict)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -90,8 +100,13 @@ class Dataset:
     __hash__ = None  # type: ignore[assignment]
 
 
+_COPY_SUFFIX = re.compile(r"\s*[(（]\d+[)）]\s*$")
+
+
 def table_of_file(path: Path) -> str | None:
-    stem = path.stem.strip().lower()
+    """The table a file's name says it holds; a browser's copy suffix is ignored
+    (``评委评分(1).xlsx`` is ``scores``)."""
+    stem = _COPY_SUFFIX.sub("", path.stem.strip().lower())
     for name, spec in TABLES.items():
         if stem == name or stem == spec.label:
             return name
@@ -166,6 +181,8 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
             raise
         rub, rubric_problems = None, exc.problems
     found = find_tables(folder)
+    notes = _classify_others(folder, found)
+    score_paths = found.pop("scores", [])
     extra = []
     states: list[ReadState] = []
     for table, paths in found.items():
@@ -186,7 +203,7 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
                                       zh=f"（只读取 {paths[0].name}）",
                                       en=f" (only {paths[0].name} is read)"))
         states.append(read_state(paths[0], table, rubric=rub))
-    if not found:
+    if not found and not score_paths:
         extra.append(file_problem(where, "no_tables", value=folder.name))
 
     refs = {s.where.table: s for s in states
@@ -207,11 +224,110 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
         if res.rejected.height:
             rejected.setdefault(s.where.table, []).append(res.rejected)
         reports.append(res.report)
+    provenance: dict = {"raw_files": {p.name: file_sha256(p) for ps in found.values()
+                                      for p in ps}, "steps": [], "round_given": True,
+                        "judges_private": True}
+    if score_paths:
+        ref = {t: next(((frames[t][0], st.where.file) for st in states
+                        if st.where.table == t and not st.fatal), (None, None))
+               for t in ("units", "judges")}
+        imp = read_score_workbooks(score_paths, rubric=rub, units=ref["units"][0],
+                                   units_file=ref["units"][1], judges=ref["judges"][0],
+                                   judges_file=ref["judges"][1])
+        frames["scores"] = [imp.scores]
+        if imp.rejected.height:
+            rejected["scores"] = [imp.rejected]
+        # the scores' report goes where the scores table comes in the canonical order
+        at = 1 + sum(1 for st in states if _ORDER.index(st.where.table) < _ORDER.index("scores"))
+        reports.insert(at, imp.report)
+        provenance["raw_files"].update({p.name: file_sha256(p) for p in score_paths
+                                        if p.is_file()})
+        provenance["steps"] = _import_steps(imp)
+        provenance["round_given"] = imp.round_given
+        if "units" not in frames and imp.units is not None:
+            cols = [pl.col(c.name).cast(DTYPES[c.kind]) if c.name in imp.units.columns
+                    else pl.lit(None, dtype=DTYPES[c.kind]).alias(c.name)
+                    for c in TABLES["units"].columns]
+            frames["units"] = [imp.units.select(cols)]
+            notes.append("没有参评单位表：参评单位取自评分表（编号与名称），街道、社区、楼院留空 | no "
+                         "units table: the units come from the score sheets (id and name); "
+                         "street, community and courtyard are left empty")
+        if not imp.round_given and imp.scores.height:
+            notes.append("评分表没有给出轮次：按一次性评比处理（标题使用评分细则的 period）| the "
+                         "score sheets give no round: a one-off competition (titles use the "
+                         "rubric's period)")
+    notes += _open_decisions(folder, rubric)
     report = ValidationReport.merge(reports)
+    report = ValidationReport(report.problems, report.counts, tuple(dict.fromkeys(
+        [*notes, *report.notes])))
     if not lenient and not report.ok:
         raise ValidationError(report)
     tables = {t: pl.concat(fs, how="diagonal_relaxed") if len(fs) > 1 else fs[0]
               for t, fs in frames.items()}
     rej = {t: pl.concat(fs, how="diagonal_relaxed") if len(fs) > 1 else fs[0]
            for t, fs in rejected.items()}
-    return Dataset(**tables, rubric=rub, path=folder, report=report, rejected=rej)
+    return Dataset(**tables, rubric=rub, path=folder, report=report, rejected=rej,
+                   provenance=provenance)
+
+
+def _classify_others(folder: Path, found: dict[str, list[Path]]) -> list[str]:
+    """Files whose name is not a table name: read by what they hold (a judge's workbook
+    ``张伟.xlsx``, a units list), or listed as ignored with the reason. Adds to ``found``."""
+    named = {p for ps in found.values() for p in ps}
+    notes = []
+    for p in sorted(folder.iterdir()):
+        if (p in named or not p.is_file() or p.name.startswith((".", "~$"))
+                or p.name in KNOWN_FILES):
+            continue
+        if p.suffix.lower() == ".xls":
+            found.setdefault("scores", []).append(p)  # read to report how to save as .xlsx
+            continue
+        table, zh, en = sniff_table(p)
+        if table is None:
+            notes.append(f"{p.name}：{zh}，未读取 | {p.name}: {en}; not read")
+            continue
+        if table in found and table != "scores":
+            notes.append(f"{p.name}：看起来也是 {table} 表，但已有 {found[table][0].name}，未读取 | "
+                         f"{p.name}: looks like another {table} table; {found[table][0].name} "
+                         "is read, not this one")
+            continue
+        found.setdefault(table, []).append(p)
+    if "scores" in found:
+        found["scores"] = sorted(found["scores"])
+    return notes
+
+
+def _import_steps(imp) -> list[str]:
+    """The import steps applied to each sheet, for the audit (Chinese | English)."""
+    steps = []
+    for sh in imp.sheets:
+        at = f"{sh.file}（工作表 {sh.sheet}）" if sh.sheet else sh.file
+        at_en = f"{sh.file} (sheet {sh.sheet})" if sh.sheet else sh.file
+        if not sh.read:
+            steps.append(f"{at}：未读取，{sh.reason_zh} | {at_en}: not read, {sh.reason_en}")
+            continue
+        zh = [f"表头在第{sh.header_row}行"]
+        en = [f"header on row {sh.header_row}"]
+        if sh.judge is not None:
+            zh.append(f"评委“{sh.judge}”取自工作表名或文件名")
+            en.append(f"judge '{sh.judge}' from the sheet or file name")
+        if sh.round is not None:
+            zh.append(f"轮次 {sh.round} 取自名称")
+            en.append(f"round {sh.round} from the name")
+        zh.append("宽表按指标展开为长表")
+        en.append("wide columns unpivoted to one row per criterion")
+        steps.append(f"{at}：{'，'.join(zh)} | {at_en}: {', '.join(en)}")
+    return steps
+
+
+def _open_decisions(folder: Path, rubric) -> list[str]:
+    """Lines of the folder's rubric.toml still marked 待确认 (decisions left to a person)."""
+    path = folder / "rubric.toml" if rubric is None or not isinstance(rubric, str | Path) \
+        else Path(rubric)
+    if not path.is_file():
+        return []
+    lines = [(i, line.strip()) for i, line in enumerate(read_text(path).splitlines(), start=1)
+             if "待确认" in line]
+    return [f"{path.name} 第{i}行待确认（默认值已生效，确认后删去“待确认”）：{text} | {path.name} "
+            f"line {i}: decision open (the default applies; delete '待确认' once decided)"
+            for i, text in lines]

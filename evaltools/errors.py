@@ -17,6 +17,7 @@ scores.csv 第5行 “得分”列：值 “abc” 不是数字。请填写数�
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,10 +29,12 @@ __all__ = [
     "EvalToolsWarning",
     "FileCount",
     "Problem",
+    "ProblemGroup",
     "RubricError",
     "UsageError",
     "ValidationError",
     "ValidationReport",
+    "group_problems",
     "require_columns",
 ]
 
@@ -125,19 +128,121 @@ class FileCount:
             raise AssertionError(f"row accounting broken for {self.file}: {self}")
 
 
+#: A problem repeated on at least this many rows is shown as one grouped message.
+GROUP_MIN = 3
+#: How many rows and distinct values a grouped message lists.
+GROUP_SHOW = 5
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """The same problem (file, sheet, column, rule) on several rows, shown as one message with
+    the count, the distinct values and the first rows. ``problems`` keeps every one of them."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def first(self) -> Problem:
+        return self.problems[0]
+
+    @property
+    def rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems if p.row is not None})
+
+    @property
+    def values(self) -> list[str]:
+        return list(dict.fromkeys(str(p.value) for p in self.problems if p.value is not None))
+
+    def _texts(self, attr: str) -> str:
+        texts = [getattr(p, attr) for p in self.problems]
+        if len(set(texts)) == 1:
+            return texts[0]
+        prefix = texts[0]
+        for t in texts[1:]:  # the shared wording, without the per-row details
+            while not t.startswith(prefix):
+                prefix = prefix[:-1]
+        for cut in ("（", "(", "；", ";"):
+            if cut in prefix:
+                prefix = prefix[: prefix.index(cut)]
+        return prefix.rstrip(" ，,：:") or texts[0]
+
+    def message_zh(self) -> str:
+        p, rows, values = self.first, self.rows, self.values
+        where = Problem(p.file, None, p.column, None, p.rule, "", "", sheet=p.sheet).where_zh()
+        shown = "、".join(str(r) for r in rows[:GROUP_SHOW]) + ("…" if len(rows) > GROUP_SHOW else "")
+        vals = "、".join(f"“{_short(v)}”" for v in values[:GROUP_SHOW])
+        vals += f" 等 {len(values)} 种" if len(values) > GROUP_SHOW else ""
+        fix = f"{p.fix_zh}。" if p.fix_zh else ""
+        body = f"{self._texts('zh')}，共 {len(self.problems)} 处（第{shown}行）"
+        body += f"，值：{vals}" if vals else ""
+        return f"{where}：{body}。{fix}" if where else f"{body}。{fix}"
+
+    def message_en(self) -> str:
+        p, rows, values = self.first, self.rows, self.values
+        where = Problem(p.file, None, p.column, None, p.rule, "", "", sheet=p.sheet).where_en()
+        shown = ", ".join(str(r) for r in rows[:GROUP_SHOW]) + (", …" if len(rows) > GROUP_SHOW
+                                                                 else "")
+        vals = ", ".join(f"'{_short(v)}'" for v in values[:GROUP_SHOW])
+        vals += f" ({len(values)} distinct)" if len(values) > GROUP_SHOW else ""
+        fix = f" Fix: {p.fix_en}." if p.fix_en else ""
+        body = f"{self._texts('en')}: {len(self.problems)} time(s) (rows {shown})"
+        body += f", values {vals}" if vals else ""
+        return f"{where}: {body}.{fix}" if where else f"{body}.{fix}"
+
+    def __str__(self) -> str:
+        return f"{self.message_zh()} | {self.message_en()}"
+
+
+def group_problems(problems: Iterable[Problem], *, minimum: int = GROUP_MIN
+                   ) -> list[Problem | ProblemGroup]:
+    """Problems for display: the same rule in the same file, sheet and column on ``minimum`` or
+    more rows becomes one :class:`ProblemGroup` (at the place of its first problem); the others
+    stay as they are.
+
+    >>> ps = [Problem("s.csv", r, "得分", v, "not_numeric", "不是数字", "is not a number",
+    ...               "请填写数字", "enter a number") for r, v in [(2, "九"), (3, "十"), (5, "九")]]
+    >>> [g] = group_problems(ps)
+    >>> print(g.message_zh())
+    s.csv “得分”列：不是数字，共 3 处（第2、3、5行），值：“九”、“十”。请填写数字。
+    """
+    problems = list(problems)
+    key = [(p.file, p.sheet, p.column, p.rule) if p.row is not None else None for p in problems]
+    sizes = Counter(k for k in key if k is not None)
+    out: list[Problem | ProblemGroup] = []
+    done: set = set()
+    for p, k in zip(problems, key, strict=True):
+        if k is None or sizes[k] < minimum:
+            out.append(p)
+        elif k not in done:
+            done.add(k)
+            out.append(ProblemGroup(tuple(q for q, kk in zip(problems, key, strict=True)
+                                          if kk == k)))
+    return out
+
+
 @dataclass(frozen=True)
 class ValidationReport:
-    """Everything validation found, for one file or a whole dataset."""
+    """Everything validation found, for one file or a whole dataset.
+
+    ``notes`` are things the user should know that are not problems (a hidden sheet not read, a
+    file that is not a table, decisions still marked 待确认); they do not make the report fail.
+    """
 
     problems: tuple[Problem, ...] = ()
     counts: tuple[FileCount, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def __add__(self, other: ValidationReport) -> ValidationReport:
-        return ValidationReport(self.problems + other.problems, self.counts + other.counts)
+        return ValidationReport(self.problems + other.problems, self.counts + other.counts,
+                                tuple(dict.fromkeys(self.notes + other.notes)))
+
+    def grouped(self) -> list[Problem | ProblemGroup]:
+        """The problems for display, repeated ones grouped (see :func:`group_problems`)."""
+        return group_problems(self.problems)
 
     @classmethod
     def merge(cls, reports: Iterable[ValidationReport]) -> ValidationReport:
@@ -179,9 +284,12 @@ class ValidationReport:
 
     def __str__(self) -> str:
         head = self.summary()
+        if self.notes:
+            head = (head + "\n" if head else "") + "\n".join(
+                f"说明 | note: {n}" for n in self.notes)
         if self.ok:
             return (head + "\n" if head else "") + "没有发现问题 | no problems found"
-        body = "\n".join(f"- {p}" for p in self.problems)
+        body = "\n".join(f"- {p}" for p in self.grouped())
         n = len(self.problems)
         return (head + "\n" if head else "") + f"发现 {n} 个问题 | {n} problem(s) found:\n{body}"
 

@@ -52,7 +52,7 @@ import polars as pl
 
 from evaltools.errors import FileCount, Problem, UsageError, ValidationError, ValidationReport
 from evaltools.rubric import Rubric, WjxMapping
-from evaltools.schema import TABLES, canonical_name, normalize_header
+from evaltools.schema import TABLES, canonical_name, normalize_header, split_criterion_header
 from evaltools.validate import (
     DTYPES,
     Where,
@@ -66,8 +66,13 @@ from evaltools.validate import (
 )
 
 __all__ = [
+    "SheetInfo",
     "TableRead",
+    "XlsxInfo",
+    "column_letter",
     "decode_text",
+    "file_sha256",
+    "inspect_xlsx",
     "read_deductions",
     "read_entries",
     "read_judges",
@@ -75,6 +80,7 @@ __all__ = [
     "read_raw",
     "read_scores",
     "read_table",
+    "read_text",
     "read_tickets",
     "read_units",
     "read_votes",
@@ -87,6 +93,8 @@ TableName = Literal["units", "judges", "scores", "deductions", "ratings", "ticke
 #: Headers in wide score sheets that are not criteria (totals, notes, signatures).
 WIDE_IGNORED = ("合计", "总分", "总计", "小计", "平均分", "得分合计", "备注", "说明", "序号",
                 "签名", "评委签名", "日期", "评分日期", "楼栋名称", "名称", "楼院", "社区", "街道")
+#: The units' location columns: optional together, required together.
+UNIT_LOCATION = ("street", "community", "courtyard")
 #: 问卷星 metadata columns (kept out of the question columns).
 WJX_METADATA = ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "总分")
 #: 问卷星 codes for a question that was skipped (-2) or not shown (-3).
@@ -260,6 +268,7 @@ def _xlsx_grid(path: Path, where: Where, sheet: str | int | None) -> _Grid:
                                            zh=f"；已有：{'、'.join(names)}",
                                            en=f"; available: {', '.join(names)}"))
         sheet_name = sheet
+    _guard_sheet(path, where, sheet_name)
     try:
         frame = reader.load_sheet(sheet_name, header_row=None, dtypes="string").to_polars()
     except Exception as exc:
@@ -453,10 +462,12 @@ def _wide_scores(sheet: _Sheet, where: Where, mapping: dict[str, str], unmatched
         names = [c.name for c in rubric.criteria] + [c.id for c in rubric.criteria]
         for h in candidates:
             cid = lookup.get(normalize_header(h))
+            if cid is None:  # 环境卫生（30分）: the name without its maximum
+                cid = lookup.get(normalize_header(split_criterion_header(h)[0]))
             if cid is not None:
                 crit[h] = cid
             else:
-                near = closest_header(h, names)
+                near = closest_header(split_criterion_header(h)[0], names)
                 allowed = "、".join(f"{c.id}（{c.name}）" for c in rubric.criteria)
                 problems.append(file_problem(
                     where, "unknown_criterion", column=h, value=h,
@@ -473,7 +484,8 @@ def _wide_scores(sheet: _Sheet, where: Where, mapping: dict[str, str], unmatched
                      value_name="score__text")
             .filter(pl.col("score__text").is_not_null())
             .with_columns(
-                criterion__text=pl.col("criterion__header"),
+                criterion__text=pl.col("criterion__header").replace_strict(
+                    crit, return_dtype=pl.String),  # the id: a header may carry its maximum
                 score__header=pl.col("criterion__header"),
             )
             .with_columns(criterion=pl.col("criterion__header").replace_strict(
@@ -501,6 +513,10 @@ def _prepare(sheet: _Sheet, where: Where, rubric: Rubric | None) -> ReadState:
     else:
         where = Where(where.file, table, where.sheet, dict(mapping))
         missing = [n for n in spec.required if n not in mapping]
+        if table == "units" and not any(n in mapping for n in UNIT_LOCATION):
+            # street / community / courtyard are optional as a set (never invented); a table
+            # that gives some of them must give all three
+            missing = [n for n in missing if n not in UNIT_LOCATION]
         if missing:
             problems += missing_column_problems(where, missing, unmatched)
             return ReadState(where, raw, raw.select("_row"), [], problems, fatal=True)
@@ -794,3 +810,192 @@ def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
                              "a WjxMapping (the rubric's [wjx] section) is required")
         mapping = rubric.wjx
     return finish_read(wjx_state(path, mapping, sheet=sheet, rubric=rubric), lenient=lenient)
+
+
+# --------------------------------------------------------------------------- workbook inspection
+
+#: Limits checked before a workbook is read (a zip bomb or a cell at XFD1048576 is refused).
+XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+XLSX_MAX_ROWS = 100_000
+XLSX_MAX_COLUMNS = 500
+
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 0-based column index.
+
+    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(16383)
+    ('A', 'Z', 'AA', 'XFD')
+    """
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """One sheet of an ``.xlsx`` as stored: name, visibility (``visible``, ``hidden``,
+    ``veryHidden``), the stored dimension (last row, last column, 1-based; 0 when unknown),
+    formula cells without a cached value and error cells (``#DIV/0!`` …) as ``(cell, text)``."""
+
+    name: str
+    state: str
+    last_row: int
+    last_column: int
+    formulas_without_value: tuple[str, ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class XlsxInfo:
+    """What :func:`inspect_xlsx` found: the sheets in workbook order, or ``problem`` when the file
+    must not be read (damaged, too large once unzipped, absurd dimensions)."""
+
+    sheets: tuple[SheetInfo, ...] = ()
+    problem: Problem | None = None
+
+
+_C_TAG = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+
+
+def _scan_cells(xml: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    formulas, errors = [], []
+    for m in _C_TAG.finditer(xml):
+        attrs, inner = m.group(1), m.group(2) or ""
+        ref = re.search(r'\br="([A-Z]+\d+)"', attrs)
+        if ref is None:
+            continue
+        has_f = re.search(r"<(?:\w+:)?f\b", inner) is not None
+        v = re.search(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", inner, re.S)
+        if 't="e"' in attrs:
+            errors.append((ref.group(1), _xml_unescape(v.group(1)) if v else "#错误"))
+        elif has_f and (v is None or v.group(1) == ""):
+            formulas.append(ref.group(1))
+    return tuple(formulas), tuple(errors)
+
+
+def _xml_extent(xml: str) -> tuple[int, int]:
+    """(last row, last column) of a sheet's XML: the larger of the stored dimension and the
+    cells actually present (a file may lie about its dimension)."""
+    last_row = last_col = 0
+    dim = re.search(r'<(?:\w+:)?dimension\b[^>]*\bref="([^"]*)"', xml)
+    if dim:
+        last = _CELL_REF.match(dim.group(1).split(":")[-1])
+        if last:
+            last_col, last_row = _column_index(last.group(1)) + 1, int(last.group(2))
+    rows = re.findall(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"', xml)
+    if rows:
+        last_row = max(last_row, max(int(r) for r in rows))
+    cols = set(re.findall(r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})\d+"', xml))
+    if cols:
+        last_col = max(last_col, max(_column_index(c) + 1 for c in cols))
+    return last_row, last_col
+
+
+def _guard_sheet(path: Path, where: Where, sheet_name: str) -> None:
+    """Refuse a sheet whose used range would not fit in memory (a cell at XFD1048576) or a
+    workbook that unpacks to far more than it weighs (a zip bomb), before calamine loads it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if total > XLSX_MAX_UNCOMPRESSED or total / packed > XLSX_MAX_RATIO:
+                raise _Unreadable(file_problem(
+                    where, "workbook_too_large", value=f"{total // 1024 // 1024} MB",
+                    zh=f"（解压后 {total // 1024 // 1024} MB，压缩比 {total / packed:.0f}:1）",
+                    en=f" ({total // 1024 // 1024} MB unpacked, ratio {total / packed:.0f}:1)"))
+            member = _xlsx_sheet_xml(zf, sheet_name)
+            if member is None:
+                return
+            last_row, last_col = _xml_extent(zf.read(member).decode("utf-8", errors="replace"))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return  # calamine reports a damaged file itself
+    if last_row > XLSX_MAX_ROWS or last_col > XLSX_MAX_COLUMNS:
+        raise _Unreadable(Problem(
+            where.file, None, None, f"{column_letter(max(last_col, 1) - 1)}{last_row}",
+            "sheet_too_large", "工作表的已用区域过大（可能有单元格被误填在很远的位置），未读取",
+            "the sheet's used range is too large (a cell far away, e.g. at XFD1048576); not read",
+            "请在 Excel 中删除表格以外的行列后保存",
+            "delete the rows and columns beyond the table in Excel and save", sheet=sheet_name))
+
+
+def inspect_xlsx(path: str | Path) -> XlsxInfo:
+    """Look inside an ``.xlsx`` before reading it: sheet visibility, stored dimensions, formula
+    cells without a cached value and error cells, with size guards (zip bombs, a cell at
+    XFD1048576). Nothing is unpacked beyond the workbook index and the sheets' XML, and each
+    member's declared size is checked before it is read.
+
+    >>> import tempfile, pathlib, xlsxwriter
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "w.xlsx"
+    >>> wb = xlsxwriter.Workbook(f); ws = wb.add_worksheet("张伟")
+    >>> _ = ws.write_row(0, 0, ["a", 1]); _ = ws.write_formula(1, 1, "=1/0", None, "#DIV/0!")
+    >>> old = wb.add_worksheet("旧"); old.hide()
+    >>> wb.close()
+    >>> info = inspect_xlsx(f)
+    >>> [(s.name, s.state, s.last_row, s.errors) for s in info.sheets]
+    [('张伟', 'visible', 2, (('B2', '#DIV/0!'),)), ('旧', 'hidden', 1, ())]
+    """
+    path = Path(path)
+    where = Where(path.name, "scores")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = {i.filename: i for i in zf.infolist()}
+            total = sum(i.file_size for i in members.values())
+            packed = sum(i.compress_size for i in members.values()) or 1
+            if total > XLSX_MAX_UNCOMPRESSED or total / packed > XLSX_MAX_RATIO:
+                return XlsxInfo(problem=file_problem(
+                    where, "workbook_too_large", value=f"{total // 1024 // 1024} MB",
+                    zh=f"（解压后 {total // 1024 // 1024} MB，压缩比 {total / packed:.0f}:1）",
+                    en=f" ({total // 1024 // 1024} MB unpacked, ratio {total / packed:.0f}:1)"))
+            wb = zf.read("xl/workbook.xml").decode("utf-8")
+            sheets = []
+            for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", wb):
+                tag = m.group(0)
+                name = re.search(r'\bname="([^"]*)"', tag)
+                state = re.search(r'\bstate="([^"]*)"', tag)
+                if name is None:
+                    continue
+                sname = _xml_unescape(name.group(1))
+                member = _xlsx_sheet_xml(zf, sname)
+                last_row = last_col = 0
+                formulas: tuple[str, ...] = ()
+                errors: tuple[tuple[str, str], ...] = ()
+                if member is not None and member in members:
+                    xml = zf.read(member).decode("utf-8", errors="replace")
+                    last_row, last_col = _xml_extent(xml)
+                    formulas, errors = _scan_cells(xml)
+                sheets.append(SheetInfo(sname, state.group(1) if state else "visible",
+                                        last_row, last_col, formulas, errors))
+    except (KeyError, zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
+        return XlsxInfo(problem=file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
+                                             en=f" ({_short(exc)})"))
+    return XlsxInfo(tuple(sheets))
+
+
+def read_text(path: str | Path) -> str:
+    """A small text file (a rubric, notes) decoded with :func:`decode_text`."""
+    return decode_text(Path(path).read_bytes())[0]
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes as the user gave it (for the audit of raw files)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import polars as pl
 from scipy import stats
@@ -191,7 +192,9 @@ def check_labels(
 ) -> None:
     """Raise one error listing every rating that is neither a known label nor a number.
 
-    The row numbers are Excel rows of ``df`` as given (header = 1, first data row = 2).
+    One problem per distinct unknown label, with its count and first rows. The row numbers are
+    the ``_row`` column when ``df`` has one (the user's Excel rows, as the readers keep them), else
+    the rows of ``df`` as given (header = 1, first data row = 2).
 
     Examples
     --------
@@ -201,20 +204,26 @@ def check_labels(
     ...
     evaltools.errors.EvalToolsError: 第3行 “rating”列：值 “很好” 不是已知的评价等级...
     """
+    rows = pl.col("_row") if "_row" in df.columns else pl.int_range(2, pl.len() + 2)
     bad = (
-        df.with_row_index("_row", offset=2)
+        df.select(rows.alias("_row"), pl.col(col))
         .filter(pl.col(col).is_not_null() & to_value(col, labels=labels).is_null())
-        .select("_row", pl.col(col).cast(pl.String))
+        .group_by(pl.col(col).cast(pl.String), maintain_order=True)
+        .agg(pl.len().alias("n"), pl.col("_row").head(5).alias("rows"))
     )
     if bad.height:
         allowed = "、".join(labels)
-        raise EvalToolsError([
-            Problem(file, int(r), col, v, "unknown_rating_label",
-                    f"不是已知的评价等级（允许：{allowed}，或数字）",
-                    f"is not a known rating label (allowed: {list(labels)} or a number)",
-                    "改为允许的等级，或在评分细则 [ratings.labels] 中加上它",
-                    "use an allowed label or add it to [ratings.labels] in the rubric")
-            for r, v in bad.iter_rows()])
+        problems = []
+        for v, n, first in bad.iter_rows():  # one problem per distinct unknown label
+            more_zh = f"，共 {n} 处（第{'、'.join(map(str, first))}{'…' if n > 5 else ''}行）" if n > 1 else ""
+            more_en = f"; {n} times (rows {', '.join(map(str, first))}{', …' if n > 5 else ''})" if n > 1 else ""
+            problems.append(Problem(
+                file, int(first[0]), col, v, "unknown_rating_label",
+                f"不是已知的评价等级（允许：{allowed}，或数字）{more_zh}",
+                f"is not a known rating label (allowed: {list(labels)} or a number){more_en}",
+                "改为允许的等级，或在评分细则 [ratings.labels] 中加上它",
+                "use an allowed label or add it to [ratings.labels] in the rubric"))
+        raise EvalToolsError(problems)
 
 
 def satisfied_values(satisfied: Sequence[str | float], labels: Mapping[str, float]) -> list[float]:
@@ -363,25 +372,98 @@ def _unit_counts_exact(
     )
 
 
+class _RatingsSettings(Protocol):
+    labels: Mapping[str, float]
+    satisfied: Sequence[str]
+    prior_weight: float
+    confidence: float
+
+
+def _respondent_counts(
+    df: pl.DataFrame, unit: str, respondent: str, rating: str, labels: Mapping[str, float],
+    vals: list[float], top: float,
+) -> pl.DataFrame:
+    """Per unit: respondents, answers, and the sums of the respondents' own shares and means.
+
+    A respondent's m answers (non-missing) give k satisfied, value total t and top-2 count b; per
+    unit the sums Σk/m, Σt/m, Σb/m over respondents are kept, and whether every respondent
+    answered the same number of items (then Σk/m = K·R/N exactly: the respondent-level rate is the
+    answer-level rate, with no floating-point drift).
+    """
+    who = pl.col(respondent).cast(pl.String)
+    # an answer without a respondent id is a respondent of its own
+    who = pl.when(who.is_null()).then(pl.format("\x00{}", pl.int_range(pl.len()))).otherwise(who)
+    v = pl.col("_v")
+    m, k, t, b = (pl.col(c) for c in ("_m", "_k", "_t", "_b"))
+    return (
+        df.lazy()
+        .select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"))
+        .drop_nulls("_v")
+        .group_by(unit, "_who", maintain_order=True)
+        .agg(pl.len().alias("_m"), v.is_in(vals).sum().alias("_k"), v.sum().alias("_t"),
+             (v >= top - 1).sum().alias("_b"))
+        .group_by(unit, maintain_order=True)
+        .agg(
+            pl.len().cast(pl.UInt32).alias("n"),
+            m.sum().cast(pl.UInt32).alias("n_answers"),
+            k.sum().cast(pl.UInt32).alias("n_satisfied_answers"),
+            t.sum().alias("_T"), b.sum().alias("_B"),
+            (m.min() == m.max()).alias("_equal"),
+            (k / m).sum().alias("_share_sum"), (t / m).sum().alias("_mean_sum"),
+            (b / m).sum().alias("_top_sum"),
+        )
+        .collect()
+    )
+
+
 def summarize(
     df: pl.DataFrame,
     *,
     unit: str = "unit_id",
     rating: str = "rating",
-    labels: Mapping[str, float] = FOUR_LEVEL,
-    satisfied: Sequence[str | float] = ("满意", "基本满意"),
-    prior_weight: float = 10.0,
+    respondent: str | None = "respondent_id",
+    labels: Mapping[str, float] | None = None,
+    satisfied: Sequence[str | float] | None = None,
+    prior_weight: float | None = None,
     prior_mean: float | None = None,
-    confidence: float = 0.95,
+    confidence: float | None = None,
+    config: _RatingsSettings | None = None,
     file: str | None = None,
 ) -> pl.DataFrame:
     """Per-unit satisfaction table: n, mean, 满意率 with its Wilson interval, Bayesian average.
 
-    Columns: ``unit`` · ``n`` (non-missing answers) · ``mean`` (label values) · ``n_satisfied`` ·
-    ``satisfaction_rate`` (raw) · ``wilson_lower`` / ``wilson_upper`` (``confidence``) ·
-    ``bayesian_average`` (of the values, shrunk towards ``prior_mean`` — default the mean of all
-    answers — with weight ``prior_weight``) · ``top2box`` · ``satisfied_definition`` (e.g.
-    "满意+基本满意"). Units in first-appearance order. Unknown labels → one error listing them.
+    Parameters
+    ----------
+    df : the answers, one row per answer (``unit``, ``rating``, and usually ``respondent``).
+    respondent : the column that says who answered (``respondent_id``: 答卷编号 / 点评卡编号).
+        When ``df`` has it, a respondent's answers to several items count as **one** respondent
+        (see below); ``None`` or a missing column counts every answer as a respondent.
+    labels, satisfied, prior_weight, confidence : default to ``config``'s (the rubric's
+        ``[ratings]`` section, ``rubric.ratings``), else to the 4-level labels, ("满意", "基本满意"),
+        10 and 0.95. Pass ``config=rubric.ratings`` so a 5-level rubric's labels are used.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``unit`` · ``n`` (respondents; answers when there is no respondent column) · ``mean`` ·
+        ``n_satisfied`` · ``satisfaction_rate`` · ``wilson_lower`` / ``wilson_upper``
+        (``confidence``) · ``bayesian_average`` (shrunk towards ``prior_mean`` — default the mean
+        over all respondents — with weight ``prior_weight``) · ``top2box`` ·
+        ``satisfied_definition`` (e.g. "满意+基本满意"); with a respondent column also the
+        answer-level ``n_answers``, ``n_satisfied_answers`` and ``satisfaction_rate_answers``.
+        Units in first-appearance order. Unknown labels → one error, one problem per label.
+
+    Notes
+    -----
+    Respondent-level variant ("respondent means, Wilson on respondents", docs/methods.md): a
+    respondent r with m_r answered items, k_r of them satisfied, has the share s_r = k_r / m_r
+    and the mean value x̄_r. Per unit with R respondents: ``n`` = R, ``n_satisfied`` = Σ s_r (a
+    whole number when each respondent answered one item), ``satisfaction_rate`` = Σ s_r / R,
+    ``mean`` = Σ x̄_r / R, ``top2box`` likewise, and the Wilson interval is taken on (Σ s_r, R).
+    Each s_r lies in [0, 1], so its variance is at most p(1 − p) (Bhatia–Davis inequality) and
+    the Wilson interval with n = R is conservative, whereas n = number of answers treats a
+    resident's correlated answers as independent. When every respondent answered the same number
+    of items, the rate and mean equal the answer-level ones exactly.
 
     Examples
     --------
@@ -403,10 +485,31 @@ def summarize(
 
     B's single 满意 card gives a raw rate of 100 % against A's 50 %, but its Wilson lower bound
     is only 0.207, and its average is pulled from 4 towards the overall mean 3.2 (3.467).
+
+    Two residents answering three questions each are two respondents, not six answers:
+
+    >>> survey = pl.DataFrame({"unit_id": ["A"] * 6, "respondent_id": ["r1"] * 3 + ["r2"] * 3,
+    ...                        "rating": ["满意", "满意", "不满意", "满意", "不满意", "不满意"]})
+    >>> summarize(survey, satisfied=["满意"]).select(
+    ...     "n", pl.col("n_satisfied").round(3), "satisfaction_rate", "n_answers",
+    ...     "n_satisfied_answers").row(0)
+    (2, 1.0, 0.5, 6, 3)
     """
+    if config is not None:
+        labels = config.labels if labels is None else labels
+        satisfied = config.satisfied if satisfied is None else satisfied
+        prior_weight = config.prior_weight if prior_weight is None else prior_weight
+        confidence = config.confidence if confidence is None else confidence
+    labels = FOUR_LEVEL if labels is None else labels
+    satisfied = ("满意", "基本满意") if satisfied is None else satisfied
+    prior_weight = 10.0 if prior_weight is None else prior_weight
+    confidence = 0.95 if confidence is None else confidence
     require_columns(df, (unit, rating), what_zh="评价表", what_en="the ratings table", file=file)
     vals = satisfied_values(satisfied, labels)
     top = max(labels.values())
+    if respondent is not None and respondent in df.columns:
+        return _summarize_respondents(df, unit, respondent, rating, labels, vals, top, satisfied,
+                                      prior_weight, prior_mean, confidence, file)
     g = _unit_counts_exact(df, unit, rating, labels, vals, top)
     if g is None:
         check_labels(df, rating, labels=labels, file=file)
@@ -433,3 +536,37 @@ def summarize(
     ).unnest("_w").rename({"lower": "wilson_lower", "upper": "wilson_upper"}).select(
         unit, "n", "mean", "n_satisfied", "satisfaction_rate", "wilson_lower", "wilson_upper",
         "bayesian_average", "top2box", "satisfied_definition")
+
+
+def _summarize_respondents(
+    df: pl.DataFrame, unit: str, respondent: str, rating: str, labels: Mapping[str, float],
+    vals: list[float], top: float, satisfied: Sequence[str | float], prior_weight: float,
+    prior_mean: float | None, confidence: float, file: str | None,
+) -> pl.DataFrame:
+    if df.select(pl.col(rating).is_not_null() & to_value(rating, labels=labels).is_null()).to_series().any():
+        check_labels(df, rating, labels=labels, file=file)
+    g = _respondent_counts(df, unit, respondent, rating, labels, vals, top)
+    R = pl.col("n").cast(pl.Float64)
+    N = pl.col("n_answers").cast(pl.Float64)
+    equal = pl.col("_equal")
+    g = g.with_columns(
+        pl.when(equal).then(pl.col("n_satisfied_answers") * R / N)
+        .otherwise(pl.col("_share_sum")).alias("n_satisfied"),
+        pl.when(equal).then(pl.col("n_satisfied_answers") / N)
+        .otherwise(pl.col("_share_sum") / R).alias("satisfaction_rate"),
+        pl.when(equal).then(pl.col("_T") / N).otherwise(pl.col("_mean_sum") / R).alias("mean"),
+        pl.when(equal).then(pl.col("_B") / N).otherwise(pl.col("_top_sum") / R).alias("top2box"),
+        (pl.col("n_satisfied_answers") / N).alias("satisfaction_rate_answers"),
+    )
+    C = prior_mean
+    if C is None and g.height:
+        C = float((g["mean"] * g["n"].cast(pl.Float64)).sum()) / float(g["n"].sum())
+    return g.with_columns(
+        wilson_interval("n_satisfied", "n", confidence=confidence).alias("_w"),
+        bayesian_average("mean", "n", prior_mean=C if C is not None else float("nan"),
+                         prior_weight=prior_weight).alias("bayesian_average"),
+        pl.lit(satisfied_definition(satisfied)).alias("satisfied_definition"),
+    ).unnest("_w").rename({"lower": "wilson_lower", "upper": "wilson_upper"}).select(
+        unit, "n", "mean", "n_satisfied", "satisfaction_rate", "wilson_lower", "wilson_upper",
+        "bayesian_average", "top2box", "satisfied_definition", "n_answers", "n_satisfied_answers",
+        "satisfaction_rate_answers")

@@ -27,6 +27,7 @@ __all__ = [
     "TableSpec",
     "canonical_name",
     "normalize_header",
+    "split_criterion_header",
 ]
 
 Kind = Literal["str", "int", "float", "datetime", "bool"]
@@ -77,6 +78,7 @@ def _c(name, kind, label, *aliases, required=False, personal=False, description=
 
 
 _UNIT = ("楼栋编号", "单位编号", "楼院编号", "楼栋ID", "unit")
+_LOCATION = "街道、社区、楼院三列可一起省略（不会被编造）/ optional together, never invented"
 _ROUND = ("轮次", "期次", "期数", "第几期", "评比轮次")
 
 TABLES: dict[str, TableSpec] = {
@@ -87,9 +89,11 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("unit_id", "str", "单位编号", *_UNIT[:1], *_UNIT[2:], required=True),
                 _c("name", "str", "名称", "楼栋名称", "楼院名称", "单位名称", required=True),
-                _c("street", "str", "街道", "街道办事处", "所属街道", required=True),
-                _c("community", "str", "社区", "所属社区", required=True),
-                _c("courtyard", "str", "楼院", "所属楼院", "小区", "院落", required=True),
+                _c("street", "str", "街道", "街道办事处", "所属街道", required=True,
+                   description=_LOCATION),
+                _c("community", "str", "社区", "所属社区", required=True, description=_LOCATION),
+                _c("courtyard", "str", "楼院", "所属楼院", "小区", "院落", required=True,
+                   description=_LOCATION),
                 _c("households", "int", "户数", "住户数"),
                 _c("buildings", "int", "楼栋数", "栋数"),
                 _c("managed", "bool", "有无物业", "有无主管单位", "有物业",
@@ -235,3 +239,36 @@ _ALIASES = {name: _alias_index(name) for name in TABLES}
 def canonical_name(header: str, table: str) -> str | None:
     """The canonical column a user's header stands for in ``table``, or None if unknown."""
     return _ALIASES[table].get(normalize_header(header))
+
+
+_MAX_IN_HEADER = re.compile(
+    r"^(?P<name>.*?)\s*(?:"
+    r"\(\s*(?:满分)?[:：]?\s*(?P<a>\d+(?:\.\d+)?)\s*分?\s*\)"
+    r"|满分[:：]?\s*(?P<b>\d+(?:\.\d+)?)\s*分?"
+    r"|(?<=\s)(?P<c>\d+(?:\.\d+)?)\s*分"
+    r")\s*$", re.S)
+
+
+def split_criterion_header(header: str) -> tuple[str, float | None]:
+    """Split a criterion header that carries its maximum into (name, maximum).
+
+    Full-width brackets and digits are folded first (NFKC); a header without a maximum gives
+    ``(header, None)``.
+
+    >>> for h in ["环境卫生（30分）", "环境卫生(30分)", "环境卫生 30分", "环境卫生\\n满分30",
+    ...           "环境卫生（满分：30）", "环境卫生", "得分"]:
+    ...     print(split_criterion_header(h))
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', 30.0)
+    ('环境卫生', None)
+    ('得分', None)
+    """
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    m = _MAX_IN_HEADER.match(text)
+    if m is None or not m.group("name").strip():
+        return str(header).strip(), None
+    value = m.group("a") or m.group("b") or m.group("c")
+    return m.group("name").strip(), float(value)

@@ -118,6 +118,49 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     "no_tables": ("文件夹中没有可识别的数据文件", "the folder holds no recognised data files",
                   "文件名应为 units.csv、scores.xlsx 等（见 docs/data-format.md）",
                   "name files units.csv, scores.xlsx … (see docs/data-format.md)"),
+    "workbook_too_large": ("工作簿解压后过大，可能已损坏，未读取", "the workbook is too large once "
+                           "unpacked (possibly damaged or a zip bomb); not read",
+                           "请在 Excel 中打开，删除多余的行列后另存为 .xlsx",
+                           "open it in Excel, delete the unused rows and columns and save again"),
+    "sheet_too_large": ("工作表的已用区域过大（可能有单元格被误填在很远的位置），未读取",
+                        "the sheet's used range is too large (a cell far away, e.g. at XFD1048576); "
+                        "not read", "请在 Excel 中删除表格以外的行列后保存",
+                        "delete the rows and columns beyond the table in Excel and save"),
+    "legacy_xls": ("旧版 Excel 97-2003 格式（.xls）不能直接读取", "legacy Excel 97-2003 format "
+                   "(.xls) is not read", "请在 Excel 中打开，选择 文件 → 另存为 → “Excel 工作簿 "
+                   "(*.xlsx)”，再把新文件放进文件夹", "open it in Excel, File → Save As → "
+                   "'Excel Workbook (*.xlsx)', and use the new file"),
+    "formula_without_value": ("公式没有保存计算结果（文件不是由 Excel 保存的），无法读取其值",
+                              "a formula has no cached value (the file was not saved by Excel), "
+                              "so its value cannot be read",
+                              "请在 Excel 中打开并保存一次，或把公式改为数值",
+                              "open and save the file in Excel once, or replace the formula by "
+                              "its value"),
+    "error_cell": ("单元格是 Excel 错误值", "the cell holds an Excel error",
+                   "请修正该单元格的公式或填写分数", "fix the cell's formula or type the score"),
+    "total_mismatch": ("合计与各指标得分之和不符", "the total does not equal the sum of the "
+                       "criteria", "请核对评委的计算（evaltools 不会自动改正合计）",
+                       "check the judge's arithmetic (evaltools does not recompute it silently)"),
+    "sheet_header_differs": ("该工作表的表头与同一工作簿中其他工作表不同",
+                             "this sheet's header differs from the other sheets of the workbook",
+                             "请核对表头，确认该表是否应一起计分",
+                             "check the header and whether this sheet belongs with the others"),
+    "duplicate_judge_sheet": ("同一位评委有两张评分表", "two sheets for the same judge",
+                              "请删除重复或过期的一张，或改正工作表名称",
+                              "delete the stale copy or correct the sheet name"),
+    "no_judge": ("表中没有评委列，工作表名和文件名也不像评委", "the sheet has no judge column and "
+                 "neither its sheet name nor its file name names a judge",
+                 "请添加“评委”列，或把工作表改名为评委（如 张伟）",
+                 "add a 评委 column, or name the sheet after the judge"),
+    "header_max_differs": ("表头中的满分与评分细则不一致", "the maximum in the header differs from "
+                           "the rubric", "请核对评分细则中的 scale / max_points",
+                           "check scale / max_points in the rubric"),
+    "unknown_unit_name": ("楼栋名称与参评单位表中的任何名称都对不上", "the building name matches no "
+                          "name in the units table", "请改正名称，或在参评单位表中添加该楼栋",
+                          "correct the name or add the building to the units table"),
+    "no_score_sheet": ("工作簿中没有一张可读的评分表", "no sheet of the workbook holds a score "
+                       "table", "请检查工作表（说明中列出了每张表跳过的原因）",
+                       "check the sheets (the notes give each sheet's reason for being skipped)"),
     "ambiguous_table": ("同一张表有多个文件", "more than one file for the same table",
                         "请只保留一个", "keep only one"),
 }

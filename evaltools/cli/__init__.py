@@ -20,7 +20,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from evaltools.cli import campaign, evaluate, kpi, publish, robustness, validate
+from evaltools.cli import campaign, evaluate, init, kpi, publish, robustness, validate
 from evaltools.cli.common import EXIT_USAGE, add_command, run_reporting_errors
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "kpi": kpi.COMMAND,
     "robustness": robustness.COMMAND,
     "campaign": campaign.COMMAND,
+    "init": init.COMMAND,
 }
 
 

@@ -189,7 +189,7 @@ def satisfaction_table(lb: Any) -> pl.DataFrame | None:
     return (names.join(s, on="unit_id", how="inner").sort("rank", "unit_id", nulls_last=True)
             .select(pl.col("unit_id").alias("单位编号"), pl.col("name").alias("名称"),
                     pl.col("n").cast(pl.Int64).alias("有效评价数"),
-                    pl.col("n_satisfied").cast(pl.Int64).alias("满意数"),
+                    pl.col("n_satisfied").cast(pl.Float64).alias("满意数"),
                     pl.col("satisfaction_rate").alias("满意率"),
                     pl.col("wilson_lower").alias("满意率下限"),
                     pl.col("wilson_upper").alias("满意率上限"),

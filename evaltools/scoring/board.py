@@ -78,8 +78,11 @@ def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.D
     for i, s in enumerate(rubric.stars):
         name = f"_star{i}"
         if s.criterion is not None and s.min_share is not None:
+            # a criterion weighted 0 has share 0/0 = NaN, which polars orders above every
+            # number: it must not award its star to every unit
             share = values.filter(pl.col("criterion") == s.criterion).select(
-                "unit_id", (pl.col("share") >= s.min_share - 1e-12).alias(name))
+                "unit_id", ((pl.col("share") >= s.min_share - 1e-12)
+                            & pl.col("share").is_not_nan()).alias(name))
             units = units.join(share, on="unit_id", how="left")
         elif s.min_total is not None:
             units = units.with_columns((pl.col("total") >= s.min_total).alias(name))
