@@ -74,6 +74,7 @@ __all__ = [
     "file_sha256",
     "inspect_xlsx",
     "read_deductions",
+    "read_survey_answers",
     "read_entries",
     "read_judges",
     "read_ratings",
@@ -762,6 +763,25 @@ def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
     work, ps = _check_rows(raw, work, where, rubric)
     problems += ps
     return ReadState(where, raw, work, [], problems, skipped=skipped)
+
+
+def read_survey_answers(path: str | Path, *, sheet: str | int | None = None) -> pl.DataFrame:
+    """The answers of a 问卷星 export as typed, before any mapping: one text column per header
+    (trimmed, empty cells null), for drafting a ``[wjx]`` section from the questions and answers.
+
+    Raises
+    ------
+    ValidationError
+        When the file cannot be read (the problem names the file and why).
+    """
+    path = Path(path)
+    where = Where(path.name, "ratings", None)
+    try:
+        grid = _load_grid(path, where, sheet)
+        body = _split_header(grid, Where(path.name, "ratings", grid.sheet)).body
+    except _Unreadable as exc:
+        raise ValidationError(ValidationReport((exc.problem,))) from None
+    return body.drop("_row")
 
 
 def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,
