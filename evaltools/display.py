@@ -93,7 +93,7 @@ class Table:
             gt = gt.tab_header(title=self.caption)
         gt = gt.sub_missing(missing_text="—").tab_options(
             table_font_size="13px", data_row_padding="3px", column_labels_font_weight="bold",
-            table_margin_left="0", table_margin_right="0", container_overflow_x=True)
+            table_margin_left="0", table_margin_right="0", container_overflow_x="auto")
         if self.right:
             gt = gt.cols_align("right", columns=list(self.right))
         gt = gt.tab_style(style.css("white-space:nowrap"), gt_loc.body())
