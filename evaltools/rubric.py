@@ -1117,9 +1117,12 @@ def update_rubric_file(rubric: Rubric, path: str | os.PathLike) -> Path:
     ... name = "乙"
     ... max_points = 4
     ... ''', encoding="utf-8")
-    >>> r = read_rubric(p).with_weights({"a": 7, "b": 3})
+    >>> r = read_rubric(p)
+    >>> a, b = r.criteria
+    >>> r = replace(r, criteria=(replace(a, max_points=7.0, weight=7.0),
+    ...                          replace(b, max_points=3.0, weight=3.0)))
     >>> _ = update_rubric_file(r, p)
-    >>> print(p.read_text(encoding="utf-8"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(p.read_text(encoding="utf-8").rstrip())
     # 我们街道的细则
     [competition]
     name = "x"
@@ -1128,13 +1131,11 @@ def update_rubric_file(rubric: Rubric, path: str | os.PathLike) -> Path:
     [[criteria]]
     id = "a"
     name = "甲"
-    max_points = 6  # 卫生
-    weight = 7.0
+    max_points = 7 # 卫生
     [[criteria]]
     id = "b"
     name = "乙"
-    max_points = 4
-    weight = 3.0
+    max_points = 3
     """
     import tomlkit
 
@@ -1150,6 +1151,10 @@ def update_rubric_file(rubric: Rubric, path: str | os.PathLike) -> Path:
         if key in table:
             trivia = getattr(table[key], "trivia", None)
             comment = trivia.comment if trivia is not None and trivia.comment else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 14 rather than 14.0: the file stays as a person writes it
+        elif isinstance(value, list):
+            value = [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
         item = tomlkit.item(value)
         if comment:
             item.comment(comment.lstrip("#").strip())
@@ -1181,7 +1186,13 @@ def update_rubric_file(rubric: Rubric, path: str | os.PathLike) -> Path:
                 doc["criteria"].append(tomlkit.item(c))
         else:
             for c in new["criteria"]:
-                merge(present[c["id"]], was[c["id"]], c)
+                if (c.get("weight") == c.get("max_points") and "weight" not in present[c["id"]]
+                        and new["competition"].get("method", "points") == "points"):
+                    c = {k: v for k, v in c.items() if k != "weight"}  # weight = max_points
+                    was_c = {k: v for k, v in was[c["id"]].items() if k != "weight"}
+                else:
+                    was_c = was[c["id"]]
+                merge(present[c["id"]], was_c, c)
     for section in ("deductions", "bonuses", "vetoes", "grades", "stars"):
         if old.get(section) != new.get(section):
             if new.get(section):

@@ -527,7 +527,7 @@ class WeightExplorer(_Displayable):
             self._recompute()
         except EvalToolsError as exc:
             self.error = _error_text(exc)
-            kept = self._method_text(self.rubric) if self.table.height else ""
+            kept = self.method_text(self.rubric) if self.table.height else ""
             self.status.value = (
                 f"<span style='color:#c0392b'>无法计算：{html.escape(self._user_error(exc))}"
                 "</span>"
@@ -536,7 +536,7 @@ class WeightExplorer(_Displayable):
         self.error = None
         self.status.value = self._status_text()
         self.table_out.outputs = (frame_bundle(self.table, columns=8, digits=self.rubric.digits,
-                                               caption="榜单：" + self._method_text(self.rubric)),)
+                                               caption="榜单：" + self.method_text(self.rubric)),)
         if self.draw if charts is None else charts:
             _deferred(self.draw_charts, self.defer_charts)
         for listener in self._listeners:
@@ -560,7 +560,7 @@ class WeightExplorer(_Displayable):
         return text
 
     @staticmethod
-    def _method_text(r: Rubric) -> str:
+    def method_text(r: Rubric) -> str:
         """Which method a leaderboard reflects, in the dropdowns' words."""
         norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method)
         text = METHOD_LABELS.get(r.method, r.method)
