@@ -103,14 +103,18 @@ _CSS = """<style>
   border:1px solid #1f6fb2;border-radius:4px;color:#1f6fb2;text-decoration:none}
 .evaltools-app .jp-OutputArea-output{overflow-x:auto}
 @media (max-width:640px){
-  .evaltools-app .widget-hbox{flex-direction:column;align-items:stretch}
-  .evaltools-app .widget-hbox.evaltools-nav{flex-direction:row}
+  .evaltools-app .widget-hbox{flex-direction:column !important;align-items:stretch}
+  .evaltools-app .widget-hbox.evaltools-nav,.evaltools-app .widget-hbox.evaltools-weight{
+  flex-direction:row !important;flex-wrap:wrap !important}
   .evaltools-app .widget-slider,.evaltools-app .widget-dropdown,.evaltools-app .widget-text,
   .evaltools-app .widget-textarea,.evaltools-app .widget-inline-hbox,
   .evaltools-app .widget-upload,.evaltools-app .widget-button{width:100% !important;
   max-width:100% !important}
+  .evaltools-app .widget-slider{flex-wrap:wrap}
   .evaltools-app .widget-slider .widget-label{width:100% !important;max-width:100% !important;
   text-align:left}
+  .evaltools-app .widget-slider .slider-container{flex:1 1 auto;min-width:0;width:auto}
+  .evaltools-app .widget-slider .widget-readout{flex:0 0 auto}
   .evaltools-app .widget-output{min-width:0 !important;max-width:100%}
   .evaltools-app svg,.evaltools-app img{max-width:100%;height:auto}
 }
@@ -476,8 +480,9 @@ class EvalApp:
             self.folder = folder
             self.dataset = read_dataset(folder, lenient=True)
             self.show_report(self.dataset.report)
-            self.current.value = (f"<p>当前数据：<b>{html.escape(folder.name)}</b>"
-                                  f"（{html.escape(str(folder))}）</p>")
+            self.current.value = (f"<p>当前数据：<b>{html.escape(folder.name)}</b> "
+                                  f"<small style='color:#666;word-break:break-all'>"
+                                  f"{html.escape(str(folder))}</small></p>")
             self.data_msg.value = f"<span class='evaltools-ok'>已打开 {html.escape(folder.name)}</span>"
             self.explorer = None
             if self.dataset.rubric is None:
@@ -797,7 +802,9 @@ class EvalApp:
                 raise UsageError("请先打开数据", "open a dataset first")
             rubric = self.current_rubric()
             draft = not is_official(self.saved, rubric)
-            board = self.explorer.board
+            # the 公示 is the board of the saved rubric itself (as `evaltools publish` makes it);
+            # a draft is what the explorer shows
+            board = self.explorer.default if not draft else self.explorer.board
             if (rubric.grades, rubric.stars) != (board.rubric.grades, board.rubric.stars):
                 raise EvalToolsError("等级或星级改过但还没有应用：请先在“评分细则”页点“应用等级和星级”",
                                      "apply the grade and star fields first")
@@ -815,12 +822,24 @@ class EvalApp:
         return files
 
 
-def evaluation_app(roots: Sequence[str | Path] = ("../data",), *,
+def evaluation_app(roots: Sequence[str | Path] | None = None, *,
                    upload_root: str | Path | None = None, data: str | Path | None = None,
                    top: int = 10, charts: bool = True) -> EvalApp:
-    """The app (:class:`EvalApp`): ``roots`` are the folders whose dataset folders are offered,
-    ``upload_root`` where uploads are imported (created when missing), ``data`` a folder to open
-    at once."""
-    if upload_root is not None:
-        Path(upload_root).mkdir(parents=True, exist_ok=True)
+    """The app (:class:`EvalApp`).
+
+    ``roots`` are the folders whose dataset folders are offered; default: the repository's
+    ``data/`` and the user's workspace. ``upload_root`` is where uploads are imported (created
+    when missing); default the workspace: ``$EVALTOOLS_WORKSPACE``, else ``工作区/`` beside
+    ``data/``. ``data`` is a folder to open at once."""
+    import os
+
+    here = Path.cwd()
+    repo = here.parent if (here.parent / "data").is_dir() and not (here / "data").is_dir() \
+        else here
+    workspace = Path(os.environ.get("EVALTOOLS_WORKSPACE") or repo / "工作区")
+    if upload_root is None:
+        upload_root = workspace
+    Path(upload_root).mkdir(parents=True, exist_ok=True)
+    if roots is None:
+        roots = [repo / "data", Path(upload_root)]
     return EvalApp(roots, upload_root=upload_root, data=data, top=top, charts=charts)

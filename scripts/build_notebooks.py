@@ -28,6 +28,11 @@ pl.Config.set_tbl_rows(12)
 charts.use_offline_renderer()  # 离线渲染：图表由 vl-convert 生成 SVG，不访问外网"""
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    # the app served by `make app` (Voila shows outputs only): no text for developers
+    "00_评估应用": [
+        ("code", "DATA = None  # 打开应用时直接读入的数据文件夹，例如 \"../data/sample\"；不填则在应用里选择"),
+        ("code", "from evaltools.app import evaluation_app\n\nevaluation_app(data=DATA)"),
+    ],
     "01_快速开始": [
         ("md", "# 01 快速开始\n\n"
                "读入示例数据，检查文件，按评分细则计分排名，查看一个楼栋的得分是怎么来的。\n\n"

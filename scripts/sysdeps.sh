@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system components the tests need (CJK fonts for PNG charts, Chromium for browser
 # tests) when they are missing: with apt-get as root, otherwise it names the packages to install.
+# `sysdeps.sh fonts` checks the fonts only (make lab: PNG export of Chinese charts).
 set -u
 missing=()
 fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ "${1:-}" = fonts ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 ((${#missing[@]})) || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Installing system packages: ${missing[*]}"
