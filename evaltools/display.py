@@ -31,13 +31,16 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from evaltools.leaderboard import TABLE_LABELS
 from evaltools.schema import TABLES
 
-__all__ = ["LABELS", "Table", "show"]
+__all__ = ["LABELS", "Table", "data_path", "file_links", "open_data", "output_path", "quiet_errors",
+           "show"]
 
 
 def _schema_labels() -> dict[str, str]:
@@ -62,6 +65,13 @@ LABELS: dict[str, str] = {
     "ci_upper": "区间上限", "kendall_w": "Kendall W", "alpha": "Krippendorff α",
     "n_raters": "评委人数", "n_subjects": "楼栋数", "criterion": "指标", "weight": "权重",
     "share": "得分率", "value": "值", "points": "得分", "rank_change": "名次变化",
+    "n_judges": "评委人数", "outlier": "异常标记", "icc2k": "ICC(2,k)",
+    "icc2k_lower": "ICC(2,k) 下限", "icc2k_upper": "ICC(2,k) 上限", "icc3": "ICC(3,1)",
+    "kendall_p": "Kendall W 的 p 值", "F": "F 值", "df1": "自由度1", "df2": "自由度2",
+    "pval": "p 值", "position": "相邻名次", "upper": "前一名", "lower": "后一名", "gap": "分差",
+    "new_weight": "对调所需权重", "change": "权重变化", "fragile": "脆弱", "panel": "评委组",
+    "icc_band": "ICC 评价", "w_band": "W 评价", "note": "说明", "satisfied_definition": "满意率口径",
+    "street": "街道", "community": "社区", "month": "月份", "category": "类别",
 }
 #: Columns shown as percentages (0.916 → 91.6 %) unless ``percent=`` says otherwise.
 PERCENT_HINTS = ("_rate", "rate", "share", "wilson_lower", "wilson_upper", "p_first", "p_top_k",
@@ -199,3 +209,110 @@ def _fixed(expr: pl.Expr, digits: int) -> pl.Expr:
     rounded = round_half_up(expr, digits)
     return (pl.when(expr.is_nan()).then(None)
             .otherwise(rounded.cast(pl.Decimal(38, digits)).cast(pl.String)))
+
+
+def data_path(data: str | Path) -> Path:
+    """The folder a notebook's ``DATA`` names: an absolute path as is; a relative one from the
+    current folder, else from the first parent folder where it exists (notebooks run in
+    ``notebooks/``, and ``DATA = "data/sample"`` is relative to the project).
+
+    >>> data_path("data/sample").name
+    'sample'
+    """
+    p = Path(data).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    for parent in Path.cwd().resolve().parents:
+        if (parent / p).exists():
+            return parent / p
+    return p
+
+
+def output_path(out: str | Path) -> Path:
+    """Where a notebook writes ``OUT``: an absolute path as is; a relative one under the project
+    folder (the first of the current folder and its parents holding ``notebooks/``), so the
+    files are in JupyterLab's file list (``make lab`` opens the project folder).
+
+    >>> output_path("输出/榜单").parts[-2:]
+    ('输出', '榜单')
+    """
+    p = Path(out).expanduser()
+    if p.is_absolute():
+        return p
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir():
+            return folder / p
+    return here / p
+
+
+def open_data(data: str | Path, **kwargs: Any) -> Any:
+    """Read and check the dataset folder ``DATA`` (:func:`data_path`) with
+    :func:`evaltools.dataset.read_dataset`; a user's mistake raises the bilingual error that
+    :func:`quiet_errors` shows without a traceback."""
+    from evaltools.dataset import read_dataset
+
+    return read_dataset(data_path(data), **kwargs)
+
+
+def quiet_errors() -> bool:
+    """In IPython (JupyterLab, Voila), show a user's data error (:class:`EvalToolsError`) as its
+    Chinese and English message, without a Python traceback. Returns whether it was set up."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is there with the notebook extra
+        return False
+    ip = get_ipython()
+    if ip is None:
+        return False
+    from evaltools.errors import EvalToolsError
+
+    def handler(shell: Any, etype: type, value: BaseException, tb: Any,
+                tb_offset: int | None = None) -> None:
+        problems = getattr(value, "problems", ())
+        lines = ["数据或设置有问题（不是程序错误）| a problem in the data or settings:"]
+        lines += [f"• {p.message_zh()}\n  {p.message_en()}" for p in problems[:20]]
+        if len(problems) > 20:
+            lines.append(f"……另有 {len(problems) - 20} 个问题 | and {len(problems) - 20} more")
+        print("\n".join(lines))
+
+    ip.set_custom_exc((EvalToolsError,), handler)
+    return True
+
+
+class Links:
+    """Download links to published files (HTML for notebooks, names in plain text)."""
+
+    def __init__(self, html_text: str, text: str) -> None:
+        self._html, self._text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def file_links(paths: Iterable[str | Path] | Mapping[str, str | Path]) -> Links:
+    """Links that download the given files from JupyterLab (relative to the notebook, with the
+    ``download`` attribute: JupyterLab serves them as files instead of opening them in an
+    editor, so 榜单.xlsx downloads and opens in Excel).
+
+    >>> print(file_links(["../输出/榜单/榜单.xlsx"]))
+    下载：榜单.xlsx
+    """
+    import os
+
+    items = list(paths.values()) if isinstance(paths, Mapping) else list(paths)
+    here = Path.cwd()
+    rel = []
+    for p in map(Path, items):  # a loop over files
+        try:
+            rel.append(Path(os.path.relpath(p.resolve(), here)) if p.is_absolute() else p)
+        except ValueError:
+            rel.append(p)
+    links = "".join(
+        f'<li><a href="{html.escape(r.as_posix())}" download="{html.escape(r.name)}">'
+        f"{html.escape(r.name)}</a></li>" for r in rel)
+    return Links(f"<p>下载：</p><ul>{links}</ul>",
+                 "下载：" + "、".join(r.name for r in rel))
