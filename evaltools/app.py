@@ -136,8 +136,9 @@ def data_folders(roots: Sequence[str | Path]) -> list[tuple[str, Path]]:
     >>> for sub in ("sample", "a/b", "发布/x"):
     ...     (root / sub).mkdir(parents=True)
     ...     _ = (root / sub / "units.csv").write_text("")
-    >>> [label for label, _ in data_folders([root])]
-    ['data/a/b', 'data/sample']
+    >>> _ = (root / "sample" / "rubric.toml").write_text("")
+    >>> [label for label, _ in data_folders([root])]   # folders with a rubric first
+    ['data/sample', 'data/a/b']
     """
     out: list[tuple[str, Path]] = []
     for root in map(Path, roots):
@@ -152,7 +153,8 @@ def data_folders(roots: Sequence[str | Path]) -> list[tuple[str, Path]]:
                 f.suffix.lower() in DATA_SUFFIXES for f in d.iterdir() if f.is_file())
             if has_data:
                 out.append((f"{root.name}/{rel.as_posix()}", d))
-    return out
+    # folders with a rubric first (they can be evaluated), then the others
+    return sorted(out, key=lambda item: not (item[1] / "rubric.toml").is_file())
 
 
 def report_frame(report: ValidationReport) -> pl.DataFrame:
