@@ -104,9 +104,14 @@ class Table:
         gt = gt.sub_missing(missing_text="—").tab_options(
             table_font_size="13px", data_row_padding="3px", column_labels_font_weight="bold",
             table_margin_left="0", table_margin_right="0", container_overflow_x="auto")
-        if self.right:
-            gt = gt.cols_align("right", columns=list(self.right))
-        gt = gt.tab_style(style.css("white-space:nowrap"), gt_loc.body())
+        # inline styles too: JupyterLab drops <style> from an untrusted notebook's outputs
+        left = [c for c in self.frame.columns if c not in self.right]
+        for align, cols in (("right", list(self.right)), ("left", left)):
+            if cols:
+                gt = gt.cols_align(align, columns=cols)
+                css = style.css(f"white-space:nowrap;text-align:{align};padding:3px 8px")
+                gt = gt.tab_style(css, gt_loc.body(columns=cols))
+                gt = gt.tab_style(css, gt_loc.column_labels(columns=cols))
         body = gt.as_raw_html(inline_css=False)
         note = (f'<p class="evaltools-note" style="margin:2px 0;color:#555">'
                 f"{html.escape(self.note)}</p>" if self.note else "")
@@ -142,7 +147,7 @@ def _is_percent(name: str, label: str) -> bool:
 
 def show(frame: pl.DataFrame, *, labels: Mapping[str, str] | None = None,
          percent: Iterable[str] | None = None, digits: int | Mapping[str, int] = 2,
-         percent_digits: int = 1, rows: int | None = None, stars: Iterable[str] = ("stars",),
+         percent_digits: int = 1, rows: int | None = None, stars: Iterable[str] = ("stars", "星级"),
          caption: str = "", table_id: str = "evaltools-table") -> Table:
     """A polars frame formatted for people (see the module docstring).
 

@@ -121,6 +121,21 @@ def frame_bundle(df: pl.DataFrame, *, columns: int | None = None,
             "data": {"text/html": table.html(), "text/plain": str(table)}}
 
 
+#: small screens (a 390 px phone): controls stacked, sliders full width, tables scrolled
+_PHONE_CSS = """<style>@media (max-width:640px){
+.evaltools-explorer .widget-hbox{flex-direction:column !important;align-items:stretch}
+.evaltools-explorer .widget-hbox.evaltools-weight{flex-direction:row !important;
+flex-wrap:wrap !important}
+.evaltools-explorer .widget-slider,.evaltools-explorer .widget-dropdown,
+.evaltools-explorer .widget-text{width:100% !important;max-width:100% !important}
+.evaltools-explorer .widget-slider{flex-wrap:wrap}
+.evaltools-explorer .widget-slider .widget-label{width:100% !important;max-width:100% !important;
+text-align:left}
+.evaltools-explorer .widget-slider .slider-container{flex:1 1 auto;min-width:0;width:auto}
+.evaltools-explorer .widget-output{min-width:0 !important;max-width:100%}
+.evaltools-explorer svg{max-width:100%;height:auto}}</style>"""
+
+
 def chart_bundle(chart: Any) -> dict:
     """A display-data output holding the chart as SVG drawn offline by vl-convert.
 
@@ -353,7 +368,7 @@ class WeightExplorer(_Displayable):
         self.status = w.HTML()
         self.table_out = w.Output(layout=w.Layout(min_width="30em"))
         self.chart_out = w.Output()
-        title = w.HTML(f"<h3>权重调整：{html.escape(r.name)}</h3><p>拖动滑块调整指标权重"
+        title = w.HTML(_PHONE_CSS + f"<h3>权重调整：{html.escape(r.name)}</h3><p>拖动滑块调整指标权重"
                        "（百分比，其余未锁定的指标按比例自动调整，合计 100%）；"
                        "“较细则默认”列是与评分细则原权重下名次的比较。</p>")
         options = w.VBox([self.method, self.normalization, self.aggregate, self.ties, self.top_n])
