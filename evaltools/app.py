@@ -60,6 +60,7 @@ import polars as pl
 
 from evaltools.display import show
 from evaltools.errors import EvalToolsError, UsageError, ValidationReport
+from evaltools.labels import RULE_ZH
 from evaltools.rubric import GradeBand, Rubric, StarRule
 from evaltools.widgets import WeightExplorer, rubric_weights
 
@@ -82,15 +83,11 @@ STEPS = ("1 选择数据", "2 检查", "3 评分细则", "4 榜单", "5 稳健�
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
 #: Folders that hold outputs, not data (not offered in the folder list).
 OUTPUT_DIRS = ("发布", "build", ".ipynb_checkpoints", "photos", "原始文件")
-MIME = {".html": "text/html", ".xlsx": "application/vnd.openxmlformats-officedocument."
+MIME = {".html": "text/html", ".pdf": "application/pdf", ".xlsx": "application/vnd.openxmlformats-officedocument."
         "spreadsheetml.sheet", ".csv": "text/csv", ".png": "image/png", ".svg": "image/svg+xml"}
-KIND_LABELS = {"html": "公示页（HTML）", "xlsx": "Excel 表", "csv": "CSV 表", "png": "总分排名图",
+KIND_LABELS = {"html": "公示页（HTML）", "pdf": "公示页（PDF，A4）", "xlsx": "Excel 表", "csv": "CSV 表", "png": "总分排名图",
                "svg": "总分排名图（SVG）", "poster": "海报"}
 TABLE_KINDS = {"scores": "评委评分", "units": "参评单位", "wjx": "问卷星导出", None: "未读取"}
-DECISION_LABELS = {
-    "trimmed_mean": "去掉一个最高分和一个最低分后平均", "mean": "平均分", "median": "中位数",
-    "zscore": "评委标准分（z）平均",
-}
 _CSS = """<style>
 .evaltools-app{max-width:1200px}
 .evaltools-app .widget-html-content{white-space:normal}
@@ -296,8 +293,8 @@ def output_name(rubric: Rubric, when: Any, *, draft: bool) -> str:
 
 def publish_files(board: Any, folder: str | Path, *, draft: bool) -> dict[str, Path]:
     """Publish ``board`` into a new folder ``folder/发布/<name>`` (never an existing one) with
-    :func:`evaltools.publish.publish` — for a draft, the title says 草稿 and a note says why.
-    Returns kind → file path."""
+    :func:`evaltools.publish.publish`; a draft's folder (and so its download names) starts with
+    ``草稿_``, and its pages carry the 草稿 banner. Returns kind → file path."""
     from evaltools.errors import UsageError
     from evaltools.publish import generated_at, publish
 
@@ -307,12 +304,8 @@ def publish_files(board: Any, folder: str | Path, *, draft: bool) -> dict[str, P
     if target.exists():
         raise UsageError(f"“发布/{name}”已经存在，没有覆盖：请稍后再发布，或先移走那个文件夹",
                          f"'发布/{name}' exists and was not overwritten")
-    if draft:
-        r = board.rubric
-        board = dataclasses.replace(
-            board, rubric=dataclasses.replace(r, name=f"{r.name}（草稿，非正式公示）"),
-            notes=(*board.notes, "草稿：权重或规则与已保存的评分细则不同，不是正式公示 | draft: "
-                   "the weights or rules differ from the saved rubric; not an official notice"))
+    # a draft's pages say so themselves (evaltools.publish marks a board whose rubric differs
+    # from the dataset's saved one: banner 草稿, no 公示期); the folder and file names too
     files = publish(board, target)
     return {kind: Path(p) for kind, p in files.items()}
 
@@ -581,7 +574,7 @@ class EvalApp:
         for d in result.decisions:  # a loop over decisions
             if len(d.options) > 1:
                 control: w.Widget = w.Dropdown(
-                    options=[(DECISION_LABELS.get(o, o), o) for o in d.options], value=d.default,
+                    options=[(RULE_ZH.get(o, o), o) for o in d.options], value=d.default,
                     description=d.question_zh, style=style,
                     layout=w.Layout(width="40em", max_width="100%"))
             else:

@@ -677,6 +677,13 @@ confidence = 0.95
 
 [publish]
 allow_comments = false
+# 公示：落款、文号、异议受理方式（样例中的电话和邮箱是虚构的）
+document_number = "上街办〔2020〕12号"
+address = "上街区中心路 1 号区委办公室 201 室"
+phone = "0371-12345678"
+email = "pingbi@example.cn"
+supervision_phone = "0371-12345679"
+summary_top = 10              # 另附前 10 名一页摘要，便于张贴
 
 # ---- 指标（二级指标），各指标满分之和 = 100 ----
 [[criteria]]

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from evaltools import scoring
+from evaltools import labels, scoring
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.board import (
@@ -202,7 +202,7 @@ class Leaderboard:
         """
         names = {**TABLE_LABELS, **{c.id: c.name for c in self.rubric.criteria}}
         if len(set(names.values())) < len(names):  # a criterion named like a fixed column
-            names.update({c.id: f"{c.name}（{c.id}）" for c in self.rubric.criteria})
+            names.update({c.id: f"{c.name}（指标）" for c in self.rubric.criteria})
         return self.table.rename({c: names[c] for c in self.table.columns if c in names})
 
     def top(self, n: int = 10) -> pl.DataFrame:
@@ -223,15 +223,15 @@ class Leaderboard:
         >>> ex = two_buildings().explain("B")
         >>> ex.select("项目", "评委打分", "汇总值", "得分")
         shape: (3, 4)
-        ┌───────────────────┬──────────┬────────┬──────┐
-        │ 项目              ┆ 评委打分 ┆ 汇总值 ┆ 得分 │
-        │ ---               ┆ ---      ┆ ---    ┆ ---  │
-        │ str               ┆ str      ┆ f64    ┆ f64  │
-        ╞═══════════════════╪══════════╪════════╪══════╡
-        │ 环境卫生（clean） ┆ 7, 8, 9  ┆ 8.0    ┆ 48.0 │
-        │ 楼道整洁（tidy）  ┆ 8, 8, 8  ┆ 8.0    ┆ 32.0 │
-        │ 总分              ┆ null     ┆ null   ┆ 80.0 │
-        └───────────────────┴──────────┴────────┴──────┘
+        ┌──────────┬──────────┬────────┬──────┐
+        │ 项目     ┆ 评委打分 ┆ 汇总值 ┆ 得分 │
+        │ ---      ┆ ---      ┆ ---    ┆ ---  │
+        │ str      ┆ str      ┆ f64    ┆ f64  │
+        ╞══════════╪══════════╪════════╪══════╡
+        │ 环境卫生 ┆ 7, 8, 9  ┆ 8.0    ┆ 48.0 │
+        │ 楼道整洁 ┆ 8, 8, 8  ┆ 8.0    ┆ 32.0 │
+        │ 总分     ┆ null     ┆ null   ┆ 80.0 │
+        └──────────┴──────────┴────────┴──────┘
         """
         row = self.table.filter(pl.col("unit_id") == str(unit_id))
         if row.height == 0:
@@ -352,14 +352,14 @@ def _fmt_raw(col: str) -> pl.Expr:
 def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
     rubric = lb.rubric
     v = lb.values.filter(pl.col("unit_id") == unit_id)
-    rule_zh = pl.col("rule").replace_strict(scoring.RULE_ZH, default=pl.col("rule"))
+    rule_zh = pl.col("rule").replace_strict(labels.RULE_ZH, default=pl.col("rule"))
     weight_label = "满分" if rubric.method == "points" else "权重"
     avg = "（各轮平均）" if lb.round == "all" else ""
     cols = {"项目": pl.String, "评委打分": pl.String, "汇总方式": pl.String, "汇总值": pl.Float64,
             "标准化值": pl.Float64, "满分或权重": pl.Float64, "扣分前得分": pl.Float64,
             "扣分": pl.Float64, "得分": pl.Float64, "说明": pl.String}
     crit_rows = v.select(
-        pl.format("{}（{}）", "criterion_name", "criterion").alias("项目"),
+        pl.col("criterion_name").alias("项目"),
         pl.when(pl.col("raw").list.len() > 0).then(_fmt_raw("raw")).alias("评委打分"),
         rule_zh.alias("汇总方式"),
         pl.col("value").alias("汇总值"),
@@ -408,7 +408,9 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.format(
             "发现 {} 处 × {} 分{}{}", "count", pl.col("points_each").round(4), cap_text,
             pl.when(pl.col("criterion").is_not_null())
-            .then(pl.format("，从指标 {} 中扣除（扣完为止，已计入该指标得分）", "criterion"))
+            .then(pl.format("，从指标“{}”中扣除（扣完为止，已计入该指标得分）",
+                            pl.col("criterion").replace_strict(
+                                labels.criterion_names(rubric), default=pl.col("criterion"))))
             .when(pl.col("kind") == "扣分").then(pl.lit("，从总分中扣除"))
             .otherwise(pl.lit("，加入总分"))) + pl.lit(per_round)).alias("说明"),
     )
@@ -426,7 +428,7 @@ def _explain(lb: Leaderboard, unit_id: str, row: pl.DataFrame) -> pl.DataFrame:
     status = [r["rank_label"] or "", r["grade"] or "", "★" * int(r["stars"] or 0),
               f"公示分 {r['total']}"]
     if rubric.method not in ("points", "weighted_sum"):
-        status.append(f"{rubric.method} 的总分由方法计算（得分列之和不等于总分）")
+        status.append(f"{labels.method_zh(rubric.method)}的总分由方法计算（得分列之和不等于总分）")
     parts.append(pl.DataFrame({"项目": ["总分"], "得分": [total],
                                "说明": ["，".join(s for s in status if s)]}).select(
         *(pl.col(k).cast(t) if k in ("项目", "得分", "说明") else pl.lit(None, t).alias(k)

@@ -16,6 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ __all__ = [
     "Criterion",
     "DeductionRule",
     "GradeBand",
+    "NoticeConfig",
     "RatingsConfig",
     "Rubric",
     "StarRule",
@@ -37,6 +39,7 @@ __all__ = [
     "parse_rubric",
     "read_rubric",
     "rubric_to_dict",
+    "rubric_warnings",
     "update_rubric_file",
     "write_rubric",
 ]
@@ -169,6 +172,37 @@ class WjxMapping:
 
 
 @dataclass(frozen=True)
+class NoticeConfig:
+    """How the 公示 notice is written (``[publish]`` in ``rubric.toml``; docs/publishing.md).
+
+    title : the notice's title; default "关于<name><round>评比结果的公示".
+    issuer : the issuing office of the 落款 (default: the competition's ``organiser``).
+    document_number : 文号 shown under the title, e.g. "上街办〔2020〕12号".
+    opening : the opening paragraph; default written from the data (who evaluated what, when,
+        how).
+    notice_start : first day of the 公示期 (default: the generation date).
+    address, phone, email, supervision_phone : where and how to object (受理地址, 联系电话,
+        电子邮箱, 监督电话); missing ones are validation warnings (:func:`rubric_warnings`).
+    url : where the notice is published online (for links and QR codes).
+    summary_top : a one-page summary of ranks 1..N for notice boards (0 = none).
+    stamp : print a signature/stamp area beside the 落款.
+    """
+
+    title: str | None = None
+    issuer: str | None = None
+    document_number: str | None = None
+    opening: str | None = None
+    notice_start: date | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    supervision_phone: str | None = None
+    url: str | None = None
+    summary_top: int = 0
+    stamp: bool = True
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A whole competition's rules, as read from ``rubric.toml``."""
 
@@ -197,6 +231,7 @@ class Rubric:
     notice_days: int | None = None
     total_points: float = 100.0
     allow_comments: bool = False
+    notice: NoticeConfig = field(default_factory=NoticeConfig)
     source_path: str | None = None
     sha256: str | None = None
 
@@ -302,7 +337,9 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "missing": ("policy",),
     "ratings": ("labels", "satisfied", "scale", "prior_weight", "confidence"),
     "wjx": ("unit_question", "items", "unit_labels"),
-    "publish": ("allow_comments",),
+    "publish": ("allow_comments", "title", "issuer", "document_number", "opening",
+                "notice_start", "address", "phone", "email", "supervision_phone", "url",
+                "summary_top", "stamp"),
 }
 _ARRAYS: dict[str, tuple[str, ...]] = {
     "criteria": ("id", "name", "group", "source", "aggregate", "items", "measure", "column",
@@ -698,6 +735,7 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     wjx = _wjx(ck, data)
     publish = ck.section(data, "publish")
     allow_comments = ck.get(publish, "allow_comments", "bool", ("publish",), False)
+    notice = _notice(ck, publish)
 
     # an unknown method was reported above; skip the checks that depend on it
     method_ok = all(p.column != "competition.method" for p in ck.problems)
@@ -835,8 +873,85 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
         rounding=mode, deductions=tuple(deductions), bonuses=tuple(bonuses),  # type: ignore[arg-type]
         vetoes=tuple(vetoes), grades=tuple(grades), stars=tuple(stars), ratings=ratings,
         wjx=wjx, organiser=organiser, period=period, notice_days=notice_days,
-        total_points=total_points, allow_comments=allow_comments,
+        total_points=total_points, allow_comments=allow_comments, notice=notice,
     )
+
+
+_PHONE = re.compile(r"^[0-9+()（） \-－—、/,，转]{5,}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _notice(ck: _Checker, t: dict) -> NoticeConfig:
+    p = ("publish",)
+    start = t.get("notice_start")
+    if isinstance(start, datetime):
+        start = start.date()
+    elif isinstance(start, str):
+        try:
+            start = date.fromisoformat(start.strip())
+        except ValueError:
+            start = None
+            ck.add((*p, "notice_start"), t["notice_start"], "bad_date", "不是日期",
+                   "is not a date", "例如 notice_start = 2024-05-01",
+                   "e.g. notice_start = 2024-05-01")
+    elif start is not None and not isinstance(start, date):
+        ck.add((*p, "notice_start"), start, "bad_date", "不是日期", "is not a date",
+               "例如 notice_start = 2024-05-01", "e.g. notice_start = 2024-05-01")
+        start = None
+    out = {k: ck.get(t, k, "str", p) for k in ("title", "issuer", "document_number", "opening",
+                                                "address", "phone", "email",
+                                                "supervision_phone", "url")}
+    for k in ("phone", "supervision_phone"):
+        if out[k] is not None and not _PHONE.match(out[k]):
+            ck.add((*p, k), out[k], "bad_phone", "不像电话号码", "does not look like a phone number",
+                   "例如 0371-68881234", "e.g. 0371-68881234")
+    if out["email"] is not None and not _EMAIL.match(out["email"]):
+        ck.add((*p, "email"), out["email"], "bad_email", "不像电子邮箱地址",
+               "does not look like an e-mail address", "例如 jiedao@example.gov.cn",
+               "e.g. office@example.gov.cn")
+    top = ck.get(t, "summary_top", "int", p, 0)
+    ck.nonneg(top, (*p, "summary_top"))
+    stamp = ck.get(t, "stamp", "bool", p, True)
+    return NoticeConfig(**out, notice_start=start, summary_top=top or 0, stamp=stamp)
+
+
+def rubric_warnings(rubric: Rubric) -> list[Problem]:
+    """What the 公示 notice will lack: contact details for objections (address, phone, e-mail,
+    监督电话), the issuing office, the 公示期. Warnings, not errors: ``evaltools validate`` shows
+    them, the notice is still published (without the missing lines).
+
+    Examples
+    --------
+    >>> r = parse_rubric({"competition": {"name": "x", "total_points": 10, "notice_days": 7,
+    ...                                   "organiser": "某街道办事处"},
+    ...                   "publish": {"phone": "0371-68881234"},
+    ...                   "criteria": [{"id": "a", "name": "甲", "max_points": 10}]})
+    >>> [p.column for p in rubric_warnings(r)]
+    ['publish.address', 'publish.email', 'publish.supervision_phone']
+    """
+    file = Path(rubric.source_path).name if rubric.source_path else None
+    out = []
+
+    def warn(key: str, zh: str, en: str, fix_zh: str, fix_en: str) -> None:
+        out.append(Problem(file, None, key, None, "notice_incomplete",
+                           f"公示缺少{zh}（警告）", f"the notice lacks {en} (warning)",
+                           fix_zh, fix_en))
+
+    n = rubric.notice
+    if rubric.notice_days is None:
+        warn("competition.notice_days", "公示期天数", "the length of the notice period",
+             "例如 notice_days = 7", "e.g. notice_days = 7")
+    if n.issuer is None and rubric.organiser is None:
+        warn("publish.issuer", "落款单位", "the issuing office", "例如 issuer = \"某某街道办事处\"",
+             "e.g. issuer = \"...街道办事处\"")
+    for key, zh, en in (("address", "异议受理地址", "an address for objections"),
+                        ("phone", "异议受理电话", "a phone number for objections"),
+                        ("email", "异议受理电子邮箱", "an e-mail address for objections"),
+                        ("supervision_phone", "监督电话", "a supervision phone number")):
+        if getattr(n, key) is None:
+            warn(f"publish.{key}", zh, en, f"请在 [publish] 中填写 {key} = \"…\"",
+                 f"add {key} = \"...\" to [publish]")
+    return out
 
 
 def _ratings(ck: _Checker, t: dict) -> RatingsConfig:
@@ -1040,7 +1155,14 @@ def rubric_to_dict(rubric: Rubric) -> dict:
             "scale": list(rubric.ratings.scale), "prior_weight": rubric.ratings.prior_weight,
             "confidence": rubric.ratings.confidence,
         },
-        "publish": {"allow_comments": rubric.allow_comments},
+        "publish": {"allow_comments": rubric.allow_comments, **_drop_none({
+            "title": rubric.notice.title, "issuer": rubric.notice.issuer,
+            "document_number": rubric.notice.document_number, "opening": rubric.notice.opening,
+            "notice_start": rubric.notice.notice_start, "address": rubric.notice.address,
+            "phone": rubric.notice.phone, "email": rubric.notice.email,
+            "supervision_phone": rubric.notice.supervision_phone, "url": rubric.notice.url,
+            "summary_top": rubric.notice.summary_top or None,
+            "stamp": None if rubric.notice.stamp else False})},
     }
     if rubric.wjx is not None:
         out["wjx"] = _drop_none({"unit_question": rubric.wjx.unit_question,

@@ -44,6 +44,15 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
+def pdf_renderer() -> None:
+    """WeasyPrint with the system's pango (the 公示 PDF)."""
+    from evaltools.publish.pdf import pdf_available
+
+    require_component(pdf_available(), "pango (WeasyPrint's PDF renderer)",
+                      "apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+
+
+@pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """The reference cases with known answers (a copy of ../shared/reference kept in the repo)."""
     return ROOT / "tests" / "reference"

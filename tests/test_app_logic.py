@@ -21,7 +21,6 @@ from evaltools.app import (
     is_official,
     parse_grade_text,
     parse_stars,
-    publish_files,
     rounded_rubric,
 )
 from evaltools.decisions import apply_decisions
@@ -81,7 +80,7 @@ def test_decisions_then_board_then_draft_then_official(imported):
     assert "草稿" in app.publish_state.value
     draft = app.publish()
     assert draft["html"].parent.name.startswith("草稿_")
-    assert "草稿" in draft["html"].read_text(encoding="utf-8")
+    assert 'id="draft-banner"' in draft["html"].read_text(encoding="utf-8")  # 草稿 banner
     # saved (round numbers, comments kept): official, equal to the saved rubric's own board
     path = app.save_rubric()
     text = path.read_text(encoding="utf-8")
@@ -92,7 +91,7 @@ def test_decisions_then_board_then_draft_then_official(imported):
     # publishing twice in the same second is refused, never overwritten
     official = app.publish()
     assert not official["html"].parent.name.startswith("草稿")
-    assert "草稿" not in official["html"].read_text(encoding="utf-8")
+    assert 'id="draft-banner"' not in official["html"].read_text(encoding="utf-8")
     before = official["xlsx"].read_bytes()
     assert app.publish() == {}  # the same period and time: the folder exists
     assert "没有覆盖" in app.publish_msg.value

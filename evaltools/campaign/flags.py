@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from evaltools import labels
 from evaltools.campaign._inputs import VOTE_COLUMNS, check_columns, with_rows
 from evaltools.errors import Problem, UsageError
 
@@ -21,15 +22,7 @@ __all__ = ["DEFAULT_EXCLUDE", "FLAGS", "FLAG_ZH", "IntegrityRules", "flag_votes"
 
 FLAGS: tuple[str, ...] = ("duplicate", "burst", "regular_gaps", "ip_share", "device_share",
                           "off_hours", "subsecond")
-FLAG_ZH: dict[str, str] = {
-    "duplicate": "重复投票",
-    "burst": "短时集中投票",
-    "regular_gaps": "投票间隔过于规律",
-    "ip_share": "同一IP占比过高",
-    "device_share": "同一设备占比过高",
-    "off_hours": "非正常时段投票",
-    "subsecond": "亚秒级连续提交",
-}
+FLAG_ZH: dict[str, str] = labels.FLAG_ZH  # the label layer's table
 #: flags whose votes the recount leaves out by default (ip_share and off_hours are weak evidence)
 DEFAULT_EXCLUDE: tuple[str, ...] = ("duplicate", "burst", "regular_gaps", "device_share",
                                     "subsecond")

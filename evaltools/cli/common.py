@@ -171,6 +171,36 @@ def print_frame(frame: pl.DataFrame, out: Any, *, str_len: int = 60) -> None:
         print(frame, file=out)
 
 
+def board_heading(lb: Any) -> str:
+    """One line naming a leaderboard in Chinese: name, round, method, number of units."""
+    from evaltools import labels
+
+    rnd = "" if lb.round is None else (" · 各轮平均" if lb.round == "all"
+                                       else f" · 第{lb.round}轮")
+    return (f"{lb.rubric.name}{rnd} · {labels.method_zh(lb.rubric.method)} · "
+            f"{lb.table.height} 个{labels.unit_word(lb.rubric.unit)}")
+
+
+def board_frame(lb: Any, table: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Rows of a leaderboard as people read them on the command line: Chinese headers (criteria
+    by name), stars as ★ (— for none), 是/否, no internal columns. ``table`` = some rows of
+    ``lb.table`` (default all)."""
+    from evaltools import labels
+
+    t = lb.table if table is None else table
+    crit = [c.id for c in lb.rubric.criteria]
+    keep = ["rank_label", "unit_id", "name", "total", "grade", "stars", *crit, "movement"]
+    t = t.select(*(c for c in lb.table.columns if c in keep and c in t.columns))
+    if "stars" in t.columns:
+        n = pl.col("stars").fill_null(0).clip(0, 5)
+        t = t.with_columns(pl.when(n > 0).then(pl.lit("★★★★★").str.slice(0, n))
+                           .otherwise(pl.lit(labels.NONE_TEXT)).alias("stars"))
+    if "grade" in t.columns and t["grade"].null_count() == t.height:
+        t = t.drop("grade")  # no grade bands for this method
+    view = lb._replace(table=t)
+    return view.labelled_table()
+
+
 def run_reporting_errors(run: Run, args: argparse.Namespace, out: Any = None) -> int:
     """Run a command; print a user's mistake instead of raising it; return the exit status."""
     out = sys.stdout if out is None else out

@@ -32,6 +32,8 @@ import polars as pl
 from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
+    board_frame,
+    board_heading,
     load_dataset,
     print_frame,
     reporting_errors,
@@ -74,20 +76,12 @@ def write_leaderboard(lb: Any, path: Path) -> None:
 
 
 def _print_top(lb: Any, n: int, out) -> None:
-    crit = [c.id for c in lb.rubric.criteria]
-    cols = ["rank_label", "unit_id", "name", "total", "grade", "stars", *crit, "movement"]
     table = lb.top(n) if n > 0 else lb.table
     dq = lb.table.filter(pl.col("disqualified"))
     shown = pl.concat([table, dq]).unique(maintain_order=True, subset="unit_id") \
         if dq.height else table
-    view = lb._replace(table=shown.select(
-        *(c for c in lb.table.columns if c in cols or c in ("rank", "disqualified"))))
-    rnd = "" if lb.round is None else (" · 各轮平均 | all rounds" if lb.round == "all"
-                                       else f" · 第{lb.round}轮 | round {lb.round}")
-    print(f"{lb.rubric.name}{rnd} · {lb.rubric.method} · {lb.table.height} 个单位 | units",
-          file=out)
-    frame = view.labelled_table().drop("名次", "取消资格")
-    print_frame(frame, out, str_len=40)
+    print(board_heading(lb), file=out)
+    print_frame(board_frame(lb, shown), out, str_len=40)
     for note in lb.notes:
         print(f"- {note}", file=out)
 

@@ -28,8 +28,11 @@ from typing import Any
 from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
+    board_frame,
+    board_heading,
     count_arg,
     load_dataset,
+    print_frame,
     reporting_errors,
     usage_error,
 )
@@ -71,7 +74,8 @@ def run_publish(args: argparse.Namespace, out: Any = None) -> int:
         intervals = rank_intervals(lb, replicates=args.intervals, seed=INTERVAL_SEED,
                                    progress=False)
     written = publish(lb, target, top=args.top or 10, intervals=intervals)
-    print(f"{lb!r}", file=out)
+    print(board_heading(lb), file=out)
+    print_frame(board_frame(lb, lb.top(3)), out, str_len=40)
     for path in written.values():
         print(f"已保存 | written: {path}", file=out)
     return EXIT_OK

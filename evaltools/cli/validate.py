@@ -69,6 +69,16 @@ def run_validate(args: argparse.Namespace, out) -> int:
             res = read_table(path, table, sheet=args.sheet, rubric=rubric, lenient=True)
         report, rejected = res.report, ({table: res.rejected} if res.rejected.height else {})
     print(str(report), file=out)
+    rubric = ds.rubric if path.is_dir() else rubric
+    if rubric is not None:
+        from evaltools.rubric import rubric_warnings
+
+        warnings = rubric_warnings(rubric)
+        if warnings:
+            print(f"\n警告 | warnings: {len(warnings)}（不影响计分，公示页会缺少这些内容 | the "
+                  "scores are not affected; the notice will lack these）", file=out)
+            for w in warnings:
+                print(f"- {w}", file=out)
     if args.lenient and rejected:
         for table, frame in rejected.items():
             print(f"\n被拒绝的行 | rejected rows — {table}: {frame.height}", file=out)

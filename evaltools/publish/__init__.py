@@ -1,4 +1,4 @@
-"""Publish a leaderboard (榜单公示): offline HTML, Excel, CSV, PNG/SVG charts and a poster.
+"""Publish a leaderboard (榜单公示): offline HTML, an A4 PDF, Excel, CSV, PNG/SVG charts and a poster.
 
 Besides :mod:`evaltools.io`, this is the only module that writes files for users. Everything it
 writes is
@@ -44,6 +44,7 @@ from evaltools.publish.bundle import publish
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import render_html, stable_svg_ids, write_html
+from evaltools.publish.pdf import render_pdf, write_pdf
 from evaltools.publish.poster import ChartFormat as ChartFormat
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.privacy import (
@@ -85,6 +86,7 @@ __all__ = [
     "poster",
     "publish",
     "render_html",
+    "render_pdf",
     "save_chart",
     "scrub_text",
     "stable_svg_ids",
@@ -92,4 +94,5 @@ __all__ = [
     "write_csv",
     "write_excel",
     "write_html",
+    "write_pdf",
 ]

@@ -16,7 +16,7 @@ import polars as pl
 
 from evaltools.errors import Problem, UsageError
 
-__all__ = ["CHINA_TZ", "audit_table", "generated_at"]
+__all__ = ["CHINA_TZ", "audit_table", "generated_at", "rubric_changed"]
 
 #: China has one time zone and no daylight saving time: UTC+8 (北京时间).
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
@@ -74,9 +74,14 @@ def _file_hashes(dataset: Any) -> list[tuple[str, str]]:
     return [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
-def _rubric_changed(lb: Any) -> bool:
+def rubric_changed(lb: Any) -> bool:
+    """Whether the board's rubric differs from the dataset's saved rubric (weights, method or
+    ties changed in code, e.g. in the weight explorer): such a page is a draft, not a 公示."""
     original = getattr(lb.dataset, "rubric", None)
     return original is not None and original != lb.rubric
+
+
+_rubric_changed = rubric_changed
 
 
 def audit_table(lb: Any, *, generated: datetime | None = None) -> pl.DataFrame:

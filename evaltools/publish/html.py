@@ -10,17 +10,19 @@ import html
 import re
 import string
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from evaltools import labels
 from evaltools.publish.audit import audit_table, generated_at, time_text
 from evaltools.publish.privacy import html_escape, mask_personal
 from evaltools.publish.tables import (
     comments_table,
+    criterion_ids_table,
     default_sections,
     group_names,
     group_points,
@@ -95,70 +97,113 @@ def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
             if frame.height else "")
     tid = f' id="{_e(table_id)}"' if table_id else ""
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
-    return f"<table{tid}>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    return (f'<div class="table-wrap"><table{tid}>{cap}<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody></table></div>")
 
 
-def _leaderboard_html(lb: Any) -> str:
+def _leaderboard_html(lb: Any, extra_notes: list[str] | None = None) -> str:
+    """The leaderboard table: one row per unit with an anchor (``id="<unit_id>"``), followed by
+    a row holding its ``<details>`` (the unit's explain() in Chinese); every cell carries its
+    column name (``data-label``) for the phone layout, where each unit becomes a card."""
+    from evaltools.publish.notice import detail_html, maximum_total, star_names
+
     r = lb.rubric
     d = r.digits
-    t = lb.table.join(group_points(lb), on="unit_id", how="left", suffix="_group")
+    t = (lb.table.join(group_points(lb), on="unit_id", how="left", suffix="_group")
+         .join(star_names(lb), on="unit_id", how="left")
+         .join(detail_html(lb), on="unit_id", how="left"))
     groups = group_names(r)
     cols = set(t.columns)
-    head: list[tuple[str, str]] = [("", "排名"), ("", "单位"), ("", "街道"), ("", "社区"),
-                                   ("num", "总分")]
+    on_points = labels.scale_is_points(r)
     name = pl.coalesce(pl.col("name"), pl.col("unit_id"))
-    specs: list[tuple[str, pl.Expr]] = [
-        ("rank", html_escape("rank_label")),
-        ("unit", pl.concat_str(html_escape(name), pl.lit('<span class="unit-id">'),
-                               html_escape("unit_id"), pl.lit("</span>"))),
-        ("", html_escape("street")),
-        ("", html_escape("community")),
-        ("num", score_text_expr("total", d)),
+    specs: list[tuple[str, str, pl.Expr]] = [
+        ("rank", "排名", html_escape("rank_label")),
+        ("unit", "单位", pl.concat_str(html_escape(name), pl.lit('<span class="unit-id">'),
+                                       html_escape("unit_id"), pl.lit("</span>"))),
+        ("place", "街道", html_escape("street")),
+        ("place", "社区", html_escape("community")),
+        ("num total", "总分", score_text_expr("total", d)),
     ]
-    if r.grades:
-        head.append(("", "等级"))
-        specs.append(("", html_escape("grade")))
+    if t["grade"].null_count() < t.height:
+        specs.append(("grade", "等级", html_escape(pl.col("grade").fill_null(labels.NONE_TEXT))))
     if r.stars:
-        head.append(("", "星级"))
         n = pl.col("stars").fill_null(0).clip(0, 5)
-        specs.append(("stars", pl.lit("★★★★★").str.slice(0, n)
-                      + pl.lit("☆☆☆☆☆").str.slice(0, pl.lit(5) - n)))
+        specs.append(("stars", "星级", pl.when(n > 0).then(pl.concat_str(
+            pl.lit('<span class="glyphs">'), pl.lit("★★★★★").str.slice(0, n),
+            pl.lit('</span><span class="star-names">'), html_escape("star_names"),
+            pl.lit("</span>"))).otherwise(pl.lit(labels.NONE_TEXT))))
     if groups:
         full = {g: sum(float(c.max_points or 0.0) for c in r.criteria if c.group == g)
                 for g in groups}
         for g in groups:
-            head.append(("num", f"{g}（{full[g]:g}分）" if r.method == "points" else g))
-            specs.append(("num", score_text_expr(rounded(pl.col(g), r), d)))
+            label = f"{g}（{labels.points_text(full[g], d)}分）" if on_points else g
+            specs.append(("num", label, score_text_expr(rounded(pl.col(g), r), d)))
     else:
         for c in r.criteria:
-            head.append(("num", c.name))
-            specs.append(("num", score_text_expr(c.id, d)))
+            specs.append(("num", c.name, score_text_expr(c.id, d)))
     if {"rank_lower", "rank_upper"} <= cols:
-        head.append(("num", "名次区间"))
-        specs.append(("num", pl.format("{}–{}", "rank_lower", "rank_upper")))
+        specs.append(("num", "名次区间", pl.format("{}–{}", "rank_lower", "rank_upper")))
     if lb.previous_round is not None:
-        head.append(("", f"较第{lb.previous_round}轮"))
-        mv = pl.col("movement")
-        specs.append(("", pl.when(mv.str.starts_with("▲"))
+        mv = pl.col("movement").fill_null(labels.NONE_TEXT)
+        specs.append(("move", f"较第{lb.previous_round}轮", pl.when(mv.str.starts_with("▲"))
                       .then(pl.format('<span class="up">{}</span>', html_escape(mv)))
                       .when(mv.str.starts_with("▼"))
                       .then(pl.format('<span class="down">{}</span>', html_escape(mv)))
                       .otherwise(html_escape(mv))))
-    cells = _cells(t, specs)
-    row_class = (pl.when(pl.col("disqualified")).then(pl.lit("disqualified"))
-                 .when(pl.col("rank") == 1).then(pl.lit("top1")).otherwise(pl.lit("")))
-    rows = t.select(
-        pl.format('<tr class="{}" data-unit-id="{}">{}</tr>', row_class, html_escape("unit_id"),
-                  cells).str.join("\n")).item() if t.height else ""
+    parts = []
+    for cls, label, expr in specs:
+        attr = f' class="{cls}"' if cls else ""
+        parts.append(pl.concat_str(pl.lit(f'<td{attr} data-label="{_e(label)}">'),
+                                   expr.fill_null(""), pl.lit("</td>")))
+    cells = t.select(pl.concat_str(parts).alias("cells"))["cells"]
+    row_class = (pl.when(pl.col("disqualified")).then(pl.lit("unit-row disqualified"))
+                 .when(pl.col("rank") == 1).then(pl.lit("unit-row top1"))
+                 .otherwise(pl.lit("unit-row")))
+    width = len(specs)
+    rows = t.with_columns(cells=cells).select(
+        pl.format('<tr id="{}" class="{}" data-unit-id="{}">{}</tr>\n'
+                  '<tr class="detail-row"><td colspan="{}">{}</td></tr>',
+                  html_escape("unit_id"), row_class, html_escape("unit_id"), "cells",
+                  pl.lit(width), pl.col("detail").fill_null(""))
+        .str.join("\n")).item() if t.height else ""
     header = "".join(f'<th class="{c}">{_e(h)}</th>' if c else f"<th>{_e(h)}</th>"
-                     for c, h in head)
-    unit_word = "楼院" if r.unit == "courtyard" else "楼栋"
-    caption = (f"共 {t.height} 个{unit_word}；总分满分 {r.total_points:g} 分"
-               if r.method == "points" else f"共 {t.height} 个{unit_word}；{r.method} 综合得分 × 100")
+                     for c, h, _ in specs)
+    unit_word = labels.unit_word(r.unit)
+    full_marks, _ = maximum_total(r)
+    caption = (f"共 {t.height} 个{unit_word}；总分满分 {labels.points_text(full_marks)} 分"
+               if on_points else
+               f"共 {t.height} 个{unit_word}；{labels.method_zh(r.method)}综合得分（0–100，越高越好）")
     if groups:
         caption += "；分项为各一级指标得分"
-    return (f'<table id="leaderboard-table"><caption>{_e(caption)}</caption>'
-            f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>")
+    legend = ""
+    if r.stars:
+        legend = ('<p class="legend">星级说明：每达到一项标准得一颗星（最多五星），未获星显示为“—”。'
+                  + "；".join(_e(labels.star_rule_zh(s, r)) for s in r.stars) + "。</p>")
+    notes = "".join(f'<p class="legend">{_e(n)}</p>' for n in (extra_notes or []))
+    return (f'<table id="leaderboard-table"><caption>{_e(caption)}'
+            '<span class="screen-only">；点击“计分明细”查看各项得分</span></caption>'
+            f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+            + legend + notes)
+
+
+def _summary_html(lb: Any, n: int) -> str:
+    """Ranks 1..n on one page for notice boards (printed on a page of its own)."""
+    from evaltools.publish.notice import notice_title
+
+    r = lb.rubric
+    top = lb.table.filter(pl.col("rank") <= n)
+    if top.height == 0:
+        return ""
+    stars = pl.col("stars").fill_null(0).clip(0, 5)
+    frame = top.select(
+        pl.col("rank_label").alias("名次"), pl.coalesce("name", "unit_id").alias("单位"),
+        pl.col("street").alias("街道"), pl.col("community").alias("社区"),
+        pl.col("total").alias("总分"),
+        *([pl.when(stars > 0).then(pl.lit("★★★★★").str.slice(0, stars))
+           .otherwise(pl.lit(labels.NONE_TEXT)).alias("星级")] if r.stars else []))
+    return (f'<section id="summary"><h2>{_e(notice_title(lb))}（前{n}名摘要）</h2>'
+            + _generic_table(frame, digits=r.digits)
+            + "<p>完整名单、计分方法和异议受理方式见公示全文。</p></section>")
 
 
 def _kv_html(pairs: list[tuple[str, str]], *, css: str = "kv", code: bool = False) -> str:
@@ -178,7 +223,7 @@ def _charts_html(lb: Any, top: int | None) -> str:
     parts = [f'<figure class="chart" id="chart-{i + 1}" aria-label="{_e(title)}">'
              f"{stable_svg_ids(_strip_xml_decl(to_svg(chart)), f'chart-{i + 1}')}</figure>"
              for i, (title, chart) in enumerate(figures)]
-    return '<section id="charts">\n<h2>图表</h2>\n' + "\n".join(parts) + "\n</section>"
+    return '<section id="charts">\n<h2>附件：图表</h2>\n' + "\n".join(parts) + "\n</section>"
 
 
 def _strip_xml_decl(svg: str) -> str:
@@ -218,23 +263,21 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
                 sections: Mapping[str, pl.DataFrame] | None = None,
                 intervals: Any = None) -> str:
     """The 公示 page as one HTML string (see :func:`write_html`)."""
+    from evaltools.publish import notice as nt
+    from evaltools.publish.audit import rubric_changed
     from evaltools.version import __version__
 
     lb = with_intervals(lb, intervals)
+    guard_notes = nt.check_publishable(lb)
     sections = default_sections(lb) if sections is None else sections
     r = lb.rubric
     generated = generated or generated_at()
-    rnd = round_text(lb)
-    title = title or f"{r.name}{rnd}结果公示"
-    facts = []
-    if r.organiser:
-        facts.append(("主办单位", r.organiser))
-    if r.period:
-        facts.append(("评比期间", r.period))
-    if rnd:
-        facts.append(("本次公示", rnd))
-    facts.append(("发布时间", time_text(generated)))
-    facts_html = "\n".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
+    draft = rubric_changed(lb)
+    title = title or nt.notice_title(lb)
+    docnum = (f'<p id="document-number">{_e(r.notice.document_number)}</p>'
+              if r.notice.document_number and not draft else "")
+    banner = ('<p id="draft-banner">草稿：本页的权重、方法或并列规则已在程序中调整，尚未保存为评分细则，'
+              "仅供讨论，不是公示，不得张贴。</p>" if draft else "")
 
     method = _kv_html(method_lines(lb))
     method += "\n<h3>指标与权重</h3>\n" + _generic_table(weights_table(lb), table_id="weights",
@@ -244,10 +287,10 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     sat = satisfaction_table(lb)
     if sat is not None:
         extra.append('<section id="satisfaction">\n<h2>群众满意度</h2>\n'
-                      + _generic_table(sat.drop("满意口径"), digits=r.digits,
-                                       caption=f"满意率 = {sat['满意口径'][0]} 的评价 / 有效评价数；"
-                                       "上下限为 Wilson 区间，样本少时区间宽")
-                      + "\n</section>")
+                     + _generic_table(sat.drop("满意口径"), digits=r.digits,
+                                      caption=f"满意率 = {sat['满意口径'][0]} 的评价 / 有效评价数；"
+                                      "上下限为满意率的 95% 置信区间（威尔逊法），样本少时区间宽")
+                     + "\n</section>")
     comments = comments_table(lb)
     if comments is not None:
         extra.append('<section id="comments">\n<h2>群众留言</h2>\n'
@@ -259,24 +302,35 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     notes = notes_zh(lb)["说明"].to_list()
     notes_html = ('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
                   if notes else "<p>无</p>")
-    if r.notice_days:
-        start = notice_start or generated.date()
-        end = start + timedelta(days=r.notice_days - 1)
-        notice = (f"公示期 {r.notice_days} 天（{start:%Y年%m月%d日} 至 {end:%Y年%m月%d日}）。"
-                  "公示期内如对结果有异议，请向" + (r.organiser or "主办单位") + "反映。")
+    start = notice_start or r.notice.notice_start or generated.date()
+    if draft:
+        notice_html = ('<p class="notice-box">本页为草稿，不设公示期。正式公示请先保存评分细则，'
+                       "再用保存的评分细则重新发布。</p>")
     else:
-        notice = "公示期内如对结果有异议，请向" + (r.organiser or "主办单位") + "反映。"
-    notice_html = f'<p class="notice-box">{_e(notice)}</p>'
+        lines = [nt.period_text(lb, generated, notice_start), *nt.objection_text(lb)]
+        notice_html = ('<div class="notice-box">' + "".join(
+            f"<p>{_e(x)}</p>" for x in lines if x) + "</div>"
+            + nt.signature_html(lb, start))
     audit = audit_table(lb, generated=generated)
-    audit_html = _kv_html(list(audit.iter_rows()), code=True)
+    human = [("评分细则", r.name), ("轮次", nt.round_label(lb) or "—"),
+             ("计分方法", labels.method_zh(r.method)), ("生成时间", time_text(generated))]
+    if draft:
+        human.append(("评分细则修改", "权重、方法或并列规则已在程序中调整，与保存的评分细则不同"))
+    appendix = (_kv_html(list(audit.iter_rows()), code=True)
+                + _generic_table(criterion_ids_table(r), table_id="criterion-ids"))
+    audit_html = (_kv_html(human) + '<section id="appendix"><h3>技术附录（供核查，含程序版本、'
+                  "文件校验码和指标编号）</h3>" + appendix + "</section>")
+    summary = _summary_html(lb, r.notice.summary_top) if r.notice.summary_top else ""
 
     page = string.Template(_template("leaderboard.html"))
     return page.substitute(
         version=_e(__version__), title=_e(title), css=_template("style.css"),
-        facts=facts_html, table=_leaderboard_html(lb),
+        body_class="draft" if draft else "notice", banner=banner, docnum=docnum,
+        opening=_e(nt.opening_text(lb)), index=nt.index_html(lb),
+        table=_leaderboard_html(lb, guard_notes),
         charts=_charts_html(lb, top) if charts else "",
         method=method, sections="\n".join(extra), notes=notes_html, notice=notice_html,
-        audit=audit_html)
+        summary=summary, audit=audit_html, created=generated.isoformat())
 
 
 def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: bool = True,

@@ -10,27 +10,17 @@ from typing import Any
 
 import polars as pl
 
+from evaltools import labels
 from evaltools.errors import UsageError, require_columns
 from evaltools.publish.privacy import scrub_text
 
-__all__ = ["default_sections", "with_intervals"]
+__all__ = ["default_sections", "recount_sections", "with_intervals"]
 
-METHOD_ZH = {
-    "points": "百分制计分：各指标得分相加，扣分、加分后为总分",
-    "weighted_sum": "加权求和：各指标标准化后按权重相加",
-    "weighted_product": "加权乘积：各指标标准化后按权重相乘",
-    "topsis": "TOPSIS（逼近理想解排序法）",
-    "vikor": "VIKOR（折衷排序法）",
-}
-TIES_ZH = {
-    "min": "得分相同者并列，名次相同，其后名次顺延（如 1、2、2、4），公示为“并列第2名”",
-    "dense": "得分相同者并列，其后名次不跳号（如 1、2、2、3）",
-    "ordinal": "不设并列，得分相同时按顺序排名",
-    "average": "得分相同者取平均名次（如 1、2.5、2.5、4）",
-}
-ROUNDING_ZH = {"half_up": "四舍五入", "half_even": "银行家舍入（四舍六入五成双）"}
-SOURCE_ZH = {"judges": "评委打分", "ratings": "群众点评", "tickets": "民情速递站",
-             "campaign": "晒最美投票", "units": "台账数据"}
+#: the label layer's tables (evaltools.labels), kept here under their old names
+METHOD_ZH = labels.METHOD_DESCRIPTION_ZH
+TIES_ZH = labels.TIES_DESCRIPTION_ZH
+ROUNDING_ZH = labels.ROUNDING_ZH
+SOURCE_ZH = labels.SOURCE_ZH
 
 
 # =============================================================================================
@@ -85,42 +75,49 @@ def notes_zh(lb: Any) -> pl.DataFrame:
 
 
 def method_lines(lb: Any) -> list[tuple[str, str]]:
-    """(what, how) pairs describing the computation, in Chinese."""
+    """(what, how) pairs describing the computation, in plain Chinese (every code through
+    :mod:`evaltools.labels`)."""
     from evaltools import scoring
 
     r = lb.rubric
-    lines = [("计分方法", METHOD_ZH.get(r.method, r.method))]
+    lines = [("计分方法", labels.method_description(r.method))]
     if r.method != "points":
-        norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method, "—")
-        lines.append(("标准化", str(norm)))
+        norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method)
+        lines.append(("标准化", labels.normalization_zh(norm)))
     judged = [c for c in r.criteria if c.source == "judges"]
     if judged:
-        rules = sorted({scoring.RULE_ZH.get(c.aggregate or r.judge_aggregate,
-                                            c.aggregate or r.judge_aggregate) for c in judged})
+        rules = sorted({labels.rule_zh(c.aggregate or r.judge_aggregate) for c in judged})
         text = "、".join(rules) + f"；每项至少 {r.min_judges} 位评委"
         if r.judge_fallback:
-            text += f"，不足时改用{scoring.RULE_ZH.get(r.judge_fallback, r.judge_fallback)}"
+            text += f"，不足时改用{labels.rule_zh(r.judge_fallback)}"
         lines.append(("评委打分汇总", text))
     if any(c.source == "ratings" for c in r.criteria):
         lines.append(("满意率口径", scoring.satisfaction_definition(r).split(" | ")[0]))
-    lines.append(("并列规则", TIES_ZH.get(r.ties, r.ties)
-                  + (f"；得分相同时依次比较：{'、'.join(_breaker_names(r))}"
-                     if r.tie_breakers else "")))
-    lines.append(("取舍规则", f"按未取舍的总分排名；公示分数{ROUNDING_ZH.get(r.rounding, r.rounding)}"
+    lines.append(("并列规则", labels.ties_description(r.ties, r.tie_breakers, r)))
+    lines.append(("取舍规则", f"按未取舍的总分排名；公示分数{labels.rounding_zh(r.rounding)}"
                   f"保留 {r.digits} 位小数"))
-    if r.grades:
+    if r.grades and labels.scale_is_points(r):
         bands = sorted(r.grades, key=lambda b: -b.min)
-        lines.append(("等级", "；".join(f"{b.name}：{b.min:g} 分及以上" for b in bands)))
+        lines.append(("等级", "；".join(f"{b.name}：{labels.points_text(b.min)} 分及以上"
+                                       for b in bands)))
+    elif r.grades:
+        lines.append(("等级", f"等级分数线按百分制制定，{labels.method_zh(r.method)}的综合得分"
+                      "不是百分制分数，本次不评定等级"))
     if r.stars:
         lines.append(("星级", "每达到一项标准得一颗星（最多五星）："
-                      + "；".join(_star_text(s, r) for s in r.stars)))
+                      + "；".join(labels.star_rule_zh(s, r) for s in r.stars)))
     for rules, kind in ((r.deductions, "扣分"), (r.bonuses, "加分")):
         if rules:
             lines.append((kind, "；".join(
-                f"{d.name or d.item}每处{d.points:g}分" + (f"，最多{d.cap:g}分" if d.cap else "")
-                + (f"（从“{r.criterion(d.criterion).name}”中扣除，扣完为止）"
+                f"{d.name or d.item}每处{labels.points_text(d.points)}分"
+                + (f"，最多{labels.points_text(d.cap)}分" if d.cap else "")
+                + (f"（从“{labels.criterion_name(r, d.criterion)}”中扣除，扣完为止）"
                    if getattr(d, "criterion", None) else "")
                 for d in rules)))
+    if r.bonuses and r.method == "points":
+        lines.append(("满分", f"各指标满分合计 {labels.points_text(_criteria_points(r))} 分；"
+                      "加分可使总分超过各指标满分之和，总分最高 "
+                      f"{labels.points_text(_criteria_points(r) + _bonus_room(r))} 分"))
     if r.vetoes:
         lines.append(("一票否决", "；".join(
             f"{v.name or v.item}：" + ("取消评比资格" if v.action == "disqualify"
@@ -128,22 +125,26 @@ def method_lines(lb: Any) -> list[tuple[str, str]]:
     return lines
 
 
+def _criteria_points(r: Any) -> float:
+    return sum(float(c.max_points or 0.0) for c in r.criteria)
+
+
+def _bonus_room(r: Any) -> float:
+    return sum(float(b.cap if b.cap is not None else b.points) for b in r.bonuses)
+
+
 def _breaker_names(r: Any) -> list[str]:
-    names = {c.id: c.name for c in r.criteria}
-    return [("总分" if b == "total" else names.get(b, b)) for b in r.tie_breakers]
+    return labels.breaker_names(r.tie_breakers, r)
 
 
 def _star_text(s: Any, r: Any) -> str:
-    if s.criterion is not None and s.min_share is not None:
-        return f"{s.name}（{r.criterion(s.criterion).name}得分率≥{s.min_share:.0%}）"
-    if s.min_total is not None:
-        return f"{s.name}（总分≥{s.min_total:g}）"
-    return s.name
+    return labels.star_rule_zh(s, r)
 
 
 def weights_table(lb: Any) -> pl.DataFrame:
     """One row per criterion: 一级指标, 指标, 来源, 汇总方式, 方向, 满分 (points) or 权重 (MCDA
-    methods: the weights in effect, normalised to sum 1)."""
+    methods: the weights in effect, normalised to sum 1). No ids: they are in the audit's
+    technical appendix (:func:`criterion_ids_table`)."""
     from evaltools import scoring
 
     r = lb.rubric
@@ -161,16 +162,22 @@ def weights_table(lb: Any) -> pl.DataFrame:
             rule = c.aggregate or "satisfaction_rate"
         else:
             rule = c.measure or c.column or c.aggregate or ""
-        aggregates.append(scoring.RULE_ZH.get(rule, rule))
+        aggregates.append(labels.rule_zh(rule))
     return pl.DataFrame({
         "一级指标": [c.group or "" for c in r.criteria],
         "指标": [c.name for c in r.criteria],
-        "指标编号": [c.id for c in r.criteria],
-        "来源": [SOURCE_ZH.get(c.source, c.source) for c in r.criteria],
+        "来源": [labels.source_zh(c.source) for c in r.criteria],
         "汇总方式": aggregates,
-        "方向": ["越大越好" if c.direction == "max" else "越小越好" for c in r.criteria],
+        "方向": [labels.direction_zh(c.direction) for c in r.criteria],
         wname: w,
     })
+
+
+def criterion_ids_table(rubric: Any) -> pl.DataFrame:
+    """指标编号 ↔ 指标 (the ids in the data files), for the audit's technical appendix only."""
+    return pl.DataFrame({"指标编号": [c.id for c in rubric.criteria],
+                         "指标": [c.name for c in rubric.criteria]},
+                        schema={"指标编号": pl.String, "指标": pl.String})
 
 
 def satisfaction_table(lb: Any) -> pl.DataFrame | None:
@@ -241,7 +248,6 @@ def judges_table(lb: Any) -> pl.DataFrame | None:
 
 def values_table(lb: Any) -> pl.DataFrame:
     """Per unit and criterion: aggregated value, max points or weight, points (分项得分)."""
-    from evaltools import scoring
 
     r = lb.rubric
     order = lb.table.select("unit_id", "name", pl.int_range(pl.len()).alias("_o"))
@@ -253,7 +259,7 @@ def values_table(lb: Any) -> pl.DataFrame:
         pl.col("unit_id").alias("单位编号"), pl.col("name").alias("名称"),
         pl.col("criterion").replace_strict(groups, default="").alias("一级指标"),
         pl.col("criterion_name").alias("指标"),
-        pl.col("rule").replace_strict(scoring.RULE_ZH, default=pl.col("rule")).alias("汇总方式"),
+        pl.col("rule").replace_strict(labels.RULE_ZH, default=pl.col("rule")).alias("汇总方式"),
         pl.col("n").alias("评委或评价数"),
         pl.col("value").alias("汇总值"),
         pl.col("weight").alias("满分" if r.method == "points" else "权重"),
@@ -284,8 +290,8 @@ def with_intervals(lb: Any, intervals: Any) -> Any:
 
 def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
     """Sections published when the dataset has the data: 民情速递站 (ticket KPIs by street, with
-    their definitions, :func:`evaltools.kpi.ticket_kpis`) and 晒最美 (each round's winners,
-    :func:`evaltools.campaign.analyze_campaign`). A part that cannot be computed is left out
+    their definitions, :func:`evaltools.kpi.ticket_kpis`) and 晒最美 (each round's winners after
+    the recount, the raw count beside them: :func:`recount_sections`). A part that cannot be computed is left out
     with a warning; the leaderboard is still published."""
     import warnings
 
@@ -313,15 +319,58 @@ def default_sections(lb: Any) -> dict[str, pl.DataFrame]:
     entries, votes = getattr(ds, "entries", None), getattr(ds, "votes", None)
     if entries is not None and votes is not None and votes.height:
         try:
-            from evaltools import campaign
-
-            won = campaign.analyze_campaign(ds).winners()
-            keep = [c for c in ("round", "category", "entry_id", "unit_id", "title", "votes",
-                                "share_in_category", "flagged_votes", "votes_recount")
-                    if c in won.columns]
-            out["晒最美"] = won.select(keep).rename(
-                {c: campaign.ENTRY_LABELS.get(c, c) for c in keep})
+            out.update(recount_sections(ds))
         except (EvalToolsError, ImportError) as exc:
             warnings.warn(f"晒最美部分未发布 | campaign results not published: {exc}",
                           EvalToolsWarning, stacklevel=2)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 晒最美: the recount is what the notice publishes
+
+
+def recount_sections(ds: Any) -> dict[str, pl.DataFrame]:
+    """晒最美 for the notice: per round and category, the winners *after* excluding flagged votes
+    (the recount), the raw count beside them, "复核后名次变化" where the two differ (raw
+    winners that lost the recount are listed too), and the rule as a second table."""
+    from evaltools import campaign
+
+    analysis = campaign.analyze_campaign(ds)
+    res = analysis.results
+    keep = res.filter(
+        (pl.col("rank_recount") == pl.col("rank_recount").min().over("round", "category"))
+        | pl.col("winner"))
+    info = getattr(ds, "units", None)
+    if info is not None and "name" in info.columns:
+        keep = keep.join(info.select(pl.col("unit_id").cast(pl.String), pl.col("name")
+                                     .alias("unit_name")).unique("unit_id"),
+                         on="unit_id", how="left")
+    else:
+        keep = keep.with_columns(unit_name=pl.lit(None, pl.String))
+    tied = pl.len().over("round", "category", "rank_recount") > 1
+    label = (pl.when(tied).then(pl.format("并列第{}名", "rank_recount"))
+             .otherwise(pl.format("第{}名", "rank_recount")))
+    change = (pl.when(pl.col("rank_recount") != pl.col("rank_in_category"))
+              .then(pl.format("原第{}名，复核后第{}名", "rank_in_category", "rank_recount"))
+              .otherwise(pl.lit("—")))
+    cols = [pl.col("round").alias("轮次"), pl.col("category").alias("类别")]
+    frame = keep.sort("round", "category", "rank_recount", "entry_id").select(
+        *cols,
+        pl.col("entry_id").alias("作品编号"),
+        pl.col("title").alias("作品名称") if "title" in keep.columns else pl.lit(None, pl.String)
+        .alias("作品名称"),
+        pl.coalesce("unit_name", "unit_id").alias("楼栋"),
+        label.alias("复核后名次"),
+        pl.col("votes_recount").alias("复核后票数"),
+        pl.col("votes").alias("原始票数"),
+        pl.col("flagged_votes").alias("存疑票数"),
+        change.alias("复核后名次变化"),
+    )
+    rule = pl.DataFrame({"说明": [
+        "名次按复核后票数排列：剔除经核查标记的存疑投票（"
+        + "、".join(labels.flag_zh(f) for f in analysis.exclude) + "）后重新计票；",
+        "同一网络地址、非正常时段投票只作提示，不剔除（邻居可能共用网络）；",
+        "原始票数一并列出，复核前后名次不同的在“复核后名次变化”中说明。",
+    ]})
+    return {"晒最美": frame, "晒最美复核规则": rule}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
+from evaltools import labels
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import METHODS, RoundResult
@@ -68,6 +69,23 @@ def grade_expr(total: pl.Expr, rubric: Rubric) -> pl.Expr:
     for b in bands[1:]:
         expr = expr.when(total >= b.min).then(pl.lit(b.name))
     return expr.otherwise(pl.lit(None, pl.String))
+
+
+def star_flags(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """``unit_id`` and one Boolean column per star rule, named as the star (卫生星 …): whether
+    the unit meets that standard (criterion share, or published ``total`` of ``units``)."""
+    out = units.select("unit_id", *(["total"] if "total" in units.columns else []))
+    for s in rubric.stars:
+        if s.criterion is not None and s.min_share is not None:
+            share = values.filter(pl.col("criterion") == s.criterion).select(
+                "unit_id", (pl.col("share") >= s.min_share - 1e-12).alias(s.name))
+            out = out.join(share, on="unit_id", how="left")
+        elif s.min_total is not None:
+            out = out.with_columns((pl.col("total") >= s.min_total).alias(s.name))
+        else:
+            out = out.with_columns(pl.lit(False).alias(s.name))
+    names = list(dict.fromkeys(s.name for s in rubric.stars))
+    return out.select("unit_id", *(pl.col(n).fill_null(False) for n in names))
 
 
 def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
@@ -120,7 +138,12 @@ def label_ranks(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
     must hold every unit sharing a rank with one of ``units``; 取消资格 when disqualified)."""
     from evaltools import ranking
 
-    ranked = ranks.with_columns(ranking.rank_label("rank"))
+    if ranks.schema["rank"].is_float():  # average ties: publish the competition rank (1224),
+        # never "第1.0名" / "并列第21.5名"; a group of k tied at average a starts at a - (k-1)/2
+        shown = (pl.col("rank") - (pl.len().over("rank") - 1) / 2).round(0).cast(pl.Int64)
+        ranked = ranks.with_columns(ranking.rank_label(shown, ranking.tied("rank")))
+    else:
+        ranked = ranks.with_columns(ranking.rank_label("rank"))
     return (units.join(ranked, on="unit_id", how="left")
             .with_columns(rank_label=pl.when(pl.col("disqualified"))
                           .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label"))))
@@ -175,7 +198,10 @@ def table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | 
     ranked = add_stars(ranked, values, rubric)
     ranked = ranked.with_columns(
         grade=pl.when(pl.col("disqualified")).then(pl.lit(None, pl.String))
-        .otherwise(pl.coalesce("forced_grade", grade_expr(pl.col("total"), rubric))),
+        # grade bands are written in points: an MCDA score (another scale) gets none
+        .otherwise(pl.coalesce("forced_grade", grade_expr(pl.col("total"), rubric)
+                               if labels.scale_is_points(rubric)
+                               else pl.lit(None, pl.String))),
         stars=pl.when(pl.col("disqualified")).then(0).otherwise(pl.col("stars")),
     )
     if prev is not None:
@@ -293,9 +319,9 @@ def _evaluate_in(dataset: Dataset, rubric: Rubric, round: RoundArg, cache: dict)
                 prev_round = None
         round = chosen
     table = build_table(result, previous, dataset, rubric, cache)
-    ties_note = (f"并列规则 {rubric.ties}" + (f"，并列时依次比较 {'、'.join(rubric.tie_breakers)}"
-                                             if rubric.tie_breakers else "")
-                 + f"；按未取舍的总分排名，公示分四舍五入到 {rubric.digits} 位小数"
+    ties_note = (f"并列规则：{labels.ties_zh(rubric.ties, rubric.tie_breakers, rubric)}"
+                 f"；按未取舍的总分排名，公示分{labels.rounding_zh(rubric.rounding)}到 "
+                 f"{rubric.digits} 位小数"
                  f" | ties rule {rubric.ties}"
                  + (f", tie-breakers {list(rubric.tie_breakers)}" if rubric.tie_breakers else "")
                  + f"; ranked on unrounded totals, published totals rounded to "

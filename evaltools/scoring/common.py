@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from evaltools import labels
 from evaltools.errors import Problem, RubricError
 from evaltools.rubric import Criterion, Rubric
 
@@ -30,17 +31,8 @@ RESERVED_COLUMNS = frozenset({
     "deductions", "bonuses", "score", "disqualified", "forced_grade", "n_judges", "n_cards",
     "movement", "previous_rank", "total_unrounded",
 })
-RULE_ZH = {
-    "mean": "平均分",
-    "median": "中位数",
-    "trimmed_mean": "去掉一个最高分和一个最低分后平均",
-    "zscore": "评委标准分(z)平均后还原到分值",
-    "satisfaction_rate": "满意率",
-    "bayesian_average": "贝叶斯平均",
-    "wilson_lower": "Wilson 区间下限",
-    "top2box": "前两档占比",
-    "column": "参评单位表中的数值",
-}
+#: aggregation rules in Chinese: the label layer's table (one mapping for every output)
+RULE_ZH = labels.RULE_ZH
 
 VALUES_SCHEMA = {
     "round": pl.Int64,

@@ -6,6 +6,7 @@ import warnings
 
 import polars as pl
 
+from evaltools import labels
 from evaltools.errors import UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import DEFAULT_NORMALIZATION, note, problem
@@ -18,10 +19,12 @@ def mcda_weights(rubric: Rubric, notes: list[str]) -> dict[str, float]:
     if any(w is not None for w in ws):
         if any(w is None for w in ws):
             none = ", ".join(c.id for c in rubric.criteria if c.weight is None)
-            notes.append(note(f"指标 {none} 没有权重，按 0 计", f"criteria {none} have no weight: 0"))
+            none_zh = "、".join(c.name for c in rubric.criteria if c.weight is None)
+            notes.append(note(f"指标 {none_zh} 没有权重，按 0 计",
+                              f"criteria {none} have no weight: 0"))
         return {c.id: float(c.weight or 0.0) for c in rubric.criteria}
     if all(c.max_points is not None for c in rubric.criteria):
-        notes.append(note("评分细则没有权重，按各指标满分 max_points 的比例作为权重",
+        notes.append(note("评分细则没有权重，按各指标满分的比例作为权重",
                            "no weights in the rubric: max_points used as weights"))
         return {c.id: float(c.max_points) for c in rubric.criteria}
     notes.append(note("评分细则没有权重，各指标等权", "no weights in the rubric: equal weights"))
@@ -41,7 +44,9 @@ def mcda_setup(rubric: Rubric, notes: list[str]) -> tuple[dict[str, float], str]
     weights = {k: v / total_w for k, v in raw_w.items()}
     if abs(total_w - 1.0) > 1e-9:
         shown = "、".join(f"{k} {v:.4g}" for k, v in weights.items())
-        notes.append(note(f"权重之和为 {total_w:g}，已按比例换算为和为 1：{shown}",
+        shown_zh = "、".join(f"{labels.criterion_name(rubric, k)} {v:.4g}"
+                             for k, v in weights.items())
+        notes.append(note(f"权重之和为 {total_w:g}，已按比例换算为和为 1：{shown_zh}",
                            f"weights summed to {total_w:g} and were renormalised to sum 1: "
                            f"{shown}"))
     return weights, norm
@@ -79,7 +84,7 @@ def mcda_scores(matrix: pl.DataFrame, rubric: Rubric, weights: dict[str, float],
         else:
             res = mcda.vikor(matrix, criteria, weights, id_col="unit_id")
             score = 1.0 - pl.col("Q")
-            notes.append(note("VIKOR 的 Q 越小越好，总分取 (1 − Q) × 100",
+            notes.append(note("多准则妥协排序法的折衷值越小越好，总分取 (1 − 折衷值) × 100",
                                "VIKOR's Q is lower-better: total = (1 − Q) × 100"))
         if normalized:
             norm_frame = mcda.normalize(matrix, criteria, method=norm, id_col="unit_id")
@@ -115,7 +120,8 @@ def score_mcda(values: pl.DataFrame, rubric: Rubric, notes: list[str]) -> tuple[
                       .when(pl.col("is_min")).then(1.0 - full).otherwise(full))
     )
     notes.append(note(
-        f"计分方法 {method}，标准化 {norm}；指标列为 权重 × 标准化值 × 100"
+        f"计分方法：{labels.method_zh(method)}，标准化：{labels.normalization_zh(norm)}；"
+        "指标列为 权重 × 标准化值 × 100"
         + ("，合计即总分" if method == "weighted_sum" else "（该方法的总分不是各列之和）"),
         f"method {method}, normalisation {norm}; criterion columns show weight × normalised × 100"
         + (", which sum to the total" if method == "weighted_sum"

@@ -89,6 +89,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from evaltools import labels
 from evaltools.errors import RubricError, UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import (
@@ -213,7 +214,7 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     else:
         vals, per_unit = score_mcda(values, rubric, notes)
         if adj.filter(pl.col("kind") != "否决").height:
-            notes.append(note(f"扣分和加分只用于 points 计分方法，{rubric.method} 方法未计入",
+            notes.append(note(f"扣分和加分只用于百分制计分，{labels.method_zh(rubric.method)}未计入",
                                f"deductions and bonuses apply to the points method only; "
                                f"ignored by {rubric.method}"))
             adj = adj.filter(pl.col("kind") == "否决")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from evaltools import labels
 from evaltools.errors import EvalToolsError, RubricError, UsageError
 from evaltools.rubric import Criterion, Rubric
 from evaltools.scoring.common import (
@@ -223,8 +224,11 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int,
             raise UsageError.choice("judge_fallback", fallback, ("mean", "median"))
         listed = joined_ids(short.sort("unit_id", "criterion"),
                              pl.format("{}/{}({})", "unit_id", "criterion", "n"))
+        listed_zh = joined_ids(short.sort("unit_id", "criterion"), pl.format(
+            "{}/{}（{}位）", "unit_id", pl.col("criterion").replace_strict(
+                labels.criterion_names(rubric), default=pl.col("criterion")), "n"))
         notes.append(note(
-            f"第{rnd}轮 评委人数不足的 {short.height} 项改用{RULE_ZH[fallback]}：{listed}",
+            f"第{rnd}轮 评委人数不足的 {short.height} 项改用{RULE_ZH[fallback]}：{listed_zh}",
             f"round {rnd}: {short.height} unit×criterion value(s) had too few judges and used "
             f"the declared fallback {fallback}: {listed}",
         ))
@@ -483,9 +487,12 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
         out = out.with_columns(value=pl.col("value").fill_null(fill))
         listed = joined_ids(missing.sort("criterion", "unit_id"),
                              pl.format("{}/{}", "unit_id", "criterion"))
+        listed_zh = joined_ids(missing.sort("criterion", "unit_id"), pl.format(
+            "{}/{}", "unit_id", pl.col("criterion").replace_strict(
+                labels.criterion_names(rubric), default=pl.col("criterion"))))
         how_zh = "按 0 分计" if policy == "zero" else "按其他单位的平均值填补"
         how_en = "filled with 0" if policy == "zero" else "filled with the other units' mean"
-        notes.append(note(f"{missing.height} 个缺失值{how_zh}：{listed}",
+        notes.append(note(f"{missing.height} 个缺失值{how_zh}：{listed_zh}",
                            f"{missing.height} missing value(s) {how_en}: {listed}"))
     if not _sorted_by_order_and_unit(out):
         out = out.sort("_order", "unit_id")

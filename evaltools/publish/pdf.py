@@ -1,0 +1,88 @@
+"""The 公示 as a PDF: the same page as the HTML, laid out on A4 by WeasyPrint.
+
+:func:`write_pdf` renders :func:`evaltools.publish.html.render_html` with the page's print
+stylesheet: page numbers ("第 x 页 共 y 页"), the table header repeated on every page, no heading
+left alone at the foot of a page, the 落款 with its stamp area; the Noto Sans CJK SC font (Debian's
+``fonts-noto-cjk``) draws the Chinese. Nothing is fetched: the page references nothing outside
+itself, and the URL fetcher refuses every request. The PDF's dates are the generation time
+(``SOURCE_DATE_EPOCH``), so publishing twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from evaltools.errors import EvalToolsError, Problem
+from evaltools.publish.audit import generated_at
+from evaltools.publish.html import render_html
+
+__all__ = ["pdf_available", "render_pdf", "write_pdf"]
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
+    raise ValueError(f"evaltools PDF: no request allowed ({url[:40]})")
+
+
+def pdf_available() -> bool:
+    """Whether this machine can write the PDF (WeasyPrint importable, with the system's pango)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
+               generated: datetime | None = None, notice_start: date | None = None,
+               sections: Mapping[str, pl.DataFrame] | None = None,
+               intervals: Any = None, title: str | None = None) -> bytes:
+    """The 公示 PDF as bytes (see :func:`write_pdf`)."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: pango missing from the system
+        raise EvalToolsError(Problem(
+            None, None, None, None, "pdf_renderer_missing",
+            "无法生成 PDF：缺少 WeasyPrint 或系统的 pango 库",
+            f"cannot write the PDF: WeasyPrint or the system's pango library is missing ({exc})",
+            "安装 weasyprint（pip）和 pango（Debian：apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0 fonts-noto-cjk）",
+            "pip install weasyprint; apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+            "fonts-noto-cjk")) from None
+    generated = generated or generated_at()
+    text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
+                       notice_start=notice_start, sections=sections, intervals=intervals)
+    doc = HTML(string=text, url_fetcher=_no_fetch).render()
+    stamp = generated.isoformat()
+    doc.metadata.created = stamp
+    doc.metadata.modified = stamp
+    doc.metadata.generator = "evaltools"
+    return doc.write_pdf(pdf_identifier=b"evaltools-" + stamp.encode("ascii"))
+
+
+def write_pdf(lb: Any, path: str | Path, *, charts: bool = True, top: int | None = None,
+              generated: datetime | None = None, notice_start: date | None = None,
+              sections: Mapping[str, pl.DataFrame] | None = None,
+              intervals: Any = None, title: str | None = None) -> Path:
+    """Write the 公示 as an A4 PDF (the HTML page's print layout, by WeasyPrint).
+
+    Parameters as :func:`evaltools.publish.write_html`. The per-building detail blocks and the
+    index are screen-only; the PDF carries the table, the 晒最美 recount, the method, the 公示期,
+    the 落款 with a stamp area, the charts, the top-N summary when ``[publish] summary_top`` is
+    set, and the audit.
+
+    Returns
+    -------
+    Path of the file written.
+    """
+    data = render_pdf(lb, charts=charts, top=top, generated=generated,
+                      notice_start=notice_start, sections=sections, intervals=intervals,
+                      title=title)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
