@@ -264,7 +264,7 @@ def sniff_table(path: str | Path) -> tuple[str | None, str, str]:
         return "wjx", "", ""
     kinds = [_header_kind(t) for t in texts]
     crit = any(split_criterion_header(t)[1] is not None for t in texts)
-    if crit or "score" in kinds or "criterion" in kinds:
+    if crit or "score" in kinds or "criterion" in kinds or "judge_id" in kinds:
         return "scores", "", ""
     if any(k in ("unit_id", "name") for k in kinds):
         return "units", "", ""
