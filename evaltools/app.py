@@ -170,10 +170,20 @@ def report_frame(report: ValidationReport) -> pl.DataFrame:
                                       "英文 | English": pl.String})
 
 
+def _table_label(table: str | None) -> str:
+    """The Chinese name of a table (评委评分, 群众点评 …)."""
+    from evaltools.schema import TABLES
+
+    if table in TABLE_KINDS:
+        return TABLE_KINDS[table]
+    spec = TABLES.get(table or "")
+    return spec.label if spec is not None else str(table)
+
+
 def counts_frame(report: ValidationReport) -> pl.DataFrame:
     """Rows read, accepted and rejected per file (accepted + rejected = read)."""
     return pl.DataFrame(
-        [{"文件": c.file, "内容": TABLE_KINDS.get(c.table, c.table), "读取行数": c.read,
+        [{"文件": c.file, "内容": _table_label(c.table), "读取行数": c.read,
           "接受": c.accepted, "拒绝": c.rejected} for c in report.counts],
         schema={"文件": pl.String, "内容": pl.String, "读取行数": pl.Int64, "接受": pl.Int64,
                 "拒绝": pl.Int64})
@@ -630,7 +640,7 @@ class EvalApp:
             items.append(show(counts_frame(report), caption="各文件的行数",
                               table_id="check-counts"))
         if report.notes:
-            items.append("<ul>" + "".join(f"<li>{html.escape(n.split(' | ')[0])}</li>"
+            items.append("<ul>" + "".join(f"<li>{html.escape(n.split('|')[0].strip())}</li>"
                                           for n in report.notes) + "</ul>")
         _out(self.check_out, *items)
 

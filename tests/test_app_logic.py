@@ -210,3 +210,21 @@ def test_serve_script_prints_a_token_url_and_avoids_a_taken_port(tmp_path):
     m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{32})", done.stdout)
     assert m and int(m.group(1)) != taken
     assert f"--port={m.group(1)}" in done.stdout and f"--token={m.group(2)}" in done.stdout
+
+
+def test_a_data_error_in_a_notebook_shows_no_traceback(tmp_path, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from evaltools.display import quiet_errors
+
+    shell = InteractiveShell.instance()
+    try:
+        assert quiet_errors()
+        (tmp_path / "units.csv").write_text("单位编号,名称\nA1,甲\nA1,乙\n", encoding="utf-8")
+        shell.run_cell(f"from evaltools.display import open_data\nopen_data({str(tmp_path)!r})")
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert "数据或设置有问题" in text and "Traceback" not in text
+        assert "units.csv" in text
+    finally:
+        InteractiveShell.clear_instance()
