@@ -299,25 +299,29 @@ class Links:
 
 
 def file_links(paths: Iterable[str | Path] | Mapping[str, str | Path]) -> Links:
-    """Links that download the given files from JupyterLab (relative to the notebook, with the
-    ``download`` attribute: JupyterLab serves them as files instead of opening them in an
-    editor, so 榜单.xlsx downloads and opens in Excel).
+    """Links that download the given files from JupyterLab: ``/files/<path>?download=1`` from
+    the project folder (``make lab`` serves it as JupyterLab's root), so the server sends each
+    file as a download — 榜单.xlsx then opens in Excel instead of JupyterLab's text editor.
+    The link starts with ``/`` on purpose: JupyterLab opens relative links in its own editors.
 
-    >>> print(file_links(["../输出/榜单/榜单.xlsx"]))
+    >>> print(file_links([output_path("输出/榜单/榜单.xlsx")]))
     下载：榜单.xlsx
+    >>> 'href="/files/%E8%BE%93%E5%87%BA/' in file_links([output_path("输出/榜单.xlsx")])._repr_html_()
+    True
     """
-    import os
+    from urllib.parse import quote
 
     items = list(paths.values()) if isinstance(paths, Mapping) else list(paths)
-    here = Path.cwd()
-    rel = []
+    root = output_path(".").resolve()
+    links = []
     for p in map(Path, items):  # a loop over files
+        full = p.resolve()
         try:
-            rel.append(Path(os.path.relpath(p.resolve(), here)) if p.is_absolute() else p)
-        except ValueError:
-            rel.append(p)
-    links = "".join(
-        f'<li><a href="{html.escape(r.as_posix())}" download="{html.escape(r.name)}">'
-        f"{html.escape(r.name)}</a></li>" for r in rel)
-    return Links(f"<p>下载：</p><ul>{links}</ul>",
-                 "下载：" + "、".join(r.name for r in rel))
+            rel = full.relative_to(root).as_posix()
+        except ValueError:  # outside the project folder: JupyterLab cannot serve it
+            links.append(f"<li>{html.escape(p.name)}（{html.escape(str(full))}）</li>")
+            continue
+        links.append(f'<li><a href="/files/{quote(rel)}?download=1" download="'
+                     f'{html.escape(p.name)}">{html.escape(p.name)}</a></li>')
+    return Links(f"<p>下载：</p><ul>{''.join(links)}</ul>",
+                 "下载：" + "、".join(Path(p).name for p in items))
