@@ -59,7 +59,7 @@ import ipywidgets as w
 import polars as pl
 
 from evaltools.display import show
-from evaltools.errors import EvalToolsError, UsageError, ValidationReport
+from evaltools.errors import EvalToolsError, Problem, ProblemGroup, UsageError, ValidationReport
 from evaltools.labels import RULE_ZH
 from evaltools.rubric import GradeBand, Rubric, StarRule
 from evaltools.widgets import WeightExplorer, rubric_weights
@@ -160,8 +160,9 @@ def report_frame(report: ValidationReport) -> pl.DataFrame:
     怎么改; repeated problems grouped."""
     rows = []
     for item in report.grouped():  # a loop over (grouped) problems, not data rows
-        p = getattr(item, "first", item)
-        where = dataclasses.replace(p, row=None if hasattr(item, "first") else p.row).where_zh()
+        p: Problem = item.first if isinstance(item, ProblemGroup) else item
+        where = dataclasses.replace(p, row=None if isinstance(item, ProblemGroup)
+                                    else p.row).where_zh()
         text = item.message_zh()
         if where and text.startswith(where + "："):
             text = text[len(where) + 1:]
@@ -343,7 +344,6 @@ def busy(button: w.Button | None, message: w.HTML, text: str) -> Iterator[None]:
         button.disabled = True
         icon, button.icon = button.icon, "spinner"
     message.value = f"<span class='evaltools-busy'>⏳ {html.escape(text)}</span>"
-    start = time.perf_counter()
     try:
         yield
     except EvalToolsError as exc:
@@ -352,7 +352,6 @@ def busy(button: w.Button | None, message: w.HTML, text: str) -> Iterator[None]:
         if button is not None:
             button.disabled = False
             button.icon = icon
-    _ = start
 
 
 def error_html(exc: EvalToolsError) -> str:
@@ -531,7 +530,7 @@ class EvalApp:
                     p.write_bytes(bytes(f["content"]))
                     paths.append(p)
                 self.upload_root.mkdir(parents=True, exist_ok=True)
-                result = init_dataset(paths, out)
+                result = init_dataset(list[str | Path](paths), out)
             finally:
                 shutil.rmtree(raw, ignore_errors=True)
             self.init_result = result
@@ -714,10 +713,11 @@ class EvalApp:
         from evaltools.leaderboard import evaluate
 
         with busy(self.apply_rules_button, self.rubric_msg, "正在按新的等级和星级重新计算 …"):
-            r = self.current_rubric()
-            base = dataclasses.replace(self.explorer.config_rubric(), grades=r.grades,
-                                       stars=r.stars)
-            weights = dict(self.explorer.weights)
+            r = self.current_rubric()  # raises when nothing is open
+            explorer = self.explorer
+            assert explorer is not None
+            base = dataclasses.replace(explorer.config_rubric(), grades=r.grades, stars=r.stars)
+            weights = dict(explorer.weights)
             board = evaluate(self.dataset, base)
             self._make_explorer(board, weights)
             self.rubric_msg.value = "<span class='evaltools-ok'>已应用（尚未保存）</span>"

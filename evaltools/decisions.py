@@ -133,7 +133,7 @@ def draft_survey(answers: pl.DataFrame, units: pl.DataFrame) -> SurveyDraft:
         m = match_units(col, units)
         hits = m.filter(pl.col("unit_id").is_not_null())
         counts = col.value_counts().rename({col.name: "value"})
-        share = (counts.join(hits.select("value"), on="value")["count"].sum() / col.len())
+        share = float(counts.join(hits.select("value"), on="value")["count"].sum()) / col.len()
         if share > best_share:
             best, best_share = q, share
             best_labels = dict(hits.filter(pl.col("value") != pl.col("unit_id"))
