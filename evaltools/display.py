@@ -115,7 +115,8 @@ class Table:
         body = gt.as_raw_html(inline_css=False)
         note = (f'<p class="evaltools-note" style="margin:2px 0;color:#555">'
                 f"{html.escape(self.note)}</p>" if self.note else "")
-        return (f'<div class="evaltools-scroll" style="overflow-x:auto;max-width:100%">'
+        return (f'<div class="evaltools-table evaltools-scroll" style="overflow-x:auto;'
+                f'max-width:100%">'
                 f"{body}</div>{note}")
 
     def __str__(self) -> str:

@@ -72,6 +72,19 @@ def _wait_text(page, text: str, timeout: int = 120_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout)
 
 
+def _shot(page, path: Path) -> None:
+    """A screenshot of the whole app: Voila scrolls inside a container, so the viewport is made
+    as tall as the content for the picture, then put back."""
+    size = page.viewport_size
+    height = page.evaluate("Math.max(...[...document.querySelectorAll('body *')]"
+                           ".map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]),
+                                                                  8000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=path)
+    page.set_viewport_size(size)
+
+
 def _table_text(page) -> str:
     return page.locator(".widget-output", has_text="较细则默认").first.inner_text()
 
@@ -91,7 +104,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         page.locator(".widget-text", has_text="新文件夹名").locator("input").fill("2021年第三季度")
         page.get_by_role("button", name="导入").click()
         _wait_text(page, "需要您确认的选项")
-        page.screenshot(path=test_output / "app_import_1280.png", full_page=True)
+        _shot(page, test_output / "app_import_1280.png")
         # the decisions, as a form
         page.locator(".widget-dropdown", has_text="评委评分与群众满意度各占多少").locator(
             "select").select_option(label="评委 80% + 满意度 20%")
@@ -100,7 +113,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         page.get_by_role("button", name="确认并继续").click()
         # 2 检查
         _wait_text(page, "没有发现问题")
-        page.screenshot(path=test_output / "app_check_1280.png", full_page=True)
+        _shot(page, test_output / "app_check_1280.png")
         # 4 榜单: the explorer follows the slider
         page.get_by_role("button", name="4 榜单").click()
         page.locator(".widget-output", has_text="较细则默认").first.wait_for(timeout=60_000)
@@ -108,7 +121,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
                                                                     timeout=60_000)
         before = _table_text(page)
         assert "第1名" in before and "铝厂生活区13号楼" in before
-        page.screenshot(path=test_output / "app_board_1280.png", full_page=True)
+        _shot(page, test_output / "app_board_1280.png")
         handle = page.locator(".widget-slider", has_text="群众满意度").first.locator(
             ".noUi-handle").first
         handle.focus()
@@ -131,7 +144,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         _wait_text(page, "发布为正式公示")
         page.get_by_role("button", name="发布榜单").click()
         _wait_text(page, "点击下载", timeout=120_000)
-        page.screenshot(path=test_output / "app_publish_1280.png", full_page=True)
+        _shot(page, test_output / "app_publish_1280.png")
         got = {}
         for suffix in ("榜单公示.html", "榜单.xlsx"):
             link = page.locator("a.evaltools-download", has_text=suffix).first
@@ -147,6 +160,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
     with offline_page(chromium, width=390, height=844) as (phone, seen_phone):
         phone.goto(url, timeout=120_000)
         _wait_text(phone, "楼栋评比评估")
+        _shot(phone, test_output / "app_start_390.png")
         phone.locator(".widget-dropdown", has_text="数据文件夹").locator("select").select_option(
             label=f"{workspace.name}/2021年第三季度")
         phone.get_by_role("button", name="打开").click()
@@ -154,7 +168,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         phone.get_by_role("button", name="4 榜单").click()
         phone.locator(".widget-output", has_text="较细则默认").first.wait_for(timeout=60_000)
         phone.wait_for_timeout(1500)
-        phone.screenshot(path=test_output / "app_board_390.png", full_page=True)
+        _shot(phone, test_output / "app_board_390.png")
         width = phone.evaluate("document.documentElement.scrollWidth")
         slider = phone.locator(".widget-slider", has_text="群众满意度").first.bounding_box()
         assert seen_phone.external == [], seen_phone.external

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import socket
 import subprocess
@@ -68,8 +69,9 @@ def test_lab_serves_the_notebooks(lab_server, chromium, test_output):
             page.wait_for_timeout(1500)
             page.screenshot(path=test_output / f"lab_{nb}.png")
         # run the explorer notebook in Lab: the widgets (served by jupyterlab_widgets) must appear
-        page.get_by_text("Run", exact=True).first.click()
-        page.get_by_text("Run All Cells", exact=True).first.click()
+        # the menu is in Chinese once make lab's settings are installed (zh_CN), else English
+        page.get_by_text(re.compile(r"^(Run|运行)$")).first.click()
+        page.get_by_text(re.compile(r"^(Run All Cells|运行所有单元格)$")).first.click()
         page.locator(".widget-slider").first.wait_for(state="visible", timeout=90_000)
         page.locator(".evaltools-table").first.wait_for(state="visible", timeout=90_000)
         page.wait_for_timeout(1000)
