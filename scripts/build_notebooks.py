@@ -215,11 +215,12 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     ],
     "08_发布榜单": [
         ("md", "# 08 发布榜单\n\n"
-               "把榜单写成可以张贴和转发的文件：离线可打开的 HTML 公示页（可按 A4 打印）、Excel、"
+               "把榜单写成可以张贴和转发的文件：离线可打开的 HTML 公示页（手机上每栋楼一张卡片，"
+               "点开可看计分明细）、A4 的 PDF 公示（页码、落款和盖章处）、Excel、"
                "CSV（Excel 可直接打开）和海报 PNG。居民姓名、电话一律打码；同样的数据和细则"
                "总是得到完全相同的文件。\n\n"
-               "*Publish: offline HTML notice, Excel, CSV and a poster; privacy-safe and "
-               "byte-for-byte reproducible.*"),
+               "*Publish: offline HTML notice (cards on phones, per-building detail), an A4 PDF, "
+               "Excel, CSV and a poster; privacy-safe and byte-for-byte reproducible.*"),
         ("code", PARAMS + "\nOUT = \"输出/榜单\"  # 发布文件写到这里（相对于项目根目录），在左侧文件列表中可以看到"),
         ("code", SETUP + "\nfrom evaltools import publish\n"
                  "from evaltools.charts.leaderboard import leaderboard_bars\n"

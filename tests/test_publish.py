@@ -176,7 +176,8 @@ def test_html_escapes_everything_and_has_no_external_reference(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>测试</b>" not in page and "楼栋评比&lt;b&gt;测试&lt;/b&gt;" in page
     body = page.split("<body>", 1)[1]
-    assert not re.search(r"(src|href)\s*=", body)          # nothing to fetch
+    # nothing to fetch (issue 16: in-page links to each building's anchor, href="#…", are allowed)
+    assert not re.search(r"(src|href)\s*=(?!\s*\"#)", body)
     visible = re.sub(r"http://evil\.exa[^<&\"]*", "", body)  # the hostile name, shown as text
     assert "http://" not in visible.replace("http://www.w3.org", "")
     assert "@import" not in page and "@font-face" not in page   # no web fonts, no remote CSS
@@ -184,7 +185,7 @@ def test_html_escapes_everything_and_has_no_external_reference(tmp_path):
     assert "default-src 'none'" in page                  # CSP forbids every request
     assert 'data-unit-id="U0"' in page
     # the charts' SVG escapes the names too
-    svg = page[page.index('<section id="charts">'):page.index('<section id="method">')]
+    svg = page[page.index('<section id="charts">'):page.index('<footer id="audit">')]
     assert "<script" not in svg.lower() and "&lt;script&gt;" in svg
 
 
@@ -318,7 +319,8 @@ def test_csv_reads_back(sample_board, tmp_path):
 def test_html_contents(sample_board):
     lb = sample_board
     page = publish.render_html(lb, generated=FIXED)
-    assert "<h1 id=\"title\">上街区无主管楼院楼栋评比赛第6轮结果公示</h1>" in page
+    # issue 16: a notice's title is 关于…结果的公示 (was "<name>第6轮结果公示")
+    assert "<h1 id=\"title\">关于上街区无主管楼院楼栋评比赛第6轮结果的公示</h1>" in page
     for text in ("上街区委办公室", "2020年5月—10月，共6期", "并列", "四舍五入", "满意+基本满意",
                  "去掉一个最高分和一个最低分后平均", "公示期 7 天（2024年05月01日 至 2024年05月07日）",
                  "环境整治", "设施安全", "较第5轮", "▲", "★", "民情速递站", "晒最美", "群众满意度",
@@ -357,7 +359,8 @@ def test_publishing_twice_gives_identical_bytes(sample_board, tmp_path, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     a = publish.publish(sample_board, tmp_path / "a", top=5)
     b = publish.publish(sample_board, tmp_path / "b", top=5)
-    assert set(a) == {"html", "xlsx", "csv", "png", "svg", "poster"}
+    pdf = {"pdf"} if publish.pdf_available() else set()  # the PDF needs WeasyPrint + pango
+    assert set(a) == {"html", "xlsx", "csv", "png", "svg", "poster"} | pdf
     for kind in a:
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
         assert a[kind].stat().st_size > 0
@@ -475,8 +478,9 @@ def test_cli_publish(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "build"), "--top", "3"]) == 0
     names = sorted(p.name for p in (tmp_path / "build").iterdir())
+    pdf = ["榜单公示.pdf"] if publish.pdf_available() else []
     assert names == sorted(["榜单公示.html", "榜单.xlsx", "榜单.csv", "总分排名.png", "总分排名.svg",
-                            "海报.png"])
+                            "海报.png", *pdf])
     assert "已保存" in capsys.readouterr().out
     assert main(["publish", str(tmp_path / "nope"), "--out", str(tmp_path / "b")]) == 2
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--rubric", "x.toml"]) == 2

@@ -31,7 +31,7 @@ def published(tmp_path_factory):
 @pytest.mark.browser
 def test_page_opens_offline_and_shows_title_and_winner(published, chromium, test_output):
     lb, files = published
-    title = f"{lb.rubric.name}第{lb.round}轮结果公示"
+    title = f"关于{lb.rubric.name}第{lb.round}轮结果的公示"  # issue 16: the notice's title
     first = lb.table.row(0, named=True)
     with offline_page(chromium, width=1200, height=1000) as (page, seen):
         page.goto(files["html"].resolve().as_uri())

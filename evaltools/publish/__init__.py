@@ -44,7 +44,7 @@ from evaltools.publish.bundle import publish
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import render_html, stable_svg_ids, write_html
-from evaltools.publish.pdf import render_pdf, write_pdf
+from evaltools.publish.pdf import pdf_available, render_pdf, write_pdf
 from evaltools.publish.poster import ChartFormat as ChartFormat
 from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.privacy import (
@@ -83,6 +83,7 @@ __all__ = [
     "mask_phone",
     "neutralize_formula",
     "neutralize_frame",
+    "pdf_available",
     "poster",
     "publish",
     "render_html",

@@ -276,6 +276,9 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     title = title or nt.notice_title(lb)
     docnum = (f'<p id="document-number">{_e(r.notice.document_number)}</p>'
               if r.notice.document_number and not draft else "")
+    facts = [("主办单位", r.organiser), ("评比期间", r.period), ("本次公示", nt.round_label(lb)),
+             ("发布时间", time_text(generated))]
+    facts_html = "\n".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts if v)
     banner = ('<p id="draft-banner">草稿：本页的权重、方法或并列规则已在程序中调整，尚未保存为评分细则，'
               "仅供讨论，不是公示，不得张贴。</p>" if draft else "")
 
@@ -326,6 +329,7 @@ def render_html(lb: Any, *, title: str | None = None, charts: bool = True,
     return page.substitute(
         version=_e(__version__), title=_e(title), css=_template("style.css"),
         body_class="draft" if draft else "notice", banner=banner, docnum=docnum,
+        facts=facts_html,
         opening=_e(nt.opening_text(lb)), index=nt.index_html(lb),
         table=_leaderboard_html(lb, guard_notes),
         charts=_charts_html(lb, top) if charts else "",

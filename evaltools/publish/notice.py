@@ -175,8 +175,8 @@ def signature_html(lb: Any, when: date) -> str:
     r = lb.rubric
     issuer = r.notice.issuer or r.organiser or ""
     stamp = ('<div class="stamp" aria-hidden="true">（盖章）</div>' if r.notice.stamp else "")
-    return (f'<div id="signature">{stamp}<p class="issuer">{_e(issuer)}</p>'
-            f'<p class="date">{_e(date_zh(when))}</p></div>')
+    return (f'<div id="signature"><div class="sig">{stamp}<p class="issuer">{_e(issuer)}</p>'
+            f'<p class="date">{_e(date_zh(when))}</p></div></div>')
 
 
 # ---------------------------------------------------------------------------------------------
