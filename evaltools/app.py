@@ -107,11 +107,15 @@ _CSS = """<style>
   .evaltools-app .widget-textarea,.evaltools-app .widget-inline-hbox,
   .evaltools-app .widget-upload,.evaltools-app .widget-button{width:100% !important;
   max-width:100% !important}
-  .evaltools-app .widget-slider{flex-wrap:wrap}
+  .evaltools-app .widget-slider{flex-wrap:wrap;height:auto !important}
   .evaltools-app .widget-slider .widget-label{width:100% !important;max-width:100% !important;
   text-align:left}
   .evaltools-app .widget-slider .slider-container{flex:1 1 auto;min-width:0;width:auto}
   .evaltools-app .widget-slider .widget-readout{flex:0 0 auto}
+  .evaltools-app .widget-dropdown,.evaltools-app .widget-text{box-sizing:border-box}
+  .evaltools-app .widget-dropdown select,.evaltools-app .widget-text input{min-width:0;
+  flex:1 1 auto;width:auto}
+  .evaltools-app .evaltools-percent{display:none}
   .evaltools-app .widget-output{min-width:0 !important;max-width:100%}
   .evaltools-app svg,.evaltools-app img{max-width:100%;height:auto}
 }

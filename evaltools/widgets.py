@@ -128,11 +128,15 @@ _PHONE_CSS = """<style>@media (max-width:640px){
 flex-wrap:wrap !important}
 .evaltools-explorer .widget-slider,.evaltools-explorer .widget-dropdown,
 .evaltools-explorer .widget-text{width:100% !important;max-width:100% !important}
-.evaltools-explorer .widget-slider{flex-wrap:wrap}
+.evaltools-explorer .widget-slider{flex-wrap:wrap;height:auto !important}
 .evaltools-explorer .widget-slider .widget-label{width:100% !important;max-width:100% !important;
 text-align:left}
 .evaltools-explorer .widget-slider .slider-container{flex:1 1 auto;min-width:0;width:auto}
 .evaltools-explorer .widget-output{min-width:0 !important;max-width:100%}
+.evaltools-explorer .widget-dropdown,.evaltools-explorer .widget-text{box-sizing:border-box}
+.evaltools-explorer .widget-dropdown select,.evaltools-explorer .widget-text input{min-width:0;
+flex:1 1 auto;width:auto}
+.evaltools-explorer .evaltools-percent{display:none}
 .evaltools-explorer svg{max-width:100%;height:auto}}</style>"""
 
 
@@ -333,7 +337,8 @@ class WeightExplorer(_Displayable):
                               layout=w.Layout(width="5em"))
             lock.observe(lambda ch, cid=c.id: self._on_lock(cid, ch["new"]), names="value")
             self.sliders[c.id], self.locks[c.id] = s, lock
-            rows.append(w.HBox([s, w.Label("%"), lock], layout=w.Layout(flex_flow="row wrap"))
+            rows.append(w.HBox([s, w.Label("%").add_class("evaltools-percent"), lock],
+                               layout=w.Layout(flex_flow="row wrap"))
                         .add_class("evaltools-weight"))
         dd = {"description_width": "6em"}
         lay = w.Layout(width="24em")
