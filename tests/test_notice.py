@@ -463,6 +463,13 @@ def test_pdf_of_a_raw_import_and_a_draft(pdf_renderer, tmp_path):
     pages = _pdf_pages(out)
     assert "第 1 页 共" in pages[0] and "金华1号院" in "".join(pages)
     _no_heading_alone(out, publish.render_html(lb, generated=FIXED))
+    # no English in the PDF but what the technical appendix carries (ids, hashes, file names)
+    page = publish.render_html(lb, generated=FIXED)
+    appendix = re.sub(r"<[^>]+>", " ", page[page.index('id="appendix"'):])
+    allowed = set(ENGLISH.findall(appendix)) | _dataset_ids(lb)
+    found = {w for w in ENGLISH.findall("\n".join(pages)) if w not in allowed}
+    assert found == set(), found
+    assert "cleanliness" in "".join(pages)  # in the appendix, so the check is not vacuous
     draft = publish.write_pdf(lb.with_weights({"cleanliness": 10}), tmp_path / "d.pdf",
                               generated=FIXED)
     assert "草稿" in "".join(_pdf_pages(draft))

@@ -355,7 +355,7 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
     ----------
     lb : the Leaderboard.
     path : the file to write (parent folders are created).
-    title : page title; default "<rubric name><round>结果公示".
+    title : page title; default "关于<rubric name><round>评比结果的公示" (``[publish] title``).
     charts : include the inline SVG charts.
     top : charts show ranks 1..top only (the table always lists every unit).
     generated : generation time; default :func:`generated_at` (``SOURCE_DATE_EPOCH``).
@@ -376,7 +376,7 @@ def write_html(lb: Any, path: str | Path, *, title: str | None = None, charts: b
     >>> out = write_html(two_buildings(), pathlib.Path(tempfile.mkdtemp()) / "榜单公示.html",
     ...                  charts=False)
     >>> text = out.read_text(encoding="utf-8")
-    >>> "<h1 id=\\"title\\">楼栋评比第1轮结果公示</h1>" in text, "http://" in text.split("<body>")[1]
+    >>> "<h1 id=\\"title\\">关于楼栋评比结果的公示</h1>" in text, "http://" in text.split("<body>")[1]
     (True, False)
     """
     text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
