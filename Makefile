@@ -50,6 +50,7 @@ lab: setup
 	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh lab
 
 app: setup
+	@bash scripts/sysdeps.sh fonts  # CJK fonts for the published PNG charts and poster
 	@VENV=$(VENV) HOST=$(HOST) PORT=$(APP_PORT) bash scripts/serve.sh app
 
 bench: setup
