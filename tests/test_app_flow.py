@@ -139,6 +139,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         page.get_by_role("button", name="3 评分细则").click()
         page.get_by_role("button", name="保存评分细则").click()
         _wait_text(page, "已保存", timeout=60_000)
+        _shot(page, test_output / "app_rubric_1280.png")
         # 6 发布 → downloads
         page.get_by_role("button", name="6 发布").click()
         _wait_text(page, "发布为正式公示")
