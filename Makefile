@@ -6,25 +6,26 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8888
+APP_PORT ?= 8866
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help setup sysdeps test lint fix lab app bench leaderboard sample clean
 
 help:
-	@echo "make lab          set up and open the notebooks on the sample data (JupyterLab)"
+	@echo "make lab          set up and open the notebooks in JupyterLab (中文界面; prints the login URL)"
 	@echo "make test         set up and run every test (ruff, pytest, doctests, notebooks, browser)"
-	@echo "make app          serve the weight explorer as a web app (Voila)"
+	@echo "make app          serve the evaluation app (Voila; prints the login URL)"
 	@echo "make bench        run the benchmark suite"
 	@echo "make leaderboard  publish the sample leaderboard into build/"
 	@echo "make sample       regenerate data/sample from evaltools.datasets.make_sample"
 
-$(STAMP): pyproject.toml constraints.txt Makefile
+$(STAMP): pyproject.toml constraints.txt Makefile jupyter/overrides.json
 	@$(PYTHON) scripts/check_python.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[notebook,dev,bench]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json  # no news/update pop-ups (offline)
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json  # 中文界面; no news/update pop-ups (offline)
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -46,14 +47,12 @@ test: setup sysdeps lint
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treat as failure"; exit 1; fi; exit $$rc
 
 lab: setup
-	@echo "JupyterLab: http://$(HOST):$(PORT)/lab  (Ctrl-C to stop)"
-	cd notebooks && ../$(VENV)/bin/jupyter lab --no-browser --ip=$(HOST) --port=$(PORT) $(ROOT_FLAG) \
-	  --IdentityProvider.token='' --ServerApp.password='' --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+	@bash scripts/sysdeps.sh fonts  # CJK fonts for the charts' PNG export
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh lab
 
 app: setup
-	@echo "App: http://$(HOST):8866  (Ctrl-C to stop)"
-	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks/04_权重调整与排名.ipynb --no-browser \
-	  --Voila.ip=$(HOST) --port=8866 --template=evaltools  # no CDN links (jupyter/voila/templates)
+	@bash scripts/sysdeps.sh fonts  # CJK fonts for the published PNG charts and poster
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(APP_PORT) bash scripts/serve.sh app
 
 bench: setup
 	$(PY) -m benchmarks

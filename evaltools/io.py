@@ -85,6 +85,7 @@ __all__ = [
     "read_ratings",
     "read_raw",
     "read_scores",
+    "read_survey_answers",
     "read_table",
     "read_text",
     "read_tickets",
@@ -1161,6 +1162,25 @@ def _with_code_hint(p: Problem) -> Problem:
                    fix_en=p.fix_en + "; if these are option codes of a 问卷星 download 'by option "
                    "number', map them in [wjx.unit_labels] (e.g. \"3\" = \"JY003\") or download "
                    "'by option text'")
+
+
+def read_survey_answers(path: str | Path, *, sheet: str | int | None = None) -> pl.DataFrame:
+    """The answers of a 问卷星 export as typed, before any mapping: one text column per header
+    (trimmed, empty cells null), for drafting a ``[wjx]`` section from the questions and answers.
+
+    Raises
+    ------
+    ValidationError
+        When the file cannot be read (the problem names the file and why).
+    """
+    path = Path(path)
+    where = Where(path.name, "ratings", None)
+    try:
+        grid = _load_grid(path, where, sheet)
+        body = split_header(grid, Where(path.name, "ratings", grid.sheet)).body
+    except Unreadable as exc:
+        raise ValidationError(ValidationReport((exc.problem,))) from None
+    return body.drop("_row")
 
 
 def read_wjx(path: str | Path, mapping: WjxMapping | None = None, *,

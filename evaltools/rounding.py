@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import polars as pl
 
-__all__ = ["format_score", "round_half_even", "round_half_up"]
+__all__ = ["format_score", "round_half_even", "round_half_up", "round_to_total"]
 
 
 def _expr(col: str | pl.Expr) -> pl.Expr:
@@ -111,3 +111,33 @@ def format_score(value: float | int | None, digits: int = 2, *, missing: str = "
         return missing
     q = Decimal(1).scaleb(-digits)
     return str(d.quantize(q, rounding=ROUND_HALF_UP))
+
+
+def round_to_total(values: dict[str, float], total: float, step: float = 1.0) -> dict[str, float]:
+    """Round shares to multiples of ``step`` that still add up to ``total`` (largest remainder,
+    Hamilton's method): for saving weights a person can read (23.4567 % → 23.5 %).
+
+    ``values`` are any non-negative numbers, scaled to ``total`` first; ties in the remainders
+    go to the earlier key. ``total`` must be a multiple of ``step``.
+
+    Examples
+    --------
+    >>> round_to_total({"a": 1, "b": 1, "c": 1}, 100, 1)
+    {'a': 34.0, 'b': 33.0, 'c': 33.0}
+    >>> round_to_total({"a": 23.456, "b": 46.544, "c": 30.0}, 100, 0.5)
+    {'a': 23.5, 'b': 46.5, 'c': 30.0}
+    """
+    if step <= 0:
+        raise ValueError("step must be positive")
+    units = round(total / step)
+    s = sum(float(v) for v in values.values())
+    if s <= 0:
+        raise ValueError("the values add up to 0")
+    exact = {k: float(v) / s * units for k, v in values.items()}
+    floors = {k: int(v // 1) for k, v in exact.items()}
+    left = units - sum(floors.values())
+    order = sorted(exact, key=lambda k: -(exact[k] - floors[k]))  # stable: earlier key first
+    for k in order[:left]:
+        floors[k] += 1
+    digits = max(0, -Decimal(str(step)).as_tuple().exponent)  # type: ignore[operator]
+    return {k: float(round(floors[k] * step, digits)) for k in values}

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, TypeVar, cast, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 import tomli_w
 
@@ -43,6 +43,7 @@ __all__ = [
     "read_rubric",
     "rubric_to_dict",
     "rubric_warnings",
+    "update_rubric_file",
     "write_rubric",
 ]
 
@@ -1255,4 +1256,118 @@ def write_rubric(rubric: Rubric, path: str | os.PathLike) -> Path:
     p = Path(path)
     text = tomli_w.dumps(rubric_to_dict(rubric))
     p.write_text(text, encoding="utf-8")
+    return p
+
+
+def update_rubric_file(rubric: Rubric, path: str | os.PathLike) -> Path:
+    """Write ``rubric`` into the existing ``rubric.toml`` at ``path`` changing only what differs,
+    so the user's comments, order, aliases (``method = "百分制"``) and blank lines stay. A key
+    whose value changed is rewritten in canonical form (its line comment kept); criteria are
+    matched by ``id``; grades and stars, when changed, are rewritten as a whole. Without a file
+    at ``path`` this is :func:`write_rubric`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "rubric.toml"
+    >>> _ = p.write_text('''# 我们街道的细则
+    ... [competition]
+    ... name = "x"
+    ... method = "百分制"   # 计分制
+    ... total_points = 10
+    ... [[criteria]]
+    ... id = "a"
+    ... name = "甲"
+    ... max_points = 6  # 卫生
+    ... [[criteria]]
+    ... id = "b"
+    ... name = "乙"
+    ... max_points = 4
+    ... ''', encoding="utf-8")
+    >>> r = read_rubric(p)
+    >>> a, b = r.criteria
+    >>> r = replace(r, criteria=(replace(a, max_points=7.0, weight=7.0),
+    ...                          replace(b, max_points=3.0, weight=3.0)))
+    >>> _ = update_rubric_file(r, p)
+    >>> print(p.read_text(encoding="utf-8").rstrip())
+    # 我们街道的细则
+    [competition]
+    name = "x"
+    method = "百分制"   # 计分制
+    total_points = 10
+    [[criteria]]
+    id = "a"
+    name = "甲"
+    max_points = 7 # 卫生
+    [[criteria]]
+    id = "b"
+    name = "乙"
+    max_points = 3
+    """
+    import tomlkit
+
+    p = Path(path)
+    if not p.is_file():
+        return write_rubric(rubric, p)
+    base = read_rubric(p)
+    old, new = rubric_to_dict(base), rubric_to_dict(rubric)
+    doc = tomlkit.parse(p.read_text(encoding="utf-8-sig"))
+
+    def put(table: Any, key: str, value: Any) -> None:
+        comment = None
+        if key in table:
+            trivia = getattr(table[key], "trivia", None)
+            comment = trivia.comment if trivia is not None and trivia.comment else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 14 rather than 14.0: the file stays as a person writes it
+        elif isinstance(value, list):
+            value = [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
+        item = tomlkit.item(value)
+        if comment:
+            item.comment(comment.lstrip("#").strip())
+        table[key] = item
+
+    def merge(table: Any, was: dict, now: dict) -> None:
+        for key, value in now.items():
+            if isinstance(value, dict) and key in table and isinstance(was.get(key), dict):
+                merge(table[key], was[key], value)
+            elif was.get(key) != value:
+                put(table, key, value)
+        for key in was:
+            if key not in now and key in table:
+                del table[key]
+
+    for section in ("competition", "judges", "ranking", "rounding", "missing", "ratings",
+                    "publish", "wjx"):
+        if old.get(section) == new.get(section):
+            continue
+        if section not in doc:
+            doc[section] = tomlkit.table()
+        merge(doc[section], old.get(section, {}), new.get(section, {}))
+    if old.get("criteria") != new.get("criteria"):
+        was = {c["id"]: c for c in old.get("criteria", [])}
+        present = {c["id"]: c for c in doc.get("criteria", [])}
+        if set(was) != {c["id"] for c in new["criteria"]} or set(present) != set(was):
+            doc["criteria"] = tomlkit.aot()
+            for c in new["criteria"]:
+                doc["criteria"].append(tomlkit.item(c))
+        else:
+            for c in new["criteria"]:
+                if (c.get("weight") == c.get("max_points") and "weight" not in present[c["id"]]
+                        and new["competition"].get("method", "points") == "points"):
+                    c = {k: v for k, v in c.items() if k != "weight"}  # weight = max_points
+                    was_c = {k: v for k, v in was[c["id"]].items() if k != "weight"}
+                else:
+                    was_c = was[c["id"]]
+                merge(present[c["id"]], was_c, c)
+    for section in ("deductions", "bonuses", "vetoes", "grades", "stars"):
+        if old.get(section) != new.get(section):
+            if new.get(section):
+                aot = tomlkit.aot()
+                for entry in new[section]:
+                    aot.append(tomlkit.item(entry))
+                doc[section] = aot
+            elif section in doc:
+                del doc[section]
+    p.write_text(tomlkit.dumps(doc), encoding="utf-8")
     return p

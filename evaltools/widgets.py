@@ -75,9 +75,6 @@ TIE_LABELS = {
     "ordinal": "1234（不并列）", "average": "平均名次",
 }
 PLAIN_TEXT = "（交互控件：请在 JupyterLab 或 Voila 中运行本单元查看）"
-_HTML_CONFIG: dict[str, Any] = {"tbl_hide_column_data_types": True,
-                                "tbl_hide_dataframe_shape": True, "tbl_rows": 200, "tbl_cols": 30,
-                                "fmt_str_lengths": 60}
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,19 +109,37 @@ def html_table(df: pl.DataFrame, *, columns: int | None = None, digits: int | No
             f"<tbody>{body}</tbody></table>")
 
 
-_TABLE_CSS = ("<style>.evaltools-table{border-collapse:collapse;font-size:13px}"
-              ".evaltools-table th,.evaltools-table td{padding:3px 8px;white-space:nowrap;"
-              "border-bottom:1px solid #ddd;text-align:left}</style>")
-
-
 def frame_bundle(df: pl.DataFrame, *, columns: int | None = None,
-                 digits: int | None = None) -> dict:
-    """A display-data output (HTML and plain text) for an Output widget."""
-    with pl.Config(**_HTML_CONFIG):
-        text = repr(df)
+                 digits: int | None = None, caption: str = "") -> dict:
+    """A display-data output (HTML and plain text) for an Output widget: the frame as people
+    read it (:func:`evaltools.display.show`: Chinese headers, fixed decimals, scrolled when
+    wide); the first ``columns`` columns only when given."""
+    from evaltools.display import show
+
+    d = df.select(df.columns[:columns]) if columns else df
+    table = show(d, digits=2 if digits is None else digits, percent=(), caption=caption,
+                 table_id="evaltools-explorer")
     return {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": _TABLE_CSS + html_table(df, columns=columns, digits=digits),
-                     "text/plain": text}}
+            "data": {"text/html": table.html(), "text/plain": str(table)}}
+
+
+#: small screens (a 390 px phone): controls stacked, sliders full width, tables scrolled
+_PHONE_CSS = """<style>@media (max-width:640px){
+.evaltools-explorer .widget-hbox{flex-direction:column !important;align-items:stretch}
+.evaltools-explorer .widget-hbox.evaltools-weight{flex-direction:row !important;
+flex-wrap:wrap !important}
+.evaltools-explorer .widget-slider,.evaltools-explorer .widget-dropdown,
+.evaltools-explorer .widget-text{width:100% !important;max-width:100% !important}
+.evaltools-explorer .widget-slider{flex-wrap:wrap;height:auto !important}
+.evaltools-explorer .widget-slider .widget-label{width:100% !important;max-width:100% !important;
+text-align:left}
+.evaltools-explorer .widget-slider .slider-container{flex:1 1 auto;min-width:0;width:auto}
+.evaltools-explorer .widget-output{min-width:0 !important;max-width:100%}
+.evaltools-explorer .widget-dropdown,.evaltools-explorer .widget-text{box-sizing:border-box}
+.evaltools-explorer .widget-dropdown select,.evaltools-explorer .widget-text input{min-width:0;
+flex:1 1 auto;width:auto}
+.evaltools-explorer .evaltools-percent{display:none}
+.evaltools-explorer svg{max-width:100%;height:auto}}</style>"""
 
 
 def chart_bundle(chart: Any) -> dict:
@@ -308,7 +323,8 @@ class WeightExplorer(_Displayable):
 
     def __init__(self, leaderboard: Leaderboard, *, top: int = 10,
                  charts: bool | Literal["svg", "browser"] = True,
-                 out_dir: str | Path = ".") -> None:
+                 out_dir: str | Path = ".", buttons: bool = True) -> None:
+        self.show_buttons = buttons
         self.default = leaderboard
         self.rubric0 = leaderboard.rubric
         self.out_dir = Path(out_dir)
@@ -355,7 +371,9 @@ class WeightExplorer(_Displayable):
                               layout=w.Layout(width="5em"))
             lock.observe(lambda ch, cid=c.id: self._on_lock(cid, ch["new"]), names="value")
             self.sliders[c.id], self.locks[c.id] = s, lock
-            rows.append(w.HBox([s, w.Label("%"), lock]))
+            rows.append(w.HBox([s, w.Label("%").add_class("evaltools-percent"), lock],
+                               layout=w.Layout(flex_flow="row wrap"))
+                        .add_class("evaltools-weight"))
         dd = {"description_width": "6em"}
         lay = w.Layout(width="24em")
         self.method = w.Dropdown(options=[(v, k) for k, v in METHOD_LABELS.items()],
@@ -391,16 +409,19 @@ class WeightExplorer(_Displayable):
         self.chart_out = w.Output()
         if self.chart_view is not None:
             self.chart_out.outputs = (_widget_bundle(self.chart_view),)
-        title = w.HTML(f"<h3>权重调整：{html.escape(r.name)}</h3><p>拖动滑块调整指标权重"
+        title = w.HTML(_PHONE_CSS + f"<h3>权重调整：{html.escape(r.name)}</h3><p>拖动滑块调整指标权重"
                        "（百分比，其余未锁定的指标按比例自动调整，合计 100%）；"
                        "“较细则默认”列是与评分细则原权重下名次的比较。</p>")
         options = w.VBox([self.method, self.normalization, self.aggregate, self.ties, self.top_n])
         buttons = w.HBox([self.reset_button, self.save_path, self.save_button,
-                          self.publish_button])
+                          self.publish_button] if self.show_buttons else [self.reset_button],
+                         layout=w.Layout(flex_flow="row wrap"))
+        self.controls = w.HBox([w.VBox(rows), options], layout=w.Layout(flex_flow="row wrap"))
         self.widget = w.VBox([
-            title, w.HBox([w.VBox(rows), options]), buttons, self.status,
+            title, self.controls, buttons, self.status,
             self.table_out, self.chart_out,
         ])
+        self.widget.add_class("evaltools-explorer")
         self._sync_normalization()
 
     def _sync_normalization(self) -> None:
@@ -430,7 +451,17 @@ class WeightExplorer(_Displayable):
         if self._quiet:
             return
         self._sync_normalization()
-        self._update()
+        controls = (self.method, self.normalization, self.aggregate, self.ties, self.top_n)
+        before = [c.disabled for c in controls]
+        self.status.value = "<span class='evaltools-busy'>⏳ 正在重新计算榜单…</span>"
+        for c in controls:
+            c.disabled = True
+        try:
+            self._update()
+        finally:
+            for c, was in zip(controls, before, strict=True):
+                c.disabled = was
+            self._sync_normalization()
 
     # ---- state ------------------------------------------------------------------------------
     @property
@@ -553,17 +584,46 @@ class WeightExplorer(_Displayable):
             self._recompute()
         except EvalToolsError as exc:
             self.error = _error_text(exc)
-            self.status.value = (f"<span style='color:#c0392b'>无法计算：{html.escape(self.error)}"
-                                 "</span>")
+            kept = self.method_text(self.rubric) if self.table.height else ""
+            self.status.value = (
+                f"<span style='color:#c0392b'>无法计算：{html.escape(self._user_error(exc))}"
+                "</span>"
+                + (f"<br><b>下表仍是上一次的结果：{html.escape(kept)}</b>" if kept else ""))
             return
         self.error = None
         self.status.value = self._status_text()
-        self.table_out.outputs = (frame_bundle(self.table, columns=8,
-                                                digits=self.rubric.digits),)
+        self.table_out.outputs = (frame_bundle(self.table, columns=8, digits=self.rubric.digits,
+                                               caption="榜单：" + self.method_text(self.rubric)),)
         if self.draw if charts is None else charts:
             _deferred(self.draw_charts, self.defer_charts)
         for listener in self._listeners:
             listener(self.board)
+
+    def _user_error(self, exc: EvalToolsError) -> str:
+        """Why the chosen options cannot be computed, in the dropdowns' words (no codes)."""
+        import re
+
+        text = _error_text(exc)
+        method = METHOD_LABELS.get(self.method.value, self.method.value)
+        norm = self.normalization.value
+        if norm != DEFAULT and re.search(r"\bnormali[sz]ation\b", text):
+            allowed = [label for code, label in NORMALIZATION_LABELS.items()
+                       if code != DEFAULT and re.search(rf"\b{code}\b", text.split(norm, 1)[-1])]
+            return (f"“{method}”不能与标准化“{NORMALIZATION_LABELS.get(norm, norm)}”一起使用"
+                    + (f"；可选：{'、'.join(allowed)}" if allowed else ""))
+        for labels in (METHOD_LABELS, NORMALIZATION_LABELS, AGGREGATE_LABELS, TIE_LABELS):
+            for code, label in labels.items():
+                text = re.sub(rf"\b{re.escape(code)}\b", label, text)
+        return text
+
+    @staticmethod
+    def method_text(r: Rubric) -> str:
+        """Which method a leaderboard reflects, in the dropdowns' words."""
+        norm = r.normalization or scoring.DEFAULT_NORMALIZATION.get(r.method)
+        text = METHOD_LABELS.get(r.method, r.method)
+        if r.method != "points":
+            text += " · " + (NORMALIZATION_LABELS.get(norm, norm) if norm else "")
+        return text + " · " + AGGREGATE_LABELS.get(r.judge_aggregate, r.judge_aggregate)
 
     def _status_text(self) -> str:
         r = self.rubric

@@ -1,5 +1,6 @@
-"""`make app` serves the weight explorer with Voila: start it as the Makefile does (on a free
-port), open it offline in chromium, move a slider and check that the leaderboard changes."""
+"""The weight explorer notebook (04) served with Voila and the offline template that `make app`
+uses (the app itself, notebook 00, is tested in tests/test_app_flow.py): open it offline in
+chromium, move a slider and check that the leaderboard changes."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -68,10 +69,14 @@ def test_lab_serves_the_notebooks(lab_server, chromium, test_output):
             page.wait_for_timeout(1500)
             page.screenshot(path=test_output / f"lab_{nb}.png")
         # run the explorer notebook in Lab: the widgets (served by jupyterlab_widgets) must appear
-        page.get_by_text("Run", exact=True).first.click()
-        page.get_by_text("Run All Cells", exact=True).first.click()
+        # the menu is in Chinese once make lab's settings are installed (zh_CN), else English
+        page.get_by_text(re.compile(r"^(Run|运行)$")).first.click()
+        page.get_by_text(re.compile(r"^(Run All Cells|运行所有单元格)$")).first.click()
         page.locator(".widget-slider").first.wait_for(state="visible", timeout=90_000)
-        page.locator(".evaltools-table").first.wait_for(state="visible", timeout=90_000)
+        # the explorer's table (in its widget Output; notebook 01, open in another tab, has
+        # tables of its own now)
+        page.locator(".widget-output .evaltools-table").first.wait_for(state="visible",
+                                                                       timeout=90_000)
         # the explorer's charts are drawn by the browser from the vendored Vega (issue 17)
         page.locator(".evaltools-vega-chart[data-revision] svg").first.wait_for(
             state="visible", timeout=90_000)

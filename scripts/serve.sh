@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make lab` / `make app`: start JupyterLab or the Voila app on the first free port from PORT,
+# with a token generated for this run, and print the URL the server really uses (with the token,
+# so the printed link logs in). The server is told not to move to another port (port_retries=0):
+# the printed URL stays true.
+#   scripts/serve.sh lab|app   (env: VENV, HOST, PORT)
+set -euo pipefail
+what=${1:?lab or app}
+VENV=${VENV:-.venv}
+HOST=${HOST:-127.0.0.1}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=$VENV/bin/python
+if [ "$what" = app ]; then PORT=${PORT:-8866}; else PORT=${PORT:-8888}; fi
+port=$("$PY" - "$HOST" "$PORT" <<'PY'
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+for p in range(port, port + 100):
+    with socket.socket() as s:
+        try:
+            s.bind((host, p))
+        except OSError:
+            continue
+        print(p)
+        break
+else:
+    sys.exit("no free port")
+PY
+)
+token=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
+root_flag=()
+[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+if [ "$what" = lab ]; then
+  echo "JupyterLab（中文界面）: http://$HOST:$port/lab/tree/notebooks?token=$token"
+  [ "$port" != "${PORT}" ] && echo "  （端口 ${PORT} 已被占用，改用 $port | port ${PORT} is taken: using $port）"
+  echo "  按 Ctrl-C 停止 | Ctrl-C to stop"
+  exec "$VENV/bin/jupyter" lab --no-browser --ip="$HOST" --port="$port" --ServerApp.port_retries=0 \
+    "${root_flag[@]}" --ServerApp.root_dir="$ROOT" --IdentityProvider.token="$token" \
+    --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+else
+  echo "评估应用 | app: http://$HOST:$port/?token=$token"
+  [ "$port" != "${PORT}" ] && echo "  （端口 ${PORT} 已被占用，改用 $port | port ${PORT} is taken: using $port）"
+  echo "  按 Ctrl-C 停止 | Ctrl-C to stop"
+  cd "$ROOT"
+  JUPYTER_PATH="$ROOT/jupyter" exec "$VENV/bin/voila" "notebooks/00_评估应用.ipynb" --no-browser \
+    --Voila.ip="$HOST" --port="$port" --Voila.port_retries=0 --token="$token" \
+    --template=evaltools  # no CDN links (jupyter/voila/templates)
+fi

@@ -1,0 +1,230 @@
+"""The app's logic without a browser: the import → decisions → check → rubric → board → publish
+path driven through the widgets' Python side, and the plain functions behind it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evaltools.app import (
+    EvalApp,
+    download_link,
+    format_grades,
+    format_stars,
+    is_official,
+    parse_grade_text,
+    parse_stars,
+    rounded_rubric,
+)
+from evaltools.decisions import apply_decisions
+from evaltools.display import show
+from evaltools.errors import EvalToolsError, UsageError
+from evaltools.rounding import round_to_total
+from evaltools.rubric import read_rubric, update_rubric_file
+from tests.survey_export import write_survey
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKBOOK = ROOT / "tests" / "raw" / "good" / "按评委分表" / "2021年第三季度楼栋评比评分表.xlsx"
+
+
+def _upload(paths):
+    return tuple({"name": p.name, "type": "", "size": p.stat().st_size,
+                  "content": memoryview(p.read_bytes()),
+                  "last_modified": datetime.datetime(2021, 1, 1)} for p in paths)
+
+
+@pytest.fixture
+def imported(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1604448000")
+    survey = write_survey(tmp_path / "raw" / "问卷星导出_楼栋满意度.csv")
+    app = EvalApp([ROOT / "data", tmp_path / "ws"], charts=False)
+    app.upload.value = _upload([WORKBOOK, survey])
+    app.import_name.value = "2021年第三季度"
+    assert app.import_uploads() == tmp_path / "ws" / "2021年第三季度"
+    return app
+
+
+def test_import_shows_findings_and_the_decisions_form(imported):
+    app = imported
+    keys = set(app.decision_inputs)
+    assert {"competition.name", "judges.aggregate", "weights", "grades",
+            "ratings.satisfied"} <= keys
+    text = "\n".join(o["data"]["text/plain"] for o in app.import_out.outputs)
+    assert "张伟" in text and "问卷星导出" in text and "环境卫生" in text
+    assert app.survey is not None and app.survey.unit_question == "1、您居住的楼栋"
+    # the raw files are copied untouched
+    assert (app.folder / WORKBOOK.name).read_bytes() == WORKBOOK.read_bytes()
+
+
+def test_decisions_then_board_then_draft_then_official(imported):
+    app = imported
+    app.decision_inputs["weights"].value = "评委 80% + 满意度 20%"
+    app.decision_inputs["grades"].value = "优秀 ≥ 90 / 良好 ≥ 80 / 合格 ≥ 60"
+    assert app.confirm_decisions()
+    assert app.dataset.report.ok
+    rubric = read_rubric(app.folder / "rubric.toml")
+    assert [c.id for c in rubric.criteria][-1] == "satisfaction"
+    assert sum(c.max_points for c in rubric.criteria) == pytest.approx(100)
+    assert [g.name for g in rubric.grades] == ["优秀", "良好", "合格"]
+    assert "第1名" in app.explorer.table["排名"].to_list()
+    assert "正式公示" in app.publish_state.value
+    # a slider moved: what is published is a draft, marked in its files
+    app.explorer.sliders["satisfaction"].value = 31.3
+    assert "草稿" in app.publish_state.value
+    draft = app.publish()
+    assert draft["html"].parent.name.startswith("草稿_")
+    assert 'id="draft-banner"' in draft["html"].read_text(encoding="utf-8")  # 草稿 banner
+    # saved (round numbers, comments kept): official, equal to the saved rubric's own board
+    path = app.save_rubric()
+    text = path.read_text(encoding="utf-8")
+    assert "# 四舍五入" in text and "31.3" not in text
+    saved = read_rubric(path)
+    assert all((c.max_points * 2).is_integer() for c in saved.criteria)
+    assert "正式公示" in app.publish_state.value
+    # publishing twice in the same second is refused, never overwritten
+    official = app.publish()
+    assert not official["html"].parent.name.startswith("草稿")
+    assert 'id="draft-banner"' not in official["html"].read_text(encoding="utf-8")
+    before = official["xlsx"].read_bytes()
+    assert app.publish() == {}  # the same period and time: the folder exists
+    assert "没有覆盖" in app.publish_msg.value
+    assert official["xlsx"].read_bytes() == before
+    link = download_link(official["xlsx"], name="x.xlsx")
+    assert link.startswith('<a class="evaltools-download" download="x.xlsx" href="data:'
+                           "application/vnd.openxmlformats")
+
+
+def test_an_error_is_shown_in_chinese_not_raised(imported):
+    app = imported
+    app.apply_rules()  # nothing opened yet
+    assert "请先打开数据" in app.rubric_msg.value
+    assert app.confirm_decisions()
+    app.grades_text.value = "优秀九十分"
+    app.apply_rules()
+    assert "等级写法不对" in app.rubric_msg.value
+    assert app.open_folder(app.folder / "nonexistent") is False
+    assert "evaltools-error" in app.data_msg.value
+
+
+def test_open_the_sample_folder(tmp_path):
+    app = EvalApp([ROOT / "data", tmp_path], charts=False)
+    labels = [label for label, _ in app.folder_list.options]
+    assert labels[0] == "data/sample"  # folders with a rubric first
+    assert app.open_folder(ROOT / "data" / "sample")
+    assert "没有发现问题" in app.check_out.outputs[0]["data"]["text/html"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.01, 100), min_size=1, max_size=8), st.sampled_from([0.5, 1.0]))
+def test_round_to_total_adds_up_and_stays_within_one_step(values, step):
+    shares = {f"c{i}": v for i, v in enumerate(values)}
+    out = round_to_total(shares, 100.0, step)
+    assert sum(out.values()) == pytest.approx(100.0)
+    s = sum(values)
+    for k, v in shares.items():  # never further than one step from the exact share
+        assert abs(out[k] - v / s * 100) < step + 1e-9
+        assert (out[k] / step) == pytest.approx(round(out[k] / step))
+
+
+def test_is_official_and_rounded_rubric():
+    r = read_rubric(ROOT / "data" / "sample" / "rubric.toml")
+    assert is_official(r, r)
+    assert not is_official(r, dataclasses.replace(r, ties="dense"))
+    assert not is_official(r, dataclasses.replace(r, grades=()))
+    odd = dataclasses.replace(r, criteria=tuple(
+        dataclasses.replace(c, max_points=(c.max_points or 0) * 1.0371) for c in r.criteria))
+    rounded = rounded_rubric(odd)
+    assert sum(c.max_points for c in rounded.criteria) == pytest.approx(
+        round(sum(c.max_points for c in odd.criteria) * 2) / 2)
+
+
+def test_grade_and_star_fields_round_trip():
+    r = read_rubric(ROOT / "data" / "sample" / "rubric.toml")
+    assert parse_grade_text(format_grades(r.grades)) == r.grades
+    assert parse_stars(format_stars(r), r) == r.stars
+    with pytest.raises(UsageError, match="不在评分细则中"):
+        parse_stars("x星：不存在的指标 ≥ 90%", r)
+
+
+def test_update_rubric_file_keeps_comments_and_reads_back(tmp_path):
+    src = ROOT / "data" / "sample" / "rubric.toml"
+    p = tmp_path / "rubric.toml"
+    p.write_bytes(src.read_bytes())
+    r = read_rubric(p)
+    new = rounded_rubric(dataclasses.replace(r, ties="dense", criteria=tuple(
+        dataclasses.replace(c, max_points=(c.max_points or 0) * (1.2 if i == 0 else 0.95))
+        for i, c in enumerate(r.criteria))))
+    update_rubric_file(new, p)
+    text = p.read_text(encoding="utf-8")
+    comments = [line for line in src.read_text(encoding="utf-8").splitlines()
+                if line.strip().startswith("#")]
+    assert all(c in text for c in comments)
+    back = read_rubric(p)
+    assert back.ties == "dense"
+    assert [c.max_points for c in back.criteria] == [c.max_points for c in new.criteria]
+    assert dataclasses.replace(back, source_path=None, sha256=None).grades == r.grades
+
+
+def test_apply_decisions_needs_the_draft(tmp_path):
+    with pytest.raises(EvalToolsError, match="找不到评分细则草稿"):
+        apply_decisions(tmp_path, {})
+
+
+def test_show_formats_for_people():
+    t = show(pl.DataFrame({"unit_id": ["A"], "satisfaction_rate": [0.91649],
+                           "total": [2.675], "ok": [True], "stars": [3]}))
+    assert t.frame.row(0) == ("A", "91.6 %", "2.68", "是", "★★★")
+    assert t.frame.columns == ["单位编号", "满意率", "总分", "ok", "星级"]
+    html = t.html()
+    assert "white-space:nowrap" in html and "overflow-x:auto" in html and "http" not in html
+    many = show(pl.DataFrame({"x": list(range(30))}), rows=12)
+    assert many.note == "前 12 行，共 30 行" and many.frame.height == 12
+
+
+def test_serve_script_prints_a_token_url_and_avoids_a_taken_port(tmp_path):
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        fake = tmp_path / "venv" / "bin"
+        fake.mkdir(parents=True)
+        (fake / "python").symlink_to(sys.executable)
+        (fake / "voila").write_text("#!/bin/sh\necho \"$@\"\n")
+        (fake / "voila").chmod(0o755)
+        env = {**os.environ, "VENV": str(fake.parent), "PORT": str(taken)}
+        done = subprocess.run(["bash", str(ROOT / "scripts" / "serve.sh"), "app"], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{32})", done.stdout)
+    assert m and int(m.group(1)) != taken
+    assert f"--port={m.group(1)}" in done.stdout and f"--token={m.group(2)}" in done.stdout
+
+
+def test_a_data_error_in_a_notebook_shows_no_traceback(tmp_path, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from evaltools.display import quiet_errors
+
+    shell = InteractiveShell.instance()
+    try:
+        assert quiet_errors()
+        (tmp_path / "units.csv").write_text("单位编号,名称\nA1,甲\nA1,乙\n", encoding="utf-8")
+        shell.run_cell(f"from evaltools.display import open_data\nopen_data({str(tmp_path)!r})")
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert "数据或设置有问题" in text and "Traceback" not in text
+        assert "units.csv" in text
+    finally:
+        InteractiveShell.clear_instance()
