@@ -49,6 +49,7 @@ import secrets
 import shutil
 import socket
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -384,6 +385,17 @@ def _read_holder(lock: Path) -> dict[str, Any]:
         return {}
 
 
+def _holder_soon(lock: Path, wait: float = 1.0) -> dict[str, Any]:
+    """The holder of a lock just taken by another run: it stamps its pid right after locking,
+    so an empty file is read again for up to ``wait`` seconds before it is called unreadable."""
+    end = time.monotonic() + wait
+    holder = _read_holder(lock)
+    while not holder and time.monotonic() < end:
+        time.sleep(0.02)
+        holder = _read_holder(lock)
+    return holder
+
+
 def _holder_text(holder: dict[str, Any]) -> tuple[str, str]:
     if not holder:
         return "另一个运行（信息不可读）", "another run (details unreadable)"
@@ -435,7 +447,7 @@ class _Lock:
             except OSError as exc:
                 os.close(fd)
                 if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise _refuse_busy(self.out_dir, self.lock, _read_holder(self.lock)) from None
+                    raise _refuse_busy(self.out_dir, self.lock, _holder_soon(self.lock)) from None
                 raise
             try:  # the file we locked must still be the one at the path (not removed meanwhile)
                 same = os.fstat(fd).st_ino == os.stat(self.lock).st_ino
