@@ -1,5 +1,9 @@
 """The evaluator's app (评估应用): the whole job in the browser, for staff who do not program.
 
+One job (~850 lines because it is six screens, each a form wired to library calls): the app's
+steps and their state; every computation is a library call (importer, dataset, leaderboard,
+robustness, publish) and every table goes through :func:`evaltools.display.show`.
+
 ``make app`` serves ``notebooks/00_评估应用.ipynb`` with Voila; the notebook only calls
 :func:`evaluation_app`. Six steps, one screen each:
 

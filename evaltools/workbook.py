@@ -1,5 +1,8 @@
 """Judges' score workbooks as people make them in Excel, read into the canonical ``scores`` table.
 
+One job (~750 lines because each sheet shape has its own detection): finding the table in a
+sheet and turning it into rows of ``scores``, with every cell traceable to file, sheet and row.
+
 The shapes understood (pictures in ``docs/data-format.md``):
 
 * one sheet per judge (the sheet name is the judge), one workbook per judge (the file name is the
