@@ -346,8 +346,13 @@ def xlsx_grid(path: Path, where: Where, sheet: str | int | None) -> Grid:
         raise Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
                                        en=f" ({_short(exc)})")) from None
     names = list(reader.sheet_names)
-    if sheet is None:
-        sheet = 0
+    if sheet is None:  # never the first sheet alone when others hold tables too: say so instead
+        info = inspect_xlsx(path)
+        shown = [s for s in info.sheets if s.state == "visible"]
+        tables = [s.name for s in shown if s.last_row == 0 or s.last_row >= 2]  # 0: unknown size
+        if len(tables) > 1:
+            raise Unreadable(file_problem(where, "several_sheets", value="、".join(tables)))
+        sheet = tables[0] if tables else (shown[0].name if shown else 0)
     if isinstance(sheet, int):
         if not 0 <= sheet < len(names):
             raise Unreadable(file_problem(where, "sheet_not_found", value=sheet,

@@ -144,6 +144,12 @@ RULES: dict[str, tuple[str, str, str, str]] = {
                         "the sheet's used range is too large (a cell far away, e.g. at XFD1048576); "
                         "not read", "请在 Excel 中删除表格以外的行列后保存",
                         "delete the rows and columns beyond the table in Excel and save"),
+    "several_sheets": ("工作簿有多张可见的工作表，只读其中一张会漏掉其余的", "the workbook has several "
+                       "visible sheets; reading one of them would leave out the others",
+                       "请用 --sheet 指定要读的工作表；若每张表是一位评委的评分，请把工作簿放进数据文件夹"
+                       "（evaltools init），按评委分表全部读取",
+                       "name the sheet with --sheet; if each sheet is one judge's scores, put the "
+                       "workbook in a dataset folder (evaltools init) to read every sheet"),
     "legacy_xls": ("旧版 Excel 97-2003 格式（.xls）不能直接读取", "legacy Excel 97-2003 format "
                    "(.xls) is not read", "请在 Excel 中打开，选择 文件 → 另存为 → “Excel 工作簿 "
                    "(*.xlsx)”，再把新文件放进文件夹", "open it in Excel, File → Save As → "

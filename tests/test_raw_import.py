@@ -266,3 +266,27 @@ def test_zero_weight_criterion_awards_no_star():
     got = stars.join(expected, on="unit_id")
     assert got["stars"].to_list() == got["want"].to_list()
     assert 0 < got["stars"].sum() < got.height  # the control star is earned by some, not all
+
+
+def test_a_single_workbook_with_several_sheets_is_never_read_as_its_first_sheet(tmp_path, capsys):
+    """``validate FILE.xlsx`` (no folder, no --sheet) on a sheet-per-judge workbook: a precise
+    problem naming the sheets, not the first judge's scores alone (issue 14)."""
+    import xlsxwriter
+
+    from evaltools.cli import main
+
+    path = tmp_path / "scores.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for judge in ("张伟", "李娜"):
+        ws = wb.add_worksheet(judge)
+        ws.write_row(0, 0, ["楼栋编号", "环境卫生（30分）"])
+        ws.write_row(1, 0, ["A", 25])
+    wb.close()
+    before = path.read_bytes()
+    assert main(["validate", str(path), "--table", "scores"]) == 1
+    out = capsys.readouterr().out
+    assert "several_sheets" not in out and "张伟、李娜" in out and "--sheet" in out
+    assert "读取 0 行" in out
+    assert main(["validate", str(path), "--table", "scores", "--sheet", "李娜"]) in (0, 1)
+    assert "读取 1 行" in capsys.readouterr().out
+    assert path.read_bytes() == before
