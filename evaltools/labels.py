@@ -34,18 +34,23 @@ if TYPE_CHECKING:
     from evaltools.rubric import Rubric, StarRule
 
 __all__ = [
+    "AGGREGATE_CHOICES",
     "BOOL_ZH",
+    "DEFAULT_CHOICE",
     "DIRECTION_ZH",
     "FLAG_ZH",
+    "METHOD_CHOICES",
     "METHOD_DESCRIPTION_ZH",
     "METHOD_ZH",
     "MISSING_ZH",
     "NONE_TEXT",
+    "NORMALIZATION_CHOICES",
     "NORMALIZATION_ZH",
     "ROUNDING_ZH",
     "RULE_ZH",
     "SOURCE_ZH",
     "STATUS_ZH",
+    "TIES_CHOICES",
     "TIES_DESCRIPTION_ZH",
     "TIES_ZH",
     "UNIT_ZH",
@@ -328,3 +333,27 @@ def stars_expr(col: str | pl.Expr) -> pl.Expr:
     k = c.fill_null(0).clip(0, 5).cast(pl.Int64)
     return (pl.when(k > 0).then(pl.lit("★★★★★").str.slice(0, k)).otherwise(pl.lit(NONE_TEXT))
             .alias(c.meta.output_name()))
+
+
+# --------------------------------------------------------------------------------------------
+# The explorer's and the app's dropdowns: longer wording that explains each choice
+# --------------------------------------------------------------------------------------------
+
+#: the dropdown value that means "the method's own normalisation" (None means "nothing selected")
+DEFAULT_CHOICE = "default"
+METHOD_CHOICES: dict[str, str] = {
+    "points": "计分制（各指标满分相加）", "weighted_sum": "加权求和", "weighted_product": "加权乘积",
+    "topsis": "TOPSIS（逼近理想解）", "vikor": "VIKOR（折衷排序）",
+}
+NORMALIZATION_CHOICES: dict[str, str] = {
+    DEFAULT_CHOICE: "方法默认", "minmax": "极差标准化（min-max）", "max": "除以最大值",
+    "sum": "除以总和", "vector": "向量标准化", "zscore": "标准分（z）",
+}
+AGGREGATE_CHOICES: dict[str, str] = {
+    "trimmed_mean": "去掉一个最高分和一个最低分后平均", "mean": "平均分", "median": "中位数",
+    "zscore": "评委标准分（z）平均",
+}
+TIES_CHOICES: dict[str, str] = {
+    "min": "1224（并列占位，公示惯例）", "dense": "1223（紧密排名）",
+    "ordinal": "1234（不并列）", "average": "平均名次",
+}

@@ -48,7 +48,7 @@ from typing import Any, Literal, cast
 import ipywidgets as w
 import polars as pl
 
-from evaltools import scoring
+from evaltools import labels, scoring
 from evaltools.errors import EvalToolsError
 from evaltools.leaderboard import Leaderboard, Reweighting, evaluate
 from evaltools.ranking import TIES, movement
@@ -56,24 +56,13 @@ from evaltools.rubric import Rubric, write_rubric
 
 __all__ = ["UnitInspector", "WeightExplorer", "unit_inspector", "weight_explorer"]
 
-METHOD_LABELS = {
-    "points": "计分制（各指标满分相加）", "weighted_sum": "加权求和", "weighted_product": "加权乘积",
-    "topsis": "TOPSIS（逼近理想解）", "vikor": "VIKOR（折衷排序）",
-}
+#: the dropdowns' wording comes from the one Chinese label layer (:mod:`evaltools.labels`)
+METHOD_LABELS = labels.METHOD_CHOICES
+DEFAULT = labels.DEFAULT_CHOICE  # a Dropdown value of None means "nothing selected": a sentinel
 #: normalisations offered for MCDA methods (``target`` needs target values: not offered here)
-DEFAULT = "default"  # a Dropdown value of None means "nothing selected": use a sentinel
-NORMALIZATION_LABELS: dict[str, str] = {
-    DEFAULT: "方法默认", "minmax": "极差标准化（min-max）", "max": "除以最大值", "sum": "除以总和",
-    "vector": "向量标准化", "zscore": "标准分（z）",
-}
-AGGREGATE_LABELS = {
-    "trimmed_mean": "去掉一个最高分和一个最低分后平均", "mean": "平均分", "median": "中位数",
-    "zscore": "评委标准分（z）平均",
-}
-TIE_LABELS = {
-    "min": "1224（并列占位，公示惯例）", "dense": "1223（紧密排名）",
-    "ordinal": "1234（不并列）", "average": "平均名次",
-}
+NORMALIZATION_LABELS = labels.NORMALIZATION_CHOICES
+AGGREGATE_LABELS = labels.AGGREGATE_CHOICES
+TIE_LABELS = labels.TIES_CHOICES
 PLAIN_TEXT = "（交互控件：请在 JupyterLab 或 Voila 中运行本单元查看）"
 
 
@@ -611,8 +600,8 @@ class WeightExplorer(_Displayable):
                        if code != DEFAULT and re.search(rf"\b{code}\b", text.split(norm, 1)[-1])]
             return (f"“{method}”不能与标准化“{NORMALIZATION_LABELS.get(norm, norm)}”一起使用"
                     + (f"；可选：{'、'.join(allowed)}" if allowed else ""))
-        for labels in (METHOD_LABELS, NORMALIZATION_LABELS, AGGREGATE_LABELS, TIE_LABELS):
-            for code, label in labels.items():
+        for choices in (METHOD_LABELS, NORMALIZATION_LABELS, AGGREGATE_LABELS, TIE_LABELS):
+            for code, label in choices.items():
                 text = re.sub(rf"\b{re.escape(code)}\b", label, text)
         return text
 
