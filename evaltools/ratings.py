@@ -92,7 +92,21 @@ def satisfied_definition(satisfied: Sequence[str | float]) -> str:
 
 
 counts_dtype = pl.Struct({"k": pl.Float64, "n": pl.Float64})
+#: problems raised inside expressions, by message: polars hands the caller only the message, and
+#: may run the UDF on another thread than the one that catches it, so this is a shared cache, not
+#: a thread-local. A message always maps to an equal problem, so threads never disagree; entries
+#: are never cleared (another thread may be about to read one), only the oldest trimmed.
 _RAISED: dict[str, Problem] = {}
+_RAISED_KEEP = 64
+
+
+def _remember(problem: Problem) -> None:
+    _RAISED[str(problem)] = problem
+    while len(_RAISED) > _RAISED_KEEP:
+        try:
+            del _RAISED[next(iter(_RAISED))]
+        except (StopIteration, KeyError, RuntimeError):  # another thread trimmed it first
+            break
 
 
 class _ExprUsageError(UsageError):
@@ -122,8 +136,7 @@ def _check_counts(counts: pl.Series) -> pl.Series:
             "in all): the rule is 0 ≤ k ≤ n (successes k neither negative nor above the total n), "
             "both finite",
             "检查满意数和总数两列是否填反或有误", "check that the successes and totals are right")
-        _RAISED.clear()
-        _RAISED[str(problem)] = problem
+        _remember(problem)
         raise _ExprUsageError(problem)
     return counts
 

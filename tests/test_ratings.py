@@ -172,6 +172,26 @@ def test_wilson_invalid_counts_are_usage_errors(k, n):
     assert "This error occurred" not in str(e.value)
 
 
+def test_wilson_invalid_counts_from_many_threads_keep_their_own_problem():
+    """Each thread gets the problem of its own bad counts (the message → problem cache is shared
+    by threads and never cleared under another thread's feet)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def bad(i: int) -> tuple[str, str]:
+        df = pl.DataFrame({"k": [float(i + 2)], "n": [1.0]})
+        try:
+            df.select(ratings.wilson_interval("k", "n"))
+        except UsageError as e:
+            (p,) = e.problems
+            return p.rule, str(p.value)
+        return "no error", ""
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(bad, range(200)))
+    assert got == [("bad_counts", f"k = {i + 2:g}, n = 1") for i in range(200)]
+    assert len(ratings._RAISED) <= ratings._RAISED_KEEP
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.integers(1, 500), st.data())
 def test_wilson_matches_the_closed_form(n, data):
