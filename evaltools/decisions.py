@@ -55,7 +55,8 @@ import polars as pl
 
 from evaltools.errors import Problem, UsageError
 
-__all__ = ["SurveyDraft", "apply_decisions", "draft_survey", "parse_grades", "parse_shares"]
+__all__ = ["SurveyDraft", "apply_decisions", "draft_folder_survey", "draft_survey", "parse_grades",
+           "parse_shares", "survey_section"]
 
 #: 问卷星's metadata columns (not questions).
 WJX_META = ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "来自ip", "总分")
@@ -150,6 +151,94 @@ def draft_survey(answers: pl.DataFrame, units: pl.DataFrame) -> SurveyDraft:
     labels = next(s for s in SCALES if used <= set(s))  if any(used <= set(s) for s in SCALES) \
         else max(scale_of.values(), key=len)
     return SurveyDraft(best, items, best_labels, dict(labels))
+
+
+def draft_folder_survey(wjx: str | Path, units: str | Path | None) -> SurveyDraft:
+    """:func:`draft_survey` of the 问卷星 export ``wjx`` against the units list ``units`` (a
+    dataset's ``units.csv`` or the raw units file), both as the user gave them.
+
+    Raises
+    ------
+    UsageError
+        No units list to match the building answers against, or the export not understood.
+    """
+    from evaltools.io import read_survey_answers, read_units
+
+    if units is None or not Path(units).is_file():
+        raise UsageError(Problem(
+            str(wjx), None, None, None, "survey_without_units",
+            "没有参评单位名单，无法对应问卷中的楼栋", "no units list to match the survey's buildings",
+            "请一并提供参评单位名单（units.csv）", "give the units list (units.csv) too"))
+    return draft_survey(read_survey_answers(Path(wjx)), read_units(Path(units), lenient=True).data)
+
+
+def survey_section(survey: SurveyDraft, file_name: str, *, residents_share: float = 20.0,
+                   total_points: float = 100.0) -> str:
+    """The rubric lines that read the export ``file_name`` (``evaltools init`` appends them to
+    the draft ``rubric.toml``): ``[ratings]`` (the answer scale and 满意率's labels) and ``[wjx]``
+    (which question names the building, which are satisfaction items) as found, marked 待确认;
+    then the 群众满意度 criterion commented out, because counting residents in the total is the
+    person's decision (the app's default too: 评委 100%). Without ``[wjx]`` a folder holding an
+    export does not validate at all.
+
+    Examples
+    --------
+    >>> d = SurveyDraft("1、您居住的楼栋", {"2、您对楼道卫生是否满意": "楼道卫生"}, {},
+    ...                 {"满意": 4.0, "基本满意": 3.0, "不太满意": 2.0, "不满意": 1.0})
+    >>> text = survey_section(d, "问卷星.csv")
+    >>> import tomllib
+    >>> doc = tomllib.loads(text)
+    >>> doc["wjx"]["unit_question"], doc["ratings"]["scale"], "criteria" in doc
+    ('1、您居住的楼栋', [1, 4], False)
+    >>> lines = [ln.removeprefix("# ") for ln in text.splitlines()
+    ...          if not ln.startswith(("# 待确认", "# 并把", "# 问卷星"))]
+    >>> doc = tomllib.loads(chr(10).join(lines))
+    >>> doc["criteria"][0]["max_points"], doc["criteria"][0]["source"]
+    (20, 'ratings')
+    """
+    import tomlkit
+
+    top = next(iter(survey.labels))
+    satisfied = [top, "满意"] if top != "满意" else ["满意", "基本满意"]
+    doc = tomlkit.document()
+    ratings = tomlkit.table()
+    ratings["labels"] = tomlkit.inline_table()
+    ratings["labels"].update({k: _num(v) for k, v in survey.labels.items()})
+    ratings["labels"].comment("问卷答案 → 分值（自动识别）")
+    values = list(survey.labels.values())
+    ratings["scale"] = [_num(min(values)), _num(max(values))]
+    ratings["satisfied"] = satisfied
+    ratings["satisfied"].comment("待确认：满意率算哪些等级")
+    doc["ratings"] = ratings
+    wjx = tomlkit.table()
+    wjx["unit_question"] = survey.unit_question
+    wjx["unit_question"].comment("待确认：哪一题是楼栋（自动识别）")
+    wjx["items"] = tomlkit.table()
+    wjx["items"].update(survey.items)
+    if survey.unit_labels:
+        wjx["unit_labels"] = tomlkit.table()
+        wjx["unit_labels"].update(survey.unit_labels)
+    doc["wjx"] = wjx
+    sat = tomlkit.table()
+    sat["id"], sat["name"], sat["source"] = "satisfaction", "群众满意度", "ratings"
+    sat["aggregate"] = "satisfaction_rate"
+    sat["max_points"] = _num(total_points * residents_share / 100.0)
+    crit = tomlkit.aot()
+    crit.append(sat)
+    criterion = tomlkit.document()
+    criterion["criteria"] = crit
+    judges = (100 - residents_share) / 100
+    return "\n".join([
+        f"# 问卷星导出“{file_name}”：由 evaltools init 自动识别（待确认）。| the 问卷星 export "
+        f"{file_name} as evaltools init read it.",
+        tomlkit.dumps(doc).strip(),
+        "",
+        f"# 待确认：要把群众满意度计入总分（如 评委 {100 - residents_share:g}% + 满意度 "
+        f"{residents_share:g}%），去掉下面各行开头的“# ”，",
+        f"# 并把上面评委各指标的 max_points 按比例调低（× {judges:g}），使各指标满分之和仍为 "
+        "total_points。| uncomment to count residents; lower the judges' max_points to match.",
+        *("# " + line if line else "#" for line in tomlkit.dumps(criterion).strip().splitlines()),
+    ]) + "\n"
 
 
 def parse_grades(text: str) -> list[tuple[str, float]]:

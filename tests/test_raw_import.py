@@ -290,3 +290,40 @@ def test_a_single_workbook_with_several_sheets_is_never_read_as_its_first_sheet(
     assert main(["validate", str(path), "--table", "scores", "--sheet", "李娜"]) in (0, 1)
     assert "读取 1 行" in capsys.readouterr().out
     assert path.read_bytes() == before
+
+
+def test_init_drafts_the_survey_mapping_and_residents_count_once_uncommented(tmp_path):
+    """`evaltools init` with a 问卷星 export: [ratings] and [wjx] are drafted (the folder validates;
+    without [wjx] a folder holding an export does not) and the 群众满意度 criterion is drafted
+    commented (counting residents is the person's decision); uncommented, with the judges'
+    maxima lowered as the note says, residents count."""
+    import re
+
+    from tests.survey_export import write_survey
+
+    raw = tmp_path / "raw"
+    write_survey(raw / "问卷星导出_楼栋满意度.csv")
+    shutil.copy(RAW / "good" / "按评委分表" / "2021年第三季度楼栋评比评分表.xlsx", raw)
+    before = _digests(raw)
+    out = tmp_path / "ds"
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert main(["init", str(raw), "--out", str(out)]) == 0, buf.getvalue()
+        assert main(["validate", str(out)]) == 0, buf.getvalue()
+    assert "楼栋题“1、您居住的楼栋”" in buf.getvalue()
+    assert _digests(raw) == before
+    text = (out / "rubric.toml").read_text(encoding="utf-8")
+    assert "\n[wjx]\n" in text and "\n# [[criteria]]\n" in text
+    ds = read_dataset(out)
+    assert ds.report.ok and ds.ratings is not None and ds.ratings.height == 6 * 6 * 3 - 6  # one -2 skip per unit
+    assert "satisfaction" not in evaluate(ds).table.columns
+
+    head, commented = text.split("# [[criteria]]\n", 1)
+    body = "[[criteria]]\n" + "\n".join(ln[2:] for ln in commented.splitlines())
+    head = re.sub(r"max_points = (\d+)", lambda m: f"max_points = {int(m.group(1)) * 0.8:g}", head)
+    (out / "rubric.toml").write_text(head + body + "\n", encoding="utf-8")
+    ds = read_dataset(out)
+    assert ds.report.ok, ds.report
+    table = evaluate(ds).table
+    assert table.height == 6 and table["satisfaction"].is_not_null().all()
+    assert 0 < float(table["satisfaction"].max()) <= 20

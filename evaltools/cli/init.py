@@ -50,7 +50,35 @@ def run_init(args: argparse.Namespace, out: Any = None) -> int:
 
     res = init_dataset(args.raw, args.out, overwrite=args.force)
     print(res.summary(), file=out)
+    note = _draft_survey_section(res)
+    if note:
+        print(note, file=out)
     return EXIT_OK if res.ok else EXIT_PROBLEMS
+
+
+def _draft_survey_section(res: Any) -> str:
+    """Append the commented ``[wjx]`` draft of the folder's 问卷星 export to its draft rubric
+    (:func:`evaltools.decisions.survey_section`); the line to print about it ('' if none)."""
+    from evaltools.decisions import draft_folder_survey, survey_section
+    from evaltools.errors import EvalToolsError
+
+    wjx = [f.copied_to for f in res.files if f.kind == "wjx"]
+    rubric = res.out / "rubric.toml"
+    if not wjx or not rubric.is_file():
+        return ""
+    units = next((f.copied_to for f in res.files if f.kind == "units"), res.out / "units.csv")
+    try:
+        survey = draft_folder_survey(wjx[0], units)
+    except EvalToolsError as exc:
+        return ("问卷星导出无法自动对应，请在 rubric.toml 中手工填写 [wjx]（见 docs/rubric.md）| "
+                "the 问卷星 export could not be mapped automatically; fill in [wjx] by hand: "
+                + "；".join(p.message_zh() for p in exc.problems))
+    with rubric.open("a", encoding="utf-8") as f:
+        f.write("\n" + survey_section(survey, wjx[0].name))
+    return (f"问卷星导出 | 问卷星 export {wjx[0].name}: 楼栋题“{survey.unit_question}”，满意度题 "
+            + "、".join(f"“{q}”" for q in survey.items)
+            + "；对应关系已写入 rubric.toml 末尾；群众满意度是否计入总分待确认（见其中说明）| the "
+            "mapping is drafted at the end of rubric.toml; whether residents count is yours to decide")
 
 
 #: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
