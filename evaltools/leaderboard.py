@@ -205,6 +205,25 @@ class Leaderboard:
             names.update({c.id: f"{c.name}（指标）" for c in self.rubric.criteria})
         return self.table.rename({c: names[c] for c in self.table.columns if c in names})
 
+    def round_text(self) -> str:
+        """The round as people read it: 第3轮 / 各轮平均; for a one-off competition (no file gave a
+        round) the rubric's ``period`` (2021年第三季度, or '' without one), never an invented 第1轮.
+
+        Examples
+        --------
+        >>> from evaltools.examples import two_buildings
+        >>> two_buildings().round_text()
+        '第1轮'
+        """
+        provenance = getattr(self.dataset, "provenance", None) or {}
+        if provenance.get("round_given") is False:
+            return self.rubric.period or ""
+        if self.round == "all":
+            return "各轮平均"
+        if isinstance(self.round, int):
+            return f"第{self.round}轮"
+        return ""
+
     def top(self, n: int = 10) -> pl.DataFrame:
         """Units ranked ``n`` or better (a tie at the boundary keeps everyone tied)."""
         return self.table.filter(pl.col("rank") <= n)

@@ -327,3 +327,16 @@ def test_init_drafts_the_survey_mapping_and_residents_count_once_uncommented(tmp
     table = evaluate(ds).table
     assert table.height == 6 and table["satisfaction"].is_not_null().all()
     assert 0 < float(table["satisfaction"].max()) <= 20
+
+
+def test_one_off_competition_on_the_command_line_has_no_invented_round(tmp_path):
+    """A folder whose sheets give no round: `evaluate` names it by its period (here already in
+    the name), not 第1轮, and shows no 名次变化 column of nulls."""
+    out = tmp_path / "ds"
+    init_dataset([RAW / "good" / "按评委分表"], out)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert main(["evaluate", str(out)]) == 0
+    text = buf.getvalue()
+    assert text.splitlines()[0].startswith("2021年第三季度楼栋评比 · 百分制计分 · ")
+    assert "第1轮" not in text and "名次变化" not in text and "null" not in text

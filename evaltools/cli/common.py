@@ -309,9 +309,9 @@ def board_heading(lb: Any) -> str:
     """One line naming a leaderboard in Chinese: name, round, method, number of units."""
     from evaltools import labels
 
-    rnd = "" if lb.round is None else (" · 各轮平均" if lb.round == "all"
-                                       else f" · 第{lb.round}轮")
-    return (f"{lb.rubric.name}{rnd} · {labels.method_zh(lb.rubric.method)} · "
+    rnd = lb.round_text()
+    rnd = "" if rnd and rnd in lb.rubric.name else rnd  # 2021年第三季度楼栋评比 says it already
+    return (f"{lb.rubric.name}{' · ' + rnd if rnd else ''} · {labels.method_zh(lb.rubric.method)} · "
             f"{lb.table.height} 个{labels.unit_word(lb.rubric.unit)}")
 
 
@@ -331,6 +331,8 @@ def board_frame(lb: Any, table: pl.DataFrame | None = None) -> pl.DataFrame:
                            .otherwise(pl.lit(labels.NONE_TEXT)).alias("stars"))
     if "grade" in t.columns and t["grade"].null_count() == t.height:
         t = t.drop("grade")  # no grade bands for this method
+    if "movement" in t.columns and t["movement"].null_count() == t.height:
+        t = t.drop("movement")  # no previous round to move against
     view = lb._replace(table=t)
     return view.labelled_table()
 
