@@ -64,6 +64,9 @@ NORMALIZATION_LABELS = labels.NORMALIZATION_CHOICES
 AGGREGATE_LABELS = labels.AGGREGATE_CHOICES
 TIE_LABELS = labels.TIES_CHOICES
 PLAIN_TEXT = "（交互控件：请在 JupyterLab 或 Voila 中运行本单元查看）"
+#: the named datasets of the explorer's chart drawn in the browser: the totals' bars
+#: (:func:`evaltools.charts.leaderboard.total_rows`) and the weights' (``weight_rows``)
+TOTALS, WEIGHTS = "totals", "weights"
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,7 +342,10 @@ class WeightExplorer(_Displayable):
         self._default_ranks = leaderboard.table.select(
             "unit_id", pl.col("rank").cast(pl.Int64).alias("_default"))
         self.table = pl.DataFrame()
-        self.chart: Any = None
+        self._chart: Any = None  # the altair chart of what is drawn (built when read: ``chart``)
+        self._drawn: tuple[Leaderboard | TopRows, dict[str, float], int] | None = None
+        self._spec_key: tuple | None = None  # what the spec in the browser was built for
+        self._charts_due = False  # a drawing is scheduled (moves before it are coalesced)
         self.error: str | None = None
         self._build_controls(top)
         self._update()
@@ -583,8 +589,9 @@ class WeightExplorer(_Displayable):
         self.status.value = self._status_text()
         self.table_out.outputs = (frame_bundle(self.table, columns=8, digits=self.rubric.digits,
                                                caption="榜单：" + self.method_text(self.rubric)),)
-        if self.draw if charts is None else charts:
-            _deferred(self.draw_charts, self.defer_charts)
+        if (self.draw if charts is None else charts) and not self._charts_due:
+            self._charts_due = True  # one drawing for the moves handled before it runs
+            _deferred(self._draw_due, self.defer_charts)
         for listener in self._listeners:
             listener(self.board)
 
@@ -653,30 +660,87 @@ class WeightExplorer(_Displayable):
               ("名次", "排名", "单位编号", "名称", "总分", "等级", "星级", "较细则默认")),
         )
 
-    def charts_for(self, board: Leaderboard | TopRows) -> Any:
-        """Totals of the top ranks beside the weights (with the rubric's as ticks)."""
+    def charts_for(self, board: Leaderboard | TopRows, *,
+                   weights: Mapping[str, float] | None = None, top: int | None = None) -> Any:
+        """Totals of the top ranks beside the weights (with the rubric's as ticks), as an altair
+        chart (the current weights and ``top_n`` unless given)."""
+        top = self.top_n.value if top is None else top
         try:
             from evaltools.charts.leaderboard import leaderboard_bars
 
-            bars = leaderboard_bars(board, top=self.top_n.value)
+            bars = leaderboard_bars(board, top=top)
         except ImportError:  # publishing charts not installed: the simple bars
             from evaltools.charts.units import total_bars
 
-            bars = total_bars(board, top=self.top_n.value)
+            bars = total_bars(board, top=top)
         from evaltools.charts.units import weight_bars
 
         names = {c.id: c.name for c in board.rubric.criteria}
-        return bars | weight_bars(self._weights, names=names, defaults=self.default_weights)
+        return bars | weight_bars(self._weights if weights is None else weights, names=names,
+                                  defaults=self.default_weights)
+
+    def chart_data(self, board: Leaderboard | TopRows) -> tuple[tuple, dict[str, list[dict]]]:
+        """The rows of the charts drawn in the browser, by dataset name (:data:`TOTALS`,
+        :data:`WEIGHTS`), built with polars (no altair), and the key of the spec they fit:
+        while the key stays, a move sends only these rows (:meth:`chart_spec` is built again
+        when it changes: other options, ``top_n``, the title, the columns)."""
+        from evaltools.charts.leaderboard import total_rows, total_rows_title
+        from evaltools.charts.units import weight_rows
+
+        top = self.top_n.value
+        totals = total_rows(board, top=top, order=True)
+        names = {c.id: c.name for c in board.rubric.criteria}
+        weights = weight_rows(self._weights, names=names, defaults=self.default_weights,
+                              order=True)
+        key = (self._options(), top, total_rows_title(board, totals, top=top),
+               tuple(totals.columns), tuple(weights.columns))
+        return key, {TOTALS: totals.to_dicts(), WEIGHTS: weights.to_dicts()}
+
+    def chart_spec(self, board: Leaderboard | TopRows) -> dict[str, Any]:
+        """The Vega-Lite spec of the charts drawn in the browser: :meth:`charts_for`'s charts
+        reading the named datasets of :meth:`chart_data` (sorted by their rows' order), themed,
+        without rows."""
+        from evaltools.charts import use_theme
+        from evaltools.charts.leaderboard import leaderboard_bars
+        from evaltools.charts.units import weight_bars
+
+        names = {c.id: c.name for c in board.rubric.criteria}
+        chart = (leaderboard_bars(board, top=self.top_n.value, data_name=TOTALS)
+                 | weight_bars(self._weights, names=names, defaults=self.default_weights,
+                               data_name=WEIGHTS))
+        use_theme()
+        return chart.to_dict(validate=False)
+
+    @property
+    def chart(self) -> Any:
+        """The altair chart of what the charts show (None before the first drawing). In the
+        browser a move sends only rows; this chart is built when read."""
+        if self._chart is None and self._drawn is not None:
+            board, weights, top = self._drawn
+            self._chart = self.charts_for(board, weights=weights, top=top)
+        return self._chart
+
+    def _draw_due(self) -> None:
+        self._charts_due = False
+        self.draw_charts()
 
     def draw_charts(self) -> None:
-        """Draw :meth:`charts_for` the current leaderboard (after a fast update: for its rows
-        shown, :class:`TopRows`, the same chart without building the whole leaderboard)."""
+        """Draw the charts of the current leaderboard (after a fast update: of its rows shown,
+        :class:`TopRows`, the same chart without building the whole leaderboard). In the
+        browser: the rows of :meth:`chart_data` only, while the spec fits them; else
+        :meth:`chart_spec` and the rows. As SVG: :meth:`charts_for` drawn by vl-convert."""
         rows = self._top_rows if self._board is None else None  # after a fast update
-        self.chart = self.charts_for(rows if rows is not None else self.board)
-        if self.chart_view is not None:
-            self.chart_view.show(self.chart)
-        else:
+        board = rows if rows is not None else self.board
+        self._drawn, self._chart = (board, dict(self._weights), self.top_n.value), None
+        if self.chart_view is None:
             self.chart_out.outputs = (chart_bundle(self.chart),)
+            return
+        key, data = self.chart_data(board)
+        if key == self._spec_key:
+            self.chart_view.update(data)
+        else:
+            self.chart_view.draw(self.chart_spec(board), data)
+            self._spec_key = key
 
     # ---- buttons ----------------------------------------------------------------------------
     def reset(self) -> Leaderboard:
