@@ -52,7 +52,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 RUN = re.compile(r"^(Run|运行)$")
 RUN_ALL = re.compile(r"^(Run All Cells|运行所有单元格)$")
 SELECT = re.compile(r"^(Select|选择)$")
-IDLE = re.compile(r"^(Kernel status: Idle|内核状态：空闲)$")
+IDLE = re.compile(r"Kernel status: Idle|内核状态：空闲")  # the span has spaces around
 
 TARGETS = {"slider_1k[browser]": ("ms", 150.0), "run_all_04": ("s", 3.0),
            "voila_first_page": ("s", 3.0)}
@@ -233,6 +233,8 @@ def run(interactions: int, voila: bool, lab: bool = True,
     tmp = Path(tempfile.mkdtemp(prefix="evaltools-browser-bench-"))
     folder = tmp / "notebooks"
     shutil.copytree(ROOT / "notebooks", folder)
+    # the notebooks' DATA = "data/sample" is found in a parent folder of the notebooks
+    (tmp / "data").symlink_to(ROOT / "data", target_is_directory=True)
     for mode in ("browser", "svg"):
         (folder / f"bench_1k_{mode}.ipynb").write_text(json.dumps(_explorer_1k(mode)))
     try:

@@ -9,13 +9,6 @@ the new weights and the table's totals. Not timed (``python -m benchmarks.browse
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest

@@ -28,9 +28,9 @@ A chart that reads a named dataset: the spec is sent once, then only its rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Mapping
 from typing import Any
 
 import anywidget

@@ -86,7 +86,7 @@ def unit_profile(lb: Leaderboard, unit_ids: Sequence[str] | str, *, reference: b
               axis=alt.Axis(format="%"))
     layers = []
     if reference:
-        med = values.group_by("指标").agg(pl.col("得分率").median()).with_columns(
+        med = values.group_by("指标", maintain_order=True).agg(pl.col("得分率").median()).with_columns(
             单位=pl.lit("全体中位数"))
         layers.append(alt.Chart(med).mark_line(color=GREY, strokeDash=[4, 3]).encode(
             x=x, y=y, detail="单位:N",
