@@ -203,17 +203,19 @@ class _Displayable:
         return data
 
 
-def _deferred(callback: Callable[[], None], defer: bool) -> None:
+def _deferred(callback: Callable[[], None], defer: bool) -> asyncio.AbstractEventLoop | None:
     """Run ``callback`` after the current kernel message is handled (so the table reaches the
-    browser before the slower SVG charts), or now when no event loop runs (tests, scripts)."""
+    browser before the charts), or now when no event loop runs (tests, scripts). Returns the
+    loop it was scheduled on (None: it ran now)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         loop = None
     if loop is None or not defer:
         callback()
-    else:
-        loop.call_soon(callback)
+        return None
+    loop.call_soon(callback)
+    return loop
 
 
 def rubric_weights(rubric: Rubric) -> dict[str, float]:
@@ -350,7 +352,8 @@ class WeightExplorer(_Displayable):
         self._chart: Any = None  # the altair chart of what is drawn (built when read: ``chart``)
         self._drawn: tuple[Leaderboard | TopRows, dict[str, float], int] | None = None
         self._spec_key: tuple | None = None  # what the spec in the browser was built for
-        self._charts_due = False  # a drawing is scheduled (moves before it are coalesced)
+        # the loop a drawing is scheduled on (moves handled before it runs are drawn once)
+        self._charts_due: asyncio.AbstractEventLoop | None = None
         self.error: str | None = None
         self._build_controls(top)
         self._update()
@@ -600,9 +603,10 @@ class WeightExplorer(_Displayable):
         self.table_view.value = frame_bundle(
             self.table, columns=8, digits=self.rubric.digits,
             caption="榜单：" + self.method_text(self.rubric))["data"]["text/html"]
-        if (self.draw if charts is None else charts) and not self._charts_due:
-            self._charts_due = True  # one drawing for the moves handled before it runs
-            _deferred(self._draw_due, self.defer_charts)
+        due = self._charts_due
+        if (self.draw if charts is None else charts) and (
+                due is None or due.is_closed() or not due.is_running()):
+            self._charts_due = _deferred(self._draw_due, self.defer_charts)
         for listener in self._listeners:
             listener(self.board)
 
@@ -732,7 +736,7 @@ class WeightExplorer(_Displayable):
         return self._chart
 
     def _draw_due(self) -> None:
-        self._charts_due = False
+        self._charts_due = None
         self.draw_charts()
 
     def draw_charts(self) -> None:

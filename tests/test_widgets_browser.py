@@ -9,6 +9,13 @@ the new weights and the table's totals. Not timed (``python -m benchmarks.browse
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -135,3 +142,96 @@ def test_a_new_spec_is_drawn_afresh_and_bursts_are_coalesced(sample_board, chrom
     assert sorted(three) == sorted(_labels(respec["data"]))
     assert len(respec["data"][TOTALS]) == 3
 
+
+
+# ---- JupyterLab, a real kernel ------------------------------------------------------------------
+
+RUN = re.compile(r"^(Run|运行)$")
+RUN_ALL = re.compile(r"^(Run All Cells|运行所有单元格)$")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab_explorer(tmp_path_factory):
+    """JupyterLab serving a notebook with the weight explorer on the sample (charts by default:
+    drawn by the browser in a kernel)."""
+    folder = tmp_path_factory.mktemp("lab")
+    cells = ["import evaltools as et\nfrom evaltools.widgets import WeightExplorer",
+             f"explorer = WeightExplorer(et.evaluate(et.read_dataset({str(SAMPLE)!r})), top=5)\n"
+             "explorer"]
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
+                     "outputs": [], "source": src} for i, src in enumerate(cells)],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                      "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (folder / "explorer.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    port = _free_port()
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+           f"--port={port}", "--IdentityProvider.token=", "--ServerApp.password=",
+           "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/api/contents", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start within 120 s")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+CHART = ".evaltools-vega-chart"
+MARK_LABELS = f"""() => [...document.querySelectorAll('{CHART} svg g.mark-text.role-mark text')]
+    .map((t) => t.textContent)"""
+TABLE_ROWS = """() => [...document.querySelectorAll('.evaltools-table tbody tr')]
+    .map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()))"""
+
+
+def test_a_slider_move_in_lab_redraws_the_chart_with_the_new_values(lab_explorer, chromium,
+                                                                    test_output):
+    with offline_page(chromium, width=1400, height=1000) as (page, seen):
+        page.goto(f"{lab_explorer}/lab/tree/explorer.ipynb")
+        page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=120_000)
+        page.wait_for_timeout(2000)  # the kernel starts
+        page.get_by_text(RUN).first.click()
+        page.get_by_text(RUN_ALL).first.click()
+        page.locator(f"{CHART}[data-revision] svg").first.wait_for(state="visible",
+                                                                    timeout=120_000)
+        page.locator(".evaltools-table").first.wait_for(state="visible", timeout=60_000)
+        chart = page.locator(CHART).first
+        revision = int(chart.get_attribute("data-revision") or 0)
+        before = page.evaluate(MARK_LABELS)
+        # the first slider (环境卫生, 20 %): one keyboard step (0.5) up
+        handle = page.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function(
+            f"() => +document.querySelector('{CHART}').dataset.revision > {revision}",
+            timeout=60_000, polling=20)
+        page.wait_for_timeout(1000)  # the table and a coalesced drawing settle
+        after = page.evaluate(MARK_LABELS)
+        rows = page.evaluate(TABLE_ROWS)
+        kind = chart.get_attribute("data-draw-kind")
+        page.screenshot(path=test_output / "lab_explorer_after_move.png")
+    assert seen.external == []
+    assert kind == "data"  # the rows went into the view drawn: no new spec
+    assert "20.0%" in before and "20.5%" in after and "20.5%" not in before
+    # the bars' labels are the table's ranks and totals after the move
+    assert rows and all(f"{r[1]} {r[4]}" in after for r in rows)
