@@ -115,12 +115,15 @@ def test_starts_on_the_rubric(explorer, board):
     assert set(explorer.table["较细则默认"].to_list()) == {"—"}
     assert explorer.table.columns[:8] == ["名次", "排名", "单位编号", "名称", "总分", "等级",
                                           "星级", "较细则默认"]
-    # the table is an HTML widget shown in table_out (a move changes only its value)
-    (bundle,) = explorer.table_out.outputs
-    view = bundle["data"]["application/vnd.jupyter.widget-view+json"]
-    assert view["model_id"] == explorer.table_view.model_id
+    # the table is an HTML widget shown in table_out (a move changes only its value), its
+    # <style> another (sent once)
+    shown = [b["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for b in explorer.table_out.outputs]
+    assert shown == [explorer.table_style.model_id, explorer.table_view.model_id]
     html = explorer.table_view.value
-    assert top["name"][0] in html and "较细则默认" in html
+    assert top["name"][0] in html and "较细则默认" in html and "<style>" not in html
+    style = explorer.table_style.value
+    assert style.startswith("<style>") and "#evaltools-explorer" in style
 
 
 def test_slider_change_reweights_and_shows_movement(explorer, board):

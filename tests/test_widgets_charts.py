@@ -43,7 +43,7 @@ def _explorer(board, **kwargs) -> tuple[WeightExplorer, Sent]:
 
 def test_a_slider_move_sends_rows_only(board):
     ex, sent = _explorer(board)
-    table = Sent(ex.table_view)
+    table, style = Sent(ex.table_view), Sent(ex.table_style)
     outputs = ex.table_out.outputs
     spec = ex.chart_view.spec
     revision = ex.chart_view.revision
@@ -52,6 +52,7 @@ def test_a_slider_move_sends_rows_only(board):
     assert sent.keys() == [{"data", "revision"}]  # one message: the rows, no spec
     assert ex.chart_view.spec is spec and ex.chart_view.revision == revision + 1
     assert table.keys() == [{"value"}]  # the table: its HTML, in place
+    assert style.keys() == []  # its <style> went once
     assert ex.table_out.outputs is outputs  # no output area re-rendered
     ex.sliders["sanitation"].value = 12
     assert sent.keys() == [{"data", "revision"}]
