@@ -1,6 +1,6 @@
 """Browser benchmark (issue 17): what people wait for in chromium, offline. Not a timed test.
 
-``python -m benchmarks.browser [--interactions 12] [--skip-voila] [--out PATH]``
+``python -m benchmarks.browser [--interactions 12] [--skip-voila] [--modes browser,svg] [--out PATH]``
 
 Starts JupyterLab (and Voila, as ``make app`` does) on a temporary copy of ``notebooks/`` with
 this checkout first on ``PYTHONPATH``, drives Debian's chromium with Playwright (headless; every
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -47,6 +48,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--no-first-run"]
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 RESULTS = ROOT / "benchmarks" / "results"
+# Lab's words in English and in Chinese (`make lab` installs the zh-CN language pack)
+RUN = re.compile(r"^(Run|运行)$")
+RUN_ALL = re.compile(r"^(Run All Cells|运行所有单元格)$")
+SELECT = re.compile(r"^(Select|选择)$")
+IDLE = re.compile(r"Kernel status: Idle|内核状态：空闲")  # the span has spaces around
 
 TARGETS = {"slider_1k[browser]": ("ms", 150.0), "run_all_04": ("s", 3.0),
            "voila_first_page": ("s", 3.0)}
@@ -157,13 +163,13 @@ def _open(page, base: str, notebook: str) -> None:
 def _kernel_idle(page) -> None:
     """Wait until the notebook's kernel has started (the status bar says Idle); accept the
     kernel dialog if Lab asks."""
-    select = page.locator(".jp-Dialog button", has_text="Select")
+    select = page.locator(".jp-Dialog button", has_text=SELECT)
     try:
         select.first.wait_for(timeout=3000)
         select.first.click()
     except Exception:  # no dialog
         pass
-    page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=120_000)
+    page.get_by_text(IDLE).first.wait_for(state="attached", timeout=120_000)
     page.wait_for_timeout(500)
 
 
@@ -194,30 +200,32 @@ def _slider_latencies(page, n: int) -> list[float]:
     return out
 
 
-def _lab_cases(page, folder: Path, interactions: int, res: dict[str, Any]) -> None:
+def _lab_cases(page, folder: Path, interactions: int, res: dict[str, Any],
+               modes: tuple[str, ...] = ("browser", "svg")) -> None:
     """Notebook 04 Run All, and the slider latency at 1k units in both chart modes."""
     with _server("lab", folder) as base:
         # notebook 04: Run All → usable
         _open(page, base, "04_权重调整与排名.ipynb")
-        page.get_by_text("Run", exact=True).first.click()
-        item = page.get_by_text("Run All Cells", exact=True).first
+        page.get_by_text(RUN).first.click()
+        item = page.get_by_text(RUN_ALL).first
         item.wait_for(state="visible")
         t0 = time.perf_counter()
         item.click()
         _usable(page)
         res["cases"]["run_all_04"] = {"unit": "s", "values": [time.perf_counter() - t0]}
         # slider latency at 1k units, both chart modes
-        for mode in ("browser", "svg"):
+        for mode in modes:
             _open(page, base, f"bench_1k_{mode}.ipynb")
-            page.get_by_text("Run", exact=True).first.click()
-            page.get_by_text("Run All Cells", exact=True).first.click()
+            page.get_by_text(RUN).first.click()
+            page.get_by_text(RUN_ALL).first.click()
             _usable(page)
             page.wait_for_timeout(1000)
             lat = _slider_latencies(page, interactions)
             res["cases"][f"slider_1k[{mode}]"] = {"unit": "ms", "values": lat}
 
 
-def run(interactions: int, voila: bool, lab: bool = True) -> dict[str, Any]:
+def run(interactions: int, voila: bool, lab: bool = True,
+        modes: tuple[str, ...] = ("browser", "svg")) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     res: dict[str, Any] = {"load_start": _loadavg(), "cases": {}}
@@ -225,6 +233,8 @@ def run(interactions: int, voila: bool, lab: bool = True) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="evaltools-browser-bench-"))
     folder = tmp / "notebooks"
     shutil.copytree(ROOT / "notebooks", folder)
+    # the notebooks' DATA = "data/sample" is found in a parent folder of the notebooks
+    (tmp / "data").symlink_to(ROOT / "data", target_is_directory=True)
     for mode in ("browser", "svg"):
         (folder / f"bench_1k_{mode}.ipynb").write_text(json.dumps(_explorer_1k(mode)))
     try:
@@ -242,7 +252,7 @@ def run(interactions: int, voila: bool, lab: bool = True) -> dict[str, Any]:
             context.route("**/*", guard)
             page = context.new_page()
             if lab:
-                _lab_cases(page, folder, interactions, res)
+                _lab_cases(page, folder, interactions, res, modes)
             if voila:
                 with _server("voila", folder, "04_权重调整与排名.ipynb") as base:
                     urllib.request.urlopen(f"{base}/", timeout=120).close()  # warm: one run
@@ -286,9 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--interactions", type=int, default=12)
     ap.add_argument("--skip-voila", action="store_true")
     ap.add_argument("--skip-lab", action="store_true", help="only the Voila app")
+    ap.add_argument("--modes", default="browser,svg",
+                    help="chart modes of the slider case, comma-separated (default browser,svg)")
     ap.add_argument("--out", type=Path, default=RESULTS / "browser.json")
     args = ap.parse_args(argv)
-    res = run(args.interactions, voila=not args.skip_voila, lab=not args.skip_lab)
+    res = run(args.interactions, voila=not args.skip_voila, lab=not args.skip_lab,
+              modes=tuple(m for m in args.modes.split(",") if m))
     print(format_result(res))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

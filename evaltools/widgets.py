@@ -11,9 +11,11 @@ building the others — tables from ``Leaderboard.top`` / ``explain``, charts fr
 :mod:`evaltools.charts`. Nothing else
 in evaltools imports this module, so the core works without ipywidgets.
 
-Outputs are filled with display data (``Output.outputs``), never with ``print``, so notebooks stay
-stable under nbval and the frames behind them are attributes a test can read: ``explorer.table``,
-``explorer.board``, ``explorer.weights``, ``inspector.table``.
+Outputs are filled with display data (``Output.outputs``) or widgets, never with ``print``, so
+notebooks stay stable under nbval and the frames behind them are attributes a test can read:
+``explorer.table``, ``explorer.board``, ``explorer.weights``, ``inspector.table``. On a slider
+move the explorer changes only values: the table's HTML (``explorer.table_view``) and, in the
+browser, the chart's rows (``explorer.chart_view.data``).
 
 Examples
 --------
@@ -64,6 +66,9 @@ NORMALIZATION_LABELS = labels.NORMALIZATION_CHOICES
 AGGREGATE_LABELS = labels.AGGREGATE_CHOICES
 TIE_LABELS = labels.TIES_CHOICES
 PLAIN_TEXT = "（交互控件：请在 JupyterLab 或 Voila 中运行本单元查看）"
+#: the named datasets of the explorer's chart drawn in the browser: the totals' bars
+#: (:func:`evaltools.charts.leaderboard.total_rows`) and the weights' (``weight_rows``)
+TOTALS, WEIGHTS = "totals", "weights"
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,12 +163,28 @@ def browser_charts_available() -> bool:
             and importlib.util.find_spec("anywidget") is not None)
 
 
-def _widget_bundle(widget: w.Widget) -> dict:
+def _widget_bundle(widget: w.Widget, text: str = "<图表 chart>") -> dict:
     """A display-data output showing ``widget`` (inside an Output widget)."""
     return {"output_type": "display_data", "metadata": {},
             "data": {"application/vnd.jupyter.widget-view+json": {
                 "version_major": 2, "version_minor": 0, "model_id": widget.model_id},
-                "text/plain": "<图表 chart>"}}
+                "text/plain": text}}
+
+
+def _table_parts(table_html: str) -> tuple[str, str]:
+    """A table's HTML (:func:`frame_bundle`) as its ``<style>`` element and the rest: the style
+    is the same for every ranking (it depends on the table's id and options only), so the
+    explorer sends it once and, on a move, only the rest (the page then re-parses 13 KB instead
+    of 22 KB and does not restyle the whole page for a new style element).
+
+    >>> _table_parts('<div><style>#t td{}</style><table></table></div>')
+    ('<style>#t td{}</style>', '<div><table></table></div>')
+    """
+    start = table_html.find("<style>")
+    end = table_html.find("</style>", start) + len("</style>") if start >= 0 else -1
+    if start < 0 or end < len("</style>"):
+        return "", table_html
+    return table_html[start:end], table_html[:start] + table_html[end:]
 
 
 def _html_bundle(text: str) -> dict:
@@ -198,17 +219,19 @@ class _Displayable:
         return data
 
 
-def _deferred(callback: Callable[[], None], defer: bool) -> None:
+def _deferred(callback: Callable[[], None], defer: bool) -> asyncio.AbstractEventLoop | None:
     """Run ``callback`` after the current kernel message is handled (so the table reaches the
-    browser before the slower SVG charts), or now when no event loop runs (tests, scripts)."""
+    browser before the charts), or now when no event loop runs (tests, scripts). Returns the
+    loop it was scheduled on (None: it ran now)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         loop = None
     if loop is None or not defer:
         callback()
-    else:
-        loop.call_soon(callback)
+        return None
+    loop.call_soon(callback)
+    return loop
 
 
 def rubric_weights(rubric: Rubric) -> dict[str, float]:
@@ -283,7 +306,8 @@ class WeightExplorer(_Displayable):
     charts : draw the charts on every change. ``True`` (default): in a running Jupyter kernel
         with anywidget installed, drawn by the browser (``"browser"``), else as SVG (``"svg"``).
         ``"browser"``: :class:`evaltools.charts.browser.VegaChart`, the kernel sends the
-        Vega-Lite spec (tens of ms) and the browser draws it with the vendored Vega, offline.
+        Vega-Lite spec once and then, on a move, only the chart's rows (:meth:`chart_data`,
+        built with polars); the browser draws them with the vendored Vega, offline.
         ``"svg"``: drawn in the kernel by vl-convert (0.2–1 s per redraw). ``False``: no charts.
     out_dir : where "保存为评分细则" and "发布榜单" write their files.
 
@@ -293,6 +317,8 @@ class WeightExplorer(_Displayable):
         slider change: see below).
     rubric : the current rubric (weights and options).
     table : the leaderboard frame shown (排名, 单位, 总分, 等级, 星级, 较细则默认 …).
+    table_view : the HTML widget showing it (:func:`frame_bundle`'s HTML but its ``<style>``,
+        which ``table_style`` holds; both inside ``table_out``).
     weights : the current weights in percent (sum 100), by criterion id.
     path : how the last update was computed: ``"fast"`` or ``"full"``.
     sliders, locks : per criterion id. method, normalization, aggregate, ties, top_n : dropdowns.
@@ -339,7 +365,11 @@ class WeightExplorer(_Displayable):
         self._default_ranks = leaderboard.table.select(
             "unit_id", pl.col("rank").cast(pl.Int64).alias("_default"))
         self.table = pl.DataFrame()
-        self.chart: Any = None
+        self._chart: Any = None  # the altair chart of what is drawn (built when read: ``chart``)
+        self._drawn: tuple[Leaderboard | TopRows, dict[str, float], int] | None = None
+        self._spec_key: tuple | None = None  # what the spec in the browser was built for
+        # the loop a drawing is scheduled on (moves handled before it runs are drawn once)
+        self._charts_due: asyncio.AbstractEventLoop | None = None
         self.error: str | None = None
         self._build_controls(top)
         self._update()
@@ -395,6 +425,13 @@ class WeightExplorer(_Displayable):
             self.publish_button.tooltip = "发布模块尚未安装 | publishing is not available"
         self.status = w.HTML()
         self.table_out = w.Output(layout=w.Layout(min_width="30em"))
+        # the table is an HTML widget shown once in table_out: a move sets its value, which the
+        # page puts in place as it is (an Output widget would clear and re-render an output
+        # area, sanitizer included: 50–100 ms more per move in JupyterLab at load 10)
+        self.table_view = w.HTML()
+        self.table_style = w.HTML(layout=w.Layout(display="none"))  # its <style>, sent once
+        self.table_out.outputs = (_widget_bundle(self.table_style, ""),
+                                  _widget_bundle(self.table_view, "<榜单 table>"))
         self.chart_out = w.Output()
         if self.chart_view is not None:
             self.chart_out.outputs = (_widget_bundle(self.chart_view),)
@@ -581,10 +618,15 @@ class WeightExplorer(_Displayable):
             return
         self.error = None
         self.status.value = self._status_text()
-        self.table_out.outputs = (frame_bundle(self.table, columns=8, digits=self.rubric.digits,
-                                               caption="榜单：" + self.method_text(self.rubric)),)
-        if self.draw if charts is None else charts:
-            _deferred(self.draw_charts, self.defer_charts)
+        style, table = _table_parts(frame_bundle(
+            self.table, columns=8, digits=self.rubric.digits,
+            caption="榜单：" + self.method_text(self.rubric))["data"]["text/html"])
+        self.table_style.value = style  # sent when it changes: hardly ever
+        self.table_view.value = table
+        due = self._charts_due
+        if (self.draw if charts is None else charts) and (
+                due is None or due.is_closed() or not due.is_running()):
+            self._charts_due = _deferred(self._draw_due, self.defer_charts)
         for listener in self._listeners:
             listener(self.board)
 
@@ -653,30 +695,87 @@ class WeightExplorer(_Displayable):
               ("名次", "排名", "单位编号", "名称", "总分", "等级", "星级", "较细则默认")),
         )
 
-    def charts_for(self, board: Leaderboard | TopRows) -> Any:
-        """Totals of the top ranks beside the weights (with the rubric's as ticks)."""
+    def charts_for(self, board: Leaderboard | TopRows, *,
+                   weights: Mapping[str, float] | None = None, top: int | None = None) -> Any:
+        """Totals of the top ranks beside the weights (with the rubric's as ticks), as an altair
+        chart (the current weights and ``top_n`` unless given)."""
+        top = self.top_n.value if top is None else top
         try:
             from evaltools.charts.leaderboard import leaderboard_bars
 
-            bars = leaderboard_bars(board, top=self.top_n.value)
+            bars = leaderboard_bars(board, top=top)
         except ImportError:  # publishing charts not installed: the simple bars
             from evaltools.charts.units import total_bars
 
-            bars = total_bars(board, top=self.top_n.value)
+            bars = total_bars(board, top=top)
         from evaltools.charts.units import weight_bars
 
         names = {c.id: c.name for c in board.rubric.criteria}
-        return bars | weight_bars(self._weights, names=names, defaults=self.default_weights)
+        return bars | weight_bars(self._weights if weights is None else weights, names=names,
+                                  defaults=self.default_weights)
+
+    def chart_data(self, board: Leaderboard | TopRows) -> tuple[tuple, dict[str, list[dict]]]:
+        """The rows of the charts drawn in the browser, by dataset name (:data:`TOTALS`,
+        :data:`WEIGHTS`), built with polars (no altair), and the key of the spec they fit:
+        while the key stays, a move sends only these rows (:meth:`chart_spec` is built again
+        when it changes: other options, ``top_n``, the title, the columns)."""
+        from evaltools.charts.leaderboard import total_rows, total_rows_title
+        from evaltools.charts.units import weight_rows
+
+        top = self.top_n.value
+        totals = total_rows(board, top=top, order=True)
+        names = {c.id: c.name for c in board.rubric.criteria}
+        weights = weight_rows(self._weights, names=names, defaults=self.default_weights,
+                              order=True)
+        key = (self._options(), top, total_rows_title(board, totals, top=top),
+               tuple(totals.columns), tuple(weights.columns))
+        return key, {TOTALS: totals.to_dicts(), WEIGHTS: weights.to_dicts()}
+
+    def chart_spec(self, board: Leaderboard | TopRows) -> dict[str, Any]:
+        """The Vega-Lite spec of the charts drawn in the browser: :meth:`charts_for`'s charts
+        reading the named datasets of :meth:`chart_data` (sorted by their rows' order), themed,
+        without rows."""
+        from evaltools.charts import use_theme
+        from evaltools.charts.leaderboard import leaderboard_bars
+        from evaltools.charts.units import weight_bars
+
+        names = {c.id: c.name for c in board.rubric.criteria}
+        chart = (leaderboard_bars(board, top=self.top_n.value, data_name=TOTALS)
+                 | weight_bars(self._weights, names=names, defaults=self.default_weights,
+                               data_name=WEIGHTS))
+        use_theme()
+        return chart.to_dict(validate=False)
+
+    @property
+    def chart(self) -> Any:
+        """The altair chart of what the charts show (None before the first drawing). In the
+        browser a move sends only rows; this chart is built when read."""
+        if self._chart is None and self._drawn is not None:
+            board, weights, top = self._drawn
+            self._chart = self.charts_for(board, weights=weights, top=top)
+        return self._chart
+
+    def _draw_due(self) -> None:
+        self._charts_due = None
+        self.draw_charts()
 
     def draw_charts(self) -> None:
-        """Draw :meth:`charts_for` the current leaderboard (after a fast update: for its rows
-        shown, :class:`TopRows`, the same chart without building the whole leaderboard)."""
+        """Draw the charts of the current leaderboard (after a fast update: of its rows shown,
+        :class:`TopRows`, the same chart without building the whole leaderboard). In the
+        browser: the rows of :meth:`chart_data` only, while the spec fits them; else
+        :meth:`chart_spec` and the rows. As SVG: :meth:`charts_for` drawn by vl-convert."""
         rows = self._top_rows if self._board is None else None  # after a fast update
-        self.chart = self.charts_for(rows if rows is not None else self.board)
-        if self.chart_view is not None:
-            self.chart_view.show(self.chart)
-        else:
+        board = rows if rows is not None else self.board
+        self._drawn, self._chart = (board, dict(self._weights), self.top_n.value), None
+        if self.chart_view is None:
             self.chart_out.outputs = (chart_bundle(self.chart),)
+            return
+        key, data = self.chart_data(board)
+        if key == self._spec_key:
+            self.chart_view.update(data)
+        else:
+            self.chart_view.draw(self.chart_spec(board), data)
+            self._spec_key = key
 
     # ---- buttons ----------------------------------------------------------------------------
     def reset(self) -> Leaderboard:

@@ -115,8 +115,15 @@ def test_starts_on_the_rubric(explorer, board):
     assert set(explorer.table["较细则默认"].to_list()) == {"—"}
     assert explorer.table.columns[:8] == ["名次", "排名", "单位编号", "名称", "总分", "等级",
                                           "星级", "较细则默认"]
-    html = _shown_html(explorer.table_out)
-    assert top["name"][0] in html and "较细则默认" in html
+    # the table is an HTML widget shown in table_out (a move changes only its value), its
+    # <style> another (sent once)
+    shown = [b["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for b in explorer.table_out.outputs]
+    assert shown == [explorer.table_style.model_id, explorer.table_view.model_id]
+    html = explorer.table_view.value
+    assert top["name"][0] in html and "较细则默认" in html and "<style>" not in html
+    style = explorer.table_style.value
+    assert style.startswith("<style>") and "#evaltools-explorer" in style
 
 
 def test_slider_change_reweights_and_shows_movement(explorer, board):
@@ -135,7 +142,7 @@ def test_slider_change_reweights_and_shows_movement(explorer, board):
         diff = default_rank[uid] - rank
         assert mv == ("—" if diff == 0 else f"▲{diff}" if diff > 0 else f"▼{-diff}")
     assert any(m != "—" for m in explorer.table["较细则默认"])
-    assert "▲" in _shown_html(explorer.table_out) or "▼" in _shown_html(explorer.table_out)
+    assert "▲" in explorer.table_view.value or "▼" in explorer.table_view.value
 
 
 def test_locked_weights_stay(explorer):

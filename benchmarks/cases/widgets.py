@@ -8,7 +8,10 @@ different slider to a different value, so no call repeats the previous state.
 
 ``explorer`` draws no charts (the explorer draws them after the table, deferred, in a running
 kernel); ``explorer+charts`` also redraws the two charts synchronously (SVG via vl-convert), for
-information.
+information; ``explorer+browser`` redraws them as in a running kernel with anywidget (the
+default there, issue 17): what the kernel does for the browser to draw (the chart's rows, or
+its spec when that changes), with the table's and the chart's widget messages encoded as JSON
+as the kernel's session would (``json.dumps`` in place of the comm; nothing is sent).
 
 A slider change takes the explorer's fast path (``evaltools.leaderboard.Reweighting``: totals
 and ranks of every unit from arrays built once, table rows for the top N only); the whole
@@ -19,20 +22,29 @@ is the harness's untimed warm-up.
 from __future__ import annotations
 
 import itertools
+import json
 
 from benchmarks.cases.evaluate import make_dataset
 from benchmarks.harness import Case, Impl, Target, register
 
 
+def _encode(msg: dict, buffers: object = None) -> None:
+    """What a kernel's session does with a widget's message: encode it as JSON."""
+    json.dumps(msg, ensure_ascii=False, default=str)
+
+
 class _Drag:
     """A widget explorer plus an endless sequence of (slider, value) moves."""
 
-    def __init__(self, n_units: int, charts: bool) -> None:
+    def __init__(self, n_units: int, charts: bool | str) -> None:
         from evaltools import evaluate
         from evaltools.widgets import WeightExplorer
 
         self.explorer = WeightExplorer(evaluate(make_dataset(n_units)), top=10, charts=charts)
         self.explorer.defer_charts = False
+        if charts == "browser":
+            for widget in (self.explorer.table_out, self.explorer.chart_view):
+                widget._send = _encode
         ids = list(self.explorer.sliders)
         self.moves = itertools.cycle(
             [(cid, v) for v in (12.0, 6.0, 15.0, 9.0) for cid in ids])
@@ -44,7 +56,8 @@ class _Drag:
 
 
 def setup(n_units: int) -> dict[str, _Drag]:
-    return {"explorer": _Drag(n_units, charts=False), "charts": _Drag(n_units, charts=True)}
+    return {"explorer": _Drag(n_units, charts=False), "charts": _Drag(n_units, charts=True),
+            "browser": _Drag(n_units, charts="browser")}
 
 
 register(Case(
@@ -54,6 +67,7 @@ register(Case(
     impls=(
         Impl("evaltools", lambda d: d["explorer"].move(), role="subject", compare=False),
         Impl("explorer+charts", lambda d: d["charts"].move(), role="baseline", compare=False),
+        Impl("explorer+browser", lambda d: d["browser"].move(), role="baseline", compare=False),
     ),
     targets=(
         Target("under 50 ms at 1,000 units", "seconds", limit=0.05, size=1_000),

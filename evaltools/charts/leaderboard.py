@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from evaltools.rubric import Rubric
 
 __all__ = [
-    "contributions", "criteria_heatmap", "judge_leniency", "leaderboard_bars", "poster_chart",
-    "score_text",
+    "ROW_ORDER", "contributions", "criteria_heatmap", "judge_leniency", "leaderboard_bars",
+    "poster_chart", "score_text", "total_rows", "total_rows_title",
 ]
 
 #: rank-interval columns a robustness analysis may add to ``Leaderboard.table``
@@ -114,15 +114,22 @@ def _of_all(lb: Any, shown: pl.DataFrame, top: int | None, title: str) -> str:
     return f"{title}（前{shown.height}名，共{n}个单位；完整名单见榜单表格）"
 
 
-def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | None = None,
-                     ) -> alt.LayerChart:
-    """Horizontal bars of the published totals in rank order, labelled with the total.
+#: the column of :func:`total_rows` (with ``order=True``) and :func:`evaltools.charts.units.
+#: weight_rows` that a chart reading a named dataset sorts its bars by (their row order)
+ROW_ORDER = "顺序"
 
-    ``top`` keeps ranks 1..top (ties at the boundary kept). When the table carries
-    ``total_low``/``total_high``, whiskers show that interval; when it carries ``rank_lower`` /
-    ``rank_upper`` (:func:`evaltools.robustness.rank_intervals`), the label adds the rank
-    interval (名次区间).
-    Disqualified units are left out.
+
+def total_rows(lb: RankedBoard, *, top: int | None = None, order: bool = False) -> pl.DataFrame:
+    """The rows :func:`leaderboard_bars` draws, in rank order: 单位, unit_id, rank, rank_label,
+    total, 标注 (rank label and total with the rubric's decimals), and the interval and grade
+    columns the table has. With ``order``, also :data:`ROW_ORDER` (0, 1, 2 …), what the
+    bars are sorted by when the chart reads them from a named dataset (``data_name``).
+
+    Examples
+    --------
+    >>> from evaltools.examples import two_buildings
+    >>> total_rows(two_buildings(), order=True).select("单位", "标注", "顺序").rows()
+    [('A', '第1名 94.00', 0), ('B', '第2名 80.00', 1)]
     """
     t = _ranked(lb, top)
     cols = set(t.columns)
@@ -134,10 +141,37 @@ def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | No
     keep = ["单位", "unit_id", "rank", "rank_label", "total", "标注",
             *[c for c in (*TOTAL_INTERVAL, *RANK_INTERVAL, "grade") if c in cols]]
     t = t.select(keep)
-    order = t["单位"].to_list()
-    base = alt.Chart(t).encode(
-        y=alt.Y("单位:N", sort=order, title=None),
-    )
+    return t.with_row_index(ROW_ORDER).select(*keep, ROW_ORDER) if order else t
+
+
+def total_rows_title(lb: RankedBoard, rows: pl.DataFrame, *, top: int | None = None) -> str:
+    """The title :func:`leaderboard_bars` gives the ``rows`` of :func:`total_rows`: 总分排名,
+    saying when they are only the top units of a large board."""
+    return _of_all(lb, rows, top, "总分排名")
+
+
+def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | None = None,
+                     data_name: str | None = None) -> alt.LayerChart:
+    """Horizontal bars of the published totals in rank order, labelled with the total.
+
+    ``top`` keeps ranks 1..top (ties at the boundary kept). When the table carries
+    ``total_low``/``total_high``, whiskers show that interval; when it carries ``rank_lower`` /
+    ``rank_upper`` (:func:`evaltools.robustness.rank_intervals`), the label adds the rank
+    interval (名次区间).
+    Disqualified units are left out.
+
+    ``data_name``: the chart holds no rows but reads the named dataset ``data_name``, whose
+    rows are :func:`total_rows` with ``order=True`` (the bars sorted by :data:`ROW_ORDER`), so a
+    viewer can swap the rows without a new spec (the weight explorer in the browser). The
+    spec depends on the board only through the interval columns and the title.
+    """
+    t = total_rows(lb, top=top)
+    cols = set(t.columns)
+    if data_name is None:
+        base = alt.Chart(t).encode(y=alt.Y("单位:N", sort=t["单位"].to_list(), title=None))
+    else:
+        base = alt.Chart(alt.Data(name=data_name)).encode(
+            y=alt.Y("单位:N", sort=alt.EncodingSortField(ROW_ORDER, op="min"), title=None))
     bars = base.mark_bar(color="#c0392b").encode(
         x=alt.X("total:Q", title="总分"),
         tooltip=[alt.Tooltip("rank_label:N", title="排名"), alt.Tooltip("单位:N"),
@@ -153,7 +187,7 @@ def leaderboard_bars(lb: RankedBoard, *, top: int | None = None, title: str | No
     chart = alt.layer(*layers)
     assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
     return chart.properties(width=420, height=alt.Step(20),
-                            title=title or _of_all(lb, t, top, "总分排名"))
+                            title=title or total_rows_title(lb, t, top=top))
 
 
 def criteria_heatmap(lb: Leaderboard, *, top: int | None = None) -> alt.LayerChart:

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 import altair as alt
 import polars as pl
 
+from evaltools.charts.leaderboard import ROW_ORDER
 from evaltools.errors import EvalToolsError, Problem
 
 if TYPE_CHECKING:
     from evaltools.charts.leaderboard import RankedBoard
     from evaltools.leaderboard import Leaderboard
 
-__all__ = ["satisfaction_dots", "total_bars", "unit_profile", "weight_bars"]
+__all__ = ["satisfaction_dots", "total_bars", "unit_profile", "weight_bars", "weight_rows"]
 
 RED = "#c0392b"
 GREY = "#8c8c8c"
@@ -85,7 +86,7 @@ def unit_profile(lb: Leaderboard, unit_ids: Sequence[str] | str, *, reference: b
               axis=alt.Axis(format="%"))
     layers = []
     if reference:
-        med = values.group_by("指标").agg(pl.col("得分率").median()).with_columns(
+        med = values.group_by("指标", maintain_order=True).agg(pl.col("得分率").median()).with_columns(
             单位=pl.lit("全体中位数"))
         layers.append(alt.Chart(med).mark_line(color=GREY, strokeDash=[4, 3]).encode(
             x=x, y=y, detail="单位:N",
@@ -170,10 +171,41 @@ def satisfaction_dots(summary: pl.DataFrame, *, unit: str = "unit_id", label: st
     return chart.properties(width=420, height=alt.Step(16), title=title)
 
 
+def weight_rows(weights: Mapping[str, float], *, names: Mapping[str, str] | None = None,
+                defaults: Mapping[str, float] | None = None, order: bool = False,
+                ) -> pl.DataFrame:
+    """The rows :func:`weight_bars` draws: id, 指标, 权重（%） (percent of the weights' sum),
+    细则权重（%） (``defaults``, when given), 标注 (one decimal and %). With ``order``, also
+    ``顺序`` (0, 1, 2 …: the bars' order when the chart reads a named dataset).
+
+    Examples
+    --------
+    >>> weight_rows({"a": 1, "b": 3}, names={"a": "甲"}, order=True).rows()
+    [('a', '甲', 25.0, '25.0%', 0), ('b', 'b', 75.0, '75.0%', 1)]
+    """
+    names = dict(names or {})
+    total = float(sum(weights.values())) or 1.0
+    rows: dict[str, list] = {"id": list(weights), "指标": [names.get(k, k) for k in weights],
+                             "权重（%）": [100.0 * float(v) / total for v in weights.values()]}
+    if defaults is not None:
+        dtotal = float(sum(defaults.values())) or 1.0
+        rows["细则权重（%）"] = [100.0 * float(defaults.get(k, 0.0)) / dtotal for k in weights]
+    if order:
+        rows[ROW_ORDER] = list(range(len(weights)))
+    d = pl.DataFrame(rows).with_columns(
+        pl.col("权重（%）").round(1).cast(pl.String).alias("标注") + "%")
+    return d.select(*(c for c in d.columns if c != ROW_ORDER), *([ROW_ORDER] if order else []))
+
+
 def weight_bars(weights: Mapping[str, float], *, names: Mapping[str, str] | None = None,
-                defaults: Mapping[str, float] | None = None) -> alt.LayerChart:
+                defaults: Mapping[str, float] | None = None,
+                data_name: str | None = None) -> alt.LayerChart:
     """Horizontal bars of criterion weights in percent of their sum; ``defaults`` as black ticks
     (评分细则原权重) so a person sees what moved.
+
+    ``data_name``: the chart holds no rows but reads the named dataset ``data_name``, whose rows
+    are :func:`weight_rows` with ``order=True`` (as :func:`evaltools.charts.leaderboard.
+    leaderboard_bars`): only whether ``defaults`` are given shapes the spec.
 
     Examples
     --------
@@ -183,25 +215,21 @@ def weight_bars(weights: Mapping[str, float], *, names: Mapping[str, str] | None
     >>> sorted(spec["datasets"].values())[0][0]["权重（%）"]
     25.0
     """
-    names = dict(names or {})
-    total = float(sum(weights.values())) or 1.0
-    rows = {"id": list(weights), "指标": [names.get(k, k) for k in weights],
-            "权重（%）": [100.0 * float(v) / total for v in weights.values()]}
-    if defaults is not None:
-        dtotal = float(sum(defaults.values())) or 1.0
-        rows["细则权重（%）"] = [100.0 * float(defaults.get(k, 0.0)) / dtotal for k in weights]
-    d = pl.DataFrame(rows).with_columns(
-        pl.col("权重（%）").round(1).cast(pl.String).alias("标注") + "%")
-    order = d["指标"].to_list()
-    y = alt.Y("指标:N", sort=order, title=None)
+    if data_name is None:
+        d = weight_rows(weights, names=names, defaults=defaults)
+        source: alt.Data | pl.DataFrame = d
+        y = alt.Y("指标:N", sort=d["指标"].to_list(), title=None)
+    else:
+        source = alt.Data(name=data_name)
+        y = alt.Y("指标:N", sort=alt.EncodingSortField(ROW_ORDER, op="min"), title=None)
     x = alt.X("权重（%）:Q", title="权重（%）")
-    layers = [alt.Chart(d).mark_bar(color=RED).encode(
+    layers = [alt.Chart(source).mark_bar(color=RED).encode(
         y=y, x=x, tooltip=[alt.Tooltip("指标:N"), alt.Tooltip("权重（%）:Q", format=".1f")])]
     if defaults is not None:
-        layers.append(alt.Chart(d).mark_tick(color="black", thickness=2).encode(
+        layers.append(alt.Chart(source).mark_tick(color="black", thickness=2).encode(
             y=y, x=alt.X("细则权重（%）:Q"),
             tooltip=[alt.Tooltip("细则权重（%）:Q", format=".1f", title="评分细则原权重（%）")]))
-    layers.append(alt.Chart(d).mark_text(align="left", dx=3, fontSize=11).encode(
+    layers.append(alt.Chart(source).mark_text(align="left", dx=3, fontSize=11).encode(
         y=y, x=x, text="标注:N"))
     chart = alt.layer(*layers)
     assert isinstance(chart, alt.LayerChart)  # no facet encodings: alt.layer hoists none
