@@ -457,6 +457,24 @@ def _no_heading_alone(pdf: Path, page: str) -> None:
 
 
 @pytest.mark.system
+def test_print_page_leaves_out_what_print_hides_and_prints_the_same(sample_board, pdf_renderer):
+    """The PDF is laid out from the page without what the print stylesheet hides (issue 17:
+    a third less markup for WeasyPrint); the printed bytes are those of the whole page."""
+    from evaltools.publish.pdf import pdf_of_page
+
+    full = publish.render_html(sample_board, generated=FIXED, charts=False)
+    printed = publish.render_html(sample_board, generated=FIXED, charts=False, media="print")
+    for hidden in ('<tr class="detail-row">', '<nav id="index"', 'class="screen-only"',
+                   "<dt>主办单位</dt>"):
+        assert hidden in full and hidden not in printed, hidden
+    assert printed.count('class="unit-row') == full.count('class="unit-row') == 60
+    assert len(printed) < 0.8 * len(full)
+    assert pdf_of_page(printed, FIXED) == pdf_of_page(full, FIXED)
+    with pytest.raises(ValueError, match="media"):
+        publish.render_html(sample_board, media="paper")  # type: ignore[arg-type]
+
+
+@pytest.mark.system
 def test_pdf_of_a_raw_import_and_a_draft(pdf_renderer, tmp_path):
     lb = raw_board()
     out = publish.write_pdf(lb, tmp_path / "raw.pdf", generated=FIXED)

@@ -21,7 +21,7 @@ from evaltools.errors import EvalToolsError, Problem
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import render_html
 
-__all__ = ["pdf_available", "render_pdf", "write_pdf"]
+__all__ = ["pdf_available", "pdf_of_page", "render_pdf", "write_pdf"]
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
@@ -43,8 +43,17 @@ def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
                intervals: Any = None, title: str | None = None,
                supersedes: Any = None) -> bytes:
     """The 公示 PDF as bytes (see :func:`write_pdf`)."""
+    _require_weasyprint()
+    generated = generated or generated_at()
+    text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
+                       notice_start=notice_start, sections=sections, intervals=intervals,
+                       supersedes=supersedes, media="print")
+    return pdf_of_page(text, generated)
+
+
+def _require_weasyprint() -> None:
     try:
-        from weasyprint import HTML
+        import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:  # OSError: pango missing from the system
         raise EvalToolsError(Problem(
             None, None, None, None, "pdf_renderer_missing",
@@ -54,10 +63,15 @@ def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
             "libpangoft2-1.0-0 fonts-noto-cjk）",
             "pip install weasyprint; apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
             "fonts-noto-cjk")) from None
-    generated = generated or generated_at()
-    text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
-                       notice_start=notice_start, sections=sections, intervals=intervals,
-                       supersedes=supersedes)
+
+
+def pdf_of_page(text: str, generated: datetime) -> bytes:
+    """An HTML page (:func:`~evaltools.publish.html.render_html`) laid out on A4 as PDF bytes,
+    dated ``generated``. :func:`render_pdf` passes the page rendered with ``media="print"``
+    (what print hides left out); the whole page gives the same bytes, more slowly."""
+    _require_weasyprint()
+    from weasyprint import HTML
+
     doc = HTML(string=text, url_fetcher=_no_fetch).render()
     stamp = generated.isoformat()
     doc.metadata.created = stamp
