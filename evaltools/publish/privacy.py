@@ -244,8 +244,9 @@ def _scrub_columns(frame: Any, keep: tuple[str, ...] = ()) -> Any:
     cols = [n for n, t in frame.schema.items() if t == pl.String and n not in keep]
     if not cols:
         return frame
+    # every pattern of scrub_text needs four digits in a row (138 1234 5678 has no longer run)
     need = frame.select(pl.any_horizontal(
-        pl.col(c).str.contains(r"\d{7}|" + _INVISIBLE_CLASS).any() for c in cols)).item()
+        pl.col(c).str.contains(r"\d{4}|" + _INVISIBLE_CLASS).any() for c in cols)).item()
     if not need:
         return frame
     return frame.with_columns(publishable_text(c).alias(c) for c in cols)
