@@ -106,7 +106,6 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     file, and an existing non-empty folder that evaltools did not publish is refused rather than
     replaced.
     """
-    from evaltools.charts.leaderboard import leaderboard_bars
     from evaltools.publish.corrections import supersede, write_manifest
 
     kinds = publish_formats(formats)  # raises before anything is computed
@@ -127,7 +126,11 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     if sections is None and {"html", "pdf", "xlsx"} & set(kinds):
         sections = default_sections(lb)
-    bars = leaderboard_bars(lb) if {"png", "svg"} & set(kinds) else None
+    bars = None
+    if {"png", "svg"} & set(kinds):  # altair is imported only when a chart is drawn
+        from evaltools.charts.leaderboard import leaderboard_bars
+
+        bars = leaderboard_bars(lb)
     names: dict[str, str] = {}
 
     def write(folder: Path) -> None:
