@@ -498,3 +498,40 @@ def test_publish_writes_the_pdf(sample_board, pdf_renderer, tmp_path, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
     files = publish.publish(sample_board, tmp_path / "out", top=3)
     assert files["pdf"].name == "榜单公示.pdf" and files["pdf"].read_bytes().startswith(b"%PDF")
+
+
+FAKE_WEASYPRINT = """
+import ctypes.util, importlib.abc, importlib.util, sys
+real = ctypes.util.find_library
+tries = []
+
+class Fake(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    # a weasyprint whose libraries only find_library finds: fails while it answers None
+    def find_spec(self, name, path, target=None):
+        return importlib.util.spec_from_loader(name, self) if name == "weasyprint" else None
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        tries.append(ctypes.util.find_library("c"))
+        if tries[-1] is None:
+            raise OSError("cannot load library 'libgobject-2.0-0'")
+
+sys.meta_path.insert(0, Fake())
+from evaltools.publish.pdf import pdf_available
+assert pdf_available()
+assert tries[0] is None and tries[1] is not None, tries   # quick try, then the usual import
+assert ctypes.util.find_library is real
+print("ok")
+"""
+
+
+def test_weasyprint_import_skips_find_library_and_falls_back():
+    """publish.pdf imports WeasyPrint with ctypes' find_library answering None (no ldconfig /
+    gcc / ld subprocesses); find_library is restored, and a failed import is retried as usual."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", FAKE_WEASYPRINT], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

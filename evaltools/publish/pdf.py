@@ -10,6 +10,8 @@ itself, and the URL fetcher refuses every request. The PDF's dates are the gener
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -28,10 +30,35 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
     raise ValueError(f"evaltools PDF: no request allowed ({url[:40]})")
 
 
+def _import_weasyprint() -> None:
+    """Import WeasyPrint without ``ctypes.util.find_library``'s subprocesses on Linux.
+
+    WeasyPrint opens pango, harfbuzz, fontconfig … trying Windows and macOS names first
+    (``libgobject-2.0-0``); cffi hands each name that does not open to ``find_library``, which
+    on Linux runs ``ldconfig``, ``gcc`` and ``ld`` — 54 processes, 0.1–0.2 s CPU of every PDF,
+    to find nothing: the Linux names further down the list (``libgobject-2.0.so.0``) open
+    directly. During the import, ``find_library`` answers None at once; if the import fails
+    that way, it is retried as usual (a system where only ``find_library`` finds the libraries).
+    """
+    if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        import ctypes.util
+
+        real = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            importlib.import_module("weasyprint")
+        except OSError:  # forget the half-imported package; the import below tries again
+            for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = real
+    importlib.import_module("weasyprint")
+
+
 def pdf_available() -> bool:
     """Whether this machine can write the PDF (WeasyPrint importable, with the system's pango)."""
     try:
-        import weasyprint  # noqa: F401
+        _import_weasyprint()
     except (ImportError, OSError):
         return False
     return True
@@ -53,7 +80,7 @@ def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
 
 def _require_weasyprint() -> None:
     try:
-        import weasyprint  # noqa: F401
+        _import_weasyprint()
     except (ImportError, OSError) as exc:  # OSError: pango missing from the system
         raise EvalToolsError(Problem(
             None, None, None, None, "pdf_renderer_missing",
