@@ -279,7 +279,7 @@ def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = Tru
 
     ``media="print"`` leaves out what the print stylesheet hides (``display: none``): the
     per-unit 计分明细 rows, the index, the facts line and the screen-only hints. The printed
-    page is the same (the PDF's bytes are); WeasyPrint has a third less markup to parse and
+    page is the same (the PDF's bytes are); WeasyPrint has a quarter less markup to parse and
     style (:func:`evaltools.publish.pdf.render_pdf` uses it).
     """
     if media not in ("all", "print"):
