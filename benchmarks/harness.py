@@ -82,13 +82,16 @@ class Target:
       ``rss_mb``   impl peak RSS (MB) ≤ limit
       ``rss_input`` impl peak RSS above the idle interpreter / input size ≤ limit
       ``diff``     impl max |output − reference| ≤ limit
+
+    ``limit=None``: no target, the value is reported (status ``REPORT``), e.g. a ratio the
+    issue names no target for.
     """
 
     label: str
     kind: str
     impl: str = "evaltools"
     other: str | None = None
-    limit: float = 0.0
+    limit: float | None = 0.0
     size: int | None = None  # the size the issue names; None = the case's largest size
 
 
@@ -319,6 +322,8 @@ def evaluate_targets(case: Case, records: Sequence[dict[str, Any]]) -> list[dict
         lower_is_better = t.kind != "speedup"
         if value is None or (isinstance(value, float) and math.isnan(value)):
             status = "N/A"
+        elif t.limit is None:
+            status = "REPORT"
         else:
             ok = value <= t.limit if lower_is_better else value >= t.limit
             status = "PASS" if ok else "FAIL"

@@ -52,7 +52,7 @@ def test_results_agree_with_references(quick):
 def test_targets_have_a_status(quick):
     assert quick.targets
     for t in quick.targets:
-        assert t["status"] in ("PASS", "FAIL", "N/A")
+        assert t["status"] in ("PASS", "FAIL", "N/A", "REPORT")
         assert not t["at_issue_size"]  # quick sizes are never the issue's sizes
     text = format_table(quick.records, quick.targets)
     assert "PASS" in text and "weighted_sum" in text
@@ -68,7 +68,8 @@ def _case(times: dict[str, float], diff: float = 0.0) -> tuple[Case, list[dict]]
                          Target("speed", "speedup", other="base", limit=2.0),
                          Target("secs", "seconds", limit=1.0),
                          Target("diff", "diff", limit=1e-12),
-                         Target("rss", "rss_input", limit=3.0)))
+                         Target("rss", "rss_input", limit=3.0),
+                         Target("told", "ratio", other="base", limit=None)))
     rec = {"case": "toy", "size": 10, "input_mb": 100.0, "impls": {
         name: {"median_s": t, "peak_rss_mb": 500.0, "peak_over_idle_mb": 250.0,
                "max_abs_diff": diff} for name, t in times.items()}}
@@ -83,10 +84,11 @@ def test_target_arithmetic():
     assert got["secs"] == (0.4, "PASS")
     assert got["diff"] == (0.0, "PASS")
     assert got["rss"] == (2.5, "PASS")
+    assert got["told"] == (0.4, "REPORT")          # no limit: reported, never PASS or FAIL
     case, recs = _case({"evaltools": 0.6, "base": 1.0}, diff=1e-9)
     got = {t["target"]: t["status"] for t in evaluate_targets(case, recs)}
     assert got == {"ratio": "FAIL", "speed": "FAIL", "secs": "PASS", "diff": "FAIL",
-                   "rss": "PASS"}
+                   "rss": "PASS", "told": "REPORT"}
 
 
 def test_peak_rss_sees_native_memory():

@@ -515,3 +515,50 @@ def test_cli_publish(tmp_path, monkeypatch, capsys):
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "file")]) == 2
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--round", "99"]) == 2
     assert main(["publish", str(SAMPLE)]) == 2          # --out is required
+
+
+# ---------------------------------------------------------------------------------------------
+# choosing the formats (issue 17: the page, the workbook, the CSV and the charts without the
+# PDF and the Word notice)
+
+
+def test_publish_writes_only_the_formats_asked_for(sample_board, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714527000")
+    files = publish.publish(sample_board, tmp_path / "some", formats="csv, DOCX")
+    assert set(files) == {"docx", "csv", "manifest"}
+    names = sorted(p.name for p in (tmp_path / "some").iterdir())
+    assert names == sorted(["榜单公示.docx", "榜单.csv", "SHA256SUMS", "manifest.json"])
+    sums = (tmp_path / "some" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split()[1] for line in sums) == ["榜单.csv", "榜单公示.docx"]
+    for line in sums:                                         # the hashes of what is there
+        digest, name = line.split()
+        assert hashlib.sha256((tmp_path / "some" / name).read_bytes()).hexdigest() == digest
+    # the same bytes as the same files written alone
+    alone = publish.write_csv(sample_board, tmp_path / "alone.csv")
+    assert alone.read_bytes() == files["csv"].read_bytes()
+
+
+def test_publish_formats_are_checked_before_anything_is_written(sample_board, tmp_path):
+    assert publish.publish_formats(None) == publish.FORMATS
+    assert publish.publish_formats(["poster", "html"]) == ("html", "poster")  # FORMATS order
+    for bad in (["html", "jpg"], "", " , ", "pdf;docx"):
+        with pytest.raises(UsageError, match="可选格式") as info:
+            publish.publish(sample_board, tmp_path / "bad", formats=bad)
+        assert info.value.problems[0].rule == "bad_format"
+        assert "html,pdf,docx,xlsx,csv,png,svg,poster" in str(info.value)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_cli_publish_formats(tmp_path, capsys):
+    from evaltools.cli import main
+    from evaltools.cli.publish import FORMAT_NAMES
+
+    assert FORMAT_NAMES == ",".join(publish.FORMATS)          # the help lists them all
+    assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--formats", "csv,svg"]) == 0
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(
+        ["榜单.csv", "总分排名.svg", "SHA256SUMS", "manifest.json"])
+    capsys.readouterr()
+    assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "c"), "--formats", "html,jpg"]) == 2
+    err = capsys.readouterr().err
+    assert "未知的发布格式：jpg" in err and "unknown publish format: jpg" in err
+    assert "Traceback" not in err and not (tmp_path / "c").exists()

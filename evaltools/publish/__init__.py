@@ -40,7 +40,7 @@ shape: (3, 2)
 from __future__ import annotations
 
 from evaltools.publish.audit import CHINA_TZ, audit_table, generated_at
-from evaltools.publish.bundle import publish
+from evaltools.publish.bundle import FORMATS, PublishFormat, publish, publish_formats
 from evaltools.publish.corrections import Supersession, supersede, write_manifest
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
@@ -76,6 +76,8 @@ from evaltools.publish.word import write_docx
 
 __all__ = [
     "CHINA_TZ",
+    "FORMATS",
+    "PublishFormat",
     "Supersession",
     "audit_table",
     "default_sections",
@@ -90,6 +92,7 @@ __all__ = [
     "pdf_available",
     "poster",
     "publish",
+    "publish_formats",
     "qr_png",
     "qr_svg",
     "render_html",

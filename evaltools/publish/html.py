@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -111,17 +111,20 @@ def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
             f"<tbody>\n{body}\n</tbody></table></div>")
 
 
-def _leaderboard_html(lb: Leaderboard, extra_notes: list[str] | None = None) -> str:
+def _leaderboard_html(lb: Leaderboard, extra_notes: list[str] | None = None, *,
+                      details: bool = True) -> str:
     """The leaderboard table: one row per unit with an anchor (``id="<unit_id>"``), followed by
-    a row holding its ``<details>`` (the unit's explain() in Chinese); every cell carries its
-    column name (``data-label``) for the phone layout, where each unit becomes a card."""
+    a row holding its ``<details>`` (the unit's explain() in Chinese; left out when ``details``
+    is false: print hides them); every cell carries its column name (``data-label``) for the
+    phone layout, where each unit becomes a card."""
     from evaltools.publish.notice import detail_html, maximum_total, star_names
 
     r = lb.rubric
     d = r.digits
     t = (lb.table.join(group_points(lb), on="unit_id", how="left", suffix="_group")
-         .join(star_names(lb), on="unit_id", how="left")
-         .join(detail_html(lb), on="unit_id", how="left"))
+         .join(star_names(lb), on="unit_id", how="left"))
+    if details:
+        t = t.join(detail_html(lb), on="unit_id", how="left")
     groups = group_names(r)
     cols = set(t.columns)
     on_points = labels.scale_is_points(r)
@@ -169,13 +172,12 @@ def _leaderboard_html(lb: Leaderboard, extra_notes: list[str] | None = None) -> 
     row_class = (pl.when(pl.col("disqualified")).then(pl.lit("unit-row disqualified"))
                  .when(pl.col("rank") == 1).then(pl.lit("unit-row top1"))
                  .otherwise(pl.lit("unit-row")))
-    width = len(specs)
-    rows = t.with_columns(cells=cells).select(
-        pl.format('<tr id="{}" class="{}" data-unit-id="{}">{}</tr>\n'
-                  '<tr class="detail-row"><td colspan="{}">{}</td></tr>',
-                  html_escape("unit_id"), row_class, html_escape("unit_id"), "cells",
-                  pl.lit(width), pl.col("detail").fill_null(""))
-        .str.join("\n")).item() if t.height else ""
+    row = pl.format('<tr id="{}" class="{}" data-unit-id="{}">{}</tr>', html_escape("unit_id"),
+                    row_class, html_escape("unit_id"), "cells")
+    if details:
+        row = pl.format('{}\n<tr class="detail-row"><td colspan="{}">{}</td></tr>', row,
+                        pl.lit(len(specs)), pl.col("detail").fill_null(""))
+    rows = t.with_columns(cells=cells).select(row.str.join("\n")).item() if t.height else ""
     header = "".join(f'<th class="{c}">{_e(h)}</th>' if c else f"<th>{_e(h)}</th>"
                      for c, h, _ in specs)
     unit_word = labels.unit_word(r.unit)
@@ -190,8 +192,8 @@ def _leaderboard_html(lb: Leaderboard, extra_notes: list[str] | None = None) -> 
         legend = ('<p class="legend">星级说明：每达到一项标准得一颗星（最多五星），未获星显示为“—”。'
                   + "；".join(_e(labels.star_rule_zh(s, r)) for s in r.stars) + "。</p>")
     notes = "".join(f'<p class="legend">{_e(n)}</p>' for n in (extra_notes or []))
-    return (f'<table id="leaderboard-table"><caption>{_e(caption)}'
-            '<span class="screen-only">；点击“计分明细”查看各项得分</span></caption>'
+    hint = '<span class="screen-only">；点击“计分明细”查看各项得分</span>' if details else ""
+    return (f'<table id="leaderboard-table"><caption>{_e(caption)}{hint}</caption>'
             f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
             + legend + notes)
 
@@ -271,8 +273,18 @@ def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = Tru
                 top: int | None = None, generated: datetime | None = None,
                 notice_start: date | None = None,
                 sections: Mapping[str, pl.DataFrame] | None = None,
-                intervals: RankIntervals | pl.DataFrame | None = None, supersedes: Any = None) -> str:
-    """The 公示 page as one HTML string (see :func:`write_html`)."""
+                intervals: RankIntervals | pl.DataFrame | None = None, supersedes: Any = None,
+                media: Literal["all", "print"] = "all") -> str:
+    """The 公示 page as one HTML string (see :func:`write_html`).
+
+    ``media="print"`` leaves out what the print stylesheet hides (``display: none``): the
+    per-unit 计分明细 rows, the index, the facts line and the screen-only hints. The printed
+    page is the same (the PDF's bytes are); WeasyPrint has a quarter less markup to parse and
+    style (:func:`evaltools.publish.pdf.render_pdf` uses it).
+    """
+    if media not in ("all", "print"):
+        raise ValueError(f"media must be 'all' or 'print', not {media!r}")
+    screen = media == "all"
     from evaltools.publish import notice as nt
     from evaltools.publish.audit import rubric_changed
     from evaltools.version import __version__
@@ -288,7 +300,8 @@ def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = Tru
               if r.notice.document_number and not draft else "")
     facts = [("主办单位", r.organiser), ("评比期间", r.period), ("本次公示", nt.round_label(lb)),
              ("发布时间", time_text(generated))]
-    facts_html = "\n".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts if v)
+    facts_html = ("\n".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts if v)
+                  if screen else "")
     banner = ('<p id="draft-banner">草稿：本页的权重、方法或并列规则已在程序中调整，尚未保存为评分细则，'
               "仅供讨论，不是公示，不得张贴。</p>" if draft else "")
 
@@ -350,8 +363,8 @@ def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = Tru
         version=_e(__version__), title=_e(title), css=_template("style.css"),
         body_class="draft" if draft else "notice", banner=banner, docnum=docnum,
         facts=facts_html,
-        opening=_e(nt.opening_text(lb)), index=nt.index_html(lb),
-        table=_leaderboard_html(lb, guard_notes),
+        opening=_e(nt.opening_text(lb)), index=nt.index_html(lb) if screen else "",
+        table=_leaderboard_html(lb, guard_notes, details=screen),
         charts=_charts_html(lb, top) if charts else "",
         method=method, sections="\n".join(extra), notes=notes_html, notice=notice_html,
         summary=summary, audit=audit_html, created=generated.isoformat())

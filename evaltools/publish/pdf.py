@@ -10,6 +10,8 @@ itself, and the URL fetcher refuses every request. The PDF's dates are the gener
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -21,17 +23,42 @@ from evaltools.errors import EvalToolsError, Problem
 from evaltools.publish.audit import generated_at
 from evaltools.publish.html import render_html
 
-__all__ = ["pdf_available", "render_pdf", "write_pdf"]
+__all__ = ["pdf_available", "pdf_of_page", "render_pdf", "write_pdf"]
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
     raise ValueError(f"evaltools PDF: no request allowed ({url[:40]})")
 
 
+def _import_weasyprint() -> None:
+    """Import WeasyPrint without ``ctypes.util.find_library``'s subprocesses on Linux.
+
+    WeasyPrint opens pango, harfbuzz, fontconfig … trying Windows and macOS names first
+    (``libgobject-2.0-0``); cffi hands each name that does not open to ``find_library``, which
+    on Linux runs ``ldconfig``, ``gcc`` and ``ld`` — 54 processes, 0.1–0.2 s CPU of every PDF,
+    to find nothing: the Linux names further down the list (``libgobject-2.0.so.0``) open
+    directly. During the import, ``find_library`` answers None at once; if the import fails
+    that way, it is retried as usual (a system where only ``find_library`` finds the libraries).
+    """
+    if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        import ctypes.util
+
+        real = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            importlib.import_module("weasyprint")
+        except OSError:  # forget the half-imported package; the import below tries again
+            for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = real
+    importlib.import_module("weasyprint")
+
+
 def pdf_available() -> bool:
     """Whether this machine can write the PDF (WeasyPrint importable, with the system's pango)."""
     try:
-        import weasyprint  # noqa: F401
+        _import_weasyprint()
     except (ImportError, OSError):
         return False
     return True
@@ -43,8 +70,17 @@ def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
                intervals: Any = None, title: str | None = None,
                supersedes: Any = None) -> bytes:
     """The 公示 PDF as bytes (see :func:`write_pdf`)."""
+    _require_weasyprint()
+    generated = generated or generated_at()
+    text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
+                       notice_start=notice_start, sections=sections, intervals=intervals,
+                       supersedes=supersedes, media="print")
+    return pdf_of_page(text, generated)
+
+
+def _require_weasyprint() -> None:
     try:
-        from weasyprint import HTML
+        _import_weasyprint()
     except (ImportError, OSError) as exc:  # OSError: pango missing from the system
         raise EvalToolsError(Problem(
             None, None, None, None, "pdf_renderer_missing",
@@ -54,10 +90,15 @@ def render_pdf(lb: Any, *, charts: bool = True, top: int | None = None,
             "libpangoft2-1.0-0 fonts-noto-cjk）",
             "pip install weasyprint; apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
             "fonts-noto-cjk")) from None
-    generated = generated or generated_at()
-    text = render_html(lb, title=title, charts=charts, top=top, generated=generated,
-                       notice_start=notice_start, sections=sections, intervals=intervals,
-                       supersedes=supersedes)
+
+
+def pdf_of_page(text: str, generated: datetime) -> bytes:
+    """An HTML page (:func:`~evaltools.publish.html.render_html`) laid out on A4 as PDF bytes,
+    dated ``generated``. :func:`render_pdf` passes the page rendered with ``media="print"``
+    (what print hides left out); the whole page gives the same bytes, more slowly."""
+    _require_weasyprint()
+    from weasyprint import HTML
+
     doc = HTML(string=text, url_fetcher=_no_fetch).render()
     stamp = generated.isoformat()
     doc.metadata.created = stamp

@@ -8,11 +8,12 @@ All are polars expressions (vectorised) or frame functions: :func:`mask_name`, :
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import polars as pl
 
-__all__ = ["html_escape", "mask_id_number", "mask_name", "mask_personal", "mask_phone", "neutralize_formula", "neutralize_frame", "publishable", "scrub_text", "show_invisible"]
+__all__ = ["html_escape", "mask_id_number", "mask_name", "mask_personal", "mask_phone", "neutralize_formula", "neutralize_frame", "publishable", "publishable_str", "scrub_text", "show_invisible"]
 
 
 # =============================================================================================
@@ -150,11 +151,10 @@ def show_invisible(col: str | pl.Expr) -> pl.Expr:
     ...     show_invisible("n"))["n"].to_list()
     ['三号楼<U+202E>gnp.exe', 'JY001<U+200B>', '五号楼']
     """
-    s = _expr(col).cast(pl.String)
-    out = s
-    for c in INVISIBLE:
-        out = out.str.replace_all(c, f"<U+{ord(c):04X}>", literal=True)
-    return pl.when(s.str.contains(_INVISIBLE_CLASS)).then(out).otherwise(s)
+    # one Aho-Corasick pass over the single characters (a chain of 53 replace_all took 35×
+    # longer); text without them comes out as it went in
+    return _expr(col).cast(pl.String).str.replace_many(
+        list(INVISIBLE), [f"<U+{ord(c):04X}>" for c in INVISIBLE])
 
 
 def publishable_text(col: str | pl.Expr) -> pl.Expr:
@@ -163,10 +163,61 @@ def publishable_text(col: str | pl.Expr) -> pl.Expr:
     return show_invisible(scrub_text(col))
 
 
-def _scrub_str(text: str | None) -> str | None:
-    if not text:
+# ---------------------------------------------------------------------------------------------
+# The same, for one Python string (rubric titles, notes): Python's ``re``, no polars query. The
+# patterns are the ones above, spelled for ``re``: polars' ``\d`` is Unicode's Nd category in the
+# Unicode version of its regex engine, newer than Python's ``unicodedata`` (the digits of scripts
+# added since are listed: tests compare every code point with polars); ``$`` is ``\Z`` (``re``'s
+# ``$`` also matches before a final newline). Tests check the two agree on generated text.
+# ---------------------------------------------------------------------------------------------
+
+#: Nd digits that polars' regex engine knows and Python's ``unicodedata`` (Unicode 14) does not
+_NEWER_DIGITS = ("\U00010d40-\U00010d49\U000116d0-\U000116e3\U00011bf0-\U00011bf9"
+                 "\U00011f50-\U00011f59\U00016130-\U00016139\U00016d70-\U00016d79"
+                 "\U0001ccf0-\U0001ccf9\U0001e4f0-\U0001e4f9\U0001e5f1-\U0001e5fa")
+
+
+def _python_pattern(pattern: str) -> re.Pattern[str]:
+    digit, other = f"[\\d{_NEWER_DIGITS}]", f"[^\\d{_NEWER_DIGITS}]"
+    body = (pattern.replace("\\D", "\0").replace("\\d", digit).replace("\0", other)
+            .replace("$)", "\\Z)"))
+    return re.compile(body)
+
+
+def _python_replacement(template: str) -> str:
+    return re.sub(r"\$\{(\d+)\}", r"\\g<\1>", template)
+
+
+#: (pattern, replacement) of :func:`scrub_text`, in order, each applied twice
+_SCRUBS = tuple((_python_pattern(p), _python_replacement(r)) for p, r in (
+    (_ID_IN_TEXT, "${1}${2}***********${3}${4}"),
+    (_MOBILE_IN_TEXT, "${1}${2}****${3}${4}"),
+    (_LANDLINE_IN_TEXT, "${1}${2}-****${4}${5}"),
+    (_LONG_DIGITS_IN_TEXT, "${1}${2}****${3}${4}")))
+_SHOWN = {ord(c): f"<U+{ord(c):04X}>" for c in INVISIBLE}
+#: every pattern needs four digits in a row (138 1234 5678 has no longer run), :func:`show_invisible`
+#: an invisible character: a string with neither is published as it is
+_NEEDS_WORK = re.compile(f"[\\d{_NEWER_DIGITS}]{{4}}|[{re.escape(''.join(INVISIBLE))}]")
+
+
+def publishable_str(text: str | None) -> str | None:
+    """One string as :func:`publishable_text` makes it (phones and ID numbers masked, invisible
+    characters shown), computed in Python: the same result as the polars expression, without a
+    query per string (the rubric's names, the notes).
+
+    Examples
+    --------
+    >>> publishable_str("王阿姨13812345678\\u202e")
+    '王阿姨138****5678<U+202E>'
+    >>> publishable_str(None) is None, publishable_str("")
+    (True, '')
+    """
+    if not text or not _NEEDS_WORK.search(text):
         return text
-    return pl.select(publishable_text(pl.lit(text, pl.String))).item()
+    for pattern, replacement in _SCRUBS:
+        for _ in range(2):  # twice: a match consumes the character after it, hiding a neighbour
+            text = pattern.sub(replacement, text)
+    return text.translate(_SHOWN)
 
 
 #: rubric fields that are free text people read (ids, items and labels are keys: kept)
@@ -178,7 +229,7 @@ def _scrub_rubric_part(obj: Any) -> Any:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         if f.name in _TEXT_FIELDS and isinstance(value, str):
-            changes[f.name] = _scrub_str(value)
+            changes[f.name] = publishable_str(value)
         elif isinstance(value, tuple) and value and all(
                 dataclasses.is_dataclass(v) and not isinstance(v, type) for v in value):
             changes[f.name] = tuple(_scrub_rubric_part(v) for v in value)
@@ -193,8 +244,9 @@ def _scrub_columns(frame: Any, keep: tuple[str, ...] = ()) -> Any:
     cols = [n for n, t in frame.schema.items() if t == pl.String and n not in keep]
     if not cols:
         return frame
+    # every pattern of scrub_text needs four digits in a row (138 1234 5678 has no longer run)
     need = frame.select(pl.any_horizontal(
-        pl.col(c).str.contains(r"\d{7}|" + _INVISIBLE_CLASS).any() for c in cols)).item()
+        pl.col(c).str.contains(r"\d{4}|" + _INVISIBLE_CLASS).any() for c in cols)).item()
     if not need:
         return frame
     return frame.with_columns(publishable_text(c).alias(c) for c in cols)
@@ -231,7 +283,7 @@ def publishable(lb: Any) -> Any:
         "values": _scrub_columns(lb.values, ("unit_id", "criterion", "source", "rule")),
         "adjustments": _scrub_columns(lb.adjustments, ("unit_id", "kind", "item", "criterion",
                                                         "action")),
-        "notes": tuple(_scrub_str(n) or "" for n in lb.notes),
+        "notes": tuple(publishable_str(n) or "" for n in lb.notes),
     }
     if dataclasses.is_dataclass(lb.rubric):
         changes["rubric"] = _scrub_rubric_part(lb.rubric)

@@ -169,8 +169,9 @@ def _table(doc: Any, frame: pl.DataFrame, *, east_asia: str, size: float = 11,
         tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
         if i == 0:
             tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
+        cells = row.cells  # python-docx rebuilds the whole list on every access
         for j, value in enumerate(values):
-            cell = row.cells[j]
+            cell = cells[j]
             if widths_cm:
                 cell.width = Cm(widths_cm[j])
             p = cell.paragraphs[0]
