@@ -169,3 +169,16 @@ def test_bidi_and_zero_width_are_visible_on_the_page(tmp_path):
         if f.suffix in (".html", ".csv", ".svg"):
             text = f.read_text(encoding="utf-8-sig")
             assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", text), f.name
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("座机0371-68881234", "座机0371-****1234"),
+    ("座机0371-6888 1234。", "座机0371-****1234。"),
+    ("座机 0371 6888-1234", "座机 0371-****1234"),
+    ("010－8888－1234", "010-****1234"),
+])
+def test_landlines_with_a_separator_inside_the_number_are_masked(text, shown):
+    from evaltools.publish.privacy import publishable_str, scrub_text
+
+    assert pl.select(scrub_text(pl.lit(text))).item() == shown
+    assert publishable_str(text) == shown

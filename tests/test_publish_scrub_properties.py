@@ -29,6 +29,7 @@ pieces = st.one_of(
     st.from_regex(r"\A1[3-9]\d{9}\Z"),                                    # mobile
     st.from_regex(r"\A(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}\Z"),       # mobile, written out
     st.from_regex(r"\A0\d{2,3}[-－ ]\d{7,8}\Z"),                            # landline
+    st.from_regex(r"\A0\d{2,3}[-－ ]\d{3,4}[-－ ]\d{4}\Z"),                 # 0371-6888 1234
     st.from_regex(r"\A\d{17}[0-9Xx]\Z"),                                  # 18-digit ID
     st.sampled_from(["-", " ", "－", "+", "86", "X", "x", "\n", "\t", "，", "。", "号楼"]),
     st.sampled_from(INVISIBLE),
@@ -51,7 +52,7 @@ def test_known_cases_equal_the_polars_expression():
              "座机0371-68881234，编号 B01 共20户", "两个号码1381234567813987654321连写",
              "+86 138 1234 5678", "138-1234-5678\n", "41010219900101567X", "41010219900101567x号",
              "三号楼\u202egnp.exe", "JY001\u200b", "\ufeff13812345678\u2028",
-             "1234567", "12345678901", "０３７１－６８８８１２３４", "2024年第三季度"]
+             "1234567", "12345678901", "电话0371-6888 1234。", "0371 6888-1234", "０３７１－６８８８１２３４", "2024年第三季度"]
     assert [publishable_str(t) for t in cases] == polars_publishable(cases)
 
 

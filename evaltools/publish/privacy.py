@@ -89,8 +89,8 @@ def mask_id_number(col: str | pl.Expr) -> pl.Expr:
 _ID_IN_TEXT = r"(^|\D)(\d{3})\d{11}(\d{3}[0-9Xx])(\D|$)"
 #: mainland mobile numbers, optionally with +86 and - or space separators
 _MOBILE_IN_TEXT = r"(^|\D)((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(\D|$)"
-#: landlines written with an area code and a hyphen: 0371-68881234
-_LANDLINE_IN_TEXT = r"(^|\D)(0\d{2,3})[-－ ](\d{3,4})(\d{4})(\D|$)"
+#: landlines written with an area code and a hyphen or space: 0371-68881234, 0371-6888 1234
+_LANDLINE_IN_TEXT = r"(^|\D)(0\d{2,3})[-－ ](\d{3,4})[-－ ]?(\d{4})(\D|$)"
 #: any other run of 11 or more digits: 15-digit ID numbers, bank cards, two phone numbers
 #: written back to back — the middle goes, whatever its length (the length is not kept either)
 _LONG_DIGITS_IN_TEXT = r"(^|\D)(\d{3})\d{4,}(\d{4})(\D|$)"
