@@ -10,7 +10,8 @@ One job: every file or folder evaltools writes goes through this module, so that
   target (one atomic rename); on any error the temporary file is removed and the old file is
   untouched. A symlink at the target is replaced, never followed;
 * **a set of files is published as one set** — :func:`publish_set` writes the whole set into a
-  fresh sibling staging folder, adds ``manifest.json`` (names, sizes, SHA-256), then swaps it into
+  fresh sibling staging folder, adds ``SHA256SUMS`` (every file's SHA-256, the format
+  ``sha256sum -c`` checks: the one list of hashes a published folder has), then swaps it into
   place, under a lock that refuses a second concurrent run on the same folder.
 
 After ``kill -9`` at any moment the folder is either the old complete set or the new complete
@@ -65,6 +66,7 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "MANIFEST",
+    "MANIFEST_HEAD",
     "atomic_open",
     "atomic_write_bytes",
     "check_output_path",
@@ -73,8 +75,11 @@ __all__ = [
     "verify_set",
 ]
 
-#: Name of the manifest written into every published set.
-MANIFEST = "manifest.json"
+#: Name of the manifest written into every published set: ``<sha256>  <name>`` lines, sorted
+#: by name, under one comment line saying evaltools wrote it (``sha256sum -c`` skips it).
+MANIFEST = "SHA256SUMS"
+#: the manifest's first line: what marks a folder as a set evaltools published (and may replace)
+MANIFEST_HEAD = "# evaltools 发布文件的 SHA-256 校验值 | SHA-256 of the files evaltools published"
 _STAGING = ".staging-"
 _OLD = ".old-"
 
@@ -90,8 +95,16 @@ def _usage(rule: str, value: object, zh: str, en: str, fix_zh: str = "", fix_en:
 
 
 def _is_published(folder: Path) -> bool:
+    """A set :func:`publish_set` wrote: its ``SHA256SUMS`` opens with :data:`MANIFEST_HEAD`, or
+    (sets published by earlier versions also had one) a ``manifest.json`` says evaltools."""
     manifest = read_manifest(folder)
-    return manifest is not None and manifest.get("generator") == "evaltools"
+    if manifest is not None and manifest.get("generator") == "evaltools":
+        return True
+    try:
+        legacy = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(legacy, dict) and legacy.get("generator") == "evaltools"
 
 
 def _input_paths(inputs: Iterable[str | os.PathLike[str]]) -> tuple[set[Path], set[Path]]:
@@ -315,32 +328,41 @@ def _manifest(folder: Path) -> dict[str, Any]:
     files = []
     for p in sorted(folder.rglob("*"), key=lambda q: q.relative_to(folder).as_posix()):
         if p.is_file() and not p.is_symlink() and p.relative_to(folder).as_posix() != MANIFEST:
-            files.append({"name": p.relative_to(folder).as_posix(), "size": p.stat().st_size,
-                          "sha256": _sha256(p)})
-    out: dict[str, Any] = {"generator": "evaltools", "manifest_version": 1, "files": files}
-    generated = _generated()
-    if generated is not None:
-        out["generated"] = generated
-    return out
+            files.append({"name": p.relative_to(folder).as_posix(), "sha256": _sha256(p)})
+    _generated()  # a bad SOURCE_DATE_EPOCH is refused before the set is swapped in
+    return {"generator": "evaltools", "files": files}
 
 
 def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
-    return (json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
+    lines = [MANIFEST_HEAD, *(f"{f['sha256']}  {f['name']}" for f in manifest["files"])]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The folder's ``manifest.json`` as a dict, or None when it has none (or it is unreadable)."""
+    """The folder's ``SHA256SUMS`` as ``{"generator", "files": [{"name", "sha256"}]}``
+    (``generator`` is ``"evaltools"`` when its first line is :data:`MANIFEST_HEAD`, else None),
+    or None when it has none or it is not a ``sha256sum`` list."""
     try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        text = (Path(folder) / MANIFEST).read_text(encoding="utf-8")
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
+    files = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        digest, sep, name = line.partition("  ")
+        digest = digest.strip().lower()
+        if not sep or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            return None
+        files.append({"name": name.removeprefix("*"), "sha256": digest})
+    ours = text.startswith(MANIFEST_HEAD + "\n")
+    return {"generator": "evaltools" if ours else None, "files": files}
 
 
 def verify_set(folder: str | os.PathLike[str]) -> list[str]:
     """What is wrong with a published set: missing manifest, missing, changed or extra files.
 
-    An empty list means the folder is exactly the set its manifest lists (sizes and SHA-256).
+    An empty list means the folder is exactly the set its manifest lists (SHA-256).
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -354,8 +376,8 @@ def verify_set(folder: str | os.PathLike[str]) -> list[str]:
         p = folder / name
         if not p.is_file():
             problems.append(f"{name}: missing")
-        elif p.stat().st_size != entry.get("size") or _sha256(p) != entry.get("sha256"):
-            problems.append(f"{name}: size or SHA-256 differs from the manifest")
+        elif _sha256(p) != entry.get("sha256"):
+            problems.append(f"{name}: SHA-256 differs from the manifest")
     for p in folder.rglob("*"):
         rel = p.relative_to(folder).as_posix()
         if p.is_file() and rel != MANIFEST and rel not in listed:
@@ -555,9 +577,9 @@ def publish_set(out_dir: str | os.PathLike[str], write: Callable[[Path], None], 
        is written. A lock left by a run that died is taken over with an
        :class:`EvalToolsWarning`, and its leftover staging folder is removed.
     3. ``write(staging)`` writes the files into a fresh sibling folder
-       ``.<name>.staging-<random>``; then ``manifest.json`` lists every file with its size and
-       SHA-256 (sorted keys and names, no timestamp unless ``SOURCE_DATE_EPOCH`` is set, so the
-       bytes are deterministic) and everything is ``fsync``-ed.
+       ``.<name>.staging-<random>``; then ``SHA256SUMS`` lists every file with its SHA-256
+       (sorted by name, no timestamp, so the bytes are deterministic; ``sha256sum -c SHA256SUMS``
+       checks it) and everything is ``fsync``-ed.
     4. The staging folder is swapped into place: on Linux by one atomic exchange
        (``renameat2(RENAME_EXCHANGE)``); elsewhere by renaming the old folder aside and the new
        one in (if killed between the two, the next run puts the old set back). The old set is
@@ -571,10 +593,10 @@ def publish_set(out_dir: str | os.PathLike[str], write: Callable[[Path], None], 
     ----------
     out_dir : the folder to publish (created if absent).
     write : called once with the staging folder; writes the set's files into it (sub-folders
-        allowed). It must not write ``manifest.json``.
+        allowed). It must not write ``SHA256SUMS``.
     inputs : the input files and folders, protected as in :func:`check_output_path`.
-    replace_unmanaged : replace an existing non-empty ``out_dir`` that has no ``manifest.json``
-        (not written by :func:`publish_set`). Default False: such a folder is refused, because
+    replace_unmanaged : replace an existing non-empty ``out_dir`` that has no ``SHA256SUMS``
+        written by :func:`publish_set` (its first line :data:`MANIFEST_HEAD`). Default False: such a folder is refused, because
         replacing it would delete whatever else the user keeps there.
 
     Returns
@@ -594,7 +616,7 @@ def publish_set(out_dir: str | os.PathLike[str], write: Callable[[Path], None], 
     staging: Path | None = None
     try:
         _recover(out_dir)
-        if (out_dir.is_dir() and not replace_unmanaged and read_manifest(out_dir) is None
+        if (out_dir.is_dir() and not replace_unmanaged and not _is_published(out_dir)
                 and any(out_dir.iterdir())):
             raise _usage(
                 "output_unmanaged", str(out_dir),

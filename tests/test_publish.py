@@ -507,7 +507,7 @@ def test_cli_publish(tmp_path, monkeypatch, capsys):
     names = sorted(p.name for p in (tmp_path / "build").iterdir())
     pdf = ["榜单公示.pdf"] if publish.pdf_available() else []
     assert names == sorted(["榜单公示.html", "榜单公示.docx", "榜单.xlsx", "榜单.csv", "总分排名.png",
-                            "总分排名.svg", "海报.png", "SHA256SUMS", "manifest.json", *pdf])  # the set and its hashes (issue 18)
+                            "总分排名.svg", "海报.png", "SHA256SUMS", *pdf])  # the set and its hashes (issue 18)
     assert "已保存" in capsys.readouterr().out
     assert main(["publish", str(tmp_path / "nope"), "--out", str(tmp_path / "b")]) == 2
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--rubric", "x.toml"]) == 2
@@ -527,8 +527,10 @@ def test_publish_writes_only_the_formats_asked_for(sample_board, tmp_path, monke
     files = publish.publish(sample_board, tmp_path / "some", formats="csv, DOCX")
     assert set(files) == {"docx", "csv", "manifest"}
     names = sorted(p.name for p in (tmp_path / "some").iterdir())
-    assert names == sorted(["榜单公示.docx", "榜单.csv", "SHA256SUMS", "manifest.json"])
+    assert names == sorted(["榜单公示.docx", "榜单.csv", "SHA256SUMS"])
     sums = (tmp_path / "some" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert sums[0].startswith("# evaltools")                  # what marks the set as ours
+    sums = sums[1:]
     assert sorted(line.split()[1] for line in sums) == ["榜单.csv", "榜单公示.docx"]
     for line in sums:                                         # the hashes of what is there
         digest, name = line.split()
@@ -556,7 +558,7 @@ def test_cli_publish_formats(tmp_path, capsys):
     assert FORMAT_NAMES == ",".join(publish.FORMATS)          # the help lists them all
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "b"), "--formats", "csv,svg"]) == 0
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(
-        ["榜单.csv", "总分排名.svg", "SHA256SUMS", "manifest.json"])
+        ["榜单.csv", "总分排名.svg", "SHA256SUMS"])
     capsys.readouterr()
     assert main(["publish", str(SAMPLE), "--out", str(tmp_path / "c"), "--formats", "html,jpg"]) == 2
     err = capsys.readouterr().err

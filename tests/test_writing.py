@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from evaltools import writing
 from evaltools.errors import EvalToolsWarning, UsageError
 from evaltools.writing import (
     MANIFEST,
+    MANIFEST_HEAD,
     atomic_open,
     atomic_write_bytes,
     check_output_path,
@@ -199,18 +201,54 @@ def test_manifest_bytes_are_deterministic(dataset, tmp_path, monkeypatch):
     publish_set(tmp_path / "a", _writer("A"), inputs=[dataset])
     publish_set(tmp_path / "b", _writer("A"), inputs=[dataset])
     a, b = (tmp_path / "a" / MANIFEST).read_bytes(), (tmp_path / "b" / MANIFEST).read_bytes()
-    assert a == b and b"generated" not in a
-    data = json.loads(a)
-    assert list(data) == sorted(data)
-    f0 = next(f for f in data["files"] if f["name"] == "f0.txt")
-    assert f0 == {"name": "f0.txt", "sha256": hashlib.sha256(b"A-0").hexdigest(), "size": 3}
+    assert a == b
+    lines = a.decode("utf-8").splitlines()
+    assert lines[0] == MANIFEST_HEAD and lines[1:] == sorted(lines[1:], key=lambda x: x[66:])
+    assert f"{hashlib.sha256(b'A-0').hexdigest()}  f0.txt" in lines
+    data = read_manifest(tmp_path / "a")
+    assert data["generator"] == "evaltools"
+    assert {"name": "f0.txt", "sha256": hashlib.sha256(b"A-0").hexdigest()} in data["files"]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    m = publish_set(tmp_path / "c", _writer("A"), inputs=[dataset])
-    assert m["generated"] == "2023-11-14T22:13:20+00:00"
+    publish_set(tmp_path / "c", _writer("A"), inputs=[dataset])
+    assert (tmp_path / "c" / MANIFEST).read_bytes() == a  # no time in it
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
         publish_set(tmp_path / "d", _writer("A"), inputs=[dataset])
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="GNU coreutils' sha256sum")
+def test_sha256sum_checks_a_published_set(dataset, tmp_path):
+    out = tmp_path / "site"
+    publish_set(out, _writer("A"), inputs=[dataset])
+    done = subprocess.run(["sha256sum", "-c", "--strict", MANIFEST], cwd=out,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (out / "f1.txt").write_text("B-1", encoding="utf-8")
+    assert subprocess.run(["sha256sum", "-c", MANIFEST], cwd=out,
+                          capture_output=True).returncode == 1
+
+
+def test_a_folder_with_someone_elses_sha256sums_is_not_replaced(dataset, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.docx").write_bytes(b"precious")
+    digest = hashlib.sha256(b"precious").hexdigest()
+    (mine / MANIFEST).write_text(f"{digest}  notes.docx\n", encoding="utf-8")
+    with pytest.raises(UsageError) as e:
+        publish_set(mine, _writer("A"), inputs=[dataset])
+    assert e.value.problems[0].rule == "output_unmanaged"
+    assert (mine / "notes.docx").read_bytes() == b"precious"
+
+
+def test_a_set_published_by_an_earlier_version_can_be_republished(dataset, tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "榜单.csv").write_text("x", encoding="utf-8")
+    (old / "manifest.json").write_text(json.dumps({"generator": "evaltools", "files": []}),
+                                       encoding="utf-8")
+    publish_set(old, _writer("A"), inputs=[dataset])
+    assert _labels(old) == {"A"} and verify_set(old) == []
 
 
 def test_write_error_leaves_old_set_and_no_staging(dataset, tmp_path):
@@ -243,9 +281,9 @@ def test_publish_set_refuses_inputs_unmanaged_folders_and_manifest_writes(datase
     assert verify_set(mine) == []
 
     def sneaky(folder: Path) -> None:
-        (folder / MANIFEST).write_text("{}", encoding="utf-8")
+        (folder / MANIFEST).write_text("", encoding="utf-8")
 
-    with pytest.raises(UsageError, match="manifest"):
+    with pytest.raises(UsageError, match=MANIFEST):
         publish_set(tmp_path / "s", sneaky, inputs=[dataset])
     assert _hashes(dataset) == before
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from evaltools.publish.audit import CHINA_TZ, audit_table, generated_at
 from evaltools.publish.bundle import FORMATS, PublishFormat, publish, publish_formats
-from evaltools.publish.corrections import Supersession, supersede, write_manifest
+from evaltools.publish.corrections import Supersession, supersede
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.html import render_html, stable_svg_ids, write_html
@@ -107,6 +107,5 @@ __all__ = [
     "write_docx",
     "write_excel",
     "write_html",
-    "write_manifest",
     "write_pdf",
 ]

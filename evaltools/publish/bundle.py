@@ -21,7 +21,7 @@ from evaltools.publish.poster import poster, save_chart
 from evaltools.publish.privacy import publishable
 from evaltools.publish.tables import default_sections, with_intervals
 from evaltools.publish.word import write_docx
-from evaltools.writing import publish_set
+from evaltools.writing import MANIFEST, publish_set
 
 if TYPE_CHECKING:
     from evaltools.leaderboard import Leaderboard
@@ -87,8 +87,7 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
 
     ``formats`` chooses what to write (:data:`FORMATS`: ``"html"``, ``"pdf"``, ``"docx"``,
     ``"xlsx"``, ``"csv"``, ``"png"``, ``"svg"``, ``"poster"``; a list or a comma-separated
-    string; :func:`publish_formats`); None = all. SHA256SUMS and the manifest list just the
-    files written. A later correction (``supersedes``) reads this publication's 榜单.csv: keep
+    string; :func:`publish_formats`); None = all. SHA256SUMS lists just the files written. A later correction (``supersedes``) reads this publication's 榜单.csv: keep
     ``"csv"`` in a publication that may be corrected.
 
     One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
@@ -101,12 +100,12 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     Without a PDF renderer (WeasyPrint and the system's pango) the PDF is left out with a
     warning and everything else is written.
     The folder is written as one set (:func:`evaltools.writing.publish_set`): into a staging
-    folder first, with a ``manifest.json`` of every file's SHA-256, then swapped into place under
+    folder first, with ``SHA256SUMS`` of every file, then swapped into place under
     a lock, so a concurrent or killed run never leaves a mix; ``out`` may not be or hold an input
     file, and an existing non-empty folder that evaltools did not publish is refused rather than
     replaced.
     """
-    from evaltools.publish.corrections import supersede, write_manifest
+    from evaltools.publish.corrections import supersede
 
     kinds = publish_formats(formats)  # raises before anything is computed
     out = Path(out)
@@ -160,8 +159,7 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
                 written[kind] = save_chart(bars, folder / name)
         if "poster" in kinds:
             written["poster"] = poster(lb, folder / "海报.png", top=top, generated=when)
-        written["manifest"] = write_manifest(folder, list(written.values()))
         names.update({kind: p.name for kind, p in written.items()})
 
-    publish_set(out, write, inputs=dataset_inputs(lb))
-    return {kind: out / name for kind, name in names.items()}
+    publish_set(out, write, inputs=dataset_inputs(lb))  # adds SHA256SUMS, the set's hashes
+    return {kind: out / name for kind, name in names.items()} | {"manifest": out / MANIFEST}

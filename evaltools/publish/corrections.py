@@ -3,8 +3,9 @@ supersedes, list every changed score and rank with its recorded reason (更正�
 two publications' hashes.
 
 :func:`supersede` reads the previous output folder (its ``榜单.csv`` and ``SHA256SUMS``) and the
-dataset's ``corrections`` table (更正记录); :func:`write_manifest` writes the ``SHA256SUMS`` of a
-publication, the link the next correction chains to.
+dataset's ``corrections`` table (更正记录); the ``SHA256SUMS`` that
+:func:`evaltools.writing.publish_set` writes into every publication is the link the next
+correction chains to.
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ from evaltools.errors import (
 )
 from evaltools.publish.privacy import neutralize_formula
 from evaltools.publish.tables import published_table, score_text_expr
+from evaltools.writing import MANIFEST, read_manifest
 
-__all__ = ["MANIFEST", "PREVIOUS_CSV", "Supersession", "supersede", "write_manifest"]
+__all__ = ["MANIFEST", "PREVIOUS_CSV", "Supersession", "supersede"]
 
 #: the file of a publication that a later one is compared with
 PREVIOUS_CSV = "榜单.csv"
-#: the checksums of a publication's files (``sha256sum -c SHA256SUMS`` checks them)
-MANIFEST = "SHA256SUMS"
 #: what is compared, in the order the 更正说明 lists it: (CSV header, label in 更正说明)
 COMPARED = (("总分", "总分"), ("排名", "名次"), ("等级", "等级"), ("名称", "名称"))
 #: the columns of the 更正说明 table
@@ -72,34 +72,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_manifest(folder: str | Path, paths: list[Path]) -> Path:
-    """Write ``SHA256SUMS`` into ``folder``: one ``<sha256>  <file name>`` line per file, sorted
-    by name — the format ``sha256sum -c`` checks.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "榜单.csv").write_bytes(b"a")
-    >>> write_manifest(d, [d / "榜单.csv"]).read_text(encoding="utf-8")
-    'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb  榜单.csv\\n'
-    """
-    folder = Path(folder)
-    files = sorted((p for p in paths if p.name != MANIFEST), key=lambda p: p.name)
-    out = folder / MANIFEST
-    out.write_bytes("".join(f"{_sha256(p)}  {p.name}\n" for p in files).encode("utf-8"))
-    return out
-
-
-def _read_manifest(path: Path) -> dict[str, str]:
-    sums = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        if name:
-            sums[name.strip()] = digest.strip().lower()
-    return sums
-
-
 def _usage(zh: str, en: str, value: object, fix_zh: str, fix_en: str) -> UsageError:
     return UsageError(Problem(None, None, "--supersedes", str(value), "bad_supersedes", zh, en,
                               fix_zh, fix_en))
@@ -117,7 +89,8 @@ def _previous(previous: Path) -> tuple[pl.DataFrame, tuple[tuple[str, str], ...]
     chain = [("上一版公示", previous.name)]
     manifest = previous / MANIFEST
     if manifest.is_file():
-        listed = _read_manifest(manifest).get(PREVIOUS_CSV)
+        sums = read_manifest(previous) or {"files": []}
+        listed = {f["name"]: f["sha256"] for f in sums["files"]}.get(PREVIOUS_CSV)
         if listed is not None and listed != digest:
             raise _usage(f"上一版 {PREVIOUS_CSV} 与它的 {MANIFEST} 不符（文件在发布后被改动过）",
                          f"the previous {PREVIOUS_CSV} does not match its {MANIFEST} (changed "
