@@ -12,6 +12,7 @@ interval and a Bayesian average beside the raw rate — never instead of it.
 from __future__ import annotations
 
 import math
+from functools import partial
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -107,10 +108,8 @@ class _ExprUsageError(UsageError):
         super().__init__(problems, en)
 
 
-def _check_counts(counts: pl.Series) -> pl.Series:
-    """Pass ``{k, n}`` through unchanged, or raise a UsageError naming the first bad pair."""
-    k, n = counts.struct.field("k"), counts.struct.field("n")
-    bad = (~k.is_finite() | ~n.is_finite() | (k < 0) | (n < 0) | (k > n)).fill_null(False)
+def _check_counts(k: pl.Series, n: pl.Series, bad: pl.Series) -> None:
+    """Raise a UsageError naming the first bad pair ``{k, n}`` (``bad`` marks them), if any."""
     if bad.any():
         at = int(bad.arg_true()[0])
         kk, nn = k[at], n[at]
@@ -125,7 +124,30 @@ def _check_counts(counts: pl.Series) -> pl.Series:
         _RAISED.clear()
         _RAISED[str(problem)] = problem
         raise _ExprUsageError(problem)
-    return counts
+
+
+_WILSON_DTYPE = pl.Struct({"lower": pl.Float64, "upper": pl.Float64})
+
+
+def _wilson_batch(counts: pl.Series, z: float) -> pl.Series:
+    """The Wilson interval of each ``{k, n}`` of a batch: the counts are checked, then the
+    bounds computed in one query (one call per batch: the counts are read once)."""
+    k, m = pl.col("k"), pl.col("n")
+    p = k / m
+    centre = p + z * z / (2 * m)
+    half = z * (p * (1 - p) / m + z * z / (4 * m * m)).sqrt()
+    den = 1 + z * z / m
+    ok = m > 0
+    lower = pl.when(ok).then(pl.when(k == 0).then(0.0)
+                             .otherwise(((centre - half) / den).clip(0.0, 1.0)))
+    upper = pl.when(ok).then(pl.when(k == m).then(1.0)
+                             .otherwise(((centre + half) / den).clip(0.0, 1.0)))
+    bad = (~k.is_finite() | ~m.is_finite() | (k < 0) | (m < 0) | (k > m)).fill_null(False)
+    frame = counts.struct.unnest()
+    out = frame.select(bad.alias("bad"), pl.struct(lower.alias("lower"), upper.alias("upper"))
+                       .alias("ci"))
+    _check_counts(frame["k"], frame["n"], out["bad"])
+    return out["ci"]
 
 
 def wilson_interval(
@@ -165,19 +187,8 @@ def wilson_interval(
     z = z_value(confidence)
     counts = pl.struct(_expr(successes).cast(pl.Float64).alias("k"),
                        _expr(n).cast(pl.Float64).alias("n"))
-    checked = counts.map_batches(_check_counts, return_dtype=counts_dtype, is_elementwise=True)
-    k = checked.struct.field("k")
-    m = checked.struct.field("n")
-    p = k / m
-    centre = p + z * z / (2 * m)
-    half = z * (p * (1 - p) / m + z * z / (4 * m * m)).sqrt()
-    den = 1 + z * z / m
-    ok = m > 0
-    lower = pl.when(ok).then(pl.when(k == 0).then(0.0)
-                             .otherwise(((centre - half) / den).clip(0.0, 1.0)))
-    upper = pl.when(ok).then(pl.when(k == m).then(1.0)
-                             .otherwise(((centre + half) / den).clip(0.0, 1.0)))
-    return pl.struct(lower.alias("lower"), upper.alias("upper"))
+    return counts.map_batches(partial(_wilson_batch, z=z), return_dtype=_WILSON_DTYPE,
+                              is_elementwise=True).alias("lower")
 
 
 def bayesian_average(

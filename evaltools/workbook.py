@@ -364,7 +364,7 @@ def _read_sheet(path: Path, grid: io.Grid, info: io.SheetInfo | None, *,
     body = cells.filter((pl.col("_row") >= header_row)
                         & ~pl.col("_row").is_in(signature["_row"].implode()))
     try:
-        split = io.split_header(io.Grid(body, sheet, grid.encoding), where)
+        split = io.split_header(io.Grid(body, sheet, grid.encoding, grid.zero_width), where)
     except io.Unreadable as exc:
         return _SheetRead(SheetStatus(path.name, sheet, False, exc.problem.zh, exc.problem.en))
     headers = split.headers
