@@ -612,9 +612,16 @@ def _score_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> li
                                  value_col="score__text", header_col=header_col,
                                  detail_col="_detail")
 
-        # outside every criterion's range: a score can be out of its own only then
-        lowest, highest = min(r[1] for r in scales), max(r[2] for r in scales)
-        checks.append(((pl.col("score") < lowest) | (pl.col("score") > highest), out_of_scale))
+        # each row's own range (the narrowest, were an id listed twice): rows whose criterion
+        # has none get null bounds, as the inner join drops them
+        lows: dict[str, float] = {}
+        highs: dict[str, float] = {}
+        for cid, lo, hi, _ in scales:
+            lows[cid] = max(lo, lows.get(cid, lo))
+            highs[cid] = min(hi, highs.get(cid, hi))
+        low = pl.col("criterion").replace_strict(lows, default=None, return_dtype=pl.Float64)
+        high = pl.col("criterion").replace_strict(highs, default=None, return_dtype=pl.Float64)
+        checks.append(((pl.col("score") < low) | (pl.col("score") > high), out_of_scale))
     return checks
 
 
@@ -732,8 +739,8 @@ def check_text_length(work: pl.DataFrame, where: Where) -> list[Problem]:
 def _length_checks(work: pl.DataFrame, where: Where) -> list[Check]:
     checks: list[Check] = []
     canonical = {c.name for c in TABLES[where.table].columns}
-    for col in work.columns:
-        if col.startswith("_") or col.endswith("__header") or work.schema[col] != pl.String:
+    for col, dtype in work.schema.items():
+        if col.startswith("_") or col.endswith("__header") or dtype != pl.String:
             continue
         name = col.removesuffix("__text")
         if name == col and name in canonical:  # the typed copy of a __text column
@@ -812,9 +819,11 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
             if table not in works or "unit_id" not in works[table][0].columns:
                 continue
             work, where = works[table]
-            bad = work.filter(pl.col("unit_id").is_not_null()
-                              & ~pl.col("unit_id").is_in(known.implode()))
-            bad = bad.unique("_row", keep="first", maintain_order=True)
+            unknown = (pl.col("unit_id").is_not_null()
+                       & ~pl.col("unit_id").is_in(known.implode()))
+            if not _flagged(work, [unknown])[0]:  # the usual case: one query, no rows
+                continue
+            bad = work.filter(unknown).unique("_row", keep="first", maintain_order=True)
             problems += _row_problems(where, bad, "unknown_unit", column=where.header("unit_id"),
                                       value_col="unit_id__text",
                                       zh=f"（{units[1].file}）", en=f" ({units[1].file})")
@@ -823,9 +832,10 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
         work, where = works["scores"]
         if "judge_id" in work.columns:
             known = judges[0]["judge_id"].drop_nulls().unique()
-            bad = (work.filter(pl.col("judge_id").is_not_null()
-                               & ~pl.col("judge_id").is_in(known.implode()))
-                   .unique("_row", keep="first", maintain_order=True))
+            unknown = (pl.col("judge_id").is_not_null()
+                       & ~pl.col("judge_id").is_in(known.implode()))
+            bad = (work.filter(unknown).unique("_row", keep="first", maintain_order=True)
+                   if _flagged(work, [unknown])[0] else work.clear())
             problems += _row_problems(where, bad, "unknown_judge",
                                       column=where.header("judge_id"),
                                       value_col="judge_id__text",

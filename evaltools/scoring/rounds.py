@@ -195,7 +195,7 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     else:
         codes = score_codes(dataset, rubric, cache) if rnd is not None else None
         panels = round_panels(codes, rnd) if codes is not None and rnd is not None else None
-        values = collect_criterion_values(dataset, rubric, rnd, notes, panels)
+        values = collect_criterion_values(dataset, rubric, rnd, notes, panels, cache=cache)
         units = _present_units(values, panels)
         counts = _unit_counts(dataset, rnd, units, panels)
         del panels
