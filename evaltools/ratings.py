@@ -12,8 +12,8 @@ interval and a Bayesian average beside the raw rate — never instead of it.
 from __future__ import annotations
 
 import math
-from functools import partial
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
