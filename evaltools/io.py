@@ -1122,14 +1122,14 @@ def resolve_units(state: ReadState, units: pl.DataFrame, *, group_unmatched: boo
     """
     if state.fatal or "unit_id" not in state.work.columns or "unit_id" not in units.columns:
         return
-    from evaltools.unitnames import match_units, unmatched_name_problems
-
     known = units["unit_id"].cast(pl.String).drop_nulls().unique()
     work = state.work
     odd = work.filter(pl.col("unit_id").is_not_null()
                       & ~pl.col("unit_id").is_in(known.implode()))
     if odd.is_empty():
         return
+    from evaltools.unitnames import match_units, unmatched_name_problems
+
     matches = match_units(odd["unit_id"], units)
     found = matches.filter(pl.col("unit_id").is_not_null())
     if found.height:

@@ -461,8 +461,9 @@ class _RatingsSettings(Protocol):
 def _respondent_counts(
     df: pl.DataFrame, unit: str, respondent: str, rating: str, labels: Mapping[str, float],
     vals: list[float], top: float,
-) -> pl.DataFrame:
-    """Per unit: respondents, answers, and the sums of the respondents' own shares and means.
+) -> tuple[bool, pl.DataFrame]:
+    """Per unit: respondents, answers, and the sums of the respondents' own shares and means;
+    with whether some rating is neither a label nor a number (read in the same pass).
 
     A respondent's m answers (non-missing) give k satisfied, value total t and top-2 count b; per
     unit the sums Σk/m, Σt/m, Σb/m over respondents are kept, and whether every respondent
@@ -474,9 +475,11 @@ def _respondent_counts(
     who = pl.when(who.is_null()).then(pl.format("\x00{}", pl.int_range(pl.len()))).otherwise(who)
     v = pl.col("_v")
     m, k, t, b = (pl.col(c) for c in ("_m", "_k", "_t", "_b"))
-    return (
-        df.lazy()
-        .select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"))
+    values = df.lazy().select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"),
+                              pl.col(rating).is_not_null().alias("_given"))
+    unknown = values.select((pl.col("_given") & v.is_null()).any())
+    counts = (
+        values
         .drop_nulls("_v")
         .group_by(unit, "_who", maintain_order=True)
         .agg(pl.len().alias("_m"), v.is_in(vals).sum().alias("_k"), v.sum().alias("_t"),
@@ -491,8 +494,9 @@ def _respondent_counts(
             (k / m).sum().alias("_share_sum"), (t / m).sum().alias("_mean_sum"),
             (b / m).sum().alias("_top_sum"),
         )
-        .collect()
     )
+    found, out = pl.collect_all([unknown, counts])  # the values are computed once for both
+    return bool(found.item()), out
 
 
 def summarize(
@@ -622,9 +626,9 @@ def _summarize_respondents(
     vals: list[float], top: float, satisfied: Sequence[str | float], prior_weight: float,
     prior_mean: float | None, confidence: float, file: str | None,
 ) -> pl.DataFrame:
-    if df.select(pl.col(rating).is_not_null() & to_value(rating, labels=labels).is_null()).to_series().any():
+    unknown, g = _respondent_counts(df, unit, respondent, rating, labels, vals, top)
+    if unknown:
         check_labels(df, rating, labels=labels, file=file)
-    g = _respondent_counts(df, unit, respondent, rating, labels, vals, top)
     R = pl.col("n").cast(pl.Float64)
     N = pl.col("n_answers").cast(pl.Float64)
     equal = pl.col("_equal")

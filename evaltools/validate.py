@@ -355,16 +355,20 @@ def _cast_expr(text: pl.Expr, kind: str) -> pl.Expr:
     raise ValueError(kind)
 
 
-#: The spelling of nearly every date/time in real files; :func:`parse_datetime` reads the same
-#: instant from every text this format reads (tested), so it is tried first, alone (≈ 15× faster).
+#: The spellings of nearly every date/time in real files (with fractions of a second when an
+#: export writes them); :func:`parse_datetime` reads the same instant from every text these
+#: formats read (tested), so one of them is tried first, alone (≈ 15× faster).
 _DT_USUAL = "%Y-%m-%d %H:%M:%S"
+_DT_USUAL_FRACTION = "%Y-%m-%d %H:%M:%S%.f"
 
 
-def _quick_cast_expr(text: pl.Expr, kind: str) -> pl.Expr:
-    """:func:`_cast_expr`, except that date/times are read in the usual format only: where that
-    leaves a cell null, :func:`_cast` reads the column again with :func:`parse_datetime`."""
+def _quick_cast_expr(text: pl.Expr, kind: str, sample: object = None) -> pl.Expr:
+    """:func:`_cast_expr`, except that date/times are read in the usual format only (with
+    fractions when ``sample``, the column's first cell, has a "."): where that leaves a cell
+    null, :func:`_cast` reads the column again with :func:`parse_datetime`."""
     if kind == "datetime":
-        return text.str.strptime(pl.Datetime("us"), _DT_USUAL, strict=False)
+        usual = _DT_USUAL_FRACTION if isinstance(sample, str) and "." in sample else _DT_USUAL
+        return text.str.strptime(pl.Datetime("us"), usual, strict=False)
     return _cast_expr(text, kind)
 
 
@@ -392,7 +396,9 @@ def _cast(work: pl.DataFrame, where: Where, more: Callable[[pl.DataFrame], list[
     the checks ``more(work)`` in one query, and build the problems of the flagged ones."""
     spec = TABLES[where.table]
     present = [c for c in spec.columns if f"{c.name}__text" in work.columns]
-    work = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind)
+    first = work.row(0, named=True) if work.height else {}
+    work = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
+                                                      first.get(f"{c.name}__text"))
                                      .alias(c.name) for c in present)
             .with_columns(extra).collect())
     typed = [c for c in present if c.kind != "str"]
@@ -794,9 +800,14 @@ def check_rows(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
     """:func:`cast_columns`, :func:`check_missing_cells` and :func:`check_table` in that order,
     with the same problems, in a few queries: the casts (and canonical criteria) in one, then
     one that tells which checks can find anything; only those look for their rows."""
-    criterion = "criterion__text" in work.columns or "criterion" in work.columns
-    extra = ([_canonical_expr(rubric).alias("criterion")]
-             if where.table == "scores" and rubric is not None and criterion else [])
+    extra = []
+    if where.table == "scores" and rubric is not None:
+        if "criterion__text" in work.columns:  # the few distinct names, not every row
+            names = work.get_column("criterion__text").unique().drop_nulls()
+            ids = pl.DataFrame({"criterion": names}).select(_canonical_expr(rubric)).to_series()
+            extra = [pl.col("criterion").replace(names, ids)]
+        elif "criterion" in work.columns:
+            extra = [_canonical_expr(rubric).alias("criterion")]
 
     def checks(w: pl.DataFrame) -> list[Check]:
         return [*_missing_checks(w, where), *_table_checks(w, where, rubric)]

@@ -125,6 +125,7 @@ def datetime_texts(draw):
         y, mo, d = draw(st.integers(0, 10000)), draw(st.integers(0, 13)), draw(st.integers(0, 32))
         h, mi, s = draw(st.integers(0, 25)), draw(st.integers(0, 61)), draw(st.integers(0, 61))
         text = f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"
+        text += draw(st.sampled_from(["", "", ".000", ".5", ".123456", ".1234567891", "."]))
         if draw(st.booleans()):
             at = draw(st.integers(0, len(text)))
             text = text[:at] + draw(st.text(DT_CHARS, max_size=3)) + text[at:]
@@ -137,11 +138,12 @@ def datetime_texts(draw):
 def test_usual_format_reads_what_every_spelling_reads(texts):
     """Wherever the usual format reads a date/time, parse_datetime reads the same instant."""
     frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
-    out = frame.select(
-        quick=pl.col("t").str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False),
-        full=parse_datetime(pl.col("t")))
-    read = out.filter(pl.col("quick").is_not_null())
-    assert read["quick"].equals(read["full"])
+    for usual in (validate._DT_USUAL, validate._DT_USUAL_FRACTION):
+        out = frame.select(
+            quick=pl.col("t").str.strptime(pl.Datetime("us"), usual, strict=False),
+            full=parse_datetime(pl.col("t")))
+        read = out.filter(pl.col("quick").is_not_null())
+        assert read["quick"].equals(read["full"])
 
 
 def test_a_column_with_other_spellings_is_read_again(tmp_path):
