@@ -249,7 +249,9 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
         sums = vals.group_by("unit_id").agg(
             pl.col("points").sum().alias("_sum"), pl.col("deduction").sum().alias("_cded"))
     money = unit_adjustments(adj)
-    out = (wide.join(sums, on="unit_id", how="left").join(money, on="unit_id", how="left")
+    # one query from here to the sorted units
+    out = (wide.lazy().join(sums.lazy(), on="unit_id", how="left")
+           .join(money.lazy(), on="unit_id", how="left")
            .with_columns(pl.col("_tded", "bonuses").fill_null(0.0),
                          pl.col("disqualified").fill_null(False)))
     if per_unit is None:
@@ -261,12 +263,13 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
         out = out.with_columns(
             deductions=pl.col("_cded") + pl.min_horizontal("_tded", "_sum"))
     else:
-        out = out.join(per_unit, on="unit_id", how="left").with_columns(deductions=pl.lit(0.0))
+        out = (out.join(per_unit.lazy(), on="unit_id", how="left")
+               .with_columns(deductions=pl.lit(0.0)))
     out = out.with_columns(forced_grade=_worst_grade(pl.col("_forced"), rubric))
-    out = out.join(counts, on="unit_id", how="left").select(
+    out = out.join(counts.lazy(), on="unit_id", how="left").select(
         "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
         "disqualified", "forced_grade", "n_judges", "n_cards")
-    return RoundResult(units=out.sort("unit_id"), values=vals, adjustments=adj,
+    return RoundResult(units=out.sort("unit_id").collect(), values=vals, adjustments=adj,
                        notes=tuple(dict.fromkeys(notes)))
 
 
