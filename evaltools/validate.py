@@ -10,7 +10,10 @@ Each check returns a list of problems and never raises; a reader collects them a
 carry a row reject that row in lenient mode; problems without a row concern a column or the file.
 
 All checks are vectorised polars expressions; the only Python loops run over columns, criteria or
-the (few) offending rows when their problems are built.
+the (few) offending rows when their problems are built. A file's checks cost a few queries
+(:func:`check_rows`, issue 17): the casts in one, then one with a flag per check — true wherever
+the check could find a problem — and only the flagged checks look for their rows, so a clean file
+is read without one filter per rule and column.
 
 Examples
 --------
@@ -572,21 +575,9 @@ def _score_range(c, rubric: Rubric) -> tuple:
              "en": f" (its size must not exceed {MAX_ABS_SCORE:g})"})
 
 
-def _scores_apply(rubric: Rubric | None, columns: Sequence[str]) -> bool:
-    return rubric is not None and "criterion" in columns
-
-
-def _check_scores(work: pl.DataFrame, where: Where, rubric: Rubric | None
-                  ) -> tuple[pl.DataFrame, list[Problem]]:
-    if rubric is None or not _scores_apply(rubric, work.columns):
-        return work, []
-    work = _canonical_criteria(work, rubric)
-    return work, _run(work, _score_checks(work, where, rubric))
-
-
 def _score_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Check]:
     """The rubric's rules on scores whose criteria are canonical (:func:`_canonical_criteria`)."""
-    if rubric is None or not _scores_apply(rubric, work.columns):
+    if rubric is None or "criterion" not in work.columns:
         return []
     checks: list[Check] = []
     judged = [c for c in rubric.criteria if c.source == "judges"] or list(rubric.criteria)
@@ -662,10 +653,6 @@ def _rating_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> l
     return [(flag, detail)]
 
 
-def _check_ratings(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Problem]:
-    return _run(work, _rating_checks(work, where, rubric))
-
-
 _TICKET_STEPS = (
     ("dispatched_at", "received_at"),
     ("accepted_at", "received_at"),
@@ -681,10 +668,10 @@ def _ticket_checks(work: pl.DataFrame, where: Where) -> list[Check]:
     if not steps:
         return []
     flag = pl.any_horizontal(pl.col(late) < pl.col(early) for late, early in steps)
-    return [(flag, lambda: _check_tickets(work, where))]
+    return [(flag, lambda: _ticket_problems(work, where))]
 
 
-def _check_tickets(work: pl.DataFrame, where: Where) -> list[Problem]:
+def _ticket_problems(work: pl.DataFrame, where: Where) -> list[Problem]:
     problems: list[Problem] = []
     for late, early in _TICKET_STEPS:
         if late not in work.columns or early not in work.columns:
@@ -720,10 +707,6 @@ def _deduction_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -
                 where, work.filter(unknown), "unknown_item", column=where.header("item"),
                 value_col="item__text", zh=f"；可用：{listed}", en=f"; allowed: {listed}")))
     return checks
-
-
-def _check_deductions(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Problem]:
-    return _run(work, _deduction_checks(work, where, rubric))
 
 
 #: Longest name or id (unit, judge, criterion, street …) accepted, in characters.
@@ -790,7 +773,7 @@ def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
                 ) -> tuple[pl.DataFrame, list[Problem]]:
     """All per-file rules after casting: text length, table-specific checks, then duplicates on
     the key."""
-    if where.table == "scores" and rubric is not None and _scores_apply(rubric, work.columns):
+    if where.table == "scores" and rubric is not None and "criterion" in work.columns:
         work = _canonical_criteria(work, rubric)
     return work, _run(work, _table_checks(work, where, rubric))
 
