@@ -61,9 +61,7 @@ from evaltools.schema import TABLES, canonical_name, normalize_header, split_cri
 from evaltools.validate import (
     DTYPES,
     Where,
-    cast_columns,
-    check_missing_cells,
-    check_table,
+    check_rows,
     closest_header,
     file_problem,
     missing_column_problems,
@@ -270,6 +268,8 @@ class Grid:
     cells: pl.DataFrame
     sheet: str | None = None
     encoding: str | None = None
+    #: whether any cell may hold a zero-width character (None: not known, look)
+    zero_width: bool | None = None
 
 
 def csv_grid(path: Path, where: Where) -> Grid:
@@ -284,22 +284,35 @@ def csv_grid(path: Path, where: Where) -> Grid:
         raise Unreadable(file_problem(
             where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
             en=f" (byte {exc.start + 1})")) from None
+    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
     if "\r" in text and "\n" not in text:  # classic Mac line ends (CR only): rows, not one line
-        text = text.replace("\r", "\n")
-    lines = pl.Series(text.split("\n"), dtype=pl.String)
-    first = text.split("\n", 1)[0]
+        text, utf8 = text.replace("\r", "\n"), None
+    raw = io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8"))
+    first = text.partition("\n")[0]
     sep = "\t" if ("\t" in first and "," not in first) else ","
-    # counts are integers: the maximum is an int, or None for no lines
-    width = int(cast("int | None", lines.str.count_matches(sep, literal=True).max()) or 0) + 1
-    schema = {f"c{i}": pl.String for i in range(width)}
-    try:
-        cells = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, schema=schema,
-                            missing_columns="insert", separator=sep, quote_char='"')
-    except pl.exceptions.PolarsError as exc:
-        raise Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
-                                       en=f" ({_short(exc)})")) from None
+
+    def read(width: int) -> pl.DataFrame:
+        schema = {f"c{i}": pl.String for i in range(width)}
+        raw.seek(0)
+        return pl.read_csv(raw, has_header=False, schema=schema, missing_columns="insert",
+                           separator=sep, quote_char='"')
+
+    try:  # as wide as the header line: polars refuses a row with more cells than that
+        cells = read(first.count(sep) + 1)
+    except pl.exceptions.PolarsError:
+        # a row wider than the header (a ragged row, reported later) or a file polars cannot
+        # parse: as wide as the line with the most separators
+        lines = pl.Series(text.split("\n"), dtype=pl.String)
+        # counts are integers: the maximum is an int, or None for no lines
+        width = int(cast("int | None", lines.str.count_matches(sep, literal=True).max()) or 0) + 1
+        try:
+            cells = read(width)
+        except pl.exceptions.PolarsError as exc:
+            raise Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
+                                           en=f" ({_short(exc)})")) from None
     cells = cells.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
-    return Grid(cells, encoding=encoding)
+    # zero-width characters anywhere in the text (rare): split_header looks for them at cell ends
+    return Grid(cells, encoding=encoding, zero_width=any(z in text for z in _ZW))
 
 
 def _xlsx_sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -473,6 +486,10 @@ _ZW = "\u200b\u200c\u200d\u2060\ufeff"
 #: spaces and zero-width characters at either end of a cell (trimmed, like spaces)
 _EDGE_SPACE = rf"^[\s{_ZW}]+|[\s{_ZW}]+$"
 _EDGE_INVISIBLE = rf"^[\s{_ZW}]*[{_ZW}]|[{_ZW}][\s{_ZW}]*$"
+#: the characters of the regex class ``\s`` (Unicode White_Space), which ``str.strip_chars()``
+#: also strips: trimming them and ``_ZW`` is ``_EDGE_SPACE`` without a regex (tested)
+_WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+               + "\u2028\u2029\u202f\u205f\u3000")
 
 
 def _warn_invisible(where: Where, n: int) -> None:
@@ -491,12 +508,16 @@ def _warn_invisible(where: Where, n: int) -> None:
 def split_header(grid: Grid, where: Where) -> Sheet:
     cells = grid.cells
     cols = [c for c in cells.columns if c != "_row"]
-    invisible = cells.select(pl.sum_horizontal(
-        pl.col(c).str.contains(_EDGE_INVISIBLE).fill_null(False).sum() for c in cols)).item()
+    invisible = 0
+    if grid.zero_width is not False:  # None: not known, look
+        invisible = cells.select(pl.sum_horizontal(
+            pl.col(c).str.contains(_EDGE_INVISIBLE).fill_null(False).sum() for c in cols)).item()
     if invisible:
         _warn_invisible(where, int(invisible))
+    # the same as str.replace_all(_EDGE_SPACE, ""), without a regex
+    chars = None if grid.zero_width is False else _WHITE_SPACE + _ZW
     cells = cells.with_columns(
-        [pl.col(c).str.replace_all(_EDGE_SPACE, "").replace("", None) for c in cols]
+        [pl.col(c).str.strip_chars(chars).replace("", None) for c in cols]
     ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols))
     if cells.is_empty():
         rule = "empty_sheet" if grid.sheet else "empty_file"
@@ -668,10 +689,7 @@ def _check_rows(raw: pl.DataFrame, work: pl.DataFrame, where: Where,
     problems: list[Problem] = []
     if raw.is_empty():
         problems.append(file_problem(where, "no_rows"))
-    work, ps = cast_columns(work, where)
-    problems += ps
-    problems += check_missing_cells(work, where)
-    work, ps = check_table(work, where, rubric)
+    work, ps = check_rows(work, where, rubric)
     return work, problems + ps
 
 
@@ -706,8 +724,10 @@ def finish_read(state: ReadState, *, lenient: bool) -> TableRead:
                                .unique(maintain_order=True)])
         bad = (found
                .group_by("_row", maintain_order=True).agg(pl.col("_reason").str.join("\n"))
-               .join(raw.select("_row"), on="_row", how="semi"))
-    rejected = raw.join(bad, on="_row", how="inner", maintain_order="left")
+               .join(raw.select("_row"), on="_row", how="semi")) if found.height else found
+    # no row rejected (the usual case): the joins below would keep every row, in order
+    rejected = (raw.join(bad, on="_row", how="inner", maintain_order="left") if bad.height
+                else raw.clear().with_columns(_reason=pl.lit(None, dtype=pl.String)))
     read = raw.height
     count = FileCount(where.file or "", table, read, read - rejected.height, rejected.height,
                       state.skipped)
@@ -715,7 +735,8 @@ def finish_read(state: ReadState, *, lenient: bool) -> TableRead:
     if state.fatal:
         data = empty_frame(table)
     else:
-        good = state.work.join(bad.select("_row"), on="_row", how="anti", maintain_order="left")
+        good = (state.work.join(bad.select("_row"), on="_row", how="anti", maintain_order="left")
+                if bad.height else state.work)
         cols = []
         for c in spec.columns:
             if c.name in good.columns:
@@ -1101,14 +1122,14 @@ def resolve_units(state: ReadState, units: pl.DataFrame, *, group_unmatched: boo
     """
     if state.fatal or "unit_id" not in state.work.columns or "unit_id" not in units.columns:
         return
-    from evaltools.unitnames import match_units, unmatched_name_problems
-
     known = units["unit_id"].cast(pl.String).drop_nulls().unique()
     work = state.work
     odd = work.filter(pl.col("unit_id").is_not_null()
                       & ~pl.col("unit_id").is_in(known.implode()))
     if odd.is_empty():
         return
+    from evaltools.unitnames import match_units, unmatched_name_problems
+
     matches = match_units(odd["unit_id"], units)
     found = matches.filter(pl.col("unit_id").is_not_null())
     if found.height:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
@@ -121,10 +122,8 @@ class _ExprUsageError(UsageError):
         super().__init__(problems, en)
 
 
-def _check_counts(counts: pl.Series) -> pl.Series:
-    """Pass ``{k, n}`` through unchanged, or raise a UsageError naming the first bad pair."""
-    k, n = counts.struct.field("k"), counts.struct.field("n")
-    bad = (~k.is_finite() | ~n.is_finite() | (k < 0) | (n < 0) | (k > n)).fill_null(False)
+def _check_counts(k: pl.Series, n: pl.Series, bad: pl.Series) -> None:
+    """Raise a UsageError naming the first bad pair ``{k, n}`` (``bad`` marks them), if any."""
     if bad.any():
         at = int(bad.arg_true()[0])
         kk, nn = k[at], n[at]
@@ -138,7 +137,30 @@ def _check_counts(counts: pl.Series) -> pl.Series:
             "检查满意数和总数两列是否填反或有误", "check that the successes and totals are right")
         _remember(problem)
         raise _ExprUsageError(problem)
-    return counts
+
+
+_WILSON_DTYPE = pl.Struct({"lower": pl.Float64, "upper": pl.Float64})
+
+
+def _wilson_batch(counts: pl.Series, z: float) -> pl.Series:
+    """The Wilson interval of each ``{k, n}`` of a batch: the counts are checked, then the
+    bounds computed in one query (one call per batch: the counts are read once)."""
+    k, m = pl.col("k"), pl.col("n")
+    p = k / m
+    centre = p + z * z / (2 * m)
+    half = z * (p * (1 - p) / m + z * z / (4 * m * m)).sqrt()
+    den = 1 + z * z / m
+    ok = m > 0
+    lower = pl.when(ok).then(pl.when(k == 0).then(0.0)
+                             .otherwise(((centre - half) / den).clip(0.0, 1.0)))
+    upper = pl.when(ok).then(pl.when(k == m).then(1.0)
+                             .otherwise(((centre + half) / den).clip(0.0, 1.0)))
+    bad = (~k.is_finite() | ~m.is_finite() | (k < 0) | (m < 0) | (k > m)).fill_null(False)
+    frame = counts.struct.unnest()
+    out = frame.select(bad.alias("bad"), pl.struct(lower.alias("lower"), upper.alias("upper"))
+                       .alias("ci"))
+    _check_counts(frame["k"], frame["n"], out["bad"])
+    return out["ci"]
 
 
 def wilson_interval(
@@ -178,19 +200,8 @@ def wilson_interval(
     z = z_value(confidence)
     counts = pl.struct(_expr(successes).cast(pl.Float64).alias("k"),
                        _expr(n).cast(pl.Float64).alias("n"))
-    checked = counts.map_batches(_check_counts, return_dtype=counts_dtype, is_elementwise=True)
-    k = checked.struct.field("k")
-    m = checked.struct.field("n")
-    p = k / m
-    centre = p + z * z / (2 * m)
-    half = z * (p * (1 - p) / m + z * z / (4 * m * m)).sqrt()
-    den = 1 + z * z / m
-    ok = m > 0
-    lower = pl.when(ok).then(pl.when(k == 0).then(0.0)
-                             .otherwise(((centre - half) / den).clip(0.0, 1.0)))
-    upper = pl.when(ok).then(pl.when(k == m).then(1.0)
-                             .otherwise(((centre + half) / den).clip(0.0, 1.0)))
-    return pl.struct(lower.alias("lower"), upper.alias("upper"))
+    return counts.map_batches(partial(_wilson_batch, z=z), return_dtype=_WILSON_DTYPE,
+                              is_elementwise=True).alias("lower")
 
 
 def bayesian_average(
@@ -463,8 +474,9 @@ class _RatingsSettings(Protocol):
 def _respondent_counts(
     df: pl.DataFrame, unit: str, respondent: str, rating: str, labels: Mapping[str, float],
     vals: list[float], top: float,
-) -> pl.DataFrame:
-    """Per unit: respondents, answers, and the sums of the respondents' own shares and means.
+) -> tuple[bool, pl.DataFrame]:
+    """Per unit: respondents, answers, and the sums of the respondents' own shares and means;
+    with whether some rating is neither a label nor a number (read in the same pass).
 
     A respondent's m answers (non-missing) give k satisfied, value total t and top-2 count b; per
     unit the sums Σk/m, Σt/m, Σb/m over respondents are kept, and whether every respondent
@@ -476,9 +488,11 @@ def _respondent_counts(
     who = pl.when(who.is_null()).then(pl.format("\x00{}", pl.int_range(pl.len()))).otherwise(who)
     v = pl.col("_v")
     m, k, t, b = (pl.col(c) for c in ("_m", "_k", "_t", "_b"))
-    return (
-        df.lazy()
-        .select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"))
+    values = df.lazy().select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"),
+                              pl.col(rating).is_not_null().alias("_given"))
+    unknown = values.select((pl.col("_given") & v.is_null()).any())
+    counts = (
+        values
         .drop_nulls("_v")
         .group_by(unit, "_who", maintain_order=True)
         .agg(pl.len().alias("_m"), v.is_in(vals).sum().alias("_k"), v.sum().alias("_t"),
@@ -493,8 +507,9 @@ def _respondent_counts(
             (k / m).sum().alias("_share_sum"), (t / m).sum().alias("_mean_sum"),
             (b / m).sum().alias("_top_sum"),
         )
-        .collect()
     )
+    found, out = pl.collect_all([unknown, counts])  # the values are computed once for both
+    return bool(found.item()), out
 
 
 def summarize(
@@ -624,9 +639,9 @@ def _summarize_respondents(
     vals: list[float], top: float, satisfied: Sequence[str | float], prior_weight: float,
     prior_mean: float | None, confidence: float, file: str | None,
 ) -> pl.DataFrame:
-    if df.select(pl.col(rating).is_not_null() & to_value(rating, labels=labels).is_null()).to_series().any():
+    unknown, g = _respondent_counts(df, unit, respondent, rating, labels, vals, top)
+    if unknown:
         check_labels(df, rating, labels=labels, file=file)
-    g = _respondent_counts(df, unit, respondent, rating, labels, vals, top)
     R = pl.col("n").cast(pl.Float64)
     N = pl.col("n_answers").cast(pl.Float64)
     equal = pl.col("_equal")

@@ -10,7 +10,10 @@ Each check returns a list of problems and never raises; a reader collects them a
 carry a row reject that row in lenient mode; problems without a row concern a column or the file.
 
 All checks are vectorised polars expressions; the only Python loops run over columns, criteria or
-the (few) offending rows when their problems are built.
+the (few) offending rows when their problems are built. A file's checks cost a few queries
+(:func:`check_rows`, issue 17): the casts in one, then one with a flag per check — true wherever
+the check could find a problem — and only the flagged checks look for their rows, so a clean file
+is read without one filter per rule and column.
 
 Examples
 --------
@@ -26,7 +29,7 @@ not_numeric 3 得分 九
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -42,6 +45,7 @@ __all__ = [
     "check_cross",
     "check_duplicates",
     "check_missing_cells",
+    "check_rows",
     "check_table",
     "closest_header",
     "file_problem",
@@ -354,29 +358,82 @@ def _cast_expr(text: pl.Expr, kind: str) -> pl.Expr:
     raise ValueError(kind)
 
 
+#: The spellings of nearly every date/time in real files (with fractions of a second when an
+#: export writes them); :func:`parse_datetime` reads the same instant from every text these
+#: formats read (tested), so one of them is tried first, alone (≈ 15× faster).
+_DT_USUAL = "%Y-%m-%d %H:%M:%S"
+_DT_USUAL_FRACTION = "%Y-%m-%d %H:%M:%S%.f"
+
+
+def _quick_cast_expr(text: pl.Expr, kind: str, sample: object = None) -> pl.Expr:
+    """:func:`_cast_expr`, except that date/times are read in the usual format only (with
+    fractions when ``sample``, the column's first cell, has a "."): where that leaves a cell
+    null, :func:`_cast` reads the column again with :func:`parse_datetime`."""
+    if kind == "datetime":
+        usual = _DT_USUAL_FRACTION if isinstance(sample, str) and "." in sample else _DT_USUAL
+        return text.str.strptime(pl.Datetime("us"), usual, strict=False)
+    return _cast_expr(text, kind)
+
+
+#: A check that may find problems: ``(flag, detail)``. ``flag`` is a boolean expression that is
+#: true somewhere whenever ``detail()`` would find a problem (it may be true when it finds none);
+#: all the flags of a file are computed in one query, and ``detail`` runs only where one is
+#: true (None: always). Details run in list order, which is the order of the problems.
+Check = tuple["pl.Expr | None", Callable[[], list[Problem]]]
+
+
+def _flagged(work: pl.DataFrame, flags: Sequence[pl.Expr | None]) -> list[bool]:
+    """Which flags are true somewhere in ``work``, in one query (None is always true)."""
+    exprs = {f"f{i}": e.any() for i, e in enumerate(flags) if e is not None}
+    row = work.select(**exprs).row(0, named=True) if exprs and work.height else {}
+    return [True if e is None else bool(row.get(f"f{i}", False)) for i, e in enumerate(flags)]
+
+
+def _cast_failed(col: str) -> pl.Expr:
+    return pl.col(f"{col}__text").is_not_null() & pl.col(col).is_null()
+
+
+def _cast(work: pl.DataFrame, where: Where, more: Callable[[pl.DataFrame], list[Check]],
+          extra: Sequence[pl.Expr] = ()) -> tuple[pl.DataFrame, list[Problem]]:
+    """Cast (:func:`cast_columns`), then add ``extra`` columns, flag the casts that failed and
+    the checks ``more(work)`` in one query, and build the problems of the flagged ones."""
+    spec = TABLES[where.table]
+    present = [c for c in spec.columns if f"{c.name}__text" in work.columns]
+    first = work.row(0, named=True) if work.height else {}
+    work = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
+                                                      first.get(f"{c.name}__text"))
+                                     .alias(c.name) for c in present)
+            .with_columns(extra).collect())
+    typed = [c for c in present if c.kind != "str"]
+    checks = more(work)
+    flags = _flagged(work, [*(_cast_failed(c.name) for c in typed), *(f for f, _ in checks)])
+    # date/times not in the usual format: the column is read again by every spelling
+    again = [c for c, failed in zip(typed, flags, strict=False) if failed and c.kind == "datetime"]
+    if again:
+        work = work.with_columns(parse_datetime(pl.col(f"{c.name}__text")).alias(c.name)
+                                 for c in again)
+        checks = more(work)
+        flags = _flagged(work, [*(_cast_failed(c.name) for c in typed), *(f for f, _ in checks)])
+    problems = _cast_problems(work, where, [c for c, f in zip(typed, flags, strict=False) if f])
+    for (_, detail), flag in zip(checks, flags[len(typed):], strict=True):
+        if flag:
+            problems += detail()
+    return work, problems
+
+
 def cast_columns(work: pl.DataFrame, where: Where) -> tuple[pl.DataFrame, list[Problem]]:
     """Add the typed column ``c`` for every ``c__text`` column; report cells whose cast failed.
 
     The value in each problem is the cell text as typed. Empty cells stay missing (null) and are
     not a cast failure (required cells are checked by :func:`check_missing_cells`).
     """
-    spec = TABLES[where.table]
+    return _cast(work, where, lambda _work: [])
+
+
+def _cast_problems(work: pl.DataFrame, where: Where, failed_columns: Sequence) -> list[Problem]:
+    """The problems of the columns ``failed_columns`` (schema columns) whose cast failed."""
     problems: list[Problem] = []
-    exprs = []
-    for col in spec.columns:
-        src = f"{col.name}__text"
-        if src not in work.columns:
-            continue
-        exprs.append(_cast_expr(pl.col(src), col.kind).alias(col.name))
-    work = work.with_columns(exprs)
-    typed = [c for c in spec.columns if f"{c.name}__text" in work.columns and c.kind != "str"]
-    # one query tells which columns have a failed cast (usually none): no filter per column
-    flags = work.select(
-        (pl.col(f"{c.name}__text").is_not_null() & pl.col(c.name).is_null()).any().alias(c.name)
-        for c in typed).row(0) if typed and work.height else (False,) * len(typed)
-    for col, any_failed in zip(typed, flags, strict=True):
-        if not any_failed:
-            continue
+    for col in failed_columns:
         src = f"{col.name}__text"
         head = where.header(col.name)
         header_col = f"{col.name}__header" if f"{col.name}__header" in work.columns else None
@@ -397,25 +454,39 @@ def cast_columns(work: pl.DataFrame, where: Where) -> tuple[pl.DataFrame, list[P
         for rule, cond in groups:
             problems += _row_problems(where, failed.filter(cond), rule, column=head,
                                       value_col=src, header_col=header_col)
-    return work, problems
+    return problems
+
+
+def _missing_checks(work: pl.DataFrame, where: Where) -> list[Check]:
+    checks: list[Check] = []
+    for name in TABLES[where.table].required:
+        src = f"{name}__text"
+        if src not in work.columns:
+            continue
+        header_col = f"{name}__header" if f"{name}__header" in work.columns else None
+
+        def detail(src: str = src, name: str = name, header_col: str | None = header_col
+                   ) -> list[Problem]:
+            bad = work.filter(pl.col(src).is_null())
+            return _row_problems(where, bad, "missing_value", column=where.header(name),
+                                 value_col=src, header_col=header_col)
+
+        checks.append((pl.col(src).is_null(), detail))
+    return checks
+
+
+def _run(work: pl.DataFrame, checks: list[Check]) -> list[Problem]:
+    """The problems of ``checks``: their flags in one query, the details of the flagged ones."""
+    problems: list[Problem] = []
+    for (_, detail), flag in zip(checks, _flagged(work, [f for f, _ in checks]), strict=True):
+        if flag:
+            problems += detail()
+    return problems
 
 
 def check_missing_cells(work: pl.DataFrame, where: Where) -> list[Problem]:
     """Required cells left empty."""
-    problems: list[Problem] = []
-    required = [n for n in TABLES[where.table].required if f"{n}__text" in work.columns]
-    if not required or not work.height:
-        return problems
-    missing = work.select(pl.col(f"{n}__text").is_null().any().alias(n) for n in required).row(0)
-    for name, any_missing in zip(required, missing, strict=True):
-        if not any_missing:
-            continue
-        src = f"{name}__text"
-        header_col = f"{name}__header" if f"{name}__header" in work.columns else None
-        bad = work.filter(pl.col(src).is_null())
-        problems += _row_problems(where, bad, "missing_value", column=where.header(name),
-                                  value_col=src, header_col=header_col)
-    return problems
+    return _run(work, _missing_checks(work, where))
 
 
 def check_duplicates(work: pl.DataFrame, where: Where) -> list[Problem]:
@@ -423,9 +494,20 @@ def check_duplicates(work: pl.DataFrame, where: Where) -> list[Problem]:
 
     The first occurrence is kept; every later one is a problem (and rejected in lenient mode).
     """
+    return _run(work, _duplicate_checks(work, where))
+
+
+def _duplicate_checks(work: pl.DataFrame, where: Where) -> list[Check]:
     key = TABLES[where.table].key
     if not key or not all(k in work.columns for k in key):
         return []
+    # keys are text and integers: equal structs are equal keys (one hash pass, no window)
+    flag = pl.struct(key).is_duplicated() & pl.all_horizontal(pl.col(k).is_not_null()
+                                                                for k in key)
+    return [(flag, lambda: _duplicates(work, where, key))]
+
+
+def _duplicates(work: pl.DataFrame, where: Where, key: Sequence[str]) -> list[Problem]:
     first = pl.col("_row").first().over(key)
     dup = (work.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
            .with_columns(_first=first, _n=pl.int_range(pl.len()).over(key))
@@ -459,13 +541,16 @@ def _criterion_lookup(rubric: Rubric) -> dict[str, str]:
     return out
 
 
-def _canonical_criteria(work: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
-    """Replace criterion names (环境卫生) by their ids, so scores always carry ids."""
+def _canonical_expr(rubric: Rubric) -> pl.Expr:
+    """The ``criterion`` column with criterion names (环境卫生) replaced by their ids."""
     lookup = _criterion_lookup(rubric)
     norm = (pl.col("criterion").str.to_lowercase().str.replace_all(r"\s+", ""))
-    return work.with_columns(
-        criterion=norm.replace_strict(lookup, default=pl.col("criterion"), return_dtype=pl.String)
-    )
+    return norm.replace_strict(lookup, default=pl.col("criterion"), return_dtype=pl.String)
+
+
+def _canonical_criteria(work: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """Replace criterion names (环境卫生) by their ids, so scores always carry ids."""
+    return work.with_columns(criterion=_canonical_expr(rubric))
 
 
 #: Largest |score| accepted for a criterion with neither a scale nor points (no real score is
@@ -490,23 +575,28 @@ def _score_range(c, rubric: Rubric) -> tuple:
              "en": f" (its size must not exceed {MAX_ABS_SCORE:g})"})
 
 
-def _check_scores(work: pl.DataFrame, where: Where, rubric: Rubric | None
-                  ) -> tuple[pl.DataFrame, list[Problem]]:
+def _score_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Check]:
+    """The rubric's rules on scores whose criteria are canonical (:func:`_canonical_criteria`)."""
     if rubric is None or "criterion" not in work.columns:
-        return work, []
-    problems: list[Problem] = []
-    work = _canonical_criteria(work, rubric)
+        return []
+    checks: list[Check] = []
     judged = [c for c in rubric.criteria if c.source == "judges"] or list(rubric.criteria)
     allowed = [c.id for c in judged]
     listed = "、".join(f"{c.id}（{c.name}）" for c in judged)
-    bad = work.filter(pl.col("criterion").is_not_null() & ~pl.col("criterion").is_in(allowed))
-    header_col = "criterion__header" if "criterion__header" in work.columns else None
-    problems += _row_problems(where, bad, "unknown_criterion", column=where.header("criterion"),
-                              value_col="criterion__text", header_col=header_col,
-                              zh=f"；可用的指标：{listed}", en=f"; allowed: {', '.join(allowed)}")
-    if "score" in work.columns:
-        scales = [_score_range(c, rubric) for c in judged]
-        if scales:
+    unknown = pl.col("criterion").is_not_null() & ~pl.col("criterion").is_in(allowed)
+
+    def unknown_criteria() -> list[Problem]:
+        bad = work.filter(unknown)
+        header_col = "criterion__header" if "criterion__header" in work.columns else None
+        return _row_problems(where, bad, "unknown_criterion", column=where.header("criterion"),
+                             value_col="criterion__text", header_col=header_col,
+                             zh=f"；可用的指标：{listed}", en=f"; allowed: {', '.join(allowed)}")
+
+    checks.append((unknown, unknown_criteria))
+    scales = [_score_range(c, rubric) for c in judged]
+    if "score" in work.columns and scales:
+
+        def out_of_scale() -> list[Problem]:
             sc = pl.DataFrame(
                 scales, orient="row",
                 schema={"criterion": pl.String, "_lo": pl.Float64, "_hi": pl.Float64,
@@ -515,13 +605,24 @@ def _check_scores(work: pl.DataFrame, where: Where, rubric: Rubric | None
                    .filter((pl.col("score") < pl.col("_lo")) | (pl.col("score") > pl.col("_hi")))
                    .sort("_row"))
             header_col = "score__header" if "score__header" in work.columns else None
-            problems += _row_problems(where, out, "out_of_scale", column=where.header("score"),
-                                      value_col="score__text", header_col=header_col,
-                                      detail_col="_detail")
-    return work, problems
+            return _row_problems(where, out, "out_of_scale", column=where.header("score"),
+                                 value_col="score__text", header_col=header_col,
+                                 detail_col="_detail")
+
+        # each row's own range (the narrowest, were an id listed twice): rows whose criterion
+        # has none get null bounds, as the inner join drops them
+        lows: dict[str, float] = {}
+        highs: dict[str, float] = {}
+        for cid, lo, hi, _ in scales:
+            lows[cid] = max(lo, lows.get(cid, lo))
+            highs[cid] = min(hi, highs.get(cid, hi))
+        low = pl.col("criterion").replace_strict(lows, default=None, return_dtype=pl.Float64)
+        high = pl.col("criterion").replace_strict(highs, default=None, return_dtype=pl.Float64)
+        checks.append(((pl.col("score") < low) | (pl.col("score") > high), out_of_scale))
+    return checks
 
 
-def _check_ratings(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Problem]:
+def _rating_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Check]:
     if "rating" not in work.columns:
         return []
     cfg = rubric.ratings if rubric is not None else RatingsConfig()
@@ -537,14 +638,19 @@ def _check_ratings(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> l
             # only items that feed a ratings criterion must be ratings; others (multi-select,
             # free text) are kept as text
             checked = pl.col("item").is_in([i for c in rated for i in c.items])
-    bad = work.filter(pl.col("rating").is_not_null() & checked & ~known)
-    listed = "、".join(labels)
-    header_col = "rating__header" if "rating__header" in work.columns else None
-    return _row_problems(where, bad, "unknown_rating_label", column=where.header("rating"),
-                         value_col="rating__text", header_col=header_col,
-                         zh=f"；可用：{listed}，或 {_fmt(lo)}～{_fmt(hi)} 的数字",
-                         en=f"; allowed: {', '.join(labels)} or a number from {_fmt(lo)} "
-                         f"to {_fmt(hi)}")
+    flag = pl.col("rating").is_not_null() & checked & ~known
+
+    def detail() -> list[Problem]:
+        bad = work.filter(flag)
+        listed = "、".join(labels)
+        header_col = "rating__header" if "rating__header" in work.columns else None
+        return _row_problems(where, bad, "unknown_rating_label", column=where.header("rating"),
+                             value_col="rating__text", header_col=header_col,
+                             zh=f"；可用：{listed}，或 {_fmt(lo)}～{_fmt(hi)} 的数字",
+                             en=f"; allowed: {', '.join(labels)} or a number from {_fmt(lo)} "
+                             f"to {_fmt(hi)}")
+
+    return [(flag, detail)]
 
 
 _TICKET_STEPS = (
@@ -556,7 +662,16 @@ _TICKET_STEPS = (
 )
 
 
-def _check_tickets(work: pl.DataFrame, where: Where) -> list[Problem]:
+def _ticket_checks(work: pl.DataFrame, where: Where) -> list[Check]:
+    steps = [(late, early) for late, early in _TICKET_STEPS
+             if late in work.columns and early in work.columns]
+    if not steps:
+        return []
+    flag = pl.any_horizontal(pl.col(late) < pl.col(early) for late, early in steps)
+    return [(flag, lambda: _ticket_problems(work, where))]
+
+
+def _ticket_problems(work: pl.DataFrame, where: Where) -> list[Problem]:
     problems: list[Problem] = []
     for late, early in _TICKET_STEPS:
         if late not in work.columns or early not in work.columns:
@@ -574,22 +689,24 @@ def _check_tickets(work: pl.DataFrame, where: Where) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.row, p.column))
 
 
-def _check_deductions(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Problem]:
-    problems: list[Problem] = []
+def _deduction_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Check]:
+    checks: list[Check] = []
     if "count" in work.columns:
-        problems += _row_problems(where, work.filter(pl.col("count") < 0), "negative_count",
-                                  column=where.header("count"), value_col="count__text")
+        negative = pl.col("count") < 0
+        checks.append((negative, lambda: _row_problems(
+            where, work.filter(negative), "negative_count", column=where.header("count"),
+            value_col="count__text")))
     if rubric is not None and "item" in work.columns:
         rules: list[DeductionRule | BonusRule | VetoRule] = [
             *rubric.deductions, *rubric.bonuses, *rubric.vetoes]
         allowed = [r.item for r in rules] + [r.name for r in rules if r.name]
         if rules:
-            bad = work.filter(pl.col("item").is_not_null() & ~pl.col("item").is_in(allowed))
+            unknown = pl.col("item").is_not_null() & ~pl.col("item").is_in(allowed)
             listed = "、".join(dict.fromkeys(r.item for r in rules))
-            problems += _row_problems(where, bad, "unknown_item", column=where.header("item"),
-                                      value_col="item__text", zh=f"；可用：{listed}",
-                                      en=f"; allowed: {listed}")
-    return problems
+            checks.append((unknown, lambda: _row_problems(
+                where, work.filter(unknown), "unknown_item", column=where.header("item"),
+                value_col="item__text", zh=f"；可用：{listed}", en=f"; allowed: {listed}")))
+    return checks
 
 
 #: Longest name or id (unit, judge, criterion, street …) accepted, in characters.
@@ -605,45 +722,80 @@ def check_text_length(work: pl.DataFrame, where: Where) -> list[Problem]:
     ``name``, ``street`` …), :data:`MAX_TEXT_CHARS` (Excel's cell limit) for other text,
     including columns evaltools does not use. Runs before any scoring or publishing, so a
     100,000-character name stops here instead of slowing every later step."""
-    problems: list[Problem] = []
+    return _run(work, _length_checks(work, where))
+
+
+def _length_checks(work: pl.DataFrame, where: Where) -> list[Check]:
+    checks: list[Check] = []
     canonical = {c.name for c in TABLES[where.table].columns}
-    for col in work.columns:
-        if col.startswith("_") or col.endswith("__header") or work.schema[col] != pl.String:
+    for col, dtype in work.schema.items():
+        if col.startswith("_") or col.endswith("__header") or dtype != pl.String:
             continue
         name = col.removesuffix("__text")
         if name == col and name in canonical:  # the typed copy of a __text column
             continue
         short = name != col and (name.endswith("_id") or name in _NAME_COLUMNS)
         limit = MAX_NAME_CHARS if short else MAX_TEXT_CHARS
-        n = pl.col(col).str.len_chars()
-        bad = work.filter(n > limit)
-        if bad.is_empty():
-            continue
-        bad = bad.with_columns(_detail=pl.struct(
-            zh=pl.format("（{} 个字符，上限 {} 个）", n, pl.lit(limit)),
-            en=pl.format(" ({} characters; the limit is {})", n, pl.lit(limit))))
-        header_col = f"{name}__header" if f"{name}__header" in work.columns else None
-        problems += _row_problems(where, bad, "text_too_long", column=where.header(name),
-                                  value_col=col, header_col=header_col, detail_col="_detail")
-    return problems
+
+        def detail(col: str = col, name: str = name, limit: int = limit) -> list[Problem]:
+            n = pl.col(col).str.len_chars()
+            bad = work.filter(n > limit)
+            if bad.is_empty():
+                return []
+            bad = bad.with_columns(_detail=pl.struct(
+                zh=pl.format("（{} 个字符，上限 {} 个）", n, pl.lit(limit)),
+                en=pl.format(" ({} characters; the limit is {})", n, pl.lit(limit))))
+            header_col = f"{name}__header" if f"{name}__header" in work.columns else None
+            return _row_problems(where, bad, "text_too_long", column=where.header(name),
+                                 value_col=col, header_col=header_col, detail_col="_detail")
+
+        # a cell has at least as many bytes as characters: bytes are counted without decoding
+        checks.append((pl.col(col).str.len_bytes() > limit, detail))
+    return checks
+
+
+def _table_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> list[Check]:
+    """Every per-file rule after casting, in the order of their problems: text length, the
+    table's own rules, then duplicates on the key. Scores' criteria must be canonical."""
+    checks = _length_checks(work, where)
+    if where.table == "scores":
+        checks += _score_checks(work, where, rubric)
+    elif where.table == "ratings":
+        checks += _rating_checks(work, where, rubric)
+    elif where.table == "tickets":
+        checks += _ticket_checks(work, where)
+    elif where.table == "deductions":
+        checks += _deduction_checks(work, where, rubric)
+    return checks + _duplicate_checks(work, where)
 
 
 def check_table(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
                 ) -> tuple[pl.DataFrame, list[Problem]]:
     """All per-file rules after casting: text length, table-specific checks, then duplicates on
     the key."""
-    problems: list[Problem] = check_text_length(work, where)
-    if where.table == "scores":
-        work, ps = _check_scores(work, where, rubric)
-        problems += ps
-    elif where.table == "ratings":
-        problems += _check_ratings(work, where, rubric)
-    elif where.table == "tickets":
-        problems += _check_tickets(work, where)
-    elif where.table == "deductions":
-        problems += _check_deductions(work, where, rubric)
-    problems += check_duplicates(work, where)
-    return work, problems
+    if where.table == "scores" and rubric is not None and "criterion" in work.columns:
+        work = _canonical_criteria(work, rubric)
+    return work, _run(work, _table_checks(work, where, rubric))
+
+
+def check_rows(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
+               ) -> tuple[pl.DataFrame, list[Problem]]:
+    """:func:`cast_columns`, :func:`check_missing_cells` and :func:`check_table` in that order,
+    with the same problems, in a few queries: the casts (and canonical criteria) in one, then
+    one that tells which checks can find anything; only those look for their rows."""
+    extra = []
+    if where.table == "scores" and rubric is not None:
+        if "criterion__text" in work.columns:  # the few distinct names, not every row
+            names = work.get_column("criterion__text").unique().drop_nulls()
+            ids = pl.DataFrame({"criterion": names}).select(_canonical_expr(rubric)).to_series()
+            extra = [pl.col("criterion").replace(names, ids)]
+        elif "criterion" in work.columns:
+            extra = [_canonical_expr(rubric).alias("criterion")]
+
+    def checks(w: pl.DataFrame) -> list[Check]:
+        return [*_missing_checks(w, where), *_table_checks(w, where, rubric)]
+
+    return _cast(work, where, checks, extra)
 
 
 # --------------------------------------------------------------------------- cross-file rules
@@ -661,9 +813,11 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
             if table not in works or "unit_id" not in works[table][0].columns:
                 continue
             work, where = works[table]
-            bad = work.filter(pl.col("unit_id").is_not_null()
-                              & ~pl.col("unit_id").is_in(known.implode()))
-            bad = bad.unique("_row", keep="first", maintain_order=True)
+            unknown = (pl.col("unit_id").is_not_null()
+                       & ~pl.col("unit_id").is_in(known.implode()))
+            if not _flagged(work, [unknown])[0]:  # the usual case: one query, no rows
+                continue
+            bad = work.filter(unknown).unique("_row", keep="first", maintain_order=True)
             problems += _row_problems(where, bad, "unknown_unit", column=where.header("unit_id"),
                                       value_col="unit_id__text",
                                       zh=f"（{units[1].file}）", en=f" ({units[1].file})")
@@ -672,9 +826,10 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
         work, where = works["scores"]
         if "judge_id" in work.columns:
             known = judges[0]["judge_id"].drop_nulls().unique()
-            bad = (work.filter(pl.col("judge_id").is_not_null()
-                               & ~pl.col("judge_id").is_in(known.implode()))
-                   .unique("_row", keep="first", maintain_order=True))
+            unknown = (pl.col("judge_id").is_not_null()
+                       & ~pl.col("judge_id").is_in(known.implode()))
+            bad = (work.filter(unknown).unique("_row", keep="first", maintain_order=True)
+                   if _flagged(work, [unknown])[0] else work.clear())
             problems += _row_problems(where, bad, "unknown_judge",
                                       column=where.header("judge_id"),
                                       value_col="judge_id__text",

@@ -84,6 +84,8 @@ TOTAL_HEADERS = ("合计", "总分", "总计", "得分合计", "合计得分", "
 NAME_HEADERS = ("楼栋名称", "名称", "楼院名称", "单位名称", "楼栋", "楼院")
 NOTE_HEADERS = ("备注", "说明")
 _SIGNATURE = re.compile(r"^\s*(评委)?(签字|签名)|^\s*(评分|检查)?日期\s*[:：]|^\s*评委\s*[:：]")
+#: every text _SIGNATURE matches holds one of these
+_SIGNATURE_WORDS = ("签", "日期", "评委")
 _GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|表\d*|汇总|总表|评分表?|打分表?|scores?)$", re.I)
 _COPY_SUFFIX = re.compile(r"\s*[(（]\d+[)）]\s*$")
 _FILE_WORDS = re.compile(r"(评委)?(评分|打分|测评)(表|汇总|结果)?|楼栋评比|汇总|\d{4}年?|第.+?[季轮期]度?")
@@ -357,14 +359,20 @@ def _read_sheet(path: Path, grid: io.Grid, info: io.SheetInfo | None, *,
         [above[c] for c in cols]).drop_nulls().to_list() if str(v).strip()), None) \
         if above.height else None
     first = pl.coalesce([pl.col(c).str.strip_chars().replace("", None) for c in cols])
-    signature = cells.filter(pl.col("_row") > header_row).with_columns(_first=first).filter(
-        pl.col("_first").str.contains(_SIGNATURE.pattern))
+    below = cells.filter(pl.col("_row") > header_row)
+    # a signature line's first cell holds 签, 日期 or 评委: rows without them are never one
+    maybe = below.select(pl.any_horizontal(
+        pl.col(c).str.contains_any(list(_SIGNATURE_WORDS)).fill_null(False) for c in cols
+    ).any()).item() if cols and below.height else False
+    signature = (below.with_columns(_first=first)
+                 .filter(pl.col("_first").str.contains(_SIGNATURE.pattern))) if maybe else None
     notes: list[str] = []
-    signed = tuple(signature["_row"].to_list())
-    body = cells.filter((pl.col("_row") >= header_row)
-                        & ~pl.col("_row").is_in(signature["_row"].implode()))
+    signed = tuple(signature["_row"].to_list()) if signature is not None else ()
+    body = (cells.filter((pl.col("_row") >= header_row)
+                         & ~pl.col("_row").is_in(signature["_row"].implode()))
+            if signature is not None else cells.filter(pl.col("_row") >= header_row))
     try:
-        split = io.split_header(io.Grid(body, sheet, grid.encoding), where)
+        split = io.split_header(io.Grid(body, sheet, grid.encoding, grid.zero_width), where)
     except io.Unreadable as exc:
         return _SheetRead(SheetStatus(path.name, sheet, False, exc.problem.zh, exc.problem.en))
     headers = split.headers

@@ -90,3 +90,31 @@ def test_property_cached_equals_fresh(board, weights, method):
     fresh = et.evaluate(board.dataset, base.rubric).with_weights(w)
     assert_frame_equal(cached.table, fresh.table)
     assert pl.Series(cached.table["rank"]).is_sorted(nulls_last=True)
+
+
+def test_ratings_are_summarised_once_for_all_rounds(sample, monkeypatch):
+    """Cards carry no round: scoring the chosen round and the previous one (for the movement),
+    or every round, summarises the ratings once; the board is the one computed without it."""
+    from evaltools import ratings
+
+    calls = []
+    real = ratings.summarize
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ratings, "summarize", counted)
+    lb = et.evaluate(sample)
+    n_rated = sum(c.source == "ratings" for c in lb.rubric.criteria)
+    assert n_rated and len(calls) == n_rated
+    calls.clear()
+    et.evaluate(sample, round="all")
+    assert len(calls) == n_rated
+    shared: dict = {}
+    for rnd in (5, 6):  # the second round takes the ratings' values from the cache
+        cached = scoring.score_round(sample, lb.rubric, rnd, cache=shared)
+        fresh = scoring.score_round(sample, lb.rubric, rnd)
+        assert_frame_equal(cached.units, fresh.units)
+        assert_frame_equal(cached.values, fresh.values)
+        assert cached.notes == fresh.notes

@@ -157,11 +157,11 @@ def output_file(args: argparse.Namespace, allowed: Iterable[str], *,
     """``args.out`` checked: one of the ``allowed`` suffixes, and never a file of the input
     (the data folder or file, the rubric, the holidays file — resolved through symlinks) nor an
     existing symlink (:func:`evaltools.writing.check_output_path`)."""
-    from evaltools.writing import check_output_path
-
     path = require_suffix(getattr(args, "out", None), allowed, option=option)
     if path is None:
         return None
+    from evaltools.writing import check_output_path
+
     refuse_inside_data(args, path, option=option)
     inputs = [p for p in (getattr(args, "data", None), getattr(args, "rubric", None),
                           getattr(args, "holidays", None)) if p]

@@ -84,7 +84,7 @@ def star_flags(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.
         if s.criterion is not None and s.min_share is not None:
             share = values.filter(pl.col("criterion") == s.criterion).select(
                 "unit_id", (pl.col("share") >= s.min_share - 1e-12).alias(s.name))
-            out = out.join(share, on="unit_id", how="left")
+            out = out.join(share, on="unit_id", how="left", maintain_order="left")
         elif s.min_total is not None:
             out = out.with_columns((pl.col("total") >= s.min_total).alias(s.name))
         else:
@@ -98,22 +98,24 @@ def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.D
     if not rubric.stars:
         return units.with_columns(stars=pl.lit(0, pl.Int64))
     met = []
+    out = units.lazy()  # one query for every star
     for i, s in enumerate(rubric.stars):
         name = f"_star{i}"
         if s.criterion is not None and s.min_share is not None:
             # a criterion weighted 0 has share 0/0 = NaN, which polars orders above every
             # number: it must not award its star to every unit
-            share = values.filter(pl.col("criterion") == s.criterion).select(
+            share = values.lazy().filter(pl.col("criterion") == s.criterion).select(
                 "unit_id", ((pl.col("share") >= s.min_share - 1e-12)
                             & pl.col("share").is_not_nan()).alias(name))
-            units = units.join(share, on="unit_id", how="left")
+            out = out.join(share, on="unit_id", how="left", maintain_order="left")
         elif s.min_total is not None:
-            units = units.with_columns((pl.col("total") >= s.min_total).alias(name))
+            out = out.with_columns((pl.col("total") >= s.min_total).alias(name))
         else:
-            units = units.with_columns(pl.lit(False).alias(name))
+            out = out.with_columns(pl.lit(False).alias(name))
         met.append(name)
     count = pl.sum_horizontal(pl.col(m).fill_null(False).cast(pl.Int64) for m in met)
-    return units.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64)).drop(met)
+    return (out.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64))
+            .drop(met).collect())
 
 
 def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:

@@ -83,9 +83,11 @@ def _rules_frame(rules: tuple, kind: str) -> pl.DataFrame:
 
 def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.DataFrame) -> pl.DataFrame:
     """Deductions, bonuses and vetoes found in round ``rnd`` for the participants ``units``."""
-    found = _found_items(dataset, rnd).join(units.select("unit_id"), on="unit_id", how="semi")
+    # one query from the deductions table to the sorted adjustments
+    found = (_found_items(dataset, rnd).lazy()
+             .join(units.lazy().select("unit_id"), on="unit_id", how="semi"))
     rules = pl.concat([_rules_frame(rubric.deductions, "扣分"),
-                       _rules_frame(rubric.bonuses, "加分")])
+                       _rules_frame(rubric.bonuses, "加分")]).lazy()
     money = found.join(rules, on="item", how="inner").with_columns(
         applied=pl.min_horizontal(pl.col("count") * pl.col("points_each"),
                                   pl.col("cap").fill_null(float("inf"))),
@@ -97,7 +99,7 @@ def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.Data
         "action": [v.action if v.action == "disqualify" else f"grade:{v.grade}"
                    for v in rubric.vetoes],
     }, schema={"item": pl.String, "item_name": pl.String, "action": pl.String})
-    veto = found.join(vetoes, on="item", how="inner").with_columns(
+    veto = found.join(vetoes.lazy(), on="item", how="inner").with_columns(
         kind=pl.lit("否决"), criterion=pl.lit(None, pl.String),
         points_each=pl.lit(None, pl.Float64), cap=pl.lit(None, pl.Float64),
         applied=pl.lit(None, pl.Float64),
@@ -107,7 +109,7 @@ def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.Data
         money.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(cols),
         veto.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(cols),
     ]).cast(ADJUSTMENTS_SCHEMA)
-    return out.sort("unit_id", "kind", "item")
+    return out.sort("unit_id", "kind", "item").collect()
 
 
 def _attach_criteria(values: pl.DataFrame, crit: pl.DataFrame) -> pl.DataFrame:
@@ -157,7 +159,7 @@ def score_points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.
     with_ded = (with_crit.join(per_crit, on=["unit_id", "criterion"], how="left")
                 if per_crit.height else with_crit.with_columns(_ded=pl.lit(None, pl.Float64)))
     return (
-        with_ded
+        with_ded.lazy()  # one query
         .with_columns(normalized=share)
         .with_columns(
             weight=pl.col("max_points"),
@@ -168,4 +170,5 @@ def score_points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.
                                                pl.lit(0.0)))
         .with_columns(deduction=pl.col("points_raw") - pl.col("points"),
                       share=pl.col("points") / pl.col("max_points"))
+        .collect()
     )

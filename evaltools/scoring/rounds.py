@@ -118,6 +118,10 @@ if TYPE_CHECKING:
 # the round
 
 
+#: the cache key of the cards per unit (the same in every round)
+N_CARDS_KEY = "n_cards"
+
+
 def _present_units(values: pl.DataFrame, panels: RoundPanels | None) -> pl.DataFrame:
     """``values``' distinct units, sorted: matched against the (sorted) participants when the
     round was coded, instead of hashing and sorting the long column."""
@@ -134,7 +138,7 @@ def _present_units(values: pl.DataFrame, panels: RoundPanels | None) -> pl.DataF
 
 
 def _unit_counts(dataset: Dataset, rnd: int | None, units: pl.DataFrame,
-                 panels: RoundPanels | None = None) -> pl.DataFrame:
+                 panels: RoundPanels | None = None, cache: dict | None = None) -> pl.DataFrame:
     scores = table_of(dataset, "scores")
     ratings = table_of(dataset, "ratings")
     out = units.select("unit_id")
@@ -148,8 +152,13 @@ def _unit_counts(dataset: Dataset, rnd: int | None, units: pl.DataFrame,
     else:
         out = out.with_columns(n_judges=pl.lit(None, pl.Int64))
     if ratings is not None:
-        nc = (ratings.group_by(pl.col("unit_id").cast(pl.String))
-              .agg(pl.col("respondent_id").n_unique().cast(pl.Int64).alias("n_cards")))
+        if cache is not None and N_CARDS_KEY in cache:  # cards carry no round
+            nc = cache[N_CARDS_KEY]
+        else:
+            nc = (ratings.group_by(pl.col("unit_id").cast(pl.String))
+                  .agg(pl.col("respondent_id").n_unique().cast(pl.Int64).alias("n_cards")))
+            if cache is not None:
+                cache[N_CARDS_KEY] = nc
         out = out.join(nc, on="unit_id", how="left").with_columns(pl.col("n_cards").fill_null(0))
     else:
         out = out.with_columns(n_cards=pl.lit(None, pl.Int64))
@@ -195,9 +204,9 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     else:
         codes = score_codes(dataset, rubric, cache) if rnd is not None else None
         panels = round_panels(codes, rnd) if codes is not None and rnd is not None else None
-        values = collect_criterion_values(dataset, rubric, rnd, notes, panels)
+        values = collect_criterion_values(dataset, rubric, rnd, notes, panels, cache=cache)
         units = _present_units(values, panels)
-        counts = _unit_counts(dataset, rnd, units, panels)
+        counts = _unit_counts(dataset, rnd, units, panels, cache)
         del panels
         if cache is not None:
             cache[key] = (values, tuple(notes), units, counts)
@@ -240,7 +249,9 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
         sums = vals.group_by("unit_id").agg(
             pl.col("points").sum().alias("_sum"), pl.col("deduction").sum().alias("_cded"))
     money = unit_adjustments(adj)
-    out = (wide.join(sums, on="unit_id", how="left").join(money, on="unit_id", how="left")
+    # one query from here to the sorted units
+    out = (wide.lazy().join(sums.lazy(), on="unit_id", how="left")
+           .join(money.lazy(), on="unit_id", how="left")
            .with_columns(pl.col("_tded", "bonuses").fill_null(0.0),
                          pl.col("disqualified").fill_null(False)))
     if per_unit is None:
@@ -252,12 +263,13 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
         out = out.with_columns(
             deductions=pl.col("_cded") + pl.min_horizontal("_tded", "_sum"))
     else:
-        out = out.join(per_unit, on="unit_id", how="left").with_columns(deductions=pl.lit(0.0))
+        out = (out.join(per_unit.lazy(), on="unit_id", how="left")
+               .with_columns(deductions=pl.lit(0.0)))
     out = out.with_columns(forced_grade=_worst_grade(pl.col("_forced"), rubric))
-    out = out.join(counts, on="unit_id", how="left").select(
+    out = out.join(counts.lazy(), on="unit_id", how="left").select(
         "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
         "disqualified", "forced_grade", "n_judges", "n_cards")
-    return RoundResult(units=out.sort("unit_id"), values=vals, adjustments=adj,
+    return RoundResult(units=out.sort("unit_id").collect(), values=vals, adjustments=adj,
                        notes=tuple(dict.fromkeys(notes)))
 
 

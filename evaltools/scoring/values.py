@@ -391,8 +391,11 @@ def criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None,
 
 
 def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, notes: list[str],
-                      panels: RoundPanels | None) -> pl.DataFrame:
-    """:func:`criterion_values`, with the round's coded panels when the caller has them."""
+                      panels: RoundPanels | None, *, cache: dict | None = None) -> pl.DataFrame:
+    """:func:`criterion_values`, with the round's coded panels when the caller has them.
+
+    ``cache`` (a dict kept for one dataset, as :func:`~evaltools.scoring.rounds.score_round`'s):
+    the ratings' values, which carry no round, are computed once for all rounds."""
     if panels is None and rnd is not None:
         codes = score_codes(dataset, rubric, None)
         panels = round_panels(codes, rnd) if codes is not None else None
@@ -421,8 +424,20 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
                                        panels))
             if panels is not None:  # only participants, already in (criterion, unit) order
                 coded = len(parts) - 1
-    parts.append(_rating_values(table_of(dataset, "ratings"), rubric,
-                                by_source.get("ratings", []), notes))
+    rated = by_source.get("ratings", [])
+    r = rubric.ratings
+    rating_key = ("rating_values", tuple((c.id, c.aggregate, c.items) for c in rated),
+                  (tuple(r.labels.items()), r.satisfied, r.scale, r.prior_weight, r.confidence))
+    if cache is not None and rating_key in cache:
+        rating_values, rating_notes = cache[rating_key]
+        notes.extend(rating_notes)
+    else:
+        rating_notes = []
+        rating_values = _rating_values(table_of(dataset, "ratings"), rubric, rated, rating_notes)
+        notes.extend(rating_notes)
+        if cache is not None:
+            cache[rating_key] = (rating_values, tuple(rating_notes))
+    parts.append(rating_values)
     parts.append(_unit_column_values(table_of(dataset, "units"), by_source.get("units", [])))
     found = pl.concat(parts)
 
