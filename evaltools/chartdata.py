@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_CHART_ROWS", "MAX_CHART_UNITS", "POSTER_MARGIN", "POSTER_WIDTH", "RANK_INTERVAL", "TOTAL_INTERVAL", "RankedBoard",
     "bar_labels", "chart_title", "criteria_cells", "digits_of", "display_names", "nice_ticks",
-    "poster_baseline", "ranked_units", "score_text", "score_text_value", "table_of", "tick_step",
+    "poster_baseline", "poster_rows", "ranked_units", "score_text", "score_text_value", "table_of", "tick_step",
 ]
 
 #: rank-interval columns a robustness analysis may add to ``Leaderboard.table``
@@ -218,3 +218,30 @@ def poster_baseline(totals: list[float]) -> float:
         return 0.0
     step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 1000) if s >= spread / 2)
     return float((base // step) * step)
+
+
+def poster_rows(lb: Any, top: int) -> tuple[pl.DataFrame, float, float | None]:
+    """The poster's rows for ranks 1..``top`` (``单位``, ``rank``, ``rank_label``, ``total``, ``总分``
+    as published, ``差距`` the gap to the first, ``街道``, ``星级`` stars or the grade, ``base``),
+    where the bars start (:func:`poster_baseline`) and the first unit's total."""
+    from evaltools import labels
+
+    t = ranked_units(lb, top)
+    digits = digits_of(lb)
+    has_stars = bool(lb.rubric.stars) if hasattr(lb, "rubric") else False
+    top_total = t["total"].max() if t.height else None
+    best = float(top_total) if isinstance(top_total, int | float) else None
+    base = poster_baseline(t["total"].to_list())
+    gap = score_text(pl.lit(best, pl.Float64) - pl.col("total"), digits)
+    t = t.with_columns(
+        总分=score_text("total", digits),
+        差距=pl.when(pl.col("rank") > 1).then(pl.format("差第1名 {} 分", gap))
+        .otherwise(pl.lit("")),
+        街道=pl.coalesce(pl.col("street"), pl.lit("")) if "street" in t.columns else pl.lit(""),
+        星级=(labels.stars_expr("stars")
+              if has_stars and "stars" in t.columns
+              else pl.coalesce(pl.col("grade"), pl.lit("")) if "grade" in t.columns
+              else pl.lit("")),
+        base=pl.lit(base, pl.Float64),
+    ).select("单位", "rank", "rank_label", "total", "总分", "差距", "街道", "星级", "base")
+    return t, base, best

@@ -40,6 +40,7 @@ from evaltools.chartdata import (
     digits_of,
     display_names,
     poster_baseline,
+    poster_rows,
     ranked_units,
     score_text,
     score_text_value,
@@ -188,26 +189,7 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
     ``data:image/png;base64,…`` QR code to the page) drawn beside it. Unconfigured; export with
     :func:`evaltools.charts.to_png`.
     """
-    from evaltools import labels
-
-    t = _ranked(lb, top)
-    digits = _digits(lb)
-    has_stars = bool(lb.rubric.stars) if hasattr(lb, "rubric") else False
-    top_total = t["total"].max() if t.height else None
-    best = float(top_total) if isinstance(top_total, int | float) else None
-    base = poster_baseline(t["total"].to_list())
-    gap = score_text(pl.lit(best, pl.Float64) - pl.col("total"), digits)
-    t = t.with_columns(
-        总分=score_text("total", digits),
-        差距=pl.when(pl.col("rank") > 1).then(pl.format("差第1名 {} 分", gap))
-        .otherwise(pl.lit("")),
-        街道=pl.coalesce(pl.col("street"), pl.lit("")) if "street" in t.columns else pl.lit(""),
-        星级=(labels.stars_expr("stars")
-              if has_stars and "stars" in t.columns
-              else pl.coalesce(pl.col("grade"), pl.lit("")) if "grade" in t.columns
-              else pl.lit("")),
-        base=pl.lit(base, pl.Float64),
-    ).select("单位", "rank", "rank_label", "total", "总分", "差距", "街道", "星级", "base")
+    t, base, best = poster_rows(lb, top)
     order = t["单位"].to_list()
     high = best if best is not None else 1.0
     top_x = high + max(high - base, 1e-9) * 0.75

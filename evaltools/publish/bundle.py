@@ -15,6 +15,7 @@ from evaltools.errors import EvalToolsError, EvalToolsWarning
 from evaltools.publish.audit import dataset_inputs, generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
+from evaltools.publish.figures import leaderboard_figure
 from evaltools.publish.html import write_html
 from evaltools.publish.pdf import write_pdf
 from evaltools.publish.poster import poster, save_chart
@@ -60,7 +61,6 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     file, and an existing non-empty folder that evaltools did not publish is refused rather than
     replaced.
     """
-    from evaltools.charts.leaderboard import leaderboard_bars
     from evaltools.publish.corrections import supersede, write_manifest
 
     out = Path(out)
@@ -79,7 +79,7 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     when = generated_at()
     lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     sections = default_sections(lb) if sections is None else sections
-    bars = leaderboard_bars(lb)
+    bars = leaderboard_figure(lb)   # drawn by evaltools, no Vega (issue 17)
     names: dict[str, str] = {}
 
     def write(folder: Path) -> None:
