@@ -250,13 +250,16 @@ def _svg_elements(scene: pl.DataFrame) -> pl.Series:
         pl.format('<stop offset="{}" stop-color="{}"/>',
                   (pl.int_range(pl.len()) / (pl.len() - 1)).round(4).cast(pl.String),
                   pl.element())).list.join(""))
-    ramp_el = pl.format('<linearGradient id="ramp-{}" x1="0" y1="1" x2="0" y2="0">{}'
-                        '</linearGradient><rect x="{}" y="{}" width="{}" height="{}" '
-                        'fill="url(#ramp-{})"/>', pl.col("_i"), stops, _num("x"), _num("y"),
+    # userSpaceOnUse: WeasyPrint (the PDF) draws no objectBoundingBox gradient
+    ramp_el = pl.format('<linearGradient id="ramp-{}" gradientUnits="userSpaceOnUse" x1="{}" '
+                        'y1="{}" x2="{}" y2="{}">{}</linearGradient><rect x="{}" y="{}" '
+                        'width="{}" height="{}" fill="url(#ramp-{})"/>', pl.col("_i"), _num("x"),
+                        _num("_bottom"), _num("x"), _num("y"), stops, _num("x"), _num("y"),
                         _num("w"), _num("h"), pl.col("_i"))
     s = s.with_columns(_r=r, _run=pl.col("w") - r, _mid=pl.col("h") - 2 * r,
-                       _i=pl.int_range(pl.len()))
-    return s.select(pl.when(kind == "rect").then(rect).when(kind == "bar").then(bar)
+                       _i=pl.int_range(pl.len()), _bottom=pl.col("y") + pl.col("h"))
+    square = (kind == "bar") & (pl.col("rx") <= 0)   # a bar without rounding is a rect
+    return s.select(pl.when((kind == "rect") | square).then(rect).when(kind == "bar").then(bar)
                     .when(kind == "line").then(line).when(kind == "text").then(text)
                     .when(kind == "image").then(img).when(kind == "ramp").then(ramp_el)
                     .alias("svg"))["svg"]
