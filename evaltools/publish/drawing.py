@@ -71,6 +71,9 @@ _WIDE = (r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u2E80-\u303F\u3200-\u4DBF\
          r"\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u2018\u2019\u201C\u201D\u2026\u00B7\u00D7"
          r"\u2190-\u21FF\u2460-\u24FF\u25A0-\u27BF]")
 
+#: punctuation that never starts a line
+_CLOSING = r"^[，。、；：！？）》」』〉】,.;:!?)\]}%]$"
+
 #: the shapes' columns (a scene may leave out those it does not use)
 SCENE_SCHEMA = {
     "kind": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64, "h": pl.Float64,
@@ -167,9 +170,9 @@ def wrap_lines(frame: pl.DataFrame, column: str, *, size: float, max_width: floa
     set: one row per line with ``row`` (the row's index in ``frame``), ``line`` (0, 1 …),
     ``lines`` (how many), ``text`` and ``width``.
 
-    >>> f = pl.DataFrame({"n": ["粮机厂院", "气象站院一号楼气象站院二号楼"]})
+    >>> f = pl.DataFrame({"n": ["粮机厂院", "气象站院一号楼气象站院二号楼", "幸福里小区Block12号楼"]})
     >>> wrap_lines(f, "n", size=12, max_width=96)["text"].to_list()
-    ['粮机厂院', '气象站院一号楼', '气象站院二号楼']
+    ['粮机厂院', '气象站院一号楼', '气象站院二号楼', '幸福里小区', 'Block12号楼']
     """
     limit = max_width if isinstance(max_width, pl.Expr) else pl.lit(float(max_width))
     chars = (frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
@@ -183,13 +186,25 @@ def wrap_lines(frame: pl.DataFrame, column: str, *, size: float, max_width: floa
                            pl.col("w").sum().over("row").alias("total")))
     n = (pl.col("total") * size / 1000 / pl.col("limit")).ceil().clip(lower_bound=1)
     per_line = pl.col("total") / n
+    # a Latin word or number stays whole, and closing punctuation never starts a line (unless
+    # the word is longer than a line)
+    alnum = r"^[A-Za-z0-9]$"
+    glue = ((pl.col("c").str.contains(alnum) & pl.col("c").shift(1).over("row")
+             .str.contains(alnum).fill_null(False)) | pl.col("c").str.contains(_CLOSING))
+    chars = chars.with_columns((~glue).cum_sum().over("row").alias("word"),
+                               per_line.alias("per_line"), n.cast(pl.Int64).alias("n"))
     chars = chars.with_columns(
-        ((pl.col("end") - pl.col("w") / 2) / per_line).floor().cast(pl.Int64)
-        .clip(0, n.cast(pl.Int64) - 1).alias("line"))
+        (~glue | (pl.col("w").sum().over("row", "word") > pl.col("per_line")))
+        .cum_sum().over("row").alias("word"))
+    # each word goes on the line where its middle falls; lines are then numbered 0, 1 …
+    middle = ((pl.col("end") - pl.col("w")).min() + pl.col("w").sum() / 2).over("row", "word")
+    chars = chars.with_columns(
+        (middle / pl.col("per_line")).floor().cast(pl.Int64).clip(0, pl.col("n") - 1)
+        .rank("dense").over("row").cast(pl.Int64).sub(1).alias("line"))
     out = (chars.group_by("row", "line", maintain_order=True)
            .agg(pl.col("c").str.join("").alias("text"),
                 (pl.col("w").sum() * size / 1000).round(2).alias("width")))
-    return out.with_columns(pl.len().over("row").alias("lines")).select(
+    return out.with_columns(pl.len().over("row").cast(pl.Int64).alias("lines")).select(
         "row", "line", "lines", "text", "width")
 
 

@@ -110,7 +110,7 @@ def leaderboard_figure(lb: Any, *, top: int | None = None, title: str | None = N
     t = ranked_units(lb, top)
     t = t.with_columns(bar_labels(lb, t))
     names, rows = _names(t, size=12, min_step=20)
-    name_w = min(float(names["width"].max() or 0.0), NAME_WIDTH)
+    name_w = float(names["width"].max() or 0.0)
     totals = t["total"].cast(pl.Float64)
     lo = min(0.0, float(totals.min() or 0.0))
     hi = max(0.0, float(totals.max() or 0.0))
@@ -206,7 +206,7 @@ def heatmap_figure(lb: Any, *, top: int | None = None) -> Figure:
     t, d, crit_order = criteria_cells(lb, top)
     cell_w, size = 56.0, 10.0
     names, rows = _names(t, size=12, min_step=18)
-    name_w = min(float(names["width"].max() or 0.0), NAME_WIDTH)
+    name_w = float(names["width"].max() or 0.0)
     text = chart_title(lb, t, top, "各指标得分率")
     left = PAD + name_w + 6
     heading, top_y = _title(text, left + cell_w * len(crit_order))
@@ -292,20 +292,24 @@ def poster_figure(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle:
         total_w=text_width("总分", 15, bold=True))
     room = (inner - 100 - d["street_w"] - 12).clip(lower_bound=80.0)
     d = d.with_columns(room=room, name_w=text_width("单位", 17, bold=True))
-    fits = d.filter(pl.col("name_w") <= pl.col("room"))
+    # a name wider than its room is set at 14 px on lines centred on the name's place
+    fits = d.filter(pl.col("name_w") <= pl.col("room")).select(
+        "row", "mid", pl.lit(0, pl.Int64).alias("line"), pl.lit(1, pl.Int64).alias("lines"),
+        pl.col("单位").alias("text"), pl.lit(17.0).alias("size"))
     long = d.filter(pl.col("name_w") > pl.col("room"))
+    broken = wrap_lines(long, "单位", size=14, max_width=pl.col("room"), bold=True).join(
+        long.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), "row", "mid"),
+        left_on="row", right_on="i").select(
+        pl.col("row_right").alias("row"), "mid", "line", "lines", "text",
+        pl.lit(14.0).alias("size"))
+    names = pl.concat([fits, broken]).sort("row", "line")
     parts += [
         texts(d, x=left, y=_baseline(pl.col("mid") - 14, 17), text=pl.col("rank_label"), size=17,
               bold=True, fill="#b22222"),
-        texts(fits, x=left + 100, y=_baseline(pl.col("mid") - 14, 17), text=pl.col("单位"),
-              size=17, bold=True, css="name"),
+        texts(names, x=left + 100, y=pl.col("mid") - 14 + 0.36 * pl.col("size")
+              + (pl.col("line") - (pl.col("lines") - 1) / 2) * (pl.col("size") + 2),
+              text=pl.col("text"), size=pl.col("size"), bold=True, css="name"),
     ]
-    if long.height:  # long names: 14 px, broken onto lines centred on the name's place
-        broken = wrap_lines(long, "单位", size=14, max_width=pl.col("room"), bold=True).join(
-            long.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "mid"), on="row")
-        parts.append(texts(broken, x=left + 100, y=_baseline(
-            pl.col("mid") - 14 + (pl.col("line") - (pl.col("lines") - 1) / 2) * 16, 14),
-            text=pl.col("text"), size=14, bold=True, css="name"))
     parts += [
         texts(d, x=right, y=_baseline(pl.col("mid") - 14, 13), text=pl.col("街道"), size=13,
               fill="#666", anchor="end"),
