@@ -301,12 +301,13 @@ def test_text_widths_are_the_fonts(cjk_font):
 
 @pytest.mark.parametrize("names", [["粮机厂院"], ["气象站院一号楼气象站院二号楼气象站院三号楼"],
                                    ["Block 12 of the Long Street Housing Estate", ""],
-                                   ["）开头的标点，不在行首。" * 3]])
+                                   ["）开头的标点，不在行首。（括号）" * 3]])
 def test_wrap_lines_keeps_every_character(names):
     lines = drawing.wrap_lines(pl.DataFrame({"n": names}), "n", size=12, max_width=96)
     back = lines.group_by("row", maintain_order=True).agg(pl.col("text").str.join(""))
     assert back["text"].to_list() == names
     assert (lines["width"] <= 96 + 12 * 1.01).all()
     assert not lines.filter(pl.col("line") > 0)["text"].str.contains(r"^[，。）]").any()
+    assert not lines.filter(pl.col("line") < pl.col("lines") - 1)["text"].str.contains(r"（$").any()
     assert set(re.findall(r"[A-Za-z]+", "".join(names))) <= set(
         re.findall(r"[A-Za-z]+", " ".join(lines["text"])))

@@ -74,6 +74,9 @@ _WIDE = (r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u2E80-\u303F\u3200-\u4DBF\
 #: punctuation that never starts a line
 _CLOSING = r"^[，。、；：！？）》」』〉】,.;:!?)\]}%]$"
 
+#: punctuation that never ends a line
+_OPENING = r"^[（《「『〈【(\[{]$"
+
 #: the shapes' columns (a scene may leave out those it does not use)
 SCENE_SCHEMA = {
     "kind": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64, "h": pl.Float64,
@@ -186,11 +189,12 @@ def wrap_lines(frame: pl.DataFrame, column: str, *, size: float, max_width: floa
                            pl.col("w").sum().over("row").alias("total")))
     n = (pl.col("total") * size / 1000 / pl.col("limit")).ceil().clip(lower_bound=1)
     per_line = pl.col("total") / n
-    # a Latin word or number stays whole, and closing punctuation never starts a line (unless
-    # the word is longer than a line)
+    # a Latin word or number stays whole, closing punctuation never starts a line and opening
+    # punctuation never ends one (unless the word is longer than a line)
     alnum = r"^[A-Za-z0-9]$"
-    glue = ((pl.col("c").str.contains(alnum) & pl.col("c").shift(1).over("row")
-             .str.contains(alnum).fill_null(False)) | pl.col("c").str.contains(_CLOSING))
+    before = pl.col("c").shift(1).over("row")
+    glue = ((pl.col("c").str.contains(alnum) & before.str.contains(alnum).fill_null(False))
+            | pl.col("c").str.contains(_CLOSING) | before.str.contains(_OPENING).fill_null(False))
     chars = chars.with_columns((~glue).cum_sum().over("row").alias("word"),
                                per_line.alias("per_line"), n.cast(pl.Int64).alias("n"))
     chars = chars.with_columns(
@@ -421,8 +425,8 @@ def _raster(fig: Figure, scale: float,
         elif kind == "image":
             data = base64.b64decode(s["href"].split(",", 1)[1])
             with Image.open(io.BytesIO(data)) as pic:
-                pic = pic.convert("RGB").resize((px(s["w"]), px(s["h"])), Image.Resampling.NEAREST)
-                picture.paste(pic, (px(s["x"]), px(s["y"])))
+                rgb = pic.convert("RGB").resize((px(s["w"]), px(s["h"])), Image.Resampling.NEAREST)
+                picture.paste(rgb, (px(s["x"]), px(s["y"])))
         elif kind == "ramp":
             colours = np.array([_colour(c) for c in s["fill"].split()], dtype=float)
             h, w = px(s["h"]), px(s["w"])

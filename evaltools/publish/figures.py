@@ -95,6 +95,12 @@ def _names(t: pl.DataFrame, *, size: float, min_step: float) -> tuple[pl.DataFra
     return names, rows
 
 
+def _most(series: pl.Series, *, least: bool = False) -> float:
+    """The largest (``least``: smallest) value of a numeric column as a float, 0 when empty."""
+    value: Any = series.min() if least else series.max()
+    return float(value) if value is not None else 0.0
+
+
 def _fmt(values: pl.Expr, step: float) -> pl.Expr:
     """Tick labels with as many decimals as the step needs."""
     decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
@@ -110,13 +116,13 @@ def leaderboard_figure(lb: Any, *, top: int | None = None, title: str | None = N
     t = ranked_units(lb, top)
     t = t.with_columns(bar_labels(lb, t))
     names, rows = _names(t, size=12, min_step=20)
-    name_w = float(names["width"].max() or 0.0)
+    name_w = _most(names["width"])
     totals = t["total"].cast(pl.Float64)
-    lo = min(0.0, float(totals.min() or 0.0))
-    hi = max(0.0, float(totals.max() or 0.0))
+    lo = min(0.0, _most(totals, least=True))
+    hi = max(0.0, _most(totals))
     if set(TOTAL_INTERVAL) <= set(t.columns):
-        lo = min(lo, float(t["total_low"].min() or 0.0))
-        hi = max(hi, float(t["total_high"].max() or 0.0))
+        lo = min(lo, _most(t["total_low"], least=True))
+        hi = max(hi, _most(t["total_high"]))
     start, stop, _ = nice_ticks(lo, hi, 10)
     step = tick_step(start, stop, math.ceil(PLOT_WIDTH / 40))
     text = f"{title or chart_title(lb, t, top, '总分排名')}"
@@ -134,7 +140,7 @@ def leaderboard_figure(lb: Any, *, top: int | None = None, title: str | None = N
              y=pl.col("mid") + top_y,
              tip=pl.format("{}　{}", pl.col("单位"), pl.col("标注")))
          .with_columns(label_w=text_width("标注", 11)))
-    plot_h = float(rows["step"].sum())
+    plot_h = _most(rows.select(pl.col("step").sum()).to_series())
     axis_y = top_y + plot_h
     ticks = pl.DataFrame({"v": pl.arange(0, round((stop - start) / step) + 1, eager=True)
                           .cast(pl.Float64) * step + start})
@@ -206,12 +212,13 @@ def heatmap_figure(lb: Any, *, top: int | None = None) -> Figure:
     t, d, crit_order = criteria_cells(lb, top)
     cell_w, size = 56.0, 10.0
     names, rows = _names(t, size=12, min_step=18)
-    name_w = float(names["width"].max() or 0.0)
+    name_w = _most(names["width"])
     text = chart_title(lb, t, top, "各指标得分率")
     left = PAD + name_w + 6
     heading, top_y = _title(text, left + cell_w * len(crit_order))
     heads = wrap_lines(pl.DataFrame({"指标": crit_order}), "指标", size=11, max_width=cell_w - 4)
-    head_h = int(heads["lines"].max() or 1) * 13 + 4
+    head_lines = int(_most(heads["lines"]) or 1)
+    head_h = head_lines * 13 + 4
     grid_y = top_y + head_h
     col = pl.DataFrame({"指标": crit_order, "col": range(len(crit_order))},
                        schema={"指标": pl.String, "col": pl.Int64})
@@ -226,7 +233,7 @@ def heatmap_figure(lb: Any, *, top: int | None = None) -> Figure:
                  .when(_dark(pl.col("fill"))).then(pl.lit("#fff")).otherwise(pl.lit("#000")),
                  tip=pl.format("{}　{}：{}", pl.col("单位"), pl.col("指标"), pl.col("得分")))
              .with_columns(pl.col("fill").fill_null("#eeeeee")))
-    grid_h = float(rows["step"].sum())
+    grid_h = _most(rows.select(pl.col("step").sum()).to_series())
     legend_x = left + cell_w * len(crit_order) + 16
     ramp_h = min(160.0, max(grid_h, 60.0))
     legend = pl.DataFrame({"v": [0.0, 0.25, 0.5, 0.75, 1.0]}).with_columns(
@@ -235,7 +242,7 @@ def heatmap_figure(lb: Any, *, top: int | None = None) -> Figure:
     parts = [
         heading,
         texts(heads, x=left + (pl.col("row") + 0.5) * cell_w,
-              y=top_y + 11 + pl.col("line") * 13 + (heads["lines"].max() - pl.col("lines")) * 13,
+              y=top_y + 11 + pl.col("line") * 13 + (head_lines - pl.col("lines")) * 13,
               text=pl.col("text"), size=11, anchor="middle", css="criterion"),
         rects(cells, x=pl.col("x"), y=pl.col("y"), w=cell_w, h=pl.col("step"),
               fill=pl.col("fill"), stroke="#fff", stroke_width=1, tip=pl.col("tip"),
