@@ -129,6 +129,14 @@ def test_top_units_of_a_large_board_say_so(board):
     assert "前100名，共180个单位" in fig.title
 
 
+def test_names_that_attack_xml_stay_text():
+    table = pl.DataFrame({"unit_id": ["A", "B"], "name": ['<b>"甲"</b> & 楼\x01', "乙\x1b楼]]>"],
+                          "rank": [1, 2], "rank_label": ["第1名", "第2名"], "total": [9.0, 8.0]})
+    lb = SimpleNamespace(table=table, rubric=SimpleNamespace(digits=2, stars=()))
+    root = ET.fromstring(figures.leaderboard_figure(lb).svg())     # still well-formed
+    assert [t.text for t in _texts(root, "name")] == ['<b>"甲"</b> & 楼', "乙楼]]>"]
+
+
 def test_negative_totals_and_a_single_unit():
     table = pl.DataFrame({"unit_id": ["A", "B"], "name": ["甲楼", "乙楼"], "rank": [1, 2],
                           "rank_label": ["第1名", "第2名"], "total": [3.5, -2.25]})

@@ -224,7 +224,9 @@ def _num(col: str) -> pl.Expr:
 
 
 def _xml(col: str) -> pl.Expr:
-    return (pl.col(col).fill_null("").str.replace_all("&", "&amp;", literal=True)
+    """Text escaped for XML; the control characters XML cannot hold are left out."""
+    return (pl.col(col).fill_null("").str.replace_all(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]", "")
+            .str.replace_all("&", "&amp;", literal=True)
             .str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True)
             .str.replace_all('"', "&quot;", literal=True))
 
