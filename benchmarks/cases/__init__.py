@@ -9,6 +9,7 @@ Cases longer than about two minutes set ``opt_in=True`` (run with ``--large``).
 
 from benchmarks.cases import (  # noqa: F401
     campaign,
+    charts,
     evaluate,
     kpi,
     latency,

@@ -21,97 +21,49 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import polars as pl
 
+from evaltools.chartdata import (
+    MAX_CHART_ROWS,
+    MAX_CHART_UNITS,
+    POSTER_MARGIN,
+    POSTER_WIDTH,
+    RANK_INTERVAL,
+    TOTAL_INTERVAL,
+    RankedBoard,
+    bar_labels,
+    chart_title,
+    criteria_cells,
+    digits_of,
+    display_names,
+    poster_baseline,
+    poster_rows,
+    ranked_units,
+    score_text,
+    score_text_value,
+    table_of,
+)
+
 if TYPE_CHECKING:
     from evaltools.leaderboard import Leaderboard
-    from evaltools.rubric import Rubric
 
 __all__ = [
-    "ROW_ORDER", "contributions", "criteria_heatmap", "judge_leniency", "leaderboard_bars",
-    "poster_chart", "score_text", "total_rows", "total_rows_title",
+    "MAX_CHART_ROWS", "MAX_CHART_UNITS", "POSTER_MARGIN", "POSTER_WIDTH", "RANK_INTERVAL",
+    "ROW_ORDER", "TOTAL_INTERVAL", "RankedBoard", "contributions", "criteria_heatmap",
+    "judge_leniency", "leaderboard_bars", "poster_baseline", "poster_chart", "score_text",
+    "score_text_value", "total_rows", "total_rows_title",
 ]
 
-#: rank-interval columns a robustness analysis may add to ``Leaderboard.table``
-RANK_INTERVAL = ("rank_lower", "rank_upper")
-#: total-interval columns (whiskers on the total axis) a robustness analysis may add
-TOTAL_INTERVAL = ("total_low", "total_high")
-
-
-class RankedBoard(Protocol):
-    """What the totals charts read of a board: its ranked ``table`` and its ``rubric`` (a
-    :class:`~evaltools.leaderboard.Leaderboard`, or the weight explorer's rows shown)."""
-
-    @property
-    def table(self) -> pl.DataFrame: ...
-
-    @property
-    def rubric(self) -> Rubric: ...
-
-
-def score_text(col: str | pl.Expr, digits: int = 2) -> pl.Expr:
-    """Scores as text with exactly ``digits`` decimals, rounded 四舍五入 (93.7 → "93.70")."""
-    from evaltools.rounding import round_half_up
-
-    return round_half_up(col, digits).cast(pl.Decimal(38, digits)).cast(pl.String)
-
-
-def _digits(lb: RankedBoard | pl.DataFrame) -> int:
-    rubric = getattr(lb, "rubric", None)
-    return rubric.digits if rubric is not None else 2
-
-
-def _table(lb: RankedBoard | pl.DataFrame) -> pl.DataFrame:
-    return lb.table if hasattr(lb, "table") else lb
-
-
-def _display(table: pl.DataFrame) -> pl.DataFrame:
-    """Add ``单位`` (name, else id) — unique even when two units share a name."""
-    name = pl.coalesce(pl.col("name"), pl.col("unit_id")) if "name" in table.columns \
-        else pl.col("unit_id")
-    dup = name.is_duplicated()
-    return table.with_columns(
-        pl.when(dup).then(pl.format("{}（{}）", name, pl.col("unit_id"))).otherwise(name)
-        .alias("单位"))
-
-
-#: the most units a chart draws, and the most rows it hands Vega (altair refuses more than 5,000
-#: rows; Vega cannot draw a canvas 6,000 bars tall). A city's leaderboard (thousands of units) is
-#: charted as its top units, and the title says so; the tables always list every unit.
-MAX_CHART_UNITS = 100
-MAX_CHART_ROWS = 1500
-
-
-def _ranked(lb: RankedBoard | pl.DataFrame, top: int | None, *, rows_per_unit: int = 1) -> pl.DataFrame:
-    """The ranked units to chart, in rank order (disqualified and not-scored units left out):
-    ranks 1..``top``, and at most :data:`MAX_CHART_UNITS` (fewer when each unit is
-    ``rows_per_unit`` rows, so the chart stays within :data:`MAX_CHART_ROWS`)."""
-    table = _table(lb)
-    keep = ~pl.col("disqualified").fill_null(False) if "disqualified" in table.columns \
-        else pl.lit(True)
-    if "rank" in table.columns:  # 未参评 units have no rank
-        keep = keep & pl.col("rank").is_not_null()
-    t = _display(table).filter(keep)
-    if top is not None:
-        t = t.filter(pl.col("rank") <= top)
-    return t.head(max(1, min(MAX_CHART_UNITS, MAX_CHART_ROWS // max(rows_per_unit, 1))))
-
-
-def _of_all(lb: Any, shown: pl.DataFrame, top: int | None, title: str) -> str:
-    """``title``, saying when the chart shows only the top units of a large board."""
-    table = _table(lb)
-    keep = pl.col("rank").is_not_null() if "rank" in table.columns else pl.lit(True)
-    if "disqualified" in table.columns:
-        keep = keep & ~pl.col("disqualified").fill_null(False)
-    if top is not None and "rank" in table.columns:
-        keep = keep & (pl.col("rank") <= top)
-    n = table.filter(keep).height
-    if shown.height >= n:
-        return title
-    return f"{title}（前{shown.height}名，共{n}个单位；完整名单见榜单表格）"
+# What the charts show is decided in evaltools.chartdata, shared with the figures publishing draws
+# without Vega (evaltools.publish.figures); the names stay importable from here.
+_digits = digits_of
+_table = table_of
+_display = display_names
+_ranked = ranked_units
+_of_all = chart_title
 
 
 #: the column of :func:`total_rows` (with ``order=True``) and :func:`evaltools.charts.units.
@@ -133,11 +85,7 @@ def total_rows(lb: RankedBoard, *, top: int | None = None, order: bool = False) 
     """
     t = _ranked(lb, top)
     cols = set(t.columns)
-    label = pl.format("{} {}", pl.col("rank_label"), score_text("total", _digits(lb)))
-    if set(RANK_INTERVAL) <= cols:
-        label = pl.format("{}（名次区间 {}–{}）", label, pl.col("rank_lower"),
-                          pl.col("rank_upper"))
-    t = t.with_columns(label.alias("标注"))
+    t = t.with_columns(bar_labels(lb, t))
     keep = ["单位", "unit_id", "rank", "rank_label", "total", "标注",
             *[c for c in (*TOTAL_INTERVAL, *RANK_INTERVAL, "grade") if c in cols]]
     t = t.select(keep)
@@ -196,18 +144,8 @@ def criteria_heatmap(lb: Leaderboard, *, top: int | None = None) -> alt.LayerCha
 
     Uses ``Leaderboard.values`` (``share`` column) and the rubric's criterion names.
     """
-    from evaltools.rounding import round_half_up
-
-    t = _ranked(lb, top, rows_per_unit=len(lb.rubric.criteria)).select("unit_id", "单位", "rank")
-    names = {c.id: c.name for c in lb.rubric.criteria}
-    v = lb.values
-    share = pl.col("share") if "share" in v.columns else pl.col("normalized")
-    d = (v.select("unit_id", "criterion", share.alias("share"), pl.col("points"))
-         .join(t, on="unit_id", how="inner")
-         .with_columns(指标=pl.col("criterion").replace_strict(names, default=pl.col("criterion")),
-                       得分=round_half_up("points", 1)))
+    t, d, crit_order = criteria_cells(lb, top)
     order = t["单位"].to_list()
-    crit_order = [names[c] for c in lb.rubric.criterion_ids]
     base = alt.Chart(d).encode(
         x=alt.X("指标:N", sort=crit_order, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("单位:N", sort=order, title=None),
@@ -274,36 +212,6 @@ def judge_leniency(report: Any) -> alt.Chart:
     ).properties(width=360, height=alt.Step(18), title="评委宽严度")
 
 
-#: the poster's width in chart units with its margins; at the default scale 2 the PNG is 1080 px
-POSTER_WIDTH = 540
-#: the poster's left and right margin (chart units)
-POSTER_MARGIN = 24
-
-
-def poster_baseline(totals: list[float]) -> float:
-    """Where the poster's bars start: a round number below the lowest total, so that totals a
-    few points apart still look different (93.9 vs 93.7 on a 0–100 axis would not). The gap
-    between the lowest and the highest total takes at least 60 % of the bar length; when the
-    totals are spread widely the bars start at 0.
-
-    Examples
-    --------
-    >>> poster_baseline([97.41, 93.88, 93.70, 92.53])
-    85.0
-    >>> poster_baseline([95.0, 40.0])
-    0.0
-    """
-    vals = [float(t) for t in totals if t is not None]
-    if not vals:
-        return 0.0
-    lo, hi = min(vals), max(vals)
-    spread = max(hi - lo, 0.5)
-    base = lo - spread * 2 / 3                  # lowest bar ≈ 40 % of the longest
-    if base <= 0 or base < hi * 0.4:
-        return 0.0
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 1000) if s >= spread / 2)
-    return float((base // step) * step)
-
 
 def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: str = "",
                  footer: str = "", qr: str | None = None) -> alt.VConcatChart:
@@ -316,26 +224,7 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
     ``data:image/png;base64,…`` QR code to the page) drawn beside it. Unconfigured; export with
     :func:`evaltools.charts.to_png`.
     """
-    from evaltools import labels
-
-    t = _ranked(lb, top)
-    digits = _digits(lb)
-    has_stars = bool(lb.rubric.stars) if hasattr(lb, "rubric") else False
-    top_total = t["total"].max() if t.height else None
-    best = float(top_total) if isinstance(top_total, int | float) else None
-    base = poster_baseline(t["total"].to_list())
-    gap = score_text(pl.lit(best, pl.Float64) - pl.col("total"), digits)
-    t = t.with_columns(
-        总分=score_text("total", digits),
-        差距=pl.when(pl.col("rank") > 1).then(pl.format("差第1名 {} 分", gap))
-        .otherwise(pl.lit("")),
-        街道=pl.coalesce(pl.col("street"), pl.lit("")) if "street" in t.columns else pl.lit(""),
-        星级=(labels.stars_expr("stars")
-              if has_stars and "stars" in t.columns
-              else pl.coalesce(pl.col("grade"), pl.lit("")) if "grade" in t.columns
-              else pl.lit("")),
-        base=pl.lit(base, pl.Float64),
-    ).select("单位", "rank", "rank_label", "total", "总分", "差距", "街道", "星级", "base")
+    t, base, best = poster_rows(lb, top)
     order = t["单位"].to_list()
     high = best if best is not None else 1.0
     top_x = high + max(high - base, 1e-9) * 0.75
@@ -382,9 +271,3 @@ def poster_chart(lb: Any, *, top: int = 10, title: str = "光荣榜", subtitle: 
         padding={"left": POSTER_MARGIN, "right": POSTER_MARGIN, "top": 16, "bottom": 16},
         title=alt.Title(title, subtitle=subtitle or alt.Undefined, fontSize=30,
                         subtitleFontSize=15, anchor="middle", color="#b22222", offset=14))
-
-
-def score_text_value(value: float, digits: int = 2) -> str:
-    """One number as published (四舍五入, ``digits`` decimals)."""
-    return pl.select(score_text(pl.lit(value, pl.Float64), digits)).item()
-

@@ -227,14 +227,14 @@ def _kv_html(pairs: list[tuple[str, str]], *, css: str = "kv", code: bool = Fals
 
 
 def _charts_html(lb: Leaderboard, top: int | None) -> str:
-    from evaltools.charts import leaderboard as charts
-    from evaltools.charts import to_svg
+    """The page's two charts as inline SVG, drawn by :mod:`evaltools.publish.figures` (no Vega)."""
+    from evaltools.publish.figures import heatmap_figure, leaderboard_figure
 
-    figures = [("总分排名", charts.leaderboard_bars(lb, top=top))]
-    figures.append(("各指标得分率", charts.criteria_heatmap(lb, top=top)))
+    figures = [("总分排名", leaderboard_figure(lb, top=top)),
+               ("各指标得分率", heatmap_figure(lb, top=top))]
     parts = [f'<figure class="chart" id="chart-{i + 1}" aria-label="{_e(title)}">'
-             f"{stable_svg_ids(_strip_xml_decl(to_svg(chart)), f'chart-{i + 1}')}</figure>"
-             for i, (title, chart) in enumerate(figures)]
+             f"{stable_svg_ids(figure.svg(), f'chart-{i + 1}')}</figure>"
+             for i, (title, figure) in enumerate(figures)]
     return '<section id="charts">\n<h2>附件：图表</h2>\n' + "\n".join(parts) + "\n</section>"
 
 

@@ -27,26 +27,35 @@ ChartFormat = Literal[".png", ".svg"]
 
 
 def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
-    """Save an altair chart as PNG or SVG (from the suffix), drawn offline by vl-convert with the
-    CJK font (Chinese glyphs, not boxes). The chart may be unconfigured: the evaltools theme is
-    applied at export.
+    """Save a chart as PNG or SVG (from the suffix), offline, with the CJK font (Chinese glyphs,
+    not boxes): a :class:`~evaltools.publish.drawing.Figure` (the published figures of
+    :mod:`evaltools.publish.figures`, drawn without Vega), or an altair chart, drawn by
+    vl-convert (it may be unconfigured: the evaltools theme is applied at export).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> from evaltools.examples import two_buildings
-    >>> from evaltools.charts.leaderboard import leaderboard_bars
-    >>> out = save_chart(leaderboard_bars(two_buildings()), pathlib.Path(tempfile.mkdtemp()) / "a.svg")
-    >>> out.read_text(encoding="utf-8").lstrip().startswith(("<svg", "<?xml"))
+    >>> from evaltools.publish.figures import leaderboard_figure
+    >>> out = save_chart(leaderboard_figure(two_buildings()), pathlib.Path(tempfile.mkdtemp()) / "a.svg")
+    >>> out.read_text(encoding="utf-8").startswith("<svg")
     True
     """
-    from evaltools.charts import to_png, to_svg
+    from evaltools.publish.drawing import Figure
 
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise UsageError.choice("path suffix", suffix or path.name, [".png", ".svg"])
     path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(chart, Figure):
+        if suffix == ".png":
+            atomic_write_bytes(path, chart.png(scale=scale))
+        else:
+            atomic_write_bytes(path, stable_svg_ids(chart.svg()).encode("utf-8"))
+        return path
+    from evaltools.charts import to_png, to_svg
+
     if suffix == ".png":
         atomic_write_bytes(path, to_png(chart, scale=scale))
     else:
@@ -58,7 +67,8 @@ def poster(lb: Leaderboard, path: str | Path, *, top: int = 10, title: str | Non
            generated: datetime | None = None, scale: float = 2.0,
            url: str | None = None) -> Path:
     """A portrait poster (PNG or SVG) of the top ``top`` units for a WeChat group or a notice
-    board: 1080 px wide at the default ``scale``; rank, name, street, a bar of the total that
+    board, drawn by :func:`evaltools.publish.figures.poster_figure` (no Vega): 1080 px wide at
+    the default ``scale``; rank, name, street, a bar of the total that
     shows the differences (it starts at a round number below the lowest total, said on the
     poster), the gap to the first, stars; organiser, round and date; and a QR code to the page
     when ``url`` (default the rubric's ``[publish] url``) is set.
@@ -74,7 +84,7 @@ def poster(lb: Leaderboard, path: str | Path, *, top: int = 10, title: str | Non
     """
     import base64
 
-    from evaltools.charts.leaderboard import poster_chart
+    from evaltools.publish.figures import poster_figure
 
     generated = generated or generated_at()
     lb = publishable(lb)  # phones, ID numbers, bidi controls in names (issue 18)
@@ -89,6 +99,6 @@ def poster(lb: Leaderboard, path: str | Path, *, top: int = 10, title: str | Non
     sub = [s for s in (round_text(lb), r.period if not round_text(lb) else "") if s]
     foot = "　".join(s for s in (issuer, f"{generated.year}年{generated.month}月"
                                         f"{generated.day}日") if s)
-    chart = poster_chart(lb, top=top, title=title or f"{r.name} 光荣榜",
-                         subtitle="　".join(sub), footer=foot, qr=qr)
-    return save_chart(chart, path, scale=scale)
+    figure = poster_figure(lb, top=top, title=title or f"{r.name} 光荣榜",
+                           subtitle="　".join(sub), footer=foot, qr=qr)
+    return save_chart(figure, path, scale=scale)

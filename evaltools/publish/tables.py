@@ -34,7 +34,7 @@ SOURCE_ZH = labels.SOURCE_ZH
 
 
 def score_text_expr(col: str | pl.Expr, digits: int) -> pl.Expr:
-    from evaltools.charts.leaderboard import score_text
+    from evaltools.chartdata import score_text  # no altair import (issue 17)
 
     return score_text(col, digits)
 
