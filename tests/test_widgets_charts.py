@@ -84,10 +84,10 @@ def test_other_options_rebuild_the_spec_and_send_it_only_when_it_differs(board, 
 
 def test_a_spec_that_differs_is_sent(board, monkeypatch):
     """top_n beyond what a chart draws: the title says so (前5名，共8个单位): a new spec."""
-    import evaltools.charts.leaderboard as lb_charts
+    import evaltools.chartdata as chartdata
 
     ex, sent = _explorer(board)
-    monkeypatch.setattr(lb_charts, "MAX_CHART_UNITS", 5)
+    monkeypatch.setattr(chartdata, "MAX_CHART_UNITS", 5)  # what every chart of a board draws
     ex.top_n.value = 8
     assert sent.keys() == [{"spec", "data", "revision"}]
     assert "前5名，共8个单位" in ex.chart_view.spec["hconcat"][0]["title"]
