@@ -228,3 +228,83 @@ def test_a_data_error_in_a_notebook_shows_no_traceback(tmp_path, capsys):
         assert "units.csv" in text
     finally:
         InteractiveShell.clear_instance()
+
+
+# ---- a pre-heated kernel (make app's pool): the app built before its visit ---------------------
+
+
+def _folder(root: Path, name: str) -> Path:
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "units.csv").write_text("unit_id,unit_name\nu1,一号楼\n", encoding="utf-8")
+    return d
+
+
+def test_wait_for_visit_returns_at_once_outside_a_preheated_kernel(tmp_path, monkeypatch):
+    import voila.utils
+
+    calls = []
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda *a: calls.append(a))
+    app = EvalApp([tmp_path], upload_root=tmp_path)
+    for value in (None, "False"):  # JupyterLab; a kernel Voila started for its visit
+        if value is None:
+            monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+        else:
+            monkeypatch.setenv("VOILA_PREHEAT", value)
+        assert app.wait_for_visit() is None
+    assert calls == []
+
+
+def test_wait_for_visit_rereads_the_folders_after_the_visit_starts(tmp_path, monkeypatch):
+    """A folder imported (or added) after the kernel was pre-heated is offered on the visit; the
+    pooled kernel waits once, and the modules publishing needs are imported before the wait."""
+    import sys
+
+    import voila.utils
+
+    import evaltools.app
+
+    root = tmp_path / "工作区"
+    _folder(root, "旧数据")
+    app = EvalApp([root], upload_root=root)
+    assert [label for label, _ in app.folder_list.options] == ["工作区/旧数据"]
+    (tmp_path / "warm_probe_module.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(evaltools.app, "WARM_MODULES", ("warm_probe_module", "not_installed_x"))
+    waits = []
+
+    def visit(*_args):
+        waits.append("warm_probe_module" in sys.modules)
+        _folder(root, "新数据")  # imported in another tab while this kernel waited
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", visit)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    app.wait_for_visit()
+    assert waits == [True]  # warmed before waiting (a module not installed is skipped)
+    assert [label for label, _ in app.folder_list.options] == ["工作区/新数据", "工作区/旧数据"]
+    assert app.folder_list.value == root / "旧数据"  # the choice is kept
+    app.wait_for_visit()  # the environment still says pre-heated: it does not wait again
+    assert len(waits) == 1
+
+
+def test_wait_for_visit_rereads_an_open_folder_whose_files_changed(tmp_path, monkeypatch):
+    import shutil
+
+    import voila.utils
+
+    folder = tmp_path / "data" / "sample"
+    shutil.copytree(ROOT / "data" / "sample", folder)
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda *a: None)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    same = EvalApp([tmp_path / "data"], data=folder)
+    before = same.explorer
+    assert before is not None
+    same.wait_for_visit()  # nothing changed: the board built before the visit is kept
+    assert same.explorer is before
+
+    changed = EvalApp([tmp_path / "data"], data=folder)
+    before = changed.explorer
+    units = folder / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed.wait_for_visit()  # a file changed while the kernel waited: read again
+    assert changed.explorer is not None and changed.explorer is not before
