@@ -17,19 +17,21 @@ recorded and aborted — the run fails if one is attempted) and records:
   ``browser`` is the default in a kernel (the spec is sent, the vendored Vega draws it);
   ``svg`` is the server-side SVG of vl-convert (the behaviour before issue 17), measured in the
   same run as the baseline;
-- ``app_first_page[pool N]``: the app (notebook 00) as ``make app`` serves it, ``POOL=1`` (one
-  pre-heated kernel, the default) and ``POOL=0`` (a kernel started per visit, as before) in the
+- ``app_first_page``: the app (notebook 00) as ``make app`` serves it (its pre-heated kernels),
+  and ``app_first_page[no pool]`` (``POOL=0``: a kernel started per visit, as before) in the
   same run: navigation → the first page **usable**: the first tab's controls rendered (the data
   folder dropdown with its folders, the 打开 button enabled) AND answering: a click on the
   "2 检查" tab is sent to the kernel, whose answer shows the 检查 page. Each visit is a fresh
   browser context (empty cache, as a first visit) and starts when the server's processes are
-  idle (the pool refilled); median of ``--visits``;
-- ``app_second_tab[pool 1]``: a second tab opened as soon as the first is usable (the pool is
-  still refilling: what two tabs, or a quick reload, get);
+  idle (the pool refilled); median of ``--visits``. Also recorded: the CPU seconds of chromium,
+  the server and its kernels during each visit, and when the HTML arrived / DOMContentLoaded /
+  the controls appeared / the kernel answered;
+- ``app_second_tab``: a second tab opened as soon as the first is usable (the pool is
+  refilling: what two tabs, or a quick reload, get);
 - ``app_publish``: in the app, the sample (``data/sample``) opened, then a click on 发布榜单 →
   the download links shown, seconds from the click; each a fresh visit (a fresh kernel, as a
   user publishes once per visit); median of ``--visits``;
-- ``voila_first_page``: notebook 04 served the same way (pool 1) → the explorer usable.
+- ``voila_first_page``: notebook 04 served the same way → the explorer usable.
 
 Targets (issue 17): slider → table + charts < 150 ms at 1k units, Run All → usable < 3 s, the
 app's first page < 3 s, publishing from the app < 1.5 s. The result (with the load average) is
@@ -67,7 +69,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 APP = "00_评估应用.ipynb"
 FILL_DELAY = 5  # scripts/serve.sh: --VoilaKernelManager.fill_delay
 TARGETS = {"slider_1k[browser]": ("ms", 150.0), "run_all_04": ("s", 3.0),
-           "app_first_page[pool 1]": ("s", 3.0), "app_publish": ("s", 1.5)}
+           "app_first_page": ("s", 3.0), "app_publish": ("s", 1.5)}
 
 
 def _loadavg() -> list[float]:
@@ -218,14 +220,17 @@ class Served:
 
 
 @contextmanager
-def _app_server(notebook: Path, pool: int, workspace: Path):
-    """``scripts/serve.sh app`` (what ``make app`` runs) serving ``notebook`` with ``POOL=pool``;
-    yields the URL it prints."""
+def _app_server(notebook: Path, workspace: Path, pool: int | None = None):
+    """``scripts/serve.sh app`` (what ``make app`` runs) serving ``notebook``, with its default
+    pool or ``POOL=pool``; yields the URL it prints."""
     env = {**os.environ, "VENV": str(Path(sys.executable).parents[1]),
-           "PORT": str(_free_port()), "POOL": str(pool), "APP_NOTEBOOK": str(notebook),
+           "PORT": str(_free_port()), "APP_NOTEBOOK": str(notebook),
            "EVALTOOLS_WORKSPACE": str(workspace), "PYTHONPATH": os.pathsep.join(
                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     env.pop("SOURCE_DATE_EPOCH", None)  # each publication gets its own time (and folder)
+    env.pop("POOL", None)
+    if pool is not None:
+        env["POOL"] = str(pool)
     log = Path(tempfile.mkstemp(prefix="evaltools-app-", suffix=".log")[1])
     with log.open("w") as fh:
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve.sh"), "app"], cwd=ROOT,
@@ -404,34 +409,35 @@ def _app_cases(browser, guard, folder: Path, visits: int, res: dict[str, Any]) -
     a second tab, publishing from the app."""
     notebook = folder / APP
     workspace = folder.parent / "工作区"
-    for pool in (1, 0):
-        with _app_server(notebook, pool, workspace) as app:
+    for pool in (None, 0):
+        name = "app_first_page" if pool is None else "app_first_page[no pool]"
+        with _app_server(notebook, workspace, pool) as app:
             times, kernels, phases, cpu = [], [], [], []
+            app.settle()
+            if pool is None:
+                res["pool_kernel_rss_mb"] = app.kernel_rss()  # the kernels waiting for a visit
             for _ in range(visits):
                 app.settle()
                 context, page = _fresh(browser, guard)
                 cpu0 = _our_cpu()
                 times.append(_app_usable(page, app.url, phases))
                 cpu.append(round(_our_cpu() - cpu0, 2))
-                if pool:
+                if pool is None:
                     # a second tab at once: the pool is refilling
                     context2, page2 = _fresh(browser, guard)
-                    res["cases"].setdefault("app_second_tab[pool 1]", {
+                    res["cases"].setdefault("app_second_tab", {
                         "unit": "s", "values": []})["values"].append(_app_usable(page2, app.url))
                     _close(context2, page2)
                 _close(context, page)
                 time.sleep(2)
                 kernels.append(len(app.kernels()))
-            res["cases"][f"app_first_page[pool {pool}]"] = {
+            res["cases"][name] = {
                 "unit": "s", "values": times, "kernels_after_visits": kernels,
                 "cpu_s_browser_server_kernels": cpu,
                 "phases_html_dcl_controls_answered": phases}
-            if pool:
-                app.settle()
-                res["pool_kernel_rss_mb"] = app.kernel_rss()
     # publishing from the app: open the sample, click 发布榜单 → the download links
     published = folder.parent / "data" / "sample" / "发布"
-    with _app_server(notebook, 1, workspace) as app:
+    with _app_server(notebook, workspace) as app:
         times = []
         for _ in range(visits):
             shutil.rmtree(published, ignore_errors=True)
@@ -483,7 +489,7 @@ def run(interactions: int, voila: bool, lab: bool = True, visits: int = 3) -> di
                 context.close()
             if voila:
                 _app_cases(browser, guard, folder, visits, res)
-                with _app_server(folder / "04_权重调整与排名.ipynb", 1, tmp / "工作区") as app:
+                with _app_server(folder / "04_权重调整与排名.ipynb", tmp / "工作区") as app:
                     times = []
                     for _ in range(visits):
                         app.settle()

@@ -50,7 +50,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import importlib
 import os
 import re
 import shutil
@@ -95,11 +94,6 @@ MIME = {".html": "text/html", ".pdf": "application/pdf", ".xlsx": "application/v
 KIND_LABELS = {"html": "公示页（HTML）", "pdf": "公示页（PDF，A4）", "xlsx": "Excel 表", "csv": "CSV 表", "png": "总分排名图",
                "svg": "总分排名图（SVG）", "poster": "海报"}
 TABLE_KINDS = {"scores": "评委评分", "units": "参评单位", "wjx": "问卷星导出", None: "未读取"}
-#: What a pre-heated kernel imports before its visit (:meth:`EvalApp.wait_for_visit`): the
-#: modules 发布榜单 loads on its first click (≈ 0.8 s CPU); those not installed are skipped.
-WARM_MODULES = ("evaltools.publish", "evaltools.charts.leaderboard", "evaltools.kpi",
-                "evaltools.campaign", "evaltools.decisions", "weasyprint", "docx", "xlsxwriter",
-                "PIL.Image")
 _CSS = """<style>
 .evaltools-app{max-width:1200px}
 .evaltools-app .widget-html-content{white-space:normal}
@@ -486,19 +480,18 @@ class EvalApp:
 
     def wait_for_visit(self) -> None:
         """In a kernel that Voila pre-heated (``make app`` keeps one ready: it ran the app's
-        notebook before anyone opened the page), import what publishing needs, wait until a
-        visit takes the kernel, then read again what may have changed on disk since the app
-        was built: the folder list, and an open folder whose files changed. Anywhere else
-        (JupyterLab, a kernel started for its visit) it returns at once; so does a second call.
+        notebook before anyone opened the page), wait until a visit takes the kernel, then read
+        again what may have changed on disk since the app was built: the folder list, and an
+        open folder whose files changed. Anywhere else (JupyterLab, a kernel started for its
+        visit) it returns at once; so does a second call.
+
+        Nothing more is imported ahead: importing publishing's modules here (WeasyPrint,
+        python-docx …) saved ≈ 0.8 s CPU of a first 发布榜单 that takes ≈ 13 s, but doubled the
+        waiting kernel's memory (110 → 210 MB) and made a second tab wait longer for the refill.
         """
         if os.environ.get("VOILA_PREHEAT") != "True" or self._visited:
             return
         self._visited = True
-        for name in WARM_MODULES:  # a loop over module names
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass
         from voila.utils import wait_for_request
 
         wait_for_request()  # returns when the page is opened (Voila sends the request's details)

@@ -5,14 +5,16 @@
 # the printed URL stays true.
 #   scripts/serve.sh lab|app   (env: VENV, HOST, PORT; app only: POOL, APP_NOTEBOOK)
 #
-# The app keeps POOL (default 1) Voila kernels pre-heated: each has already run the app's notebook
+# The app keeps POOL (default 2) Voila kernels pre-heated: each has already run the app's notebook
 # (imports, widgets built) and waits for a visit, so the first page is served at once; every visit
 # takes a kernel of its own (nothing carries over from an earlier visit) and Voila starts the next
 # one 5 s later (fill_delay: not while the page that took the kernel is still loading, which the
-# refill would slow down). POOL=0: a kernel is started for each visit (slower first page, no
-# kernel waiting in memory). A closed tab's kernel is shut down after 5 idle minutes without a
-# connection (culling): Voila's own shutdown-on-close request is refused for want of an _xsrf
-# cookie (voila-dashboards/voila#1458), so without it every visit would leave a kernel running.
+# refill would slow down). Two, not one: a reload or a second tab within those seconds takes the
+# other one instead of waiting for the refill (which took longer than no pool at all).
+# POOL=0: a kernel is started for each visit (slower first page, no kernel waiting in memory,
+# ≈ 110 MB each). A closed tab's kernel is shut down after 2 idle minutes without a connection
+# (culling): Voila's own shutdown-on-close request is refused for want of an _xsrf cookie
+# (voila-dashboards/voila#1458), so without it every visit would leave a kernel running.
 # APP_NOTEBOOK: the notebook to serve (default the app, notebook 00; the browser benchmark
 # serves a copy).
 set -euo pipefail
@@ -22,7 +24,7 @@ HOST=${HOST:-127.0.0.1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=$VENV/bin/python
 if [ "$what" = app ]; then PORT=${PORT:-8866}; else PORT=${PORT:-8888}; fi
-POOL=${POOL:-1}
+POOL=${POOL:-2}
 APP_NOTEBOOK=${APP_NOTEBOOK:-notebooks/00_评估应用.ipynb}
 port=$("$PY" - "$HOST" "$PORT" <<'PY'
 import socket, sys
@@ -59,6 +61,6 @@ else
                              --VoilaKernelManager.fill_delay=5)
   JUPYTER_PATH="$ROOT/jupyter" exec "$VENV/bin/voila" "$APP_NOTEBOOK" --no-browser \
     --Voila.ip="$HOST" --port="$port" --Voila.port_retries=0 --token="$token" \
-    --MappingKernelManager.cull_idle_timeout=300 --MappingKernelManager.cull_interval=60 \
+    --MappingKernelManager.cull_idle_timeout=120 --MappingKernelManager.cull_interval=30 \
     --template=evaltools "${pool[@]}"  # no CDN links (jupyter/voila/templates)
 fi

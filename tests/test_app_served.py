@@ -1,4 +1,4 @@
-"""`make app` as served (scripts/serve.sh: one pre-heated Voila kernel, refilled after each
+"""`make app` as served (scripts/serve.sh: pre-heated Voila kernels, refilled after each
 visit): the first page renders offline, and every visit starts fresh — nothing from an earlier
 visit's clicks, and the data folders as they are when the page is opened, not as they were when
 the kernel was pre-heated."""
@@ -75,8 +75,8 @@ def test_first_page_offline_and_every_visit_fresh(served_app, chromium, test_out
         page.close(run_before_unload=True)
     assert seen.external == [], seen.external
 
-    app.settle()  # the pool refilled: this kernel was pre-heated after the first visit ...
-    folder = workspace / "新数据"  # ... and this folder appears while it waits
+    app.settle()  # the pool refilled; the next visit's kernel was pre-heated before ...
+    folder = workspace / "新数据"  # ... this folder appeared
     folder.mkdir(parents=True)
     (folder / "units.csv").write_text("unit_id,unit_name\nu1,一号楼\n", encoding="utf-8")
     with offline_page(chromium, width=1280, height=900) as (page, seen):
