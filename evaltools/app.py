@@ -506,15 +506,15 @@ class EvalApp:
         ])
 
     def wait_for_visit(self) -> None:
-        """In a kernel that Voila pre-heated (``make app`` keeps one ready: it ran the app's
-        notebook before anyone opened the page), wait until a visit takes the kernel, then read
-        again (:func:`wait_for_page`) what may have changed on disk since the app was built: the
-        folder list, and an open folder whose files changed. Anywhere else (JupyterLab, a kernel started for its
-        visit) it returns at once; so does a second call.
+        """In a kernel that Voila pre-heated (``make app`` keeps two ready: they ran the app's
+        notebook before anyone opened the page), wait until a visit takes the kernel
+        (:func:`wait_for_page`), then read again what may have changed on disk since the app was
+        built: the folder list, and an open folder whose files changed. Anywhere else
+        (JupyterLab, a kernel started for its visit) it returns at once; so does a second call.
 
         Nothing more is imported ahead: importing publishing's modules here (WeasyPrint,
         python-docx …) saved ≈ 0.8 s CPU of a first 发布榜单 that takes ≈ 13 s, but doubled the
-        waiting kernel's memory (110 → 210 MB) and made a second tab wait longer for the refill.
+        waiting kernel's memory (110 → 210 MB).
         """
         if os.environ.get("VOILA_PREHEAT") != "True" or self._visited:
             return
