@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8888
 APP_PORT ?= 8866
+APP_POOL ?= 2  # pre-heated Voila kernels for `make app` (scripts/serve.sh POOL; 0: none)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help setup sysdeps test lint fix lab app bench leaderboard sample clean
@@ -52,7 +53,7 @@ lab: setup
 
 app: setup
 	@bash scripts/sysdeps.sh fonts  # CJK fonts for the published PNG charts and poster
-	@VENV=$(VENV) HOST=$(HOST) PORT=$(APP_PORT) bash scripts/serve.sh app
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(APP_PORT) POOL=$(APP_POOL) bash scripts/serve.sh app
 
 bench: setup
 	$(PY) -m benchmarks

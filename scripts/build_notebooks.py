@@ -35,7 +35,10 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     # the app served by `make app` (Voila shows outputs only): no text for developers
     "00_评估应用": [
         ("code", "DATA = None  # 打开应用时直接读入的数据文件夹，例如 \"../data/sample\"；不填则在应用里选择"),
-        ("code", "from evaltools.app import evaluation_app\n\nevaluation_app(data=DATA)"),
+        ("code", "from evaltools.app import evaluation_app\n\napp = evaluation_app(data=DATA)\napp"),
+        # `make app` pre-heats this notebook: the kernel waits here for the visit, then re-reads
+        # the folders (elsewhere this returns at once)
+        ("code", "app.wait_for_visit()  # make app 预先启动本页时：在此等候打开页面，再重新读取数据文件夹"),
     ],
     "01_快速开始": [
         ("md", "# 01 快速开始\n\n"

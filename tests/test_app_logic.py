@@ -228,3 +228,117 @@ def test_a_data_error_in_a_notebook_shows_no_traceback(tmp_path, capsys):
         assert "units.csv" in text
     finally:
         InteractiveShell.clear_instance()
+
+
+# ---- a pre-heated kernel (make app's pool): the app built before its visit ---------------------
+
+
+def _folder(root: Path, name: str) -> Path:
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "units.csv").write_text("unit_id,unit_name\nu1,一号楼\n", encoding="utf-8")
+    return d
+
+
+def test_wait_for_visit_returns_at_once_outside_a_preheated_kernel(tmp_path, monkeypatch):
+    import evaltools.app
+
+    calls = []
+    monkeypatch.setattr(evaltools.app, "wait_for_page", lambda *a: calls.append(a))
+    app = EvalApp([tmp_path], upload_root=tmp_path)
+    for value in (None, "False"):  # JupyterLab; a kernel Voila started for its visit
+        if value is None:
+            monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+        else:
+            monkeypatch.setenv("VOILA_PREHEAT", value)
+        assert app.wait_for_visit() is None
+    assert calls == []
+
+
+def test_wait_for_visit_rereads_the_folders_after_the_visit_starts(tmp_path, monkeypatch):
+    """A folder imported (or added) after the kernel was pre-heated is offered on the visit; the
+    pooled kernel waits once."""
+    import evaltools.app
+
+    root = tmp_path / "工作区"
+    _folder(root, "旧数据")
+    app = EvalApp([root], upload_root=root)
+    assert [label for label, _ in app.folder_list.options] == ["工作区/旧数据"]
+    waits = []
+
+    def visit(*_args):
+        waits.append(True)
+        _folder(root, "新数据")  # imported in another tab while this kernel waited
+
+    monkeypatch.setattr(evaltools.app, "wait_for_page", visit)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    app.wait_for_visit()
+    assert waits == [True]
+    assert [label for label, _ in app.folder_list.options] == ["工作区/新数据", "工作区/旧数据"]
+    assert app.folder_list.value == root / "旧数据"  # the choice is kept
+    app.wait_for_visit()  # the environment still says pre-heated: it does not wait again
+    assert len(waits) == 1
+
+
+def test_wait_for_visit_rereads_an_open_folder_whose_files_changed(tmp_path, monkeypatch):
+    import shutil
+
+    import evaltools.app
+
+    folder = tmp_path / "data" / "sample"
+    shutil.copytree(ROOT / "data" / "sample", folder)
+    monkeypatch.setattr(evaltools.app, "wait_for_page", lambda *a: None)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    same = EvalApp([tmp_path / "data"], data=folder)
+    before = same.explorer
+    assert before is not None
+    same.wait_for_visit()  # nothing changed: the board built before the visit is kept
+    assert same.explorer is before
+
+    changed = EvalApp([tmp_path / "data"], data=folder)
+    before = changed.explorer
+    units = folder / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed.wait_for_visit()  # a file changed while the kernel waited: read again
+    assert changed.explorer is not None and changed.explorer is not before
+
+
+def test_wait_for_page_receives_the_visit_as_voila_sends_it(monkeypatch):
+    """Voila's side of the handshake (voila.request_info_handler): the kernel connects to
+    /voila/query/<its id>; when a page takes the kernel, the request's details arrive."""
+    import json
+    import threading
+
+    from websockets.sync.server import serve
+
+    import evaltools.app
+
+    paths = []
+
+    def handler(ws):
+        paths.append(ws.request.path)
+        ws.send(json.dumps({"QUERY_STRING": "token=x", "SERVER_PORT": "8866"}))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        monkeypatch.setenv("VOILA_APP_PORT", str(server.socket.getsockname()[1]))
+        monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
+        monkeypatch.setenv("VOILA_SERVER_URL", "/")
+        monkeypatch.delenv("QUERY_STRING", raising=False)
+        evaltools.app.wait_for_page()
+        server.shutdown()
+    assert paths == ["/voila/query/k-1"]
+    assert os.environ["QUERY_STRING"] == "token=x"
+
+
+def test_wait_for_page_returns_when_the_server_is_gone(monkeypatch):
+    import socket
+
+    import evaltools.app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    monkeypatch.setenv("VOILA_APP_PORT", str(port))
+    monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
+    assert evaltools.app.wait_for_page() is None
