@@ -666,16 +666,12 @@ class EvalApp:
         self.confirm_button.layout.display = None
 
     def _draft_survey(self, wjx: Path) -> Any:
-        from evaltools.decisions import draft_survey
-        from evaltools.io import read_survey_answers, read_units
+        from evaltools.decisions import draft_folder_survey
 
         units_file = self.folder / "units.csv" if self.folder else None
         units_path = next((f.copied_to for f in self.init_result.files if f.kind == "units"),
                           units_file)
-        if units_path is None or not Path(units_path).is_file():
-            raise UsageError("没有参评单位名单，无法对应问卷中的楼栋", "no units list")
-        units = read_units(units_path, lenient=True).data
-        return draft_survey(read_survey_answers(wjx), units)
+        return draft_folder_survey(wjx, units_path)  # as evaltools init drafts it
 
     def answers(self) -> dict[str, str]:
         """The decisions form's answers (decision key → chosen value)."""

@@ -335,6 +335,7 @@ class WeightExplorer(_Displayable):
 
     _board: Leaderboard | None  # None after a fast update, until ``board`` is read
     _round: int | str | None
+    _round_text: str
 
     def __init__(self, leaderboard: Leaderboard, *, top: int = 10,
                  charts: bool | Literal["svg", "browser"] = True,
@@ -507,6 +508,7 @@ class WeightExplorer(_Displayable):
         self._pending = None
         self.rubric = value.rubric
         self._round = value.round
+        self._round_text = value.round_text()
 
     @property
     def weights(self) -> dict[str, float]:
@@ -577,6 +579,7 @@ class WeightExplorer(_Displayable):
             top = fast.top(weights_now, self.top_n.value)
             self._board, self._pending = None, (base, weights_now)
             self.rubric, self._round = rubric, base.round
+            self._round_text = base.round_text()
             self.table = self._shown(top, rubric, self._default_ranks)
             shared = self._shared_names[key]
             name = pl.coalesce("name", "unit_id")
@@ -665,8 +668,8 @@ class WeightExplorer(_Displayable):
             parts.append(f"标准化：{label}")
         parts += [f"评委汇总：{AGGREGATE_LABELS.get(r.judge_aggregate, r.judge_aggregate)}",
                   f"并列：{TIE_LABELS.get(r.ties, r.ties)}"]
-        if self._round is not None:
-            parts.append(f"轮次：{self._round}")
+        if self._round_text:  # 第6轮 / 各轮平均; a one-off competition: its period, no 第1轮
+            parts.append(self._round_text)
         return "<small>" + html.escape("　".join(parts)) + "</small>"
 
     @staticmethod

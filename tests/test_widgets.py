@@ -322,3 +322,21 @@ def test_weight_bars_percent():
         "datasets"].values()))
     assert [r["权重（%）"] for r in rows] == [25.0, 75.0]
     assert [r["细则权重（%）"] for r in rows] == [50.0, 50.0]
+
+
+def test_status_names_the_round_as_people_do(explorer, tmp_path):
+    """第6轮 for the sample (also after a slider's fast path); a one-off competition (no round in
+    its files) is named by its period, never 第1轮."""
+    from pathlib import Path
+
+    from evaltools.importer import init_dataset
+
+    assert "第6轮" in explorer.status.value
+    name = next(iter(explorer.sliders))
+    explorer.sliders[name].value = explorer.sliders[name].value + 1
+    assert "第6轮" in explorer.status.value
+    raw = Path(__file__).parent / "raw" / "good" / "按评委分表"
+    init_dataset([raw], tmp_path / "ds")
+    one_off = WeightExplorer(et.evaluate(et.read_dataset(tmp_path / "ds")), charts=False,
+                             out_dir=tmp_path)
+    assert "2021年第三季度" in one_off.status.value and "第1轮" not in one_off.status.value
