@@ -50,6 +50,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -172,6 +173,31 @@ def draft_folder_survey(wjx: str | Path, units: str | Path | None) -> SurveyDraf
     return draft_survey(read_survey_answers(Path(wjx)), read_units(Path(units), lenient=True).data)
 
 
+def _wjx_table(survey: SurveyDraft) -> Any:
+    """The ``[wjx]`` table of a drafted export (tomlkit)."""
+    import tomlkit
+
+    wjx = tomlkit.table()
+    wjx["unit_question"] = survey.unit_question
+    wjx["items"] = tomlkit.table()
+    wjx["items"].update(survey.items)
+    if survey.unit_labels:
+        wjx["unit_labels"] = tomlkit.table()
+        wjx["unit_labels"].update(survey.unit_labels)
+    return wjx
+
+
+def _satisfaction_criterion(max_points: float) -> Any:
+    """The 群众满意度 ``[[criteria]]`` entry: 满意率 of the residents' ratings (tomlkit)."""
+    import tomlkit
+
+    sat = tomlkit.table()
+    sat["id"], sat["name"], sat["source"] = "satisfaction", "群众满意度", "ratings"
+    sat["aggregate"] = "satisfaction_rate"
+    sat["max_points"] = _num(max_points)
+    return sat
+
+
 def survey_section(survey: SurveyDraft, file_name: str, *, residents_share: float = 20.0,
                    total_points: float = 100.0) -> str:
     """The rubric lines that read the export ``file_name`` (``evaltools init`` appends them to
@@ -210,21 +236,11 @@ def survey_section(survey: SurveyDraft, file_name: str, *, residents_share: floa
     ratings["satisfied"] = satisfied
     ratings["satisfied"].comment("待确认：满意率算哪些等级")
     doc["ratings"] = ratings
-    wjx = tomlkit.table()
-    wjx["unit_question"] = survey.unit_question
+    wjx = _wjx_table(survey)
     wjx["unit_question"].comment("待确认：哪一题是楼栋（自动识别）")
-    wjx["items"] = tomlkit.table()
-    wjx["items"].update(survey.items)
-    if survey.unit_labels:
-        wjx["unit_labels"] = tomlkit.table()
-        wjx["unit_labels"].update(survey.unit_labels)
     doc["wjx"] = wjx
-    sat = tomlkit.table()
-    sat["id"], sat["name"], sat["source"] = "satisfaction", "群众满意度", "ratings"
-    sat["aggregate"] = "satisfaction_rate"
-    sat["max_points"] = _num(total_points * residents_share / 100.0)
     crit = tomlkit.aot()
-    crit.append(sat)
+    crit.append(_satisfaction_criterion(total_points * residents_share / 100.0))
     criterion = tomlkit.document()
     criterion["criteria"] = crit
     judges = (100 - residents_share) / 100
@@ -350,14 +366,7 @@ def apply_decisions(folder: str | Path, answers: Mapping[str, str], *,
                     aot.append(t)
                 doc["grades"] = aot
     if survey is not None:
-        wjx = tomlkit.table()
-        wjx["unit_question"] = survey.unit_question
-        wjx["items"] = tomlkit.table()
-        wjx["items"].update(survey.items)
-        if survey.unit_labels:
-            wjx["unit_labels"] = tomlkit.table()
-            wjx["unit_labels"].update(survey.unit_labels)
-        doc["wjx"] = wjx
+        doc["wjx"] = _wjx_table(survey)
     judges_share, residents_share = parse_shares(answers.get("weights", "评委 100%"))
     if residents_share > 0 and not any(c.get("source") == "ratings" for c in crits):
         total = float(comp.get("total_points", 100))
@@ -365,10 +374,7 @@ def apply_decisions(folder: str | Path, answers: Mapping[str, str], *,
             if c.get("source", "judges") == "judges" and "max_points" in c:
                 _set(c, "max_points", _num(float(c["max_points"]) * judges_share / 100.0),
                      f"评委部分占 {judges_share:g}%（已确认）")
-        sat = tomlkit.table()
-        sat["id"], sat["name"], sat["source"] = "satisfaction", "群众满意度", "ratings"
-        sat["aggregate"] = "satisfaction_rate"
-        sat["max_points"] = _num(total * residents_share / 100.0)
+        sat = _satisfaction_criterion(total * residents_share / 100.0)
         sat["max_points"].comment(f"群众满意度占 {residents_share:g}%（已确认）")
         doc["criteria"].append(sat)
     text = tomlkit.dumps(doc).replace("待确认", "已确认")

@@ -58,15 +58,8 @@ def _e(text: object) -> str:
 
 def round_text(lb: Leaderboard) -> str:
     """第3轮 / 各轮平均; for a one-off competition (the files name no round) the rubric's period
-    (2021年第三季度), never an invented 第1轮."""
-    provenance = getattr(lb.dataset, "provenance", None) or {}
-    if provenance.get("round_given") is False:
-        return lb.rubric.period or ""
-    if lb.round == "all":
-        return "各轮平均"
-    if isinstance(lb.round, int):
-        return f"第{lb.round}轮"
-    return ""
+    (2021年第三季度), never an invented 第1轮 (:meth:`Leaderboard.round_text`)."""
+    return lb.round_text()
 
 
 def _cells(frame: pl.DataFrame, specs: list[tuple[str, pl.Expr]]) -> pl.Series:
