@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8888
 APP_PORT ?= 8866
-APP_POOL ?= 2  # pre-heated Voila kernels for `make app` (scripts/serve.sh POOL; 0: none)
+# pre-heated Voila kernels for `make app` (scripts/serve.sh POOL; 0: none)
+APP_POOL ?= 2
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help setup sysdeps test lint fix lab app bench leaderboard sample clean
