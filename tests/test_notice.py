@@ -4,6 +4,7 @@ screenshots) are in test_notice_browser.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -154,6 +155,11 @@ def test_notice_title_opening_period_objections_signature(sample_board, sample_p
 def test_one_off_competition_titled_by_period():
     lb = raw_board()
     assert notice.notice_title(lb) == "关于金华社区最美楼院评选（2024年5月）结果的公示"
+    # a name that already says its period is not followed by it again (evaltools init names a
+    # competition after its sheet's title: 2021年第三季度楼栋评比)
+    named = lb._replace(rubric=dataclasses.replace(lb.rubric, name="2024年5月最美楼院评选"))
+    # (a rubric changed in code is a draft: the title says so)
+    assert notice.notice_title(named) == "关于2024年5月最美楼院评选结果的公示（草稿）"
 
 
 def test_publish_keys_validated_and_round_trip(tmp_path):

@@ -61,7 +61,8 @@ def notice_title(lb: Any) -> str:
     if r.notice.title:
         title = r.notice.title
     else:
-        rnd = round_label(lb) or (f"（{r.period}）" if r.period else "")
+        # the period only when the name does not already say it (2021年第三季度楼栋评比)
+        rnd = round_label(lb) or (f"（{r.period}）" if r.period and r.period not in r.name else "")
         tail = "结果" if r.name.endswith(("评比", "评比赛", "评选", "比赛", "竞赛")) else "评比结果"
         title = f"关于{r.name}{rnd}{tail}的公示"
     return f"{title}（草稿）" if is_draft(lb) else title
