@@ -12,11 +12,9 @@ seconds (user + sys, ``resource.getrusage``) of that drawing alone, imports incl
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from benchmarks.cases.latency import run_python
 from benchmarks.harness import Case, Impl, Target, register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,10 +47,7 @@ sys.stdout.write(repr(cpu() - t))
 
 
 def _draw(n: int, vega: bool) -> float:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    out = subprocess.run([sys.executable, "-c", DRAW.format(sample=str(SAMPLE), n=n, vega=vega)],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    out = run_python(["-c", DRAW.format(sample=str(SAMPLE), n=n, vega=vega)])
     return float(out.strip().splitlines()[-1])
 
 

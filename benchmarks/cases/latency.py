@@ -52,7 +52,9 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], **extra: str) -> str:
+def run_python(args: list[str], **extra: str) -> str:
+    """Standard output of a fresh ``python ARGS`` run from the checkout (this checkout first on
+    ``PYTHONPATH``; ``extra``: more environment variables)."""
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(**extra), check=True,
                           capture_output=True, text=True).stdout
 
@@ -67,7 +69,7 @@ def setup_commands(_size: int) -> dict[str, str]:
 
 
 def _cli(*args: str):
-    return lambda d: _run(["-m", "evaltools.cli", *args])
+    return lambda d: run_python(["-m", "evaltools.cli", *args])
 
 
 register(Case(
@@ -77,17 +79,17 @@ register(Case(
     # as size 0 so that its figures are never read as the issue's
     sizes=(60,), quick_sizes=(0,), setup=setup_commands,
     impls=(
-        Impl("floor", lambda d: _run(["-c", FLOOR]), role="floor", compare=False),
+        Impl("floor", lambda d: run_python(["-c", FLOOR]), role="floor", compare=False),
         Impl("evaluate", _cli("evaluate", str(SAMPLE)), role="subject", compare=False),
         Impl("validate", _cli("validate", str(SAMPLE)), role="subject", compare=False),
-        Impl("publish", lambda d: _run(["-m", "evaltools.cli", "publish", str(SAMPLE),
+        Impl("publish", lambda d: run_python(["-m", "evaltools.cli", "publish", str(SAMPLE),
                                         "--out", d["out"], "--formats", ISSUE_FORMATS]),
              role="subject", compare=False),
-        Impl("publish, all", lambda d: _run(["-m", "evaltools.cli", "publish", str(SAMPLE),
+        Impl("publish, all", lambda d: run_python(["-m", "evaltools.cli", "publish", str(SAMPLE),
                                              "--out", d["out"]]), role="subject", compare=False),
-        Impl("import polars", lambda d: _run(["-c", "import polars"]), role="baseline",
+        Impl("import polars", lambda d: run_python(["-c", "import polars"]), role="baseline",
              compare=False),
-        Impl("import evaltools", lambda d: _run(["-c", "import evaltools"]), role="subject",
+        Impl("import evaltools", lambda d: run_python(["-c", "import evaltools"]), role="subject",
              compare=False),
     ),
     targets=(
@@ -125,7 +127,7 @@ print(dt)
 def _switch(n: int, forced: bool) -> float:
     force = "mcda.COMPILED_MIN_CELLS = 0" if forced else ""
     with tempfile.TemporaryDirectory(prefix="numba-empty-") as cache:
-        out = _run(["-c", SWITCH.format(n=n, force=force)], NUMBA_CACHE_DIR=cache)
+        out = run_python(["-c", SWITCH.format(n=n, force=force)], NUMBA_CACHE_DIR=cache)
     return float(out.strip().splitlines()[-1])
 
 
