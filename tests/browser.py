@@ -45,3 +45,54 @@ def offline_page(executable: str, *, width: int = 1280, height: int = 900) -> It
         finally:
             context.close()
             browser.close()
+
+
+@contextmanager
+def serve_app(tmp_path, port: int, **env_extra: str) -> Iterator[tuple[str, int, object, object]]:
+    """``make app`` as the Makefile starts it (scripts/serve.sh: a token per run, the URL it
+    prints), on ``port``, with a workspace ``tmp_path/我的数据``: yields (url, pid, workspace,
+    log). Stopped (its process group) on exit."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    workspace = tmp_path / "我的数据"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "VENV": str(Path(sys.executable).parents[1]),
+           "PORT": str(port), "EVALTOOLS_WORKSPACE": str(workspace), "PYTHONPATH": str(root),
+           **env_extra}
+    env.pop("POOL", None)  # the default, as `make app`
+    log = tmp_path / "serve.log"
+    with log.open("w") as fh:
+        proc = subprocess.Popen(["bash", str(root / "scripts" / "serve.sh"), "app"], cwd=root,
+                                stdout=fh, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+
+    def listening(p: int) -> bool:
+        with socket.socket() as s:
+            s.settimeout(1)
+            return s.connect_ex(("127.0.0.1", p)) == 0
+
+    try:
+        url = None
+        for _ in range(240):
+            if proc.poll() is not None:
+                pytest.fail(f"make app exited: {log.read_text()[-3000:]}")
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=[0-9a-f]{32}", log.read_text())
+            if m and listening(int(m.group(1))):
+                url = m.group(0)
+                break
+            time.sleep(0.5)
+        if url is None:
+            pytest.fail(f"the app did not start in 120 s: {log.read_text()[-3000:]}")
+        yield url, proc.pid, workspace, log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -12,16 +12,13 @@ same SOURCE_DATE_EPOCH. Screenshots at 1280 px and 390 px go to test-output/.
 from __future__ import annotations
 
 import os
-import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_page
+from tests.browser import offline_page, serve_app
 from tests.survey_export import write_survey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,38 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.system]
 @pytest.fixture
 def app_server(tmp_path):
     pytest.importorskip("voila")
-    workspace = tmp_path / "我的数据"
-    venv = Path(sys.executable).parents[1]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "VENV": str(venv), "PORT": "18866",
-           "EVALTOOLS_WORKSPACE": str(workspace), "SOURCE_DATE_EPOCH": EPOCH,
-           "PYTHONPATH": str(ROOT)}
-    log = tmp_path / "serve.log"
-    with log.open("w") as fh:
-        proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve.sh"), "app"], cwd=ROOT,
-                                stdout=fh, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
-    try:
-        url = None
-        for _ in range(240):
-            if proc.poll() is not None:
-                pytest.fail(f"make app exited: {log.read_text()[-3000:]}")
-            m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=[0-9a-f]{32}", log.read_text())
-            if m and _listening(int(m.group(1))):
-                url = m.group(0)
-                break
-            time.sleep(0.5)
-        if url is None:
-            pytest.fail(f"the app did not start in 120 s: {log.read_text()[-3000:]}")
+    with serve_app(tmp_path, 18866, SOURCE_DATE_EPOCH=EPOCH) as (url, _pid, workspace, log):
         yield url, workspace, log
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _wait_text(page, text: str, timeout: int = 120_000) -> None:

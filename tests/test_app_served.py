@@ -5,18 +5,13 @@ the kernel was pre-heated."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from benchmarks.browser import Served
-from tests.browser import offline_page
+from tests.browser import offline_page, serve_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,31 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.system]
 @pytest.fixture
 def served_app(tmp_path):
     pytest.importorskip("voila")
-    workspace = tmp_path / "我的数据"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "VENV": str(Path(sys.executable).parents[1]),
-           "PORT": "18966", "EVALTOOLS_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT)}
-    env.pop("POOL", None)  # the default, as `make app`
-    log = tmp_path / "serve.log"
-    with log.open("w") as fh:
-        proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "serve.sh"), "app"], cwd=ROOT,
-                                stdout=fh, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
-    try:
-        url = None
-        for _ in range(240):
-            if proc.poll() is not None:
-                pytest.fail(f"make app exited: {log.read_text()[-3000:]}")
-            m = re.search(r"http://127\.0\.0\.1:\d+/\?token=[0-9a-f]{32}", log.read_text())
-            if m:
-                url = m.group(0)
-                break
-            time.sleep(0.5)
-        if url is None:
-            pytest.fail(f"the app did not start in 120 s: {log.read_text()[-3000:]}")
-        yield Served(url, proc.pid), workspace, log
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    with serve_app(tmp_path, 18966) as (url, pid, workspace, log):
+        yield Served(url, pid), workspace, log
 
 
 def _options(page) -> list[str]:
