@@ -56,6 +56,14 @@ def _e(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+#: the units' places a board shows, when the units table gives them
+_PLACES = (("street", "街道"), ("community", "社区"))
+
+
+def _has_values(frame: pl.DataFrame, col: str) -> bool:
+    return col in frame.columns and frame[col].null_count() < frame.height
+
+
 def round_text(lb: Leaderboard) -> str:
     """第3轮 / 各轮平均; for a one-off competition (the files name no round) the rubric's period
     (2021年第三季度), never an invented 第1轮 (:meth:`Leaderboard.round_text`)."""
@@ -126,8 +134,8 @@ def _leaderboard_html(lb: Leaderboard, extra_notes: list[str] | None = None, *,
         ("rank", "排名", html_escape("rank_label")),
         ("unit", "单位", pl.concat_str(html_escape(name), pl.lit('<span class="unit-id">'),
                                        html_escape("unit_id"), pl.lit("</span>"))),
-        ("place", "街道", html_escape("street")),
-        ("place", "社区", html_escape("community")),
+        *(("place", label, html_escape(col)) for col, label in _PLACES
+          if _has_values(t, col)),  # a competition without streets shows no empty column
         ("num total", "总分", score_text_expr("total", d)),
     ]
     if t["grade"].null_count() < t.height:
@@ -202,7 +210,7 @@ def _summary_html(lb: Any, n: int) -> str:
     stars = pl.col("stars").fill_null(0).clip(0, 5)
     frame = top.select(
         pl.col("rank_label").alias("名次"), pl.coalesce("name", "unit_id").alias("单位"),
-        pl.col("street").alias("街道"), pl.col("community").alias("社区"),
+        *(pl.col(col).alias(label) for col, label in _PLACES if _has_values(top, col)),
         pl.col("total").alias("总分"),
         *([pl.when(stars > 0).then(pl.lit("★★★★★").str.slice(0, stars))
            .otherwise(pl.lit(labels.NONE_TEXT)).alias("星级")] if r.stars else []))

@@ -316,10 +316,11 @@ def detail_html(lb: Any) -> pl.DataFrame:
 
 def index_html(lb: Any) -> str:
     """A street → community → building index with links to each building's anchor."""
-    t = lb.table.select("unit_id", "name", "street", "community").with_columns(
-        pl.col("street").fill_null("其他"), pl.col("community").fill_null("其他"))
-    if t.height == 0:
-        return ""
+    t = lb.table.select("unit_id", "name", "street", "community")
+    if t.height == 0 or (t["street"].null_count() == t.height
+                         and t["community"].null_count() == t.height):
+        return ""  # no unit names its street or community: nothing to look up by
+    t = t.with_columns(pl.col("street").fill_null("其他"), pl.col("community").fill_null("其他"))
     links = t.sort("unit_id").select(
         "street", "community",
         pl.format('<a href="#{}">{}</a>', html_escape("unit_id"),
