@@ -118,7 +118,7 @@ def draft_survey(answers: pl.DataFrame, units: pl.DataFrame) -> SurveyDraft:
     from evaltools.unitnames import match_units
 
     questions = [c for c in answers.columns if c.strip() not in WJX_META]
-    best, best_share, best_labels = None, 0.0, {}
+    best, best_share, best_labels, best_misses = None, 0.0, {}, []
     items: dict[str, str] = {}
     scale_of: dict[str, dict[str, float]] = {}
     for q in questions:  # a loop over questions, not rows
@@ -140,6 +140,20 @@ def draft_survey(answers: pl.DataFrame, units: pl.DataFrame) -> SurveyDraft:
             best, best_share = q, share
             best_labels = dict(hits.filter(pl.col("value") != pl.col("unit_id"))
                                .select("value", "unit_id").iter_rows())
+            best_misses = (counts.join(hits.select("value"), on="value", how="anti")
+                           .sort("count", "value", descending=[True, False])["value"].to_list())
+    if best is not None and 0 < best_share < 0.5 and items:
+        shown = "、".join(best_misses[:5]) + (" 等" if len(best_misses) > 5 else "")
+        raise UsageError(Problem(
+            None, None, best, shown, "survey_units_unmatched",
+            f"问卷星导出的楼栋题“{best}”只有 {best_share:.0%} 的答案对得上参评单位名单，"
+            f"对不上的有 {len(best_misses)} 种：{shown}",
+            f"only {best_share:.0%} of the answers to the building question {best} match the "
+            f"units list; {len(best_misses)} answers do not: {shown}",
+            "请确认问卷与评分表是同一次评比；若只是写法不同，在 rubric.toml 的 [wjx.unit_labels] "
+            "中写明对应（见 docs/rubric.md）",
+            "check that the survey belongs to this competition; for other spellings, map them "
+            "in [wjx.unit_labels] (see docs/rubric.md)"))
     if best is None or best_share < 0.5 or not items:
         raise UsageError(Problem(
             None, None, None, None, "survey_not_understood",

@@ -340,3 +340,19 @@ def test_one_off_competition_on_the_command_line_has_no_invented_round(tmp_path)
     text = buf.getvalue()
     assert text.splitlines()[0].startswith("2021年第三季度楼栋评比 · 百分制计分 · ")
     assert "第1轮" not in text and "名次变化" not in text and "null" not in text
+
+
+def test_a_survey_of_other_buildings_is_named_not_guessed(tmp_path):
+    """A 问卷星 export (GBK) whose building answers mostly name buildings outside the workbook's
+    units: the message names the building question, the share that matched and the answers that
+    did not, instead of 'cannot tell which question is the building'."""
+    from evaltools.decisions import draft_folder_survey
+    from evaltools.errors import EvalToolsError
+
+    out = tmp_path / "ds"
+    init_dataset([RAW / "good" / "按评委分表"], out)
+    with pytest.raises(EvalToolsError) as e:
+        draft_folder_survey(RAW / "wjx" / "wjx_text_gbk_names.csv", out / "units.csv")
+    (p,) = e.value.problems
+    assert p.rule == "survey_units_unmatched" and p.column == "1、您居住的楼栋"
+    assert "建行家属院" in p.zh and "33%" in p.zh and "[wjx.unit_labels]" in p.fix_zh
