@@ -25,6 +25,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=$VENV/bin/python
 if [ "$what" = app ]; then PORT=${PORT:-8866}; else PORT=${PORT:-8888}; fi
 POOL=${POOL:-2}
+# every kernel imports numpy, whose OpenBLAS threads would spin ≈ 0.1 s of CPU each at start-up
+# (see evaltools/cli/__init__.py); they sleep at once instead and are still used for BLAS
+export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
 APP_NOTEBOOK=${APP_NOTEBOOK:-notebooks/00_评估应用.ipynb}
 port=$("$PY" - "$HOST" "$PORT" <<'PY'
 import socket, sys

@@ -18,8 +18,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
+
+# numpy's OpenBLAS starts a thread per core when numpy is imported, and each spins for 2**28
+# cycles before it sleeps: ≈ 0.1 s of CPU per command on two cores (a third of `evaluate` on the
+# sample) for no work. 2**4 cycles: the threads sleep at once; matrix products still use them.
+# Set before numpy is imported; a value the user set is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 from evaltools.cli import campaign, evaluate, init, kpi, publish, robustness, validate
 from evaltools.cli.common import (
