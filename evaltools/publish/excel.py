@@ -201,9 +201,10 @@ class _Book:
         """One table per sheet under the title rows: header row (row 3) frozen and repeated on
         every printed page, widths fitted to Chinese text (long text wraps), rates (满意率,
         得分率 …) as percentages, booleans as 是/否, 名次变化 with ▲/▼."""
+        from evaltools.publish.xlsxrows import BlockSheet
         from evaltools.rounding import round_half_up
 
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=BlockSheet)
         self._page(ws, frame.width, repeat=HEADER_ROW)
         rates = tuple(n for n, t in frame.schema.items() if t.is_float() and is_rate(n))
         floats = [n for n, t in frame.schema.items() if t.is_float() and n not in rates]
@@ -216,10 +217,11 @@ class _Book:
                                        .otherwise(pl.lit(None, pl.String)).alias(n)
                                        for n in bools)
         widths = _display_width(frame)
-        self.columns: dict[str, tuple[int, list[Any], dict[str, Any]]] = {}
+        self.columns: dict[str, tuple[int, pl.Series, dict[str, Any]]] = {}
+        self.replaced: dict[tuple[int, int], Any] = {}  # (row, col) → value written over
         ws.set_row(HEADER_ROW, 30)
+        data, formats = [], []
         for j, (col, dtype) in enumerate(frame.schema.items()):
-            ws.write_string(HEADER_ROW, j, col, self.header)
             values = frame[col]
             if col in rates:
                 props, width = self.rate, max(widths[col], 9)
@@ -238,11 +240,13 @@ class _Book:
                 values = values.cast(pl.String)
                 if width >= MAX_WIDTH:
                     props = {**props, "text_wrap": True}
-            cells = values.to_list()
-            if frame.height:
-                ws.write_column(HEADER_ROW + 1, j, cells, self.fmt(**props))
+            data.append(values)
+            formats.append(self.fmt(**props))
             ws.set_column(j, j, width)
-            self.columns[col] = (j, cells, props)
+            self.columns[col] = (j, values, props)
+        # the cells' XML is built column-wise at close (evaltools.publish.xlsxrows)
+        ws.write_block(HEADER_ROW + 1, pl.DataFrame(data), formats,
+                       header=(HEADER_ROW, self.header))
         ws.freeze_panes(HEADER_ROW + 1, freeze_cols)
         if frame.height and frame.width:
             ws.autofilter(HEADER_ROW, 0, HEADER_ROW + frame.height, frame.width - 1)
@@ -256,7 +260,8 @@ class _Book:
                 continue
             f = self.fmt(**{**props, **extra})
             for i in rows:
-                _write(ws, HEADER_ROW + 1 + i, j, cells[i], f)
+                value = self.replaced.get((i, j), cells[i])
+                _write(ws, HEADER_ROW + 1 + i, j, value, f)
 
     def key_values(self, name: str, blocks: list[tuple[str, pl.DataFrame]]) -> None:
         """Several small tables on one sheet, each under a bold title; long text wraps."""
@@ -382,9 +387,9 @@ def write_excel(lb: Leaderboard, path: str | Path, *, generated: datetime | None
         if "名次变化" in board.columns:  # 新上榜 has no number: written as text
             new = published_table(lb).with_row_index("_i").filter(
                 pl.col("名次变化") == "新上榜")["_i"].to_list()
-            j, cells, props = book.columns["名次变化"]
+            j, _, props = book.columns["名次变化"]
             for i in new:
-                cells[i] = "新上榜"
+                book.replaced[i, j] = "新上榜"
                 ws.write_string(HEADER_ROW + 1 + i, j, "新上榜",
                                 book.fmt(**{**props, "align": "center"}))
         _highlight(book, ws, board)
