@@ -180,3 +180,20 @@ def test_landlines_with_a_separator_inside_the_number_are_masked(text, shown):
 
     assert pl.select(scrub_text(pl.lit(text))).item() == shown
     assert publishable_str(text) == shown
+
+
+def test_publishable_twice_returns_the_first_result_and_stays_masked():
+    """Every writer of one publication calls publishable on the board publish already made
+    publishable: the second call returns it as is (issue 17), the masking holds."""
+    import dataclasses
+
+    from evaltools.examples import two_buildings
+    from evaltools.publish.privacy import publishable
+
+    lb = two_buildings()
+    lb = dataclasses.replace(lb, table=lb.table.with_columns(name=pl.lit("王13812345678楼")))
+    once = publishable(lb)
+    assert publishable(once) is once
+    assert publishable(lb) is not once  # the raw board is scrubbed again, not looked up
+    assert publishable(lb).table["name"].to_list() == ["王138****5678楼"] * 2
+    assert once.table["name"].to_list() == ["王138****5678楼"] * 2

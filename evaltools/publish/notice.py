@@ -16,6 +16,7 @@ import polars as pl
 from evaltools import labels
 from evaltools.errors import EvalToolsError, Problem
 from evaltools.publish.audit import rubric_changed
+from evaltools.publish.memo import per_leaderboard
 from evaltools.publish.privacy import html_escape, judge_aliases
 from evaltools.publish.tables import score_text_expr
 
@@ -184,6 +185,7 @@ def signature_html(lb: Any, when: date) -> str:
 # stars, per-building detail, index
 
 
+@per_leaderboard
 def star_names(lb: Any) -> pl.DataFrame:
     """``unit_id`` and ``star_names`` (卫生星、平安星 …; empty when none, and for disqualified
     units), one row per unit of the table."""

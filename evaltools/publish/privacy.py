@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import weakref
 from typing import Any
 
 import polars as pl
@@ -259,6 +260,11 @@ _KEYS = {"units": ("unit_id",), "scores": ("unit_id", "criterion"),
          "deductions": ("unit_id", "item", "criterion")}
 
 
+#: leaderboards :func:`publishable` returned: publishing them again returns them as they are
+#: (every writer of :func:`evaltools.publish.publish` is given the one made publishable once)
+_PUBLISHABLE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def publishable(lb: Any) -> Any:
     """The leaderboard with every free-text field people will read made safe to publish (issue
     18, item 11): unit names, streets, communities, the rubric's title, organiser, period,
@@ -278,6 +284,11 @@ def publishable(lb: Any) -> Any:
     """
     if not hasattr(lb, "__dataclass_fields__"):  # a stand-in: nothing to rebuild
         return lb
+    try:
+        if lb in _PUBLISHABLE:  # made publishable already (immutable): idempotent
+            return lb
+    except TypeError:  # not hashable or weakly referable: rebuilt each time
+        pass
     changes: dict[str, Any] = {
         "table": _scrub_columns(lb.table, ("unit_id",)),
         "values": _scrub_columns(lb.values, ("unit_id", "criterion", "source", "rule")),
@@ -295,7 +306,12 @@ def publishable(lb: Any) -> Any:
         if dataclasses.is_dataclass(ds_rubric):
             parts["rubric"] = _scrub_rubric_part(ds_rubric)
         changes["dataset"] = dataclasses.replace(ds, **parts)
-    return dataclasses.replace(lb, **changes)
+    out = dataclasses.replace(lb, **changes)
+    try:
+        _PUBLISHABLE.add(out)
+    except TypeError:
+        pass
+    return out
 
 
 def neutralize_formula(col: str | pl.Expr) -> pl.Expr:

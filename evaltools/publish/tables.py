@@ -12,6 +12,7 @@ import polars as pl
 
 from evaltools import labels
 from evaltools.errors import UsageError, require_columns
+from evaltools.publish.memo import per_leaderboard
 from evaltools.publish.privacy import judge_aliases, publish_judges, scrub_text
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def group_points(lb: Leaderboard) -> pl.DataFrame:
         "unit_id", *groups)
 
 
+@per_leaderboard
 def published_table(lb: Leaderboard) -> pl.DataFrame:
     """The leaderboard as published in Excel and CSV: ``Leaderboard.labelled_table()`` without
     the unrounded total (ranking used it; the 方法与权重 sheet says so)."""
@@ -185,6 +187,7 @@ def criterion_ids_table(rubric: Any) -> pl.DataFrame:
                         schema={"指标编号": pl.String, "指标": pl.String})
 
 
+@per_leaderboard
 def satisfaction_table(lb: Leaderboard) -> pl.DataFrame | None:
     """Per unit: answers, 满意率 with its Wilson interval, mean and Bayesian average (None when
     the dataset has no review cards)."""
