@@ -240,6 +240,14 @@ def test_png_is_drawn_with_the_cjk_font(board, cjk_font, test_output):
     assert (192, 57, 43) in {c for _, c in a.getcolors(1 << 20)}
 
 
+def test_published_bars_are_drawn_once_per_leaderboard(board):
+    """The page's chart and 总分排名.png/.svg of one publication share one figure."""
+    once = figures.published_bars(board)
+    assert figures.published_bars(board) is once
+    assert once.svg() == figures.leaderboard_figure(board).svg()
+    assert figures.published_bars(board._replace(table=board.table.head(1))) is not once
+
+
 def test_png_bytes_keep_every_pixel_and_are_a_valid_png():
     """png_bytes (no row filters) decodes to the very pixels given, as Pillow's own PNG does;
     noise, flat areas, one row and one column."""

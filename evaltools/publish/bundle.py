@@ -15,7 +15,7 @@ from evaltools.errors import EvalToolsError, EvalToolsWarning
 from evaltools.publish.audit import dataset_inputs, generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
-from evaltools.publish.figures import leaderboard_figure
+from evaltools.publish.figures import published_bars
 from evaltools.publish.html import write_html
 from evaltools.publish.pdf import write_pdf
 from evaltools.publish.poster import poster, save_chart
@@ -126,7 +126,7 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     if sections is None and {"html", "pdf", "xlsx"} & set(kinds):
         sections = default_sections(lb)
-    bars = leaderboard_figure(lb) if {"png", "svg"} & set(kinds) else None  # no Vega (issue 17)
+    bars = published_bars(lb) if {"png", "svg"} & set(kinds) else None  # no Vega (issue 17)
     names: dict[str, str] = {}
 
     def write(folder: Path) -> None:

@@ -48,9 +48,10 @@ from evaltools.publish.drawing import (
     texts,
     wrap_lines,
 )
+from evaltools.publish.memo import per_leaderboard
 
 __all__ = ["BAR_COLOUR", "REDYELLOWGREEN", "heatmap_figure", "leaderboard_figure",
-           "poster_figure", "share_colour"]
+           "poster_figure", "published_bars", "share_colour"]
 
 #: the bars' red (the altair charts' too)
 BAR_COLOUR = "#c0392b"
@@ -105,6 +106,13 @@ def _fmt(values: pl.Expr, step: float) -> pl.Expr:
     """Tick labels with as many decimals as the step needs."""
     decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
     return score_text(values, decimals)
+
+
+@per_leaderboard
+def published_bars(lb: Any) -> Figure:
+    """:func:`leaderboard_figure` of ``lb`` with every unit, drawn once per leaderboard: one
+    publication's 总分排名.png / .svg and the page's chart are the same figure (issue 17)."""
+    return leaderboard_figure(lb)
 
 
 def leaderboard_figure(lb: Any, *, top: int | None = None, title: str | None = None) -> Figure:

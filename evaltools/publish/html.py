@@ -229,9 +229,10 @@ def _kv_html(pairs: list[tuple[str, str]], *, css: str = "kv", code: bool = Fals
 
 def _charts_html(lb: Leaderboard, top: int | None) -> str:
     """The page's two charts as inline SVG, drawn by :mod:`evaltools.publish.figures` (no Vega)."""
-    from evaltools.publish.figures import heatmap_figure, leaderboard_figure
+    from evaltools.publish.figures import heatmap_figure, leaderboard_figure, published_bars
 
-    figures = [("总分排名", leaderboard_figure(lb, top=top)),
+    bars = published_bars(lb) if top is None else leaderboard_figure(lb, top=top)
+    figures = [("总分排名", bars),
                ("各指标得分率", heatmap_figure(lb, top=top))]
     parts = [f'<figure class="chart" id="chart-{i + 1}" aria-label="{_e(title)}">'
              f"{stable_svg_ids(figure.svg(), f'chart-{i + 1}')}</figure>"
