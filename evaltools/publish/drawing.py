@@ -178,7 +178,8 @@ def wrap_lines(frame: pl.DataFrame, column: str, *, size: float, max_width: floa
     ['粮机厂院', '气象站院一号楼', '气象站院二号楼', '幸福里小区', 'Block12号楼']
     """
     limit = max_width if isinstance(max_width, pl.Expr) else pl.lit(float(max_width))
-    chars = (frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+    # one lazy query (issue 17: eager steps were ten queries per call)
+    chars = (frame.lazy().select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
                           pl.col(column).fill_null("").str.split("").alias("c"),
                           limit.cast(pl.Float64).clip(lower_bound=size).alias("limit"))
              .with_columns(pl.when(pl.col("c").list.len() == 0).then(pl.lit([""]))
@@ -209,7 +210,7 @@ def wrap_lines(frame: pl.DataFrame, column: str, *, size: float, max_width: floa
            .agg(pl.col("c").str.join("").alias("text"),
                 (pl.col("w").sum() * size / 1000).round(2).alias("width")))
     return out.with_columns(pl.len().over("row").cast(pl.Int64).alias("lines")).select(
-        "row", "line", "lines", "text", "width")
+        "row", "line", "lines", "text", "width").collect()
 
 
 # =============================================================================================
@@ -238,8 +239,8 @@ def _attr(name: str, value: pl.Expr, when: pl.Expr | None = None) -> pl.Expr:
 
 def _svg_elements(scene: pl.DataFrame) -> pl.Series:
     """Every shape of the scene as one SVG element (vectorised)."""
-    s = scene.with_columns(pl.lit(None, v).alias(k) for k, v in SCENE_SCHEMA.items()
-                           if k not in scene.columns)
+    s = scene.lazy().with_columns(pl.lit(None, v).alias(k) for k, v in SCENE_SCHEMA.items()
+                                  if k not in scene.columns)
     s = s.with_columns(pl.col("rx").fill_null(0.0), pl.col("bold").fill_null(False),
                        pl.col("anchor").fill_null("start"), pl.col("fill").fill_null("#000"))
     kind = pl.col("kind")
@@ -283,7 +284,7 @@ def _svg_elements(scene: pl.DataFrame) -> pl.Series:
     return s.select(pl.when((kind == "rect") | square).then(rect).when(kind == "bar").then(bar)
                     .when(kind == "line").then(line).when(kind == "text").then(text)
                     .when(kind == "image").then(img).when(kind == "ramp").then(ramp_el)
-                    .alias("svg"))["svg"]
+                    .alias("svg")).collect()["svg"]
 
 
 @dataclass(frozen=True, eq=False)
