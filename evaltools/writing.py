@@ -40,6 +40,7 @@ output_is_input
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes
 import ctypes.util
 import errno
@@ -107,9 +108,23 @@ def _is_published(folder: Path) -> bool:
     return isinstance(legacy, dict) and legacy.get("generator") == "evaltools"
 
 
+#: while :func:`publish_set` runs its writers: (cwd, inputs) → their resolved paths, so each
+#: writer's :func:`check_output_path` does not walk the dataset folder again (issue 17)
+_WALKED: contextvars.ContextVar[tuple[Any, tuple[set[Path], set[Path]]] | None] = \
+    contextvars.ContextVar("evaltools_walked_inputs", default=None)
+
+
+def _input_key(inputs: tuple[str | os.PathLike[str], ...]) -> Any:
+    return os.getcwd(), tuple(os.fspath(p) for p in inputs)
+
+
 def _input_paths(inputs: Iterable[str | os.PathLike[str]]) -> tuple[set[Path], set[Path]]:
     """Resolved (files, folders) of the inputs; a folder stands for every file inside it, except
     sub-folders that are sets evaltools published (they hold outputs, not inputs)."""
+    inputs = tuple(inputs)
+    walked = _WALKED.get()
+    if walked is not None and walked[0] == _input_key(inputs):
+        return walked[1]
     files: set[Path] = set()
     folders: set[Path] = set()
     for raw in inputs:
@@ -182,7 +197,8 @@ def check_output_path(out: str | os.PathLike[str], *,
     if real in files or real in folders:
         hit = real
     else:
-        inside = [p for p in (*files, *folders) if real in p.parents]
+        under = os.path.join(str(real), "")  # resolved paths: "inside" is a string prefix
+        inside = [p for p in (*files, *folders) if str(p).startswith(under)]
         if inside:
             hit = sorted(inside)[0]
         elif real.exists():
@@ -604,7 +620,13 @@ def publish_set(out_dir: str | os.PathLike[str], write: Callable[[Path], None], 
     dict
         The manifest written.
     """
-    out_dir = check_output_path(out_dir, inputs=inputs)
+    inputs = tuple(inputs)
+    paths = (_input_key(inputs), _input_paths(inputs))  # walked once for the set and its writers
+    walked = _WALKED.set(paths)
+    try:
+        out_dir = check_output_path(out_dir, inputs=inputs)
+    finally:
+        _WALKED.reset(walked)
     if out_dir.exists() and not out_dir.is_dir():
         raise _usage("output_not_folder", str(out_dir),
                      f"输出路径 {out_dir} 已存在且不是文件夹", f"the output path {out_dir} exists "
@@ -627,7 +649,11 @@ def publish_set(out_dir: str | os.PathLike[str], write: Callable[[Path], None], 
                 "请指定一个新的或空的文件夹", "give a new or empty folder")
         staging = parent / f".{out_dir.name}{_STAGING}{secrets.token_hex(4)}"
         staging.mkdir()
-        write(staging)
+        walked = _WALKED.set(paths)
+        try:
+            write(staging)
+        finally:
+            _WALKED.reset(walked)
         if (staging / MANIFEST).exists():
             raise _usage("manifest_reserved", MANIFEST,
                          f"{MANIFEST} 由 publish_set 生成，写出函数不能自己写它",

@@ -183,6 +183,32 @@ def _labels(folder: Path) -> set[str]:
         "</svg>") for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST}
 
 
+def test_writers_inside_publish_set_reuse_one_walk_and_still_refuse_inputs(dataset, tmp_path,
+                                                                          monkeypatch):
+    """publish_set walks the inputs once for all its writers' check_output_path (issue 17);
+    an input is still refused from inside the set, and the next call walks again."""
+    walks = []
+    real = writing.os.walk
+    monkeypatch.setattr(writing.os, "walk", lambda *a, **k: (walks.append(a[0]), real(*a, **k))[1])
+    seen = {}
+
+    def write(folder: Path) -> None:
+        for name in ("a.html", "b.xlsx", "c.csv"):
+            (check_output_path(folder / name, inputs=[dataset])).write_text(name)
+        with pytest.raises(UsageError) as e:
+            check_output_path(dataset / "units.csv", inputs=[dataset])
+        seen["rule"] = e.value.problems[0].rule
+        with pytest.raises(UsageError):  # a folder holding an input
+            check_output_path(dataset / "photos", inputs=[dataset])
+        check_output_path(folder / "d.txt", inputs=[tmp_path / "elsewhere"])  # other inputs
+
+    publish_set(tmp_path / "site", write, inputs=[dataset])
+    assert seen["rule"] == "output_is_input"
+    assert walks.count(dataset.resolve()) == 1
+    check_output_path(tmp_path / "x.csv", inputs=[dataset])
+    assert walks.count(dataset.resolve()) == 2
+
+
 def test_publish_set_writes_manifest_and_swaps(dataset, tmp_path):
     out = tmp_path / "site"
     before = _hashes(dataset)
