@@ -77,6 +77,34 @@ def test_block_sheet_long_frame_and_long_text() -> None:
     assert _book(True, long, extra=False) == _book(False, long, extra=False)
 
 
+def test_block_sheet_every_row_written_over() -> None:
+    """When every cell of a column is written again (总榜 of two units: both rows filled), the
+    column's own format gets no style index, as in xlsxwriter."""
+    frame = _frame().head(2)
+    for extra in (True, False):
+        fast, slow = io.BytesIO(), io.BytesIO()
+        for target, is_fast in ((fast, True), (slow, False)):
+            wb = xlsxwriter.Workbook(target)
+            wb.set_properties({"created": datetime(2024, 1, 1)})
+            plain = [wb.add_format({"num_format": f"0.{'0' * (j + 1)}"})
+                     for j in range(frame.width)]
+            fill = wb.add_format({"bg_color": "#FFE699"})
+            ws = wb.add_worksheet("总榜", worksheet_class=BlockSheet if is_fast else None)
+            if is_fast:
+                ws.write_block(3, frame, plain)
+            else:
+                for j, name in enumerate(frame.columns):
+                    ws.write_column(3, j, frame[name].to_list(), plain[j])
+            rows = range(2) if extra else range(1)
+            for i in rows:
+                for j, name in enumerate(frame.columns):
+                    ws.write(3 + i, j, frame[name][i], fill)
+            other = wb.add_worksheet("分项", worksheet_class=BlockSheet if is_fast else None)
+            other.write_column(3, 0, [1, 2], plain[1])  # met first on the next sheet
+            wb.close()
+        assert fast.getvalue() == slow.getvalue()
+
+
 def test_block_sheet_empty_frame() -> None:
     empty = _frame().clear()
     assert _book(True, empty) == _book(False, empty)

@@ -225,13 +225,14 @@ class BlockSheet(Worksheet):
         parts = [over(pl.concat_str(pl.lit('<row r="'), number, pl.lit('" spans="'), span,
                                     pl.lit('">')), starts)]
         for c in sorted({*cols, *replaced}):
-            if c in self._block:
-                column = self._block[c]
+            done = replaced.get(c)
+            if c in self._block and (done is None or len(done[0]) < height):
+                column = self._block[c]  # (a style index only when some cell uses it)
                 xf = column.fmt._get_xf_index()
                 cell = pl.concat_str(pl.lit(f'<c r="{xl_col_to_name(c)}'), number,
                                      pl.lit(f'" s="{xf}"'), pl.col(column.tail))
             else:
                 cell = pl.lit(None, pl.String)
-            parts.append(over(cell, replaced.get(c)).fill_null(""))
+            parts.append(over(cell, done).fill_null(""))
         rows_xml = pl.concat_str([*parts, pl.lit("</row>")]).str.join("")
         return str(self._tails.select(rows_xml).item())
