@@ -382,11 +382,23 @@ def publish_rest(board: Any, target: str | Path, generated: datetime) -> dict[st
     return {"files": {k: str(p) for k, p in files.items()}, "notes": notes, "error": None}
 
 
+#: The second step's process runs at this lower priority (``nice``): the kernel answering the
+#: user (and, on the same machine, a browser drawing the first step's links) comes first.
+BACKGROUND_NICE = 10
+
+
+def _lower_priority() -> None:
+    if hasattr(os, "nice"):
+        os.nice(BACKGROUND_NICE)
+
+
 def spawn_executor() -> Executor:
     """One worker process started afresh ("spawn": a kernel with polars' threads is never
-    forked) for :func:`publish_rest`: WeasyPrint holds the GIL for seconds, which a thread would
-    take from the kernel answering the sliders."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    forked) for :func:`publish_rest`, at a lower priority (:data:`BACKGROUND_NICE`): WeasyPrint
+    holds the GIL for seconds, which a thread would take from the kernel answering the
+    sliders."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_lower_priority)
 
 
 def wait_for_page() -> None:
