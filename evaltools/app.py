@@ -586,7 +586,7 @@ class EvalApp:
         (JupyterLab, a kernel started for its visit) it returns at once; so does a second call.
 
         Nothing more is imported ahead: importing publishing's modules here (WeasyPrint,
-        python-docx …) saved ≈ 0.8 s CPU of a first 发布榜单 that takes ≈ 13 s, but doubled the
+        python-docx …) saved ≈ 0.8 s CPU of a first 发布榜单 that took ≈ 13 s, but doubled the
         waiting kernel's memory (110 → 210 MB).
         """
         if os.environ.get("VOILA_PREHEAT") != "True" or self._visited:
