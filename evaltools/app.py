@@ -1006,11 +1006,16 @@ class EvalApp:
         except RuntimeError:
             loop = None
         shown = self._rest_shown = threading.Event()
-        executor = self.executor()
+        job: Future
         try:
-            job = executor.submit(publish_rest, board, folder, when)
-        finally:
-            executor.shutdown(wait=False)  # the job runs on; the worker exits after it
+            executor = self.executor()
+            try:
+                job = executor.submit(publish_rest, board, folder, when)
+            finally:
+                executor.shutdown(wait=False)  # the job runs on; the worker exits after it
+        except Exception as exc:  # no process could be started: shown as the job's failure
+            job = Future()
+            job.set_exception(exc)
         self._rest = job
         fast_bytes = {k: p.read_bytes() for k, p in fast.items() if k != "manifest"}
 
@@ -1043,7 +1048,7 @@ class EvalApp:
                    fast: set[str], changed: list[str]) -> None:
         notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in result["notes"])
         if result["error"] is not None:
-            zh, en = result["error"]
+            zh, en = result["error"][0].rstrip("。"), result["error"][1].rstrip(".")
             self.publish_msg.value = (
                 "<div class='evaltools-error'><b>⚠ PDF 和 Word 公示未能生成：" + html.escape(zh)
                 + "</b>。上面的公示页、Excel、图和海报已发布，不受影响。<br><small>PDF and Word "

@@ -200,6 +200,22 @@ def test_fast_files_that_changed_are_offered_again(imported, monkeypatch):
     assert verify_set(fast["html"].parent) == []
 
 
+def test_no_process_for_the_second_step(imported):
+    def cannot_start():
+        raise OSError(24, "Too many open files")
+
+    app = imported
+    app.executor = cannot_start
+    assert app.confirm_decisions()
+    fast = app.publish()
+    assert set(fast) == FAST | {"manifest"}  # the first step is published and offered
+    assert app.wait_published(timeout=10) and not app.publish_button.disabled
+    msg = app.publish_msg.value
+    assert "PDF 和 Word 公示未能生成：后台进程出错（OSError）" in msg and "。。" not in msg
+    assert "Too many open files" in msg
+    assert verify_set(fast["html"].parent) == []
+
+
 def test_publish_rest_reports_errors_instead_of_raising(tmp_path):
     from evaltools.examples import two_buildings
 
