@@ -4,9 +4,10 @@
 URL it prints is the one used), opened in Debian chromium with every off-machine request aborted
 and recorded. The test uploads a raw judges' workbook (one sheet per judge, from tests/raw) and a
 问卷星 export, answers the open decisions in the form (评委 80% + 满意度 20%, grade bands), sees the
-check and the leaderboard, moves a slider, saves the rubric, publishes, and downloads the HTML
-and the Excel file; they must equal `evaltools publish` on the same folder and rubric with the
-same SOURCE_DATE_EPOCH. Screenshots at 1280 px and 390 px go to test-output/.
+check and the leaderboard, moves a slider, saves the rubric, publishes (the page and the workbook
+at once, the PDF and the Word notice a few seconds later), and downloads the HTML, the Excel file,
+the PDF, the Word notice and SHA256SUMS; they must equal `evaltools publish` on the same folder
+and rubric with the same SOURCE_DATE_EPOCH. Screenshots at 1280 px and 390 px go to test-output/.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from evaltools.writing import verify_set
 from tests.browser import offline_page, serve_app
 from tests.survey_export import write_survey
 
@@ -111,10 +113,20 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         page.get_by_role("button", name="6 发布").click()
         _wait_text(page, "发布为正式公示")
         page.get_by_role("button", name="发布榜单").click()
-        _wait_text(page, "点击下载", timeout=120_000)
+        _wait_text(page, "点击下载", timeout=120_000)  # the page, workbook, charts: at once
+        _wait_text(page, "PDF 和 Word 公示正在生成")
+        assert page.locator("a.evaltools-download", has_text="榜单公示.docx").count() == 0
+        # the PDF and the Word notice follow from a separate process; the kernel answers
+        # meanwhile (a tab switch is a round trip to it)
+        page.get_by_role("button", name="5 稳健性").click()
+        _wait_text(page, "在每个楼栋内部重抽")
+        page.get_by_role("button", name="6 发布").click()
+        page.locator("a.evaltools-download", has_text="榜单公示.docx").first.wait_for(
+            timeout=180_000)
+        _wait_text(page, "已全部发布")
         _shot(page, test_output / "app_publish_1280.png")
         got = {}
-        for suffix in ("榜单公示.html", "榜单.xlsx"):
+        for suffix in ("榜单公示.html", "榜单.xlsx", "榜单公示.pdf", "榜单公示.docx", "SHA256SUMS"):
             link = page.locator("a.evaltools-download", has_text=suffix).first
             with page.expect_download(timeout=30_000) as info:
                 link.click()
@@ -156,6 +168,7 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
     assert done.returncode == 0, done.stdout + done.stderr
     for suffix, path in got.items():
         assert path.read_bytes() == (cli / suffix).read_bytes(), suffix
+    assert verify_set(published[0]) == []  # one set, one SHA256SUMS of every file
     rubric = (folder / "rubric.toml").read_text(encoding="utf-8")
     assert "已确认" in rubric and "待确认" not in rubric  # the form answered the decisions
     assert "# 四舍五入" in rubric  # the draft's comments kept through the save

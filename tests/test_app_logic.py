@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -21,13 +22,16 @@ from evaltools.app import (
     is_official,
     parse_grade_text,
     parse_stars,
+    publish_rest,
     rounded_rubric,
 )
 from evaltools.decisions import apply_decisions
 from evaltools.display import show
-from evaltools.errors import EvalToolsError, UsageError
+from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.publish import CHINA_TZ, pdf_available
 from evaltools.rounding import round_to_total
 from evaltools.rubric import read_rubric, update_rubric_file
+from evaltools.writing import read_manifest, verify_set
 from tests.survey_export import write_survey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +67,7 @@ def test_import_shows_findings_and_the_decisions_form(imported):
     assert (app.folder / WORKBOOK.name).read_bytes() == WORKBOOK.read_bytes()
 
 
-def test_decisions_then_board_then_draft_then_official(imported):
+def test_decisions_then_board_then_draft_then_official(imported, monkeypatch):
     app = imported
     app.decision_inputs["weights"].value = "评委 80% + 满意度 20%"
     app.decision_inputs["grades"].value = "优秀 ≥ 90 / 良好 ≥ 80 / 合格 ≥ 60"
@@ -78,9 +82,12 @@ def test_decisions_then_board_then_draft_then_official(imported):
     # a slider moved: what is published is a draft, marked in its files
     app.explorer.sliders["satisfaction"].value = 31.3
     assert "草稿" in app.publish_state.value
-    draft = app.publish()
-    assert draft["html"].parent.name.startswith("草稿_")
-    assert 'id="draft-banner"' in draft["html"].read_text(encoding="utf-8")  # 草稿 banner
+    with monkeypatch.context() as m:  # as `make app` serves it: the clock's time, not a fixed one
+        m.delenv("SOURCE_DATE_EPOCH")
+        draft = app.publish()
+        assert draft["html"].parent.name.startswith("草稿_")
+        assert 'id="draft-banner"' in draft["html"].read_text(encoding="utf-8")  # 草稿 banner
+        _check_two_steps(app, draft)
     # saved (round numbers, comments kept): official, equal to the saved rubric's own board
     path = app.save_rubric()
     text = path.read_text(encoding="utf-8")
@@ -92,6 +99,7 @@ def test_decisions_then_board_then_draft_then_official(imported):
     official = app.publish()
     assert not official["html"].parent.name.startswith("草稿")
     assert 'id="draft-banner"' not in official["html"].read_text(encoding="utf-8")
+    assert app.wait_published(timeout=300)
     before = official["xlsx"].read_bytes()
     assert app.publish() == {}  # the same period and time: the folder exists
     assert "没有覆盖" in app.publish_msg.value
@@ -99,6 +107,125 @@ def test_decisions_then_board_then_draft_then_official(imported):
     link = download_link(official["xlsx"], name="x.xlsx")
     assert link.startswith('<a class="evaltools-download" download="x.xlsx" href="data:'
                            "application/vnd.openxmlformats")
+
+
+FAST = {"html", "xlsx", "csv", "png", "svg", "poster"}
+
+
+def _check_two_steps(app, fast):
+    """发布榜单 in two steps: the fast files and their links at once, the PDF and the Word notice
+    from a spawned process; then one set with one SHA256SUMS, the fast files unchanged."""
+    assert set(fast) == FAST | {"manifest"}  # no PDF, no Word yet
+    folder = fast["html"].parent
+    step_a = {k: p.read_bytes() for k, p in fast.items() if k != "manifest"}
+    assert "PDF 和 Word 公示正在生成" in app.publish_msg.value
+    assert "榜单公示.html" in app.downloads.value and "榜单公示.pdf" not in app.downloads.value
+    assert "SHA256SUMS" not in app.downloads.value  # the set's checksums only when complete
+    assert app.downloads_late.value == ""
+    # a second click while the PDF is made: refused, nothing published, the button disabled
+    assert app.publishing() and app.publish_button.disabled
+    assert app.publish() == {}
+    assert "还在生成" in app.publish_msg.value
+    assert app.wait_published(timeout=300), "the PDF and Word step did not finish"
+    assert not app.publishing() and not app.publish_button.disabled
+    assert "已全部发布" in app.publish_msg.value, app.publish_msg.value
+    files = app.published
+    pdf = {"pdf"} if pdf_available() else set()
+    assert set(files) == FAST | {"docx", "manifest"} | pdf
+    assert all(p.parent == folder for p in files.values())
+    for kind, data in step_a.items():  # byte-identical to what was offered at once
+        assert files[kind].read_bytes() == data, kind
+    assert verify_set(folder) == []  # one SHA256SUMS ...
+    listed = {f["name"] for f in read_manifest(folder)["files"]}
+    assert listed == {p.name for k, p in files.items() if k != "manifest"}  # ... of every file
+    late = app.downloads_late.value
+    assert "榜单公示.docx" in late and "SHA256SUMS" in late and "榜单.xlsx" not in late
+    assert ("榜单公示.pdf" in late) == bool(pdf)
+
+
+def _fast_app(imported, monkeypatch, fail):
+    """The app with its second step in a thread (so the test's monkeypatch reaches it)."""
+    import evaltools.publish.bundle as bundle
+
+    monkeypatch.setattr(bundle, fail[0], fail[1])
+    app = imported
+    app.executor = lambda: ThreadPoolExecutor(max_workers=1)
+    assert app.confirm_decisions()
+    fast = app.publish()
+    assert app.wait_published(timeout=120)
+    return app, fast
+
+
+def test_no_pdf_renderer_the_rest_is_published(imported, monkeypatch):
+    def no_renderer(*args, **kwargs):
+        raise EvalToolsError(Problem(None, None, None, None, "pdf_renderer_missing",
+                                     "无法生成 PDF：缺少 WeasyPrint", "WeasyPrint is missing"))
+
+    app, fast = _fast_app(imported, monkeypatch, ("write_pdf", no_renderer))
+    assert "没有生成 PDF" in app.publish_msg.value and "No PDF" in app.publish_msg.value
+    assert "pdf" not in app.published and "docx" in app.published
+    assert "榜单公示.docx" in app.downloads_late.value
+    assert verify_set(fast["html"].parent) == []
+    assert not app.publish_button.disabled
+
+
+def test_a_failed_second_step_keeps_the_fast_files(imported, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    app, fast = _fast_app(imported, monkeypatch, ("write_docx", broken))
+    msg = app.publish_msg.value
+    assert "PDF 和 Word 公示未能生成" in msg and "RuntimeError: disk on fire" in msg
+    assert "不受影响" in msg and "evaltools-error" in msg
+    assert app.downloads_late.value == ""  # no SHA256SUMS link: the set is not complete
+    folder = fast["html"].parent
+    assert verify_set(folder) == []  # the first step's set, as it was
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in fast.values())
+    assert app.published == fast and not app.publish_button.disabled
+
+
+def test_fast_files_that_changed_are_offered_again(imported, monkeypatch):
+    import evaltools.app as app_module
+
+    real = app_module.publish_rest
+    monkeypatch.setattr(app_module, "publish_rest", lambda board, target, when: real(
+        board, target, when + datetime.timedelta(minutes=1)))  # another time: other bytes
+    app = imported
+    app.executor = lambda: ThreadPoolExecutor(max_workers=1)
+    assert app.confirm_decisions()
+    fast = app.publish()
+    assert app.wait_published(timeout=300)
+    assert "与上面的下载不一致" in app.publish_msg.value and "榜单公示.html" in app.publish_msg.value
+    assert "榜单公示.html" in app.downloads_late.value  # offered again, with the final bytes
+    assert verify_set(fast["html"].parent) == []
+
+
+def test_no_process_for_the_second_step(imported):
+    def cannot_start():
+        raise OSError(24, "Too many open files")
+
+    app = imported
+    app.executor = cannot_start
+    assert app.confirm_decisions()
+    fast = app.publish()
+    assert set(fast) == FAST | {"manifest"}  # the first step is published and offered
+    assert app.wait_published(timeout=10) and not app.publish_button.disabled
+    msg = app.publish_msg.value
+    assert "PDF 和 Word 公示未能生成：后台进程出错（OSError）" in msg and "。。" not in msg
+    assert "Too many open files" in msg
+    assert verify_set(fast["html"].parent) == []
+
+
+def test_publish_rest_reports_errors_instead_of_raising(tmp_path):
+    from evaltools.examples import two_buildings
+
+    board = two_buildings()
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "mine.txt").write_text("not a publication")  # refused, not replaced
+    out = publish_rest(board, tmp_path / "x", datetime.datetime(2024, 5, 1, tzinfo=CHINA_TZ))
+    assert out["files"] == {} and out["error"] is not None
+    assert "evaltools" in out["error"][1]
+    assert (tmp_path / "x" / "mine.txt").exists()
 
 
 def test_an_error_is_shown_in_chinese_not_raised(imported):

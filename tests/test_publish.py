@@ -548,6 +548,25 @@ def test_publish_writes_only_the_formats_asked_for(sample_board, tmp_path, monke
     assert alone.read_bytes() == files["csv"].read_bytes()
 
 
+def test_one_generation_time_given_by_the_caller(sample_board, tmp_path, monkeypatch):
+    # the app publishes one set in two steps (the fast files, then all of them with the PDF):
+    # the same `generated` gives the same bytes, whatever SOURCE_DATE_EPOCH or the clock says
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    fast = "html,xlsx,csv,png,svg,poster"
+    a = publish.publish(sample_board, tmp_path / "a", formats=fast, generated=FIXED)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")  # ignored: the caller's time wins
+    utc = FIXED.astimezone(datetime.now().astimezone().tzinfo)  # the same instant elsewhere
+    b = publish.publish(sample_board, tmp_path / "b", formats="csv,xlsx,html,docx,poster,png,svg",
+                        generated=utc)
+    assert set(a) - {"manifest"} <= set(b)
+    for kind in set(a) - {"manifest"}:
+        assert a[kind].read_bytes() == b[kind].read_bytes(), kind
+    assert "2024-05-01 09:30（北京时间）" in a["html"].read_text(encoding="utf-8")
+    # without it: SOURCE_DATE_EPOCH, as before
+    c = publish.publish(sample_board, tmp_path / "c", formats="html")
+    assert "2020-09-13 20:26（北京时间）" in c["html"].read_text(encoding="utf-8")
+
+
 def test_publish_formats_are_checked_before_anything_is_written(sample_board, tmp_path):
     assert publish.publish_formats(None) == publish.FORMATS
     assert publish.publish_formats(["poster", "html"]) == ("html", "poster")  # FORMATS order

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 import polars as pl
 
 from evaltools.errors import EvalToolsError, EvalToolsWarning
-from evaltools.publish.audit import dataset_inputs, generated_at
+from evaltools.publish.audit import CHINA_TZ, dataset_inputs, generated_at
 from evaltools.publish.csv import write_csv
 from evaltools.publish.excel import write_excel
 from evaltools.publish.figures import published_bars
@@ -79,7 +80,8 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
             sections: Mapping[str, pl.DataFrame] | None = None,
             intervals: RankIntervals | pl.DataFrame | None = None,
             supersedes: str | Path | None = None,
-            formats: str | Iterable[PublishFormat] | None = None) -> dict[str, Path]:
+            formats: str | Iterable[PublishFormat] | None = None,
+            generated: datetime | None = None) -> dict[str, Path]:
     """Write every output into the folder ``out``: 榜单公示.html, 榜单公示.pdf (A4, the same page),
     榜单公示.docx (the Word notice an office edits and stamps), 榜单.xlsx, 榜单.csv, 总分排名.png /
     .svg (all ranked units), 海报.png (top ``top``), and SHA256SUMS (the SHA-256 of each file,
@@ -91,7 +93,9 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
     string; :func:`publish_formats`); None = all. SHA256SUMS lists just the files written. A later correction (``supersedes``) reads this publication's 榜单.csv: keep
     ``"csv"`` in a publication that may be corrected.
 
-    One generation time (``SOURCE_DATE_EPOCH`` or now) is used for all files; ``sections`` and
+    One generation time is used for all files: ``generated`` (shown in Beijing time; a caller
+    publishing one set in two steps passes the same time to both, and the files they share are
+    byte-identical), else :func:`generated_at` (``SOURCE_DATE_EPOCH`` or now); ``sections`` and
     ``intervals`` as in :func:`write_html`. ``supersedes`` is the output folder of an earlier
     publication this one corrects (公示期异议 → 复核 → 更正): the page, the workbook and the Word
     notice get a 更正说明 listing every changed score and rank with the reason recorded in the
@@ -122,7 +126,7 @@ def publish(lb: Leaderboard, out: str | Path, *, top: int = 10,
                 "(the previous one must be kept as published)",
                 "请用新的 --out 文件夹", "use a new --out folder"))
         chain = supersede(lb, supersedes)   # raises before anything is written
-    when = generated_at()
+    when = generated_at() if generated is None else generated.astimezone(CHINA_TZ)
     lb = publishable(with_intervals(lb, intervals))  # phones, ID numbers, bidi: issue 18
     if sections is None and {"html", "pdf", "xlsx"} & set(kinds):
         sections = default_sections(lb)
