@@ -288,7 +288,8 @@ def csv_grid(path: Path, where: Where) -> Grid:
     if "\r" in text and "\n" not in text:  # classic Mac line ends (CR only): rows, not one line
         text, utf8 = text.replace("\r", "\n"), None
     raw = io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8"))
-    first = text.partition("\n")[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # not partition(): it copies the rest of the text
     sep = "\t" if ("\t" in first and "," not in first) else ","
 
     def read(width: int) -> pl.DataFrame:
