@@ -530,7 +530,7 @@ def split_header(grid: Grid, where: Where) -> Sheet:
     chars = None if grid.zero_width is False else _WHITE_SPACE + _ZW
     cells = cells.lazy().with_columns(
         [pl.col(c).str.strip_chars(chars).replace("", None) for c in cols]
-    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols)).collect()
+    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols)).collect(engine="in-memory")
     if cells.is_empty():
         rule = "empty_sheet" if grid.sheet else "empty_file"
         raise Unreadable(file_problem(where, rule))

@@ -403,7 +403,7 @@ def _cast(work: pl.DataFrame, where: Where, more: Callable[[pl.DataFrame], list[
     work = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
                                                       first.get(f"{c.name}__text"))
                                      .alias(c.name) for c in present)
-            .with_columns(extra).collect())
+            .with_columns(extra).collect(engine="in-memory"))
     typed = [c for c in present if c.kind != "str"]
     checks = more(work)
     flags = _flagged(work, [*(_cast_failed(c.name) for c in typed), *(f for f, _ in checks)])

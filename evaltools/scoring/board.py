@@ -115,7 +115,7 @@ def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.D
         met.append(name)
     count = pl.sum_horizontal(pl.col(m).fill_null(False).cast(pl.Int64) for m in met)
     return (out.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64))
-            .drop(met).collect())
+            .drop(met).collect(engine="in-memory"))
 
 
 def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:

@@ -269,7 +269,7 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     out = out.join(counts.lazy(), on="unit_id", how="left").select(
         "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
         "disqualified", "forced_grade", "n_judges", "n_cards")
-    return RoundResult(units=out.sort("unit_id").collect(), values=vals, adjustments=adj,
+    return RoundResult(units=out.sort("unit_id").collect(engine="in-memory"), values=vals, adjustments=adj,
                        notes=tuple(dict.fromkeys(notes)))
 
 
