@@ -803,15 +803,19 @@ def check_rows(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries", "corrections")
 
 
-def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
-    """Ids that must exist in another table: units, judges, entries (after per-file checks)."""
+def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | None = None
+                ) -> list[Problem]:
+    """Ids that must exist in another table: units, judges, entries (after per-file checks).
+
+    ``only``: check the ids of that table alone (the reference tables in ``works`` are checked
+    in their own call), instead of every table in ``works``."""
     problems: list[Problem] = []
     units = works.get("units")
-    if units is not None and "unit_id" in units[0].columns:
+    checked = [t for t in UNIT_TABLES if t in works and "unit_id" in works[t][0].columns
+               and only in (None, t)]
+    if units is not None and "unit_id" in units[0].columns and checked:
         known = units[0]["unit_id"].drop_nulls().unique()
-        for table in UNIT_TABLES:
-            if table not in works or "unit_id" not in works[table][0].columns:
-                continue
+        for table in checked:
             work, where = works[table]
             unknown = (pl.col("unit_id").is_not_null()
                        & ~pl.col("unit_id").is_in(known.implode()))
@@ -822,7 +826,8 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
                                       value_col="unit_id__text",
                                       zh=f"（{units[1].file}）", en=f" ({units[1].file})")
     judges = works.get("judges")
-    if judges is not None and "scores" in works and "judge_id" in judges[0].columns:
+    if (judges is not None and "scores" in works and "judge_id" in judges[0].columns
+            and only in (None, "scores")):
         work, where = works["scores"]
         if "judge_id" in work.columns:
             known = judges[0]["judge_id"].drop_nulls().unique()
@@ -835,7 +840,7 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
                                       value_col="judge_id__text",
                                       zh=f"（{judges[1].file}）", en=f" ({judges[1].file})")
     entries = works.get("entries")
-    if entries is not None and "votes" in works:
+    if entries is not None and "votes" in works and only in (None, "votes"):
         work, where = works["votes"]
         key = ["round", "entry_id"]
         if all(k in work.columns for k in key) and all(k in entries[0].columns for k in key):

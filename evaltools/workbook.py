@@ -338,7 +338,7 @@ def _cross_units(state: io.ReadState, refs: _Refs) -> list[Problem]:
 
     named = {p.row for p in state.problems if p.rule == "unknown_unit_name"}
     works = {t: (df, Where(f, t)) for t, (df, f) in refs.items()}
-    ps = check_cross({**works, "scores": (state.work, state.where)})
+    ps = check_cross({**works, "scores": (state.work, state.where)}, only="scores")
     return [p for p in ps if not (p.rule == "unknown_unit" and p.row in named)]
 
 
