@@ -389,6 +389,24 @@ def _flagged(work: pl.DataFrame, flags: Sequence[pl.Expr | None]) -> list[bool]:
     return [True if e is None else bool(row.get(f"f{i}", False)) for i, e in enumerate(flags)]
 
 
+def _cast_and_flag(cast: pl.LazyFrame, flags_of: Callable[[pl.DataFrame], list[pl.Expr | None]]
+                   ) -> tuple[pl.DataFrame, list[bool]]:
+    """The frame ``cast`` computes and which of its flags are true somewhere, in one query
+    (:func:`_flagged` after a collect is two). The flags are built on an empty frame with the
+    schema of ``cast`` (they depend on its columns, not on its values)."""
+    schema = cast.collect_schema()
+    flags = flags_of(pl.DataFrame(schema=schema))
+    names = {f"__flag{i}__": e.any() for i, e in enumerate(flags) if e is not None}
+    if any(n in schema for n in names):  # a column of the user's has that name: two queries
+        work = cast.collect(engine="in-memory")
+        return work, _flagged(work, flags_of(work))
+    out = cast.with_columns(**names).collect(engine="in-memory")
+    row = {n: out.get_column(n)[0] for n in names} if out.height else {}
+    work = pl.DataFrame([out.get_column(c) for c in schema])
+    return work, [True if e is None else bool(row.get(f"__flag{i}__", False))
+                  for i, e in enumerate(flags)]
+
+
 def _cast_failed(col: str) -> pl.Expr:
     return pl.col(f"{col}__text").is_not_null() & pl.col(col).is_null()
 
@@ -400,13 +418,14 @@ def _cast(work: pl.DataFrame, where: Where, more: Callable[[pl.DataFrame], list[
     spec = TABLES[where.table]
     present = [c for c in spec.columns if f"{c.name}__text" in work.columns]
     first = work.row(0, named=True) if work.height else {}
-    work = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
+    cast = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
                                                       first.get(f"{c.name}__text"))
                                      .alias(c.name) for c in present)
-            .with_columns(extra).collect(engine="in-memory"))
+            .with_columns(extra))
     typed = [c for c in present if c.kind != "str"]
+    work, flags = _cast_and_flag(cast, lambda w: [*(_cast_failed(c.name) for c in typed),
+                                                  *(f for f, _ in more(w))])
     checks = more(work)
-    flags = _flagged(work, [*(_cast_failed(c.name) for c in typed), *(f for f, _ in checks)])
     # date/times not in the usual format: the column is read again by every spelling
     again = [c for c, failed in zip(typed, flags, strict=False) if failed and c.kind == "datetime"]
     if again:
