@@ -55,6 +55,7 @@ from typing import Literal, cast
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import FileCount, Problem, UsageError, ValidationError, ValidationReport
 from evaltools.rubric import RatingsConfig, Rubric, WjxMapping
 from evaltools.schema import TABLES, canonical_name, normalize_header, split_criterion_header
@@ -530,7 +531,8 @@ def split_header(grid: Grid, where: Where) -> Sheet:
     chars = None if grid.zero_width is False else _WHITE_SPACE + _ZW
     cells = cells.lazy().with_columns(
         [pl.col(c).str.strip_chars(chars).replace("", None) for c in cols]
-    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols)).collect(engine="in-memory")
+    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols)
+             ).collect(engine=engine_for(cells.height))
     if cells.is_empty():
         rule = "empty_sheet" if grid.sheet else "empty_file"
         raise Unreadable(file_problem(where, rule))

@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.scales import COMMON_SCALES, FIVE_LEVEL, FOUR_LEVEL, Scale, detect_scale
 
@@ -137,17 +138,6 @@ def _check_counts(k: pl.Series, n: pl.Series, bad: pl.Series) -> None:
             "检查满意数和总数两列是否填反或有误", "check that the successes and totals are right")
         _remember(problem)
         raise _ExprUsageError(problem)
-
-
-#: Card tables shorter than this are aggregated on polars' in-memory engine, as eager calls
-#: are: the default (streaming) engine costs several times the CPU on a table the size of the
-#: sample's (≈ 5 ms instead of < 1 ms for 19k cards), but keeps the peak memory of 10M cards
-#: at ≈ 500 MB instead of ≈ 840 MB (benchmark ``satisfaction``).
-_IN_MEMORY_ROWS = 1_000_000
-
-
-def _engine(df: pl.DataFrame) -> Literal["in-memory", "auto"]:
-    return "in-memory" if df.height < _IN_MEMORY_ROWS else "auto"
 
 
 _WILSON_DTYPE = pl.Struct({"lower": pl.Float64, "upper": pl.Float64})
@@ -459,7 +449,7 @@ def _unit_counts_exact(
              .group_by(unit, maintain_order=True)
              .agg(pl.col("_c").count().alias("n"),
                   *((pl.col("_c") == j).sum().alias(f"_l{j}") for j in range(len(keys))))
-             .collect(engine=_engine(df)))
+             .collect(engine=engine_for(df.height)))
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
         return None
     values = [float(x) for x in labels.values()]
@@ -519,7 +509,8 @@ def _respondent_counts(
             (b / m).sum().alias("_top_sum"),
         )
     )
-    found, out = pl.collect_all([unknown, counts], engine=_engine(df))  # values computed once
+    # the values are computed once for both
+    found, out = pl.collect_all([unknown, counts], engine=engine_for(df.height))
     return bool(found.item()), out
 
 
@@ -626,7 +617,7 @@ def summarize(
              .agg(pl.len().alias("n"), v.sum().alias("_total"),
                   v.is_in(vals).sum().cast(pl.UInt32).alias("n_satisfied"),
                   (v >= top - 1).sum().alias("_top2"))
-             .collect(engine=_engine(df)))
+             .collect(engine=engine_for(df.height)))
     C = prior_mean
     if C is None and g.height:
         C = float(g["_total"].sum()) / float(g["n"].sum())

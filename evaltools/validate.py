@@ -31,9 +31,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import Problem
 from evaltools.rubric import BonusRule, DeductionRule, RatingsConfig, Rubric, VetoRule
 from evaltools.schema import TABLES, normalize_header
@@ -389,7 +391,8 @@ def _flagged(work: pl.DataFrame, flags: Sequence[pl.Expr | None]) -> list[bool]:
     return [True if e is None else bool(row.get(f"f{i}", False)) for i, e in enumerate(flags)]
 
 
-def _cast_and_flag(cast: pl.LazyFrame, flags_of: Callable[[pl.DataFrame], list[pl.Expr | None]]
+def _cast_and_flag(cast: pl.LazyFrame, flags_of: Callable[[pl.DataFrame], list[pl.Expr | None]],
+                   engine: Literal["in-memory", "auto"] = "in-memory",
                    ) -> tuple[pl.DataFrame, list[bool]]:
     """The frame ``cast`` computes and which of its flags are true somewhere, in one query
     (:func:`_flagged` after a collect is two). The flags are built on an empty frame with the
@@ -398,9 +401,9 @@ def _cast_and_flag(cast: pl.LazyFrame, flags_of: Callable[[pl.DataFrame], list[p
     flags = flags_of(pl.DataFrame(schema=schema))
     names = {f"__flag{i}__": e.any() for i, e in enumerate(flags) if e is not None}
     if any(n in schema for n in names):  # a column of the user's has that name: two queries
-        work = cast.collect(engine="in-memory")
+        work = cast.collect(engine=engine)
         return work, _flagged(work, flags_of(work))
-    out = cast.with_columns(**names).collect(engine="in-memory")
+    out = cast.with_columns(**names).collect(engine=engine)
     row = {n: out.get_column(n)[0] for n in names} if out.height else {}
     work = pl.DataFrame([out.get_column(c) for c in schema])
     return work, [True if e is None else bool(row.get(f"__flag{i}__", False))
@@ -424,7 +427,8 @@ def _cast(work: pl.DataFrame, where: Where, more: Callable[[pl.DataFrame], list[
             .with_columns(extra))
     typed = [c for c in present if c.kind != "str"]
     work, flags = _cast_and_flag(cast, lambda w: [*(_cast_failed(c.name) for c in typed),
-                                                  *(f for f, _ in more(w))])
+                                                  *(f for f, _ in more(w))],
+                                 engine_for(work.height))
     checks = more(work)
     # date/times not in the usual format: the column is read again by every spelling
     again = [c for c, failed in zip(typed, flags, strict=False) if failed and c.kind == "datetime"]
