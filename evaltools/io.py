@@ -55,6 +55,7 @@ from typing import Literal, cast
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import FileCount, Problem, UsageError, ValidationError, ValidationReport
 from evaltools.rubric import RatingsConfig, Rubric, WjxMapping
 from evaltools.schema import TABLES, canonical_name, normalize_header, split_criterion_header
@@ -288,14 +289,16 @@ def csv_grid(path: Path, where: Where) -> Grid:
     if "\r" in text and "\n" not in text:  # classic Mac line ends (CR only): rows, not one line
         text, utf8 = text.replace("\r", "\n"), None
     raw = io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8"))
-    first = text.partition("\n")[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # not partition(): it copies the rest of the text
     sep = "\t" if ("\t" in first and "," not in first) else ","
 
     def read(width: int) -> pl.DataFrame:
         schema = {f"c{i}": pl.String for i in range(width)}
         raw.seek(0)
         return pl.read_csv(raw, has_header=False, schema=schema, missing_columns="insert",
-                           separator=sep, quote_char='"')
+                           separator=sep, quote_char='"', row_index_name="_row",
+                           row_index_offset=1)
 
     try:  # as wide as the header line: polars refuses a row with more cells than that
         cells = read(first.count(sep) + 1)
@@ -310,9 +313,19 @@ def csv_grid(path: Path, where: Where) -> Grid:
         except pl.exceptions.PolarsError as exc:
             raise Unreadable(file_problem(where, "unreadable_file", zh=f"（{_short(exc)}）",
                                            en=f" ({_short(exc)})")) from None
-    cells = cells.with_columns(_row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    # the reader numbers the lines (UInt32, first): Int64 and last, as every grid, without a
+    # query (a frame built from its columns)
+    cells = _frame([*(cells.get_column(c) for c in cells.columns[1:]),
+                    cells.get_column("_row").cast(pl.Int64)])
     # zero-width characters anywhere in the text (rare): split_header looks for them at cell ends
     return Grid(cells, encoding=encoding, zero_width=any(z in text for z in _ZW))
+
+
+def _frame(columns: list[pl.Series]) -> pl.DataFrame:
+    """A frame of these columns (as long as each other), without running a query: for picking
+    and renaming columns on the read path, where a ``select`` per file costs more than the
+    work (a query wakes polars' worker threads)."""
+    return pl.DataFrame(columns)
 
 
 def _xlsx_sheet_xml(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -516,9 +529,10 @@ def split_header(grid: Grid, where: Where) -> Sheet:
         _warn_invisible(where, int(invisible))
     # the same as str.replace_all(_EDGE_SPACE, ""), without a regex
     chars = None if grid.zero_width is False else _WHITE_SPACE + _ZW
-    cells = cells.with_columns(
+    cells = cells.lazy().with_columns(
         [pl.col(c).str.strip_chars(chars).replace("", None) for c in cols]
-    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols))
+    ).filter(~pl.all_horizontal(pl.col(c).is_null() for c in cols)
+             ).collect(engine=engine_for(cells.height))
     if cells.is_empty():
         rule = "empty_sheet" if grid.sheet else "empty_file"
         raise Unreadable(file_problem(where, rule))
@@ -538,7 +552,7 @@ def split_header(grid: Grid, where: Where) -> Sheet:
                              sheet=where.sheet)
                      for r, v in ragged.iter_rows()]
     headers: list[str] = []
-    select = []
+    select: list[pl.Series] = []
     seen: dict[str, str] = {}
     for i, c in enumerate(cols[:width]):
         h = head[c] if head[c] is not None else f"（第{i + 1}列）"
@@ -548,8 +562,8 @@ def split_header(grid: Grid, where: Where) -> Sheet:
             continue
         seen[key] = h
         headers.append(h)
-        select.append(pl.col(c).alias(h))
-    body = body.select([*select, "_row"])
+        select.append(body.get_column(c).alias(h))
+    body = _frame([*select, body.get_column("_row")])
     return Sheet(headers, body, problems)
 
 
@@ -677,7 +691,8 @@ def prepare_sheet(sheet: Sheet, where: Where, rubric: Rubric | None) -> ReadStat
             problems += missing_column_problems(where, missing, unmatched)
             return ReadState(where, raw, raw.select("_row"), [], problems, fatal=True)
         extras = unmatched
-        work = raw.select([*_text_columns(raw, mapping), *extras, "_row"])
+        work = _frame([*(raw.get_column(h).alias(f"{name}__text") for name, h in mapping.items()),
+                       *(raw.get_column(h) for h in extras), raw.get_column("_row")])
     work, ps = _check_rows(raw, work, where, rubric)
     problems += ps
     return ReadState(where, raw, work, extras, problems)
@@ -738,12 +753,14 @@ def finish_read(state: ReadState, *, lenient: bool) -> TableRead:
         good = (state.work.join(bad.select("_row"), on="_row", how="anti", maintain_order="left")
                 if bad.height else state.work)
         cols = []
-        for c in spec.columns:
+        for c in spec.columns:  # the schema's columns, typed (a missing one: all null)
+            dtype = DTYPES[c.kind]
             if c.name in good.columns:
-                cols.append(pl.col(c.name).cast(DTYPES[c.kind]))
+                col = good.get_column(c.name)
+                cols.append(col if col.dtype == dtype else col.cast(dtype))
             else:
-                cols.append(pl.lit(None, dtype=DTYPES[c.kind]).alias(c.name))
-        data = good.select([*cols, *state.extras])
+                cols.append(pl.Series(c.name, [None], dtype).new_from_index(0, good.height))
+        data = _frame([*cols, *(good.get_column(e) for e in state.extras)])
     if not lenient and not report.ok:
         raise ValidationError(report)
     return TableRead(data, report, rejected, state.skipped)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import EvalToolsError, Problem, UsageError, require_columns
 from evaltools.scales import COMMON_SCALES, FIVE_LEVEL, FOUR_LEVEL, Scale, detect_scale
 
@@ -448,7 +449,7 @@ def _unit_counts_exact(
              .group_by(unit, maintain_order=True)
              .agg(pl.col("_c").count().alias("n"),
                   *((pl.col("_c") == j).sum().alias(f"_l{j}") for j in range(len(keys))))
-             .collect())
+             .collect(engine=engine_for(df.height)))
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
         return None
     values = [float(x) for x in labels.values()]
@@ -508,7 +509,8 @@ def _respondent_counts(
             (b / m).sum().alias("_top_sum"),
         )
     )
-    found, out = pl.collect_all([unknown, counts])  # the values are computed once for both
+    # the values are computed once for both
+    found, out = pl.collect_all([unknown, counts], engine=engine_for(df.height))
     return bool(found.item()), out
 
 
@@ -615,7 +617,7 @@ def summarize(
              .agg(pl.len().alias("n"), v.sum().alias("_total"),
                   v.is_in(vals).sum().cast(pl.UInt32).alias("n_satisfied"),
                   (v >= top - 1).sum().alias("_top2"))
-             .collect())
+             .collect(engine=engine_for(df.height)))
     C = prior_mean
     if C is None and g.height:
         C = float(g["_total"].sum()) / float(g["n"].sum())

@@ -31,9 +31,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import Problem
 from evaltools.rubric import BonusRule, DeductionRule, RatingsConfig, Rubric, VetoRule
 from evaltools.schema import TABLES, normalize_header
@@ -389,6 +391,25 @@ def _flagged(work: pl.DataFrame, flags: Sequence[pl.Expr | None]) -> list[bool]:
     return [True if e is None else bool(row.get(f"f{i}", False)) for i, e in enumerate(flags)]
 
 
+def _cast_and_flag(cast: pl.LazyFrame, flags_of: Callable[[pl.DataFrame], list[pl.Expr | None]],
+                   engine: Literal["in-memory", "auto"] = "in-memory",
+                   ) -> tuple[pl.DataFrame, list[bool]]:
+    """The frame ``cast`` computes and which of its flags are true somewhere, in one query
+    (:func:`_flagged` after a collect is two). The flags are built on an empty frame with the
+    schema of ``cast`` (they depend on its columns, not on its values)."""
+    schema = cast.collect_schema()
+    flags = flags_of(pl.DataFrame(schema=schema))
+    names = {f"__flag{i}__": e.any() for i, e in enumerate(flags) if e is not None}
+    if any(n in schema for n in names):  # a column of the user's has that name: two queries
+        work = cast.collect(engine=engine)
+        return work, _flagged(work, flags_of(work))
+    out = cast.with_columns(**names).collect(engine=engine)
+    row = {n: out.get_column(n)[0] for n in names} if out.height else {}
+    work = pl.DataFrame([out.get_column(c) for c in schema])
+    return work, [True if e is None else bool(row.get(f"__flag{i}__", False))
+                  for i, e in enumerate(flags)]
+
+
 def _cast_failed(col: str) -> pl.Expr:
     return pl.col(f"{col}__text").is_not_null() & pl.col(col).is_null()
 
@@ -400,13 +421,15 @@ def _cast(work: pl.DataFrame, where: Where, more: Callable[[pl.DataFrame], list[
     spec = TABLES[where.table]
     present = [c for c in spec.columns if f"{c.name}__text" in work.columns]
     first = work.row(0, named=True) if work.height else {}
-    work = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
+    cast = (work.lazy().with_columns(_quick_cast_expr(pl.col(f"{c.name}__text"), c.kind,
                                                       first.get(f"{c.name}__text"))
                                      .alias(c.name) for c in present)
-            .with_columns(extra).collect())
+            .with_columns(extra))
     typed = [c for c in present if c.kind != "str"]
+    work, flags = _cast_and_flag(cast, lambda w: [*(_cast_failed(c.name) for c in typed),
+                                                  *(f for f, _ in more(w))],
+                                 engine_for(work.height))
     checks = more(work)
-    flags = _flagged(work, [*(_cast_failed(c.name) for c in typed), *(f for f, _ in checks)])
     # date/times not in the usual format: the column is read again by every spelling
     again = [c for c, failed in zip(typed, flags, strict=False) if failed and c.kind == "datetime"]
     if again:
@@ -803,15 +826,19 @@ def check_rows(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries", "corrections")
 
 
-def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
-    """Ids that must exist in another table: units, judges, entries (after per-file checks)."""
+def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | None = None
+                ) -> list[Problem]:
+    """Ids that must exist in another table: units, judges, entries (after per-file checks).
+
+    ``only``: check the ids of that table alone (the reference tables in ``works`` are checked
+    in their own call), instead of every table in ``works``."""
     problems: list[Problem] = []
     units = works.get("units")
-    if units is not None and "unit_id" in units[0].columns:
+    checked = [t for t in UNIT_TABLES if t in works and "unit_id" in works[t][0].columns
+               and only in (None, t)]
+    if units is not None and "unit_id" in units[0].columns and checked:
         known = units[0]["unit_id"].drop_nulls().unique()
-        for table in UNIT_TABLES:
-            if table not in works or "unit_id" not in works[table][0].columns:
-                continue
+        for table in checked:
             work, where = works[table]
             unknown = (pl.col("unit_id").is_not_null()
                        & ~pl.col("unit_id").is_in(known.implode()))
@@ -822,7 +849,8 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
                                       value_col="unit_id__text",
                                       zh=f"（{units[1].file}）", en=f" ({units[1].file})")
     judges = works.get("judges")
-    if judges is not None and "scores" in works and "judge_id" in judges[0].columns:
+    if (judges is not None and "scores" in works and "judge_id" in judges[0].columns
+            and only in (None, "scores")):
         work, where = works["scores"]
         if "judge_id" in work.columns:
             known = judges[0]["judge_id"].drop_nulls().unique()
@@ -835,7 +863,7 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]]) -> list[Problem]:
                                       value_col="judge_id__text",
                                       zh=f"（{judges[1].file}）", en=f" ({judges[1].file})")
     entries = works.get("entries")
-    if entries is not None and "votes" in works:
+    if entries is not None and "votes" in works and only in (None, "votes"):
         work, where = works["votes"]
         key = ["round", "entry_id"]
         if all(k in work.columns for k in key) and all(k in entries[0].columns for k in key):

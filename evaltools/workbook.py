@@ -338,7 +338,7 @@ def _cross_units(state: io.ReadState, refs: _Refs) -> list[Problem]:
 
     named = {p.row for p in state.problems if p.rule == "unknown_unit_name"}
     works = {t: (df, Where(f, t)) for t, (df, f) in refs.items()}
-    ps = check_cross({**works, "scores": (state.work, state.where)})
+    ps = check_cross({**works, "scores": (state.work, state.where)}, only="scores")
     return [p for p in ps if not (p.rule == "unknown_unit" and p.row in named)]
 
 
@@ -354,12 +354,17 @@ def _read_sheet(path: Path, grid: io.Grid, info: io.SheetInfo | None, *,
         return _SheetRead(SheetStatus(
             path.name, sheet, False, "没有找到评分表的表头（楼栋编号、指标或得分列）",
             "no score-table header found (unit, criterion or score columns)"))
-    above = cells.filter(pl.col("_row") < header_row)
+    # rows are numbered one after another (every grid is), so the rows above and below the
+    # header are slices: no query over a long sheet
+    first_row = cells.item(0, "_row")
+    at = header_row - first_row
+    contiguous = cells.item(-1, "_row") == first_row + cells.height - 1
+    above = cells.head(at) if contiguous else cells.filter(pl.col("_row") < header_row)
     title = next((str(v).strip() for v in pl.concat(
         [above[c] for c in cols]).drop_nulls().to_list() if str(v).strip()), None) \
         if above.height else None
     first = pl.coalesce([pl.col(c).str.strip_chars().replace("", None) for c in cols])
-    below = cells.filter(pl.col("_row") > header_row)
+    below = cells.slice(at + 1) if contiguous else cells.filter(pl.col("_row") > header_row)
     # a signature line's first cell holds 签, 日期 or 评委: rows without them are never one
     maybe = below.select(pl.any_horizontal(
         pl.col(c).str.contains_any(list(_SIGNATURE_WORDS)).fill_null(False) for c in cols
@@ -368,9 +373,9 @@ def _read_sheet(path: Path, grid: io.Grid, info: io.SheetInfo | None, *,
                  .filter(pl.col("_first").str.contains(_SIGNATURE.pattern))) if maybe else None
     notes: list[str] = []
     signed = tuple(signature["_row"].to_list()) if signature is not None else ()
-    body = (cells.filter((pl.col("_row") >= header_row)
-                         & ~pl.col("_row").is_in(signature["_row"].implode()))
-            if signature is not None else cells.filter(pl.col("_row") >= header_row))
+    body = cells.slice(at) if contiguous else cells.filter(pl.col("_row") >= header_row)
+    if signature is not None:
+        body = body.filter(~pl.col("_row").is_in(signature["_row"].implode()))
     try:
         split = io.split_header(io.Grid(body, sheet, grid.encoding, grid.zero_width), where)
     except io.Unreadable as exc:

@@ -100,3 +100,30 @@ def test_never_a_traceback_and_inputs_untouched():
         assert proc.returncode in (1, 2), proc
         assert "Traceback" not in proc.stdout + proc.stderr
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files} == before
+
+
+def test_run_exits_with_mains_status_after_freezing_the_collector(monkeypatch):
+    """The process entry (console script, ``python -m``) runs main on sys.argv, spares the
+    shutdown its full garbage collection (gc.freeze), and exits with main's status; main alone
+    leaves the collector as it was."""
+    import gc
+
+    import evaltools.cli as cli
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(sys, "argv", ["evaltools", "validate", "/no/such/folder"])
+    with pytest.raises(SystemExit) as exc:
+        cli.run()
+    assert exc.value.code == 2 and calls == ["freeze"]
+    calls.clear()
+    assert main(["validate", "/no/such/folder"]) == 2
+    assert calls == []
+
+
+def test_python_m_exit_status_and_output(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "evaltools.cli", "validate",
+                           str(CORPUS / "ds_unknown_ids")], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 1
+    assert "发现 5 个问题 | 5 problem(s) found" in proc.stdout

@@ -314,3 +314,51 @@ def test_ticket_checks_with_every_flag_raised_find_the_same(work):
     full = work.select(parse_datetime(pl.col(f"{c}__text")).alias(c)
                        for c in ("received_at", "dispatched_at", "accepted_at", "resolved_at"))
     assert got.select(full.columns).equals(full)
+
+
+# --------------------------------------------------------------------------- casts + flags
+
+
+@pytest.mark.parametrize("rows", [
+    [],                                                  # no rows: no flag
+    [("B01", "J1", "1", "sanitation", "9")],             # clean
+    [("B01", "J1", "1", "sanitation", "9"), ("B01", "J1", "1", "sanitation", "x"),
+     ("B01", "J1", "1", "sanitation", "9"), (None, "J2", "一", "sanitation", "8")],
+])
+def test_cast_and_flag_matches_collect_then_flagged(rows):
+    """The casts and the flags in one query give the frame and the flags of the two queries."""
+    cols = ["unit_id", "judge_id", "round", "criterion", "score"]
+    work = pl.DataFrame([{f"{c}__text": v for c, v in zip(cols, r, strict=True)} for r in rows],
+                        schema={f"{c}__text": pl.String for c in cols}).with_row_index(
+        "_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+    cast = work.lazy().with_columns(pl.col("score__text").cast(pl.Float64, strict=False)
+                                    .alias("score"),
+                                    pl.col("round__text").cast(pl.Int64, strict=False)
+                                    .alias("round"))
+
+    def flags_of(w):
+        return [validate._cast_failed("score"), validate._cast_failed("round"), None,
+                pl.col("unit_id__text").is_null(),
+                pl.struct("round__text", "unit_id__text").is_duplicated()]
+
+    expected = cast.collect()
+    got, flags = validate._cast_and_flag(cast, flags_of)
+    assert got.equals(expected) and got.columns == expected.columns
+    assert flags == validate._flagged(expected, flags_of(expected))
+    assert flags == ([False, False, True, False, False] if len(rows) < 2
+                     else [True, True, True, True, True])
+
+
+def test_a_column_named_like_a_flag_is_kept(tmp_path):
+    """A user's column that happens to carry the name of an internal flag column is read as
+    typed, and the problems are the same as without it."""
+    body = "楼栋编号,评委,轮次,指标,得分\nB01,J1,1,sanitation,9\nB01,J1,1,sanitation,x\n"
+    p, q = tmp_path / "a.csv", tmp_path / "b.csv"
+    p.write_text(body, encoding="utf-8")
+    q.write_text("\n".join(f"{line},{v}" for line, v in zip(
+        body.strip().split("\n"), ["__flag0__", "a", "b"], strict=True)) + "\n", encoding="utf-8")
+    a = read_table(p, "scores", lenient=True)
+    b = read_table(q, "scores", lenient=True)
+    assert [(x.row, x.rule) for x in a.report.problems] == \
+        [(x.row, x.rule) for x in b.report.problems] == [(3, "not_numeric"), (3, "duplicate_key")]
+    assert b.data["__flag0__"].to_list() == ["a"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from evaltools.dataset import read_dataset
@@ -181,6 +182,28 @@ def test_dataset_cross_file_ids():
     with pytest.raises(ValidationError):
         read_dataset(folder)
     assert {p.name: _digest(p) for p in folder.iterdir()} == before
+
+
+def test_check_cross_only_checks_the_table_named():
+    """read_dataset checks each file's ids in its own call (``only``): the reference tables
+    (entries) are not checked again with every other file; all tables without ``only``."""
+    from evaltools.validate import Where, check_cross
+
+    units = pl.DataFrame({"unit_id": ["B01"], "_row": [2]})
+    entries = pl.DataFrame({"unit_id": ["B08"], "unit_id__text": ["B08"], "_row": [3]})
+    ratings = pl.DataFrame({"unit_id": ["B09"], "unit_id__text": ["B09"], "_row": [4]})
+    works = {"units": (units, Where("units.csv", "units")),
+             "entries": (entries, Where("entries.csv", "entries")),
+             "ratings": (ratings, Where("ratings.csv", "ratings"))}
+
+    def found(only=None):
+        return [(p.file, p.rule, p.value) for p in check_cross(works, only=only)]
+
+    assert found() == [("ratings.csv", "unknown_unit", "B09"),  # in UNIT_TABLES order
+                       ("entries.csv", "unknown_unit", "B08")]
+    assert found("ratings") == [("ratings.csv", "unknown_unit", "B09")]
+    assert found("entries") == [("entries.csv", "unknown_unit", "B08")]
+    assert found("votes") == []
 
 
 MIXED_MESSAGES = {

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from evaltools import labels
+from evaltools.engines import engine_for
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import METHODS, RoundResult
@@ -115,7 +116,7 @@ def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.D
         met.append(name)
     count = pl.sum_horizontal(pl.col(m).fill_null(False).cast(pl.Int64) for m in met)
     return (out.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64))
-            .drop(met).collect())
+            .drop(met).collect(engine=engine_for(units.height)))
 
 
 def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:

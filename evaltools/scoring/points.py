@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from evaltools.engines import engine_for
 from evaltools.errors import RubricError
 from evaltools.rubric import Criterion, Rubric
 from evaltools.scoring.common import ADJUSTMENTS_SCHEMA, problem, table_of
@@ -109,7 +110,7 @@ def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.Data
         money.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(cols),
         veto.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(cols),
     ]).cast(ADJUSTMENTS_SCHEMA)
-    return out.sort("unit_id", "kind", "item").collect()
+    return out.sort("unit_id", "kind", "item").collect(engine=engine_for(units.height))
 
 
 def _attach_criteria(values: pl.DataFrame, crit: pl.DataFrame) -> pl.DataFrame:
@@ -170,5 +171,5 @@ def score_points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.
                                                pl.lit(0.0)))
         .with_columns(deduction=pl.col("points_raw") - pl.col("points"),
                       share=pl.col("points") / pl.col("max_points"))
-        .collect()
+        .collect(engine=engine_for(values.height))
     )

@@ -90,6 +90,7 @@ import numpy as np
 import polars as pl
 
 from evaltools import labels
+from evaltools.engines import engine_for
 from evaltools.errors import RubricError, UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import (
@@ -269,7 +270,8 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     out = out.join(counts.lazy(), on="unit_id", how="left").select(
         "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
         "disqualified", "forced_grade", "n_judges", "n_cards")
-    return RoundResult(units=out.sort("unit_id").collect(), values=vals, adjustments=adj,
+    return RoundResult(units=out.sort("unit_id").collect(engine=engine_for(wide.height)),
+                       values=vals, adjustments=adj,
                        notes=tuple(dict.fromkeys(notes)))
 
 
