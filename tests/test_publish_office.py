@@ -491,3 +491,16 @@ def test_page_prints_a_qr_code_to_itself(sample_board):
     assert "figure.qr { display: flex" in css                  # shown on paper only
     plain = publish.render_html(sample_board, generated=FIXED, charts=False, sections={})
     assert 'id="qr"' not in plain                              # no url: no QR
+
+
+def test_xlsx_parts_zipped_from_memory_with_a_fixed_stamp(sample_board, tmp_path):
+    """The workbook's parts are zipped from memory (no temporary files): every entry carries
+    xlsxwriter's fixed 1980-01-01 stamp, and two writes give the same bytes."""
+    import zipfile
+
+    a = publish.write_excel(sample_board, tmp_path / "a.xlsx", generated=FIXED)
+    b = publish.write_excel(sample_board, tmp_path / "b.xlsx", generated=FIXED)
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "xl/worksheets/sheet1.xml" in z.namelist()

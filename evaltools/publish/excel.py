@@ -139,6 +139,10 @@ class _Book:
         self.wb = xlsxwriter.Workbook(target, {
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             "nan_inf_to_errors": True,
+            # the sheets' XML stays in memory until zipped: no temporary file per part written,
+            # stamped, read back and removed (≈ 10 ms of CPU on the sample); the parts'
+            # bytes are the same, the zip entries carry xlsxwriter's fixed 1980-01-01 stamp
+            "in_memory": True,
         })
         r = lb.rubric
         self.title, self.subtitle = title_lines(lb, generated)
