@@ -348,3 +348,19 @@ def test_wrap_lines_keeps_every_character(names):
     assert not lines.filter(pl.col("line") < pl.col("lines") - 1)["text"].str.contains(r"（$").any()
     assert set(re.findall(r"[A-Za-z]+", "".join(names))) <= set(
         re.findall(r"[A-Za-z]+", " ".join(lines["text"])))
+
+
+@pytest.mark.parametrize("width", [12.0, 60.0, 96.0, 400.0])
+@pytest.mark.parametrize("names", [["粮机厂院", None, ""], ["气象站院一号楼气象站院二号楼", "短"],
+                                   ["Block 12 of the Long Street", "A"], ["）标点，（括号）" * 2]])
+def test_wrap_lines_single_line_shortcut_matches_breaking(names, width):
+    """Texts that all fit on one line take a shorter query; it gives what the full breaking
+    gives (rows, lines, texts, widths, dtypes), as does an empty frame."""
+    frame = pl.DataFrame({"n": names}, schema={"n": pl.String})
+    for bold in (False, True):
+        got = drawing.wrap_lines(frame, "n", size=12, max_width=width, bold=bold)
+        want = drawing._broken_lines(frame, "n", size=12, limit=pl.lit(width), bold=bold)
+        assert got.equals(want) and got.schema == want.schema
+    empty = drawing.wrap_lines(frame.head(0), "n", size=12, max_width=width)
+    assert empty.schema == drawing._broken_lines(frame.head(0), "n", size=12,
+                                                 limit=pl.lit(width), bold=False).schema

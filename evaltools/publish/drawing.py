@@ -178,6 +178,30 @@ def wrap_lines(frame: pl.DataFrame, column: str, *, size: float, max_width: floa
     ['粮机厂院', '气象站院一号楼', '气象站院二号楼', '幸福里小区', 'Block12号楼']
     """
     limit = max_width if isinstance(max_width, pl.Expr) else pl.lit(float(max_width))
+    schema = {"row": pl.Int64, "line": pl.Int64, "lines": pl.Int64, "text": pl.String,
+              "width": pl.Float64}
+    if not frame.height:
+        return pl.DataFrame(schema=schema)
+    # most texts fit on one line (names, titles): a query without the windows of the breaking
+    # below answers them (≈ 2 ms instead of 5-9 ms, issue 17); the same lines and widths
+    text = pl.col(column).fill_null("")
+    split = text.str.split("")
+    total = (pl.when(split.list.len() == 0).then(pl.lit([""])).otherwise(split)
+             .list.eval(_char_width(pl.element(), bold)).list.sum())
+    lines_needed = (total * size / 1000 / limit.cast(pl.Float64).clip(lower_bound=size)).ceil()
+    single = frame.lazy().select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), pl.lit(0, pl.Int64).alias("line"),
+        pl.lit(1, pl.Int64).alias("lines"), text.alias("text"),
+        (total * size / 1000).round(2).alias("width"),
+        (lines_needed <= 1).all().alias("_fits")).collect()
+    if single["_fits"][0]:
+        return single.drop("_fits")
+    return _broken_lines(frame, column, size=size, limit=limit, bold=bold)
+
+
+def _broken_lines(frame: pl.DataFrame, column: str, *, size: float, limit: pl.Expr,
+                  bold: bool) -> pl.DataFrame:
+    """:func:`wrap_lines` for any text, however many lines it takes."""
     # one lazy query (issue 17: eager steps were ten queries per call)
     chars = (frame.lazy().select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
                           pl.col(column).fill_null("").str.split("").alias("c"),
