@@ -197,3 +197,22 @@ def test_publishable_twice_returns_the_first_result_and_stays_masked():
     assert publishable(lb) is not once  # the raw board is scrubbed again, not looked up
     assert publishable(lb).table["name"].to_list() == ["王138****5678楼"] * 2
     assert once.table["name"].to_list() == ["王138****5678楼"] * 2
+
+
+def test_mask_personal_once_per_frame():
+    """The page and the workbook mask the same section frames: the masked copy is computed
+    once per frame object, and forgotten with it (a new frame is masked afresh)."""
+    import gc
+
+    from evaltools.publish import privacy
+
+    t = pl.DataFrame({"居民姓名": ["张三"], "联系电话": ["13812345678"]})
+    first = privacy.mask_personal(t)
+    assert privacy.mask_personal(t) is first
+    assert first.row(0) == ("张*", "138****5678")
+    other = pl.DataFrame({"居民姓名": ["李四"], "联系电话": ["13912345678"]})
+    assert privacy.mask_personal(other).row(0) == ("李*", "139****5678")
+    n = len(privacy._MASKED)
+    del t, first
+    gc.collect()
+    assert len(privacy._MASKED) == n - 1

@@ -383,6 +383,25 @@ def mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
     >>> mask_personal(t).row(0)
     ('T1', '张*', '138****5678', '***', '请回电 139****5678')
     """
+    done = _MASKED.get(id(frame))
+    if done is not None and done[0]() is frame:
+        return done[1]
+    masked = _mask_personal(frame)
+    key = id(frame)
+    try:
+        _MASKED[key] = (weakref.ref(frame, lambda _, k=key: _MASKED.pop(k, None)), masked)
+    except TypeError:  # not weakly referable: computed each time
+        pass
+    return masked
+
+
+#: id(frame) → (weak reference to the frame, its masked copy): one publication's page and
+#: workbook mask the same section frames (issue 17: four queries each); the entry goes with the
+#: frame (polars frames are not changed in place here)
+_MASKED: dict[int, tuple[Any, pl.DataFrame]] = {}
+
+
+def _mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
     maskers = _personal_maskers()
     exprs = []
     for name, dtype in frame.schema.items():
