@@ -591,3 +591,33 @@ def test_cli_publish_formats(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "未知的发布格式：jpg" in err and "unknown publish format: jpg" in err
     assert "Traceback" not in err and not (tmp_path / "c").exists()
+
+
+def _stable_svg_ids_by_regex(svg: str, prefix: str) -> str:
+    """stable_svg_ids as it was written with ``\\b`` regexes (the reference)."""
+    ids = list(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)))
+    if not ids:
+        return svg
+    new = {old: f"{prefix}-{k + 1}" for k, old in enumerate(ids)}
+    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + new[m.group(2)], svg)
+
+
+@pytest.mark.parametrize("svg", [
+    '<svg><linearGradient id="gradient_7"/><path fill="url(#gradient_7)"/></svg>',
+    '<svg><g xid="a" id="b"><use href="#b"/><use href="#a"/>url(#a) url(#b)</g></svg>',
+    '<svg data-id="x"><g id="x"/>url(#x"</svg>',
+    '<svg><g xid="id="bar"/><g id="bar"/>_id="z" 中id="w" url(#bar)</svg>',
+    '<svg><g id="a"/><g id="ab"/><g id="a"/>url(#ab) url(#a) href="#abc"</svg>',
+    "<svg/>",
+])
+def test_stable_svg_ids_as_the_regex_reference(svg):
+    assert publish.html.stable_svg_ids(svg, "chart-1") == _stable_svg_ids_by_regex(svg, "chart-1")
+
+
+@given(st.lists(st.sampled_from(['id="', 'xid="', '_id="', ' id="', "url(#", 'href="#', '"', ")",
+                                 "a", "b", "id", "中", "-", "=", " "]), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_stable_svg_ids_as_the_regex_reference_on_any_text(bits):
+    svg = "".join(bits)
+    assert publish.html.stable_svg_ids(svg, "c") == _stable_svg_ids_by_regex(svg, "c")

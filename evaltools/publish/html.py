@@ -247,7 +247,14 @@ def _strip_xml_decl(svg: str) -> str:
     return svg
 
 
-_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_ID = re.compile(r'id="([^"]+)"')  # preceded by no word character (see _word_before)
+
+
+def _word_before(text: str, at: int) -> bool:
+    """Whether a word character (``\\w``) precedes ``at``: where ``\\bid="`` would not match.
+    The patterns start with a literal instead of ``\\b`` so that the regex engine can look for
+    it fast (≈ 25× on a heat map's SVG; issue 17), the boundary checked here."""
+    return at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
 
 
 def stable_svg_ids(svg: str, prefix: str = "c") -> str:
@@ -263,12 +270,29 @@ def stable_svg_ids(svg: str, prefix: str = "c") -> str:
     ...                "chart-1")
     '<svg><linearGradient id="chart-1-1"/><path fill="url(#chart-1-1)"/></svg>'
     """
-    ids = list(dict.fromkeys(_SVG_ID.findall(svg)))
+    found: list[str] = []
+    m = _SVG_ID.search(svg)
+    while m is not None:  # as re.findall(r'\bid="([^"]+)"', svg)
+        if _word_before(svg, m.start()):
+            m = _SVG_ID.search(svg, m.start() + 1)
+        else:
+            found.append(m.group(1))
+            m = _SVG_ID.search(svg, m.end())
+    ids = list(dict.fromkeys(found))
     if not ids:
         return svg
     new = {old: f"{prefix}-{k + 1}" for k, old in enumerate(ids)}
-    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
-    return pattern.sub(lambda m: m.group(1) + new[m.group(2)], svg)
+    pattern = re.compile(r'(id="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
+    parts, done = [], 0
+    m = pattern.search(svg)
+    while m is not None:  # as re.sub with (\bid="|url\(#|href="#) in front
+        if m.group(1) == 'id="' and _word_before(svg, m.start()):
+            m = pattern.search(svg, m.start() + 1)
+            continue
+        parts += [svg[done:m.start()], m.group(1), new[m.group(2)]]
+        done = m.end()
+        m = pattern.search(svg, done)
+    return "".join(parts) + svg[done:]
 
 
 def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = True,
