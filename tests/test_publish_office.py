@@ -504,3 +504,22 @@ def test_xlsx_parts_zipped_from_memory_with_a_fixed_stamp(sample_board, tmp_path
     with zipfile.ZipFile(a) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert "xl/worksheets/sheet1.xml" in z.namelist()
+
+
+def test_excel_column_widths_count_chinese_double():
+    """Widths: the longest cell (or the header) in Excel units, a Chinese character counting
+    two, plus 2.5, at most 40; every dtype through its text, empty and null cells as 0."""
+    from evaltools.publish.excel import MAX_WIDTH, _display_width
+
+    frame = pl.DataFrame(
+        {"名称": ["粮机厂院", None, "A1"], "n": [1, 22, None], "score": [93.5, None, 100.25],
+         "flag": [True, None, False], "c": ["甲乙", None, "丙"], "empty": [None, None, None],
+         "long": ["长" * 30, "x", None]},
+        schema={"名称": pl.String, "n": pl.Int64, "score": pl.Float64, "flag": pl.Boolean,
+                "c": pl.Categorical, "empty": pl.String, "long": pl.String})
+    assert _display_width(frame) == {
+        "名称": 8 + 2.5, "n": 2 + 2.5, "score": 6 + 2.5, "flag": 5 + 2.5, "c": 4 + 2.5,
+        "empty": 5 + 2.5, "long": MAX_WIDTH}
+    assert _display_width(frame.head(0)) == {
+        "名称": 4 + 2.5, "n": 1 + 2.5, "score": 5 + 2.5, "flag": 4 + 2.5, "c": 1 + 2.5,
+        "empty": 5 + 2.5, "long": 4 + 2.5}

@@ -63,10 +63,11 @@ def _display_width(frame: pl.DataFrame) -> dict[str, float]:
     if frame.width == 0:
         return {}
     widths = {}
-    w = lambda s: s.str.len_chars() + (s.str.len_bytes() - s.str.len_chars()) / 2  # noqa: E731
-    stats = frame.select(
-        w(pl.col(n).cast(pl.String).fill_null("")).max().alias(n) for n in frame.columns
-    ).row(0, named=True) if frame.height else dict.fromkeys(frame.columns, 0)
+    # chars + (bytes − chars)/2 = (bytes + chars)/2, exactly; one expression over every column
+    # (one per column cost ≈ 0.1 ms each to build and plan: 总榜 has 25; issue 17)
+    text = pl.all().cast(pl.String)
+    stats = frame.select(((text.str.len_bytes() + text.str.len_chars()) / 2).max()).row(
+        0, named=True) if frame.height else dict.fromkeys(frame.columns, 0)
     for n in frame.columns:
         header = len(n) + (len(n.encode("utf-8")) - len(n)) / 2
         widths[n] = min(max(float(stats[n] or 0), header) + 2.5, MAX_WIDTH)
