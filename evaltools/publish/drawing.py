@@ -497,5 +497,5 @@ def png_bytes(rgb: Any, *, level: int = 3) -> bytes:
 
     return (b"\x89PNG\r\n\x1a\n"
             + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))  # 8-bit RGB
-            + chunk(b"IDAT", zlib.compress(rows, level))  # the array's buffer, not a copy
+            + chunk(b"IDAT", zlib.compress(rows.data, level))  # the array's buffer, no copy
             + chunk(b"IEND", b""))

@@ -388,8 +388,12 @@ def mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
         return done[1]
     masked = _mask_personal(frame)
     key = id(frame)
+
+    def forget(_: Any) -> None:
+        _MASKED.pop(key, None)
+
     try:
-        _MASKED[key] = (weakref.ref(frame, lambda _, k=key: _MASKED.pop(k, None)), masked)
+        _MASKED[key] = (weakref.ref(frame, forget), masked)
     except TypeError:  # not weakly referable: computed each time
         pass
     return masked
