@@ -62,17 +62,17 @@ def criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
                "is_min": pl.Boolean})
 
 
-def _found_items(dataset: Dataset, rnd: int) -> pl.LazyFrame:
-    """The items found per unit in round ``rnd`` (a count above 0), as a lazy query: the
-    caller runs it with the rules in one query."""
+def _found_items(dataset: Dataset, rnd: int) -> pl.DataFrame:
+    """The items found per unit in round ``rnd`` (a count above 0), in one query (in-memory,
+    as the eager steps it replaces; computed once, though the caller joins it twice)."""
     ded = table_of(dataset, "deductions")
     if ded is None:
-        return pl.LazyFrame(schema={"unit_id": pl.String, "item": pl.String,
-                                    "count": pl.Int64})
+        return pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String, "count": pl.Int64})
     return (ded.lazy().filter(pl.col("round") == rnd)
             .group_by(pl.col("unit_id").cast(pl.String), "item")
             .agg(pl.col("count").cast(pl.Int64).sum())
-            .filter(pl.col("count") > 0))
+            .filter(pl.col("count") > 0)
+            .collect(engine="in-memory"))
 
 
 def _rules_frame(rules: tuple, kind: str) -> pl.DataFrame:
@@ -105,7 +105,7 @@ def _rule_frames(deductions: tuple, bonuses: tuple, vetoes: tuple
 def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.DataFrame) -> pl.DataFrame:
     """Deductions, bonuses and vetoes found in round ``rnd`` for the participants ``units``."""
     # one query from the deductions table to the sorted adjustments
-    found = (_found_items(dataset, rnd)
+    found = (_found_items(dataset, rnd).lazy()
              .join(units.lazy().select("unit_id"), on="unit_id", how="semi"))
     try:
         rules, vetoes = _rule_frames(rubric.deductions, rubric.bonuses, rubric.vetoes)
