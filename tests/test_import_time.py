@@ -17,7 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 HEAVY = ("scipy", "scipy.stats", "numba", "altair", "vl_convert", "ipywidgets", "pyarrow",
-         "pandas", "jsonschema", "evaltools.charts", "evaltools.widgets", "evaltools._kernels")
+         "pandas", "jsonschema", "evaltools.charts", "evaltools.widgets", "evaltools._kernels",
+         "evaltools.scoring.reweight")
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -43,6 +44,9 @@ def test_the_probe_sees_an_import():
     # the check above could not fail if the probe never saw anything
     assert "scipy.stats" in _loaded_after("import evaltools.judging as j, scipy.stats")
     assert {"altair", "evaltools.charts"} <= _loaded_after("import evaltools.charts")
+    # the weight explorer's model is imported on first use of its names
+    assert "evaltools.scoring.reweight" in _loaded_after(
+        "from evaltools.scoring import reweight_model")
 
 
 def test_z_values_are_scipys():

@@ -550,3 +550,30 @@ def test_reserved_criterion_id_is_rubric_error():
     with pytest.raises(RubricError) as err:
         evaluate(make_ds(scores=scores), rubric)
     assert err.value.problems[0].rule == "reserved_criterion_id"
+
+
+def test_rule_frames_built_once_per_rubric_not_per_round():
+    from evaltools.scoring import points
+
+    rubric = base_rubric(deductions=(DeductionRule("楼道堆物", 2.0, criterion="tidy", cap=5.0),),
+                         bonuses=(BonusRule("志愿服务", 1.0),),
+                         vetoes=(VetoRule("违章搭建", "disqualify"),))
+    ded = pl.DataFrame({"round": [1, 1, 2, 2], "unit_id": ["A", "B", "A", "B"],
+                        "item": ["楼道堆物", "违章搭建", "志愿服务", "楼道堆物"],
+                        "count": [3, 1, 2, 1]})
+    ds = make_ds(scores=long_scores(ROUND1), deductions=ded)
+    units = pl.DataFrame({"unit_id": ["A", "B"]})
+    points._rule_frames.cache_clear()
+    r1 = points.round_adjustments(ds, rubric, 1, units)
+    r2 = points.round_adjustments(ds, rubric, 2, units)
+    info = points._rule_frames.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    assert r1.select("unit_id", "kind", "item", "applied", "action").rows() == [
+        ("A", "扣分", "楼道堆物", 5.0, None), ("B", "否决", "违章搭建", None, "disqualify")]
+    assert r2.select("unit_id", "kind", "item", "applied").rows() == [
+        ("A", "加分", "志愿服务", 2.0), ("B", "扣分", "楼道堆物", 2.0)]
+    assert r2["round"].to_list() == [2, 2]
+    # rules held in a list (unhashable): the frames are built for the call, same result
+    listed = SimpleNamespace(deductions=list(rubric.deductions), bonuses=list(rubric.bonuses),
+                             vetoes=list(rubric.vetoes))
+    assert_frame_equal(points.round_adjustments(ds, listed, 2, units), r2)

@@ -18,6 +18,8 @@ modules (judging, ratings, mcda, ranking, rounding, campaign, kpi); it never imp
 leaderboard, analyses, outputs or widgets.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from evaltools.scoring.board import (
     DISQUALIFIED_LABEL,
     Evaluation,
@@ -39,9 +41,31 @@ from evaltools.scoring.common import (
 )
 from evaltools.scoring.methods import mcda_weights
 from evaltools.scoring.points import in_points
-from evaltools.scoring.reweight import ReweightModel, reweight_model
 from evaltools.scoring.rounds import combine_rounds, score_round, values_key
 from evaltools.scoring.values import SCORE_CODES_KEY, criterion_values, participants
+
+if TYPE_CHECKING:
+    from evaltools.scoring.reweight import ReweightModel, reweight_model
+
+#: Names imported on first use (PEP 562): the weight explorer's model is not needed to score
+#: (``evaltools evaluate`` does not build it; issue 17).
+_LAZY = {"ReweightModel": "evaltools.scoring.reweight",
+         "reweight_model": "evaltools.scoring.reweight"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltools.scoring' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_NORMALIZATION",

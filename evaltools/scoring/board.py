@@ -132,9 +132,10 @@ def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
             "并列规则中的指标不存在", "tie-breakers name unknown criteria",
             f"可选：total 或 {', '.join(rubric.criterion_ids)}",
             f"use 'total' or one of {list(rubric.criterion_ids)}"))
-    eligible = units.filter(~pl.col("disqualified") & pl.col("total").is_not_null())
-    ranked = ranking.rank(eligible.select("unit_id", "total", *(b for b in dict.fromkeys(breakers)
-                                                                if b != "total")),
+    eligible = (units.lazy().filter(~pl.col("disqualified") & pl.col("total").is_not_null())
+                .select("unit_id", "total", *(b for b in dict.fromkeys(breakers) if b != "total"))
+                .collect(engine="in-memory"))  # one query, in order (as eager filters are)
+    ranked = ranking.rank(eligible,
                           by="total", descending=True, ties=ranking.as_ties(rubric.ties),
 
                           tie_breakers=tuple(breakers))
@@ -150,12 +151,13 @@ def label_ranks(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
     if ranks.schema["rank"].is_float():  # average ties: publish the competition rank (1224),
         # never "第1.0名" / "并列第21.5名"; a group of k tied at average a starts at a - (k-1)/2
         shown = (pl.col("rank") - (pl.len().over("rank") - 1) / 2).round(0).cast(pl.Int64)
-        ranked = ranks.with_columns(ranking.rank_label(shown, ranking.tied("rank")))
+        ranked = ranks.lazy().with_columns(ranking.rank_label(shown, ranking.tied("rank")))
     else:
-        ranked = ranks.with_columns(ranking.rank_label("rank"))
-    return (units.join(ranked, on="unit_id", how="left")
+        ranked = ranks.lazy().with_columns(ranking.rank_label("rank"))
+    return (units.lazy().join(ranked, on="unit_id", how="left")  # one query
             .with_columns(rank_label=pl.when(pl.col("disqualified"))
-                          .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label"))))
+                          .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label")))
+            .collect(engine="in-memory"))  # in units' order, as the eager join was
 
 
 def rank_round(result: RoundResult, rubric: Rubric) -> pl.DataFrame:
@@ -203,9 +205,10 @@ def table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | 
 
     crit = list(rubric.criterion_ids)
     published = round_published("total", rubric)
-    ranked = ranked.with_columns(total_unrounded=pl.col("total")).with_columns(total=published)
+    # one query to the published totals (both see the unrounded total), one after the stars
+    ranked = ranked.with_columns(total_unrounded=pl.col("total"), total=published)
     ranked = add_stars(ranked, values, rubric)
-    ranked = ranked.with_columns(
+    out = ranked.lazy().with_columns(
         grade=pl.when(pl.col("disqualified")).then(pl.lit(None, pl.String))
         # grade bands are written in points: an MCDA score (another scale) gets none
         .otherwise(pl.coalesce("forced_grade", grade_expr(pl.col("total"), rubric)
@@ -214,19 +217,19 @@ def table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | 
         stars=pl.when(pl.col("disqualified")).then(0).otherwise(pl.col("stars")),
     )
     if prev is not None:
-        ranked = ranked.join(prev, on="unit_id", how="left").with_columns(
+        out = out.join(prev.lazy(), on="unit_id", how="left").with_columns(
             ranking.movement("rank", "previous_rank"))
     else:
-        ranked = ranked.with_columns(previous_rank=pl.lit(None, pl.Int64),
-                                     movement=pl.lit(None, pl.String))
-    ranked = ranked.join(info, on="unit_id", how="left")
-    ranked = ranked.with_columns(
+        out = out.with_columns(previous_rank=pl.lit(None, pl.Int64),
+                               movement=pl.lit(None, pl.String))
+    out = out.join(info.lazy(), on="unit_id", how="left")
+    out = out.with_columns(
         *(round_published(c, rubric) for c in [*crit, "deductions", "bonuses"]))
-    return ranked.sort(["rank", "unit_id"], nulls_last=True).select(
+    return out.sort(["rank", "unit_id"], nulls_last=True).select(
         "rank", "rank_label", "unit_id", "name", "street", "community", "total", "grade",
         "stars", *crit, "deductions", "bonuses", "n_cards", "n_judges", "movement",
         "previous_rank", "disqualified", "total_unrounded",
-    )
+    ).collect(engine="in-memory")  # as the eager steps it replaces
 
 
 def unscored_units(table: pl.DataFrame, dataset: Dataset, rubric: Rubric,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -62,13 +63,16 @@ def criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
 
 
 def _found_items(dataset: Dataset, rnd: int) -> pl.DataFrame:
+    """The items found per unit in round ``rnd`` (a count above 0), in one query (in-memory,
+    as the eager steps it replaces; computed once, though the caller joins it twice)."""
     ded = table_of(dataset, "deductions")
     if ded is None:
         return pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String, "count": pl.Int64})
-    return (ded.filter(pl.col("round") == rnd)
+    return (ded.lazy().filter(pl.col("round") == rnd)
             .group_by(pl.col("unit_id").cast(pl.String), "item")
             .agg(pl.col("count").cast(pl.Int64).sum())
-            .filter(pl.col("count") > 0))
+            .filter(pl.col("count") > 0)
+            .collect(engine="in-memory"))
 
 
 def _rules_frame(rules: tuple, kind: str) -> pl.DataFrame:
@@ -78,8 +82,24 @@ def _rules_frame(rules: tuple, kind: str) -> pl.DataFrame:
         "criterion": [getattr(r, "criterion", None) for r in rules],
         "points_each": [float(r.points) for r in rules],
         "cap": [None if r.cap is None else float(r.cap) for r in rules],
+        "kind": [kind] * len(rules),
     }, schema={"item": pl.String, "item_name": pl.String, "criterion": pl.String,
-               "points_each": pl.Float64, "cap": pl.Float64}).with_columns(kind=pl.lit(kind))
+               "points_each": pl.Float64, "cap": pl.Float64, "kind": pl.String})
+
+
+@functools.lru_cache(maxsize=8)
+def _rule_frames(deductions: tuple, bonuses: tuple, vetoes: tuple
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rubric's deductions and bonuses (one frame) and vetoes as frames: built once per
+    rubric, not once per round (each frame built costs more than the rules it holds)."""
+    rules = pl.concat([_rules_frame(deductions, "扣分"), _rules_frame(bonuses, "加分")])
+    veto = pl.DataFrame({
+        "item": [v.item for v in vetoes],
+        "item_name": [v.name or v.item for v in vetoes],
+        "action": [v.action if v.action == "disqualify" else f"grade:{v.grade}"
+                   for v in vetoes],
+    }, schema={"item": pl.String, "item_name": pl.String, "action": pl.String})
+    return rules, veto
 
 
 def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.DataFrame) -> pl.DataFrame:
@@ -87,19 +107,16 @@ def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.Data
     # one query from the deductions table to the sorted adjustments
     found = (_found_items(dataset, rnd).lazy()
              .join(units.lazy().select("unit_id"), on="unit_id", how="semi"))
-    rules = pl.concat([_rules_frame(rubric.deductions, "扣分"),
-                       _rules_frame(rubric.bonuses, "加分")]).lazy()
-    money = found.join(rules, on="item", how="inner").with_columns(
+    try:
+        rules, vetoes = _rule_frames(rubric.deductions, rubric.bonuses, rubric.vetoes)
+    except TypeError:  # a rule holding something unhashable (a list): built for this round
+        rules, vetoes = _rule_frames.__wrapped__(rubric.deductions, rubric.bonuses,
+                                                 rubric.vetoes)
+    money = found.join(rules.lazy(), on="item", how="inner").with_columns(
         applied=pl.min_horizontal(pl.col("count") * pl.col("points_each"),
                                   pl.col("cap").fill_null(float("inf"))),
         action=pl.lit(None, pl.String),
     )
-    vetoes = pl.DataFrame({
-        "item": [v.item for v in rubric.vetoes],
-        "item_name": [v.name or v.item for v in rubric.vetoes],
-        "action": [v.action if v.action == "disqualify" else f"grade:{v.grade}"
-                   for v in rubric.vetoes],
-    }, schema={"item": pl.String, "item_name": pl.String, "action": pl.String})
     veto = found.join(vetoes.lazy(), on="item", how="inner").with_columns(
         kind=pl.lit("否决"), criterion=pl.lit(None, pl.String),
         points_each=pl.lit(None, pl.Float64), cap=pl.lit(None, pl.Float64),

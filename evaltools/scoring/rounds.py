@@ -142,11 +142,11 @@ def _unit_counts(dataset: Dataset, rnd: int | None, units: pl.DataFrame,
                  panels: RoundPanels | None = None, cache: dict | None = None) -> pl.DataFrame:
     scores = table_of(dataset, "scores")
     ratings = table_of(dataset, "ratings")
-    out = units.select("unit_id")
+    out = units.lazy().select("unit_id")  # one query to the counts
     if panels is not None:
-        out = out.join(panels.n_judges, on="unit_id", how="left")
+        out = out.join(panels.n_judges.lazy(), on="unit_id", how="left")
     elif scores is not None and rnd is not None:
-        nj = (scores.filter(pl.col("round") == rnd)
+        nj = (scores.lazy().filter(pl.col("round") == rnd)
               .group_by(pl.col("unit_id").cast(pl.String))
               .agg(pl.col("judge_id").n_unique().cast(pl.Int64).alias("n_judges")))
         out = out.join(nj, on="unit_id", how="left")
@@ -160,10 +160,11 @@ def _unit_counts(dataset: Dataset, rnd: int | None, units: pl.DataFrame,
                   .agg(pl.col("respondent_id").n_unique().cast(pl.Int64).alias("n_cards")))
             if cache is not None:
                 cache[N_CARDS_KEY] = nc
-        out = out.join(nc, on="unit_id", how="left").with_columns(pl.col("n_cards").fill_null(0))
+        out = (out.join(nc.lazy(), on="unit_id", how="left")
+               .with_columns(pl.col("n_cards").fill_null(0)))
     else:
         out = out.with_columns(n_cards=pl.lit(None, pl.Int64))
-    return out
+    return out.collect(engine="in-memory")  # in units' order, as the eager joins were
 
 
 def values_key(rubric: Rubric, rnd: int | None) -> tuple:
@@ -228,8 +229,8 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
                                f"deductions and bonuses apply to the points method only; "
                                f"ignored by {rubric.method}"))
             adj = adj.filter(pl.col("kind") == "否决")
-    vals = vals.with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(
-        [pl.col(k).cast(t) for k, t in VALUES_SCHEMA.items()])
+    vals = vals.lazy().with_columns(pl.lit(rnd, pl.Int64).alias("round")).select(
+        [pl.col(k).cast(t) for k, t in VALUES_SCHEMA.items()]).collect(engine="in-memory")
 
     ids = list(rubric.criterion_ids)
     block_units = criterion_blocks(vals, ids)
