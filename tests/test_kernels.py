@@ -63,6 +63,22 @@ def test_signed_zero_and_negative_values(mode):
         X = np.array([[-0.0, -3.5], [0.0, -1e-300], [2.0, -7.25]])
         lo, hi, _ = _kernels.column_stats(_cols(X))
         assert lo.tolist() == [0.0, -7.25] and hi.tolist() == [2.0, -1e-300]
+        assert np.signbit(lo[0])  # −0.0 orders below +0.0, as mcda._numpy_stats's keys do
+
+
+@MODES
+@settings(max_examples=80, deadline=None)
+@given(X=matrices(max_rows=5000, max_cols=5).map(np.trunc).map(lambda X: X % 3 - 1),
+       signs=st.data())
+def test_zero_extremes_keep_the_numpy_paths_sign(mode, X, signs):
+    """Columns of −1, ±0 and 1 (zero extremes are common: a count of 0): the kernel's minimum and
+    maximum equal mcda._numpy_stats's bit for bit, the sign of zero included."""
+    flip = signs.draw(arrays(np.bool_, X.shape))
+    X = np.where((X == 0) & flip, -0.0, X)
+    with driver(mode):
+        lo, hi, _ss = _kernels.column_stats(_cols(X))
+    rlo, rhi, _ = mcda._numpy_stats(tuple(np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])))
+    assert lo.tobytes() == rlo.tobytes() and hi.tobytes() == rhi.tobytes()
 
 
 @MODES
