@@ -249,7 +249,7 @@ def _uses_kernels(n: int, k: int) -> bool:
 
 def _numpy_stats(cols: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Minimum, maximum and sum of squares per column, in numpy (minimum and maximum exactly as
-    the kernels take them: on integer keys that order −0.0 below +0.0)."""
+    the kernels give them: on integer keys that order −0.0 below +0.0)."""
     k = len(cols)
     lo, hi, ss = np.empty(k), np.empty(k), np.empty(k)
     for j, x in enumerate(cols):
