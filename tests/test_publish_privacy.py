@@ -212,7 +212,7 @@ def test_mask_personal_once_per_frame():
     assert first.row(0) == ("张*", "138****5678")
     other = pl.DataFrame({"居民姓名": ["李四"], "联系电话": ["13912345678"]})
     assert privacy.mask_personal(other).row(0) == ("李*", "139****5678")
-    n = len(privacy._MASKED)
+    n = len(privacy._masked_once.results)
     del t, first
     gc.collect()
-    assert len(privacy._MASKED) == n - 1
+    assert len(privacy._masked_once.results) == n - 1

@@ -60,15 +60,21 @@ def test_canonical_known_answer(canonical):
     assert canonical["total"][0] == pytest.approx(round(hq1["得分"].sum(), 2), abs=0.006)
 
 
-@pytest.mark.parametrize("raw", GOOD, ids=[p.name for p in GOOD])
-def test_good_shape_gives_canonical_board(raw, canonical, tmp_path):
-    before = _digests(raw)
-    out = tmp_path / "ds"
+def _init_and_validate(raw, out) -> str:
+    """``evaltools init RAW --out OUT`` then ``validate OUT``, both clean; what they printed."""
     buf = io.StringIO()
     with redirect_stdout(buf):
         assert main(["init", str(raw), "--out", str(out)]) == 0, buf.getvalue()
         assert main(["validate", str(out)]) == 0, buf.getvalue()
-    assert "待确认" in buf.getvalue()  # the open decisions are listed
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("raw", GOOD, ids=[p.name for p in GOOD])
+def test_good_shape_gives_canonical_board(raw, canonical, tmp_path):
+    before = _digests(raw)
+    out = tmp_path / "ds"
+    printed = _init_and_validate(raw, out)
+    assert "待确认" in printed  # the open decisions are listed
     assert _board(out).equals(canonical)
     assert _digests(raw) == before  # the raw files are untouched …
     copied = _digests(out)
@@ -306,11 +312,7 @@ def test_init_drafts_the_survey_mapping_and_residents_count_once_uncommented(tmp
     shutil.copy(RAW / "good" / "按评委分表" / "2021年第三季度楼栋评比评分表.xlsx", raw)
     before = _digests(raw)
     out = tmp_path / "ds"
-    buf = io.StringIO()
-    with redirect_stdout(buf):
-        assert main(["init", str(raw), "--out", str(out)]) == 0, buf.getvalue()
-        assert main(["validate", str(out)]) == 0, buf.getvalue()
-    assert "楼栋题“1、您居住的楼栋”" in buf.getvalue()
+    assert "楼栋题“1、您居住的楼栋”" in _init_and_validate(raw, out)
     assert _digests(raw) == before
     text = (out / "rubric.toml").read_text(encoding="utf-8")
     assert "\n[wjx]\n" in text and "\n# [[criteria]]\n" in text

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.cases.latency import run_python
+from benchmarks.cases.latency import run_seconds
 from benchmarks.harness import Case, Impl, Target, register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +47,7 @@ sys.stdout.write(repr(cpu() - t))
 
 
 def _draw(n: int, vega: bool) -> float:
-    out = run_python(["-c", DRAW.format(sample=str(SAMPLE), n=n, vega=vega)])
-    return float(out.strip().splitlines()[-1])
+    return run_seconds(DRAW.format(sample=str(SAMPLE), n=n, vega=vega))
 
 
 register(Case(

@@ -59,6 +59,12 @@ def run_python(args: list[str], **extra: str) -> str:
                           capture_output=True, text=True).stdout
 
 
+def run_seconds(code: str, **extra: str) -> float:
+    """A fresh ``python -c CODE`` whose last line of output is a number of seconds it measured
+    itself (the explorer's switch, the charts' drawing)."""
+    return float(run_python(["-c", code], **extra).strip().splitlines()[-1])
+
+
 #: the files issue 17 names for its publish target (PDF and Word came later)
 ISSUE_FORMATS = "html,xlsx,csv,png,svg,poster"
 
@@ -127,8 +133,7 @@ print(dt)
 def _switch(n: int, forced: bool) -> float:
     force = "mcda.COMPILED_MIN_CELLS = 0" if forced else ""
     with tempfile.TemporaryDirectory(prefix="numba-empty-") as cache:
-        out = run_python(["-c", SWITCH.format(n=n, force=force)], NUMBA_CACHE_DIR=cache)
-    return float(out.strip().splitlines()[-1])
+        return run_seconds(SWITCH.format(n=n, force=force), NUMBA_CACHE_DIR=cache)
 
 
 register(Case(

@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from evaltools.publish.memo import per_object
+
 __all__ = ["html_escape", "mask_id_number", "mask_name", "mask_personal", "mask_phone", "neutralize_formula", "neutralize_frame", "publishable", "publishable_str", "scrub_text", "show_invisible"]
 
 
@@ -383,26 +385,7 @@ def mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
     >>> mask_personal(t).row(0)
     ('T1', '张*', '138****5678', '***', '请回电 139****5678')
     """
-    done = _MASKED.get(id(frame))
-    if done is not None and done[0]() is frame:
-        return done[1]
-    masked = _mask_personal(frame)
-    key = id(frame)
-
-    def forget(_: Any) -> None:
-        _MASKED.pop(key, None)
-
-    try:
-        _MASKED[key] = (weakref.ref(frame, forget), masked)
-    except TypeError:  # not weakly referable: computed each time
-        pass
-    return masked
-
-
-#: id(frame) → (weak reference to the frame, its masked copy): one publication's page and
-#: workbook mask the same section frames (issue 17: four queries each); the entry goes with the
-#: frame (polars frames are not changed in place here)
-_MASKED: dict[int, tuple[Any, pl.DataFrame]] = {}
+    return _masked_once(frame)
 
 
 def _mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
@@ -414,6 +397,11 @@ def _mask_personal(frame: pl.DataFrame) -> pl.DataFrame:
         elif dtype == pl.String:
             exprs.append(publishable_text(name).alias(name))
     return frame.with_columns(exprs) if exprs else frame
+
+
+#: one publication's page and workbook mask the same section frames (issue 17: four queries
+#: each): the masked copy once per frame object, forgotten with the frame
+_masked_once = per_object(_mask_personal)
 
 
 # =============================================================================================
