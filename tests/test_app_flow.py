@@ -58,9 +58,17 @@ def _table_text(page) -> str:
     return page.locator(".widget-output", has_text="较细则默认").first.inner_text()
 
 
-def test_upload_decide_explore_publish_download(app_server, chromium, test_output, tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_upload_decide_explore_publish_download(app_server, chromium, test_output, tmp_path,
+                                                encoding):
+    """The whole job in the app from the raw files: the sheet-per-judge workbook and the 问卷星
+    export, as UTF-8 with BOM and as GBK (what 问卷星 writes for Excel on Chinese Windows)."""
     url, workspace, _log = app_server
     survey = write_survey(tmp_path / "raw" / "问卷星导出_楼栋满意度.csv")
+    if encoding != "utf-8-sig":
+        survey.write_bytes(survey.read_bytes().decode("utf-8-sig").encode(encoding))
+        test_output = test_output / encoding  # its screenshots beside the UTF-8 run's
+        test_output.mkdir(exist_ok=True)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     with offline_page(chromium, width=1280, height=900) as (page, seen):
