@@ -13,6 +13,10 @@ another's peak. In the child the input is built once; then, for each implementat
 Slow implementations (peers taking seconds) get fewer repeats: at most ``budget_s`` seconds of
 measured runs, never fewer than one. The number of repeats actually run is recorded.
 
+A case with ``interleave=True`` (the whole-command latency cases) runs every warm-up first, then
+its timed runs in rounds — each implementation once per round — so a ratio such as ``evaluate`` /
+the floor compares runs made under the same load; their peak RSS is the peak over all of them.
+
 Ratios are always between implementations measured in the same run on the same input, so they
 hold on a noisy shared machine; absolute seconds are reported too.
 """
@@ -114,6 +118,10 @@ class Case:
     opt_in: bool = False  # only run with --large (or by --case NAME)
     notes: str = ""
     budget_s: float = 20.0
+    #: time the implementations in turn within each repeat (a round of every one, then the next
+    #: round) rather than all of one before the next: the ratios of whole-command cases then see
+    #: the same load drift (a shared machine's load moves over a case's minute)
+    interleave: bool = False
     #: what a timed run measures: ``wall`` (perf_counter around the call), ``child_cpu`` (user +
     #: sys CPU of the child processes the call ran and waited for: whole-command cases, steadier
     #: than wall time on a shared machine), ``reported`` (the call returns its own seconds, e.g.
@@ -208,6 +216,31 @@ def _timed(fn: Callable[[Any], Any], data: Any, clock: str = "wall") -> float:
     return dt
 
 
+def _repeats(case: Case, repeat: int, warm_s: float) -> int:
+    """``repeat``, or fewer when that many runs of ``warm_s`` seconds would pass the budget."""
+    return max(1, min(repeat, int(case.budget_s / max(warm_s, 1e-9))))
+
+
+def _timed_runs(case: Case, impls: Sequence[Impl], data: Any, repeat: int,
+                rss_idle: float) -> dict[str, dict[str, Any]]:
+    """``repeat`` timed rounds of ``impls`` (each round runs every implementation once, in turn)
+    and the peak RSS over them: for one implementation, its own peak; for several (an
+    interleaved case), the peak of them all."""
+    gc.collect()
+    before = rss_mb()
+    reset_ok = reset_peak()
+    times: dict[str, list[float]] = {impl.name: [] for impl in impls}
+    for _ in range(repeat):
+        for impl in impls:
+            times[impl.name].append(_timed(impl.fn, data, case.clock))
+    peak = peak_rss_mb()
+    return {name: {
+        "median_s": statistics.median(ts), "min_s": min(ts), "max_s": max(ts), "times_s": ts,
+        "repeats": repeat, "peak_rss_mb": peak, "peak_over_idle_mb": peak - rss_idle,
+        "peak_over_start_mb": peak - before, "peak_reset": reset_ok,
+    } for name, ts in times.items()}
+
+
 def run_case_size(name: str, size: int, repeat: int) -> dict[str, Any]:
     """Measure every implementation of one case at one size (meant to run in a fresh process)."""
     warnings.simplefilter("ignore")
@@ -229,12 +262,12 @@ def run_case_size(name: str, size: int, repeat: int) -> dict[str, Any]:
     }
     ref_out = None
     try:
+        warm: dict[str, float] = {}
         for impl in case.impls:
             gc.collect()
-            reset_ok = reset_peak()
             t0 = time.perf_counter()
             out = impl.fn(data)
-            warm = time.perf_counter() - t0
+            warm[impl.name] = time.perf_counter() - t0
             diff = None
             if impl.compare and case.compare is not None:
                 if impl.name == case.reference:
@@ -243,26 +276,16 @@ def run_case_size(name: str, size: int, repeat: int) -> dict[str, Any]:
                 elif ref_out is not None:
                     diff = float(case.compare(ref_out, out))
             del out
-            n_rep = max(1, min(repeat, int(case.budget_s / max(warm, 1e-9))))
-            gc.collect()
-            before = rss_mb()
-            reset_ok = reset_peak() and reset_ok
-            times = [_timed(impl.fn, data, case.clock) for _ in range(n_rep)]
-            peak = peak_rss_mb()
-            record["impls"][impl.name] = {
-                "role": impl.role,
-                "median_s": statistics.median(times),
-                "min_s": min(times),
-                "max_s": max(times),
-                "times_s": times,
-                "warmup_s": warm,
-                "repeats": n_rep,
-                "peak_rss_mb": peak,
-                "peak_over_idle_mb": peak - rss_idle,
-                "peak_over_start_mb": peak - before,
-                "peak_reset": reset_ok,
-                "max_abs_diff": diff,
-            }
+            record["impls"][impl.name] = {"role": impl.role, "warmup_s": warm[impl.name],
+                                          "max_abs_diff": diff}
+            if not case.interleave:
+                record["impls"][impl.name].update(_timed_runs(
+                    case, [impl], data, _repeats(case, repeat, warm[impl.name]),
+                    rss_idle)[impl.name])
+        if case.interleave:
+            n_rep = _repeats(case, repeat, sum(warm.values()))
+            for impl_name, m in _timed_runs(case, case.impls, data, n_rep, rss_idle).items():
+                record["impls"][impl_name].update(m)
     finally:
         gc.unfreeze()
         if case.teardown is not None:

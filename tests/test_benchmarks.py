@@ -110,3 +110,23 @@ def test_cli_child_process_and_json(tmp_path):
     assert data["records"][0]["impls"]["evaltools"]["max_abs_diff"] == 0.0
     assert {t["target"] for t in data["targets"]} == {
         "≤ 0.6× numpy.argsort", "identical to scipy rankdata(min)"}
+
+
+@pytest.mark.parametrize("interleave", [False, True])
+def test_interleaved_cases_time_in_rounds(monkeypatch, interleave):
+    """An interleaved case runs every warm-up, then rounds of one run of each implementation;
+    any other case runs all of one implementation before the next."""
+    from benchmarks import harness
+
+    calls: list[str] = []
+    case = Case(name="toy-order", title="toy", sizes=(1,), quick_sizes=(1,), setup=lambda n: n,
+                impls=(Impl("a", lambda d: calls.append("a")), Impl("b", lambda d: calls.append("b"))),
+                interleave=interleave)
+    monkeypatch.setitem(harness.CASES, case.name, case)
+    monkeypatch.setattr(harness, "_load_cases", lambda: None)
+    rec = harness.run_case_size(case.name, 1, repeat=3)
+    expected = (["a", "b"] + ["a", "b"] * 3 if interleave
+                else ["a"] + ["a"] * 3 + ["b"] + ["b"] * 3)
+    assert calls == expected
+    assert {name: (m["repeats"], len(m["times_s"])) for name, m in rec["impls"].items()} == {
+        "a": (3, 3), "b": (3, 3)}

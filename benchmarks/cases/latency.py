@@ -15,6 +15,9 @@ polars' threads count too, in the floor as in evaltools):
   Word files; laying out 12 A4 pages of tables and vector charts is not a ≤ 5× job);
 - ``import polars`` / ``import evaltools``.
 
+The processes are timed interleaved (``interleave=True``: floor, evaluate, validate, … one after
+another in each repeat), so every ratio compares runs made under the same load.
+
 Before timing, the package's bytecode is compiled (``compileall``), as an installed package's
 is; the environment's ``PYTHONDONTWRITEBYTECODE`` would otherwise make every process recompile
 evaltools' sources.
@@ -109,7 +112,7 @@ register(Case(
                other="import polars", limit=1.3, size=60),
     ),
     teardown=lambda d: shutil.rmtree(d["out"], ignore_errors=True),
-    size_label="units", clock="child_cpu", budget_s=60.0,
+    size_label="units", clock="child_cpu", budget_s=60.0, interleave=True,
 ))
 
 
