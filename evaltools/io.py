@@ -273,25 +273,48 @@ class Grid:
     zero_width: bool | None = None
 
 
+def _utf8_body(data: bytes) -> tuple[bytes, str] | None:
+    """The bytes after a UTF-8 BOM and the encoding name, as :func:`decode_text` would name
+    them, when ``data`` is UTF-8 text; else None (decode_text decides). UTF-8 is checked in
+    polars (Rust) without building the Python string, which costs ≈ 1.5 ms per MB of Chinese
+    text that the CSV reader does not need."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return None
+    body, encoding = (data[3:], "utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else (data,
+                                                                                      "utf-8")
+    try:
+        pl.Series([body], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:  # not UTF-8
+        return None
+    return body, encoding
+
+
 def csv_grid(path: Path, where: Where) -> Grid:
     data = path.read_bytes()
     if not data.strip():
         raise Unreadable(file_problem(where, "empty_file"))
-    try:
-        text, encoding = decode_text(data)
-    except MixedEncodingError as exc:
-        raise Unreadable(_mixed_encoding_problem(where, exc)) from None
-    except UnicodeDecodeError as exc:
-        raise Unreadable(file_problem(
-            where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
-            en=f" (byte {exc.start + 1})")) from None
-    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
-    if "\r" in text and "\n" not in text:  # classic Mac line ends (CR only): rows, not one line
-        text, utf8 = text.replace("\r", "\n"), None
-    raw = io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8"))
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]  # not partition(): it copies the rest of the text
-    sep = "\t" if ("\t" in first and "," not in first) else ","
+    known = _utf8_body(data)
+    text: str | None = None
+    if known is not None:
+        utf8, encoding = known
+    else:
+        try:
+            text, encoding = decode_text(data)
+        except MixedEncodingError as exc:
+            raise Unreadable(_mixed_encoding_problem(where, exc)) from None
+        except UnicodeDecodeError as exc:
+            raise Unreadable(file_problem(
+                where, "unreadable_encoding", zh=f"（第 {exc.start + 1} 个字节）",
+                en=f" (byte {exc.start + 1})")) from None
+        utf8 = text.encode("utf-8")
+    # from here on the text is UTF-8 bytes: separators, line ends and zero-width characters
+    # are found in them as in the decoded text (a multi-byte character holds no ASCII byte)
+    if b"\r" in utf8 and b"\n" not in utf8:  # classic Mac line ends (CR only): rows, not one line
+        utf8 = utf8.replace(b"\r", b"\n")
+    raw = io.BytesIO(utf8)
+    end = utf8.find(b"\n")
+    first = utf8 if end < 0 else utf8[:end]
+    sep = "\t" if (b"\t" in first and b"," not in first) else ","
 
     def read(width: int) -> pl.DataFrame:
         schema = {f"c{i}": pl.String for i in range(width)}
@@ -301,11 +324,11 @@ def csv_grid(path: Path, where: Where) -> Grid:
                            row_index_offset=1)
 
     try:  # as wide as the header line: polars refuses a row with more cells than that
-        cells = read(first.count(sep) + 1)
+        cells = read(first.count(sep.encode()) + 1)
     except pl.exceptions.PolarsError:
         # a row wider than the header (a ragged row, reported later) or a file polars cannot
         # parse: as wide as the line with the most separators
-        lines = pl.Series(text.split("\n"), dtype=pl.String)
+        lines = pl.Series(utf8.decode("utf-8").split("\n"), dtype=pl.String)
         # counts are integers: the maximum is an int, or None for no lines
         width = int(cast("int | None", lines.str.count_matches(sep, literal=True).max()) or 0) + 1
         try:
@@ -318,7 +341,18 @@ def csv_grid(path: Path, where: Where) -> Grid:
     cells = _frame([*(cells.get_column(c) for c in cells.columns[1:]),
                     cells.get_column("_row").cast(pl.Int64)])
     # zero-width characters anywhere in the text (rare): split_header looks for them at cell ends
-    return Grid(cells, encoding=encoding, zero_width=any(z in text for z in _ZW))
+    return Grid(cells, encoding=encoding, zero_width=_has_zero_width(utf8, text))
+
+
+def _has_zero_width(utf8: bytes, text: str | None) -> bool:
+    """Whether the text (``utf8``, or ``text`` when decoded already) holds a zero-width
+    character: split_header looks for them at cell ends. In UTF-8 each of them starts with the
+    byte E2 or EF, which most files do not hold (one byte is found ≈ 30× faster than three)."""
+    if text is None:
+        if b"\xe2" not in utf8 and b"\xef" not in utf8:
+            return False
+        text = utf8.decode("utf-8")
+    return any(z in text for z in _ZW)
 
 
 def _frame(columns: list[pl.Series]) -> pl.DataFrame:

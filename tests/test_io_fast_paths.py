@@ -114,6 +114,39 @@ def test_utf8_with_bom_and_crlf_read_from_the_bytes(tmp_path):
     assert units.select("unit_id", "name").rows() == [("JY001", "一号楼")]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=40),
+    st.text(max_size=20).map(lambda t: t.encode("utf-8")),
+    st.text(max_size=20).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+    st.text(alphabet="楼栋编号得分,\n", max_size=20).map(lambda t: t.encode("gb18030")),
+    st.sampled_from([b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"a\xc3",
+                     b"\xff\xfeA\x00", b"\xef\xbb\xbf\xff"]),
+))
+def test_utf8_checked_without_decoding_is_what_decode_text_reads(data):
+    """csv_grid checks UTF-8 in polars instead of decoding it in Python: whenever it says UTF-8,
+    decode_text reads the same text with the same encoding name (surrogates, overlong forms and
+    code points beyond U+10FFFF are not UTF-8 to either)."""
+    known = eio._utf8_body(data)
+    try:
+        text, encoding = eio.decode_text(data)
+    except UnicodeDecodeError:
+        assert known is None
+        return
+    if known is not None:
+        assert (known[0].decode("utf-8"), known[1]) == (text, encoding)
+    else:  # left to decode_text: not UTF-8, a UTF-16 BOM or a NUL byte
+        assert (encoding not in ("utf-8", "utf-8-sig") or b"\x00" in data)
+
+
+@pytest.mark.parametrize("text", ["楼栋，一号…", "JY001\u200b", "\u2060a", "a\ufeff", "abc", "—\u200d"])
+def test_zero_width_found_in_the_bytes_as_in_the_text(text):
+    """E2 / EF lead bytes (full-width comma, ellipsis) without a zero-width character: none."""
+    expected = any(z in text for z in eio._ZW)
+    assert eio._has_zero_width(text.encode("utf-8"), None) is expected
+    assert eio._has_zero_width(b"", text) is expected
+
+
 # --------------------------------------------------------------------------- date/times
 
 DT_CHARS = st.sampled_from([*"0123456789-/: .T年月日Z+", " ", "\u3000", "\t"])
