@@ -883,7 +883,8 @@ read_votes = _reader("votes")
 
 # --------------------------------------------------------------------------- 问卷星
 
-_QNUM = re.compile(r"^\s*\d+\s*[、.．]\s*")
+# patterns as text, compiled by ``re`` on first use: most reads never need them
+_QNUM = r"^\s*\d+\s*[、.．]\s*"
 
 
 def _question_key(header: str) -> str:
@@ -892,7 +893,7 @@ def _question_key(header: str) -> str:
     >>> _question_key("3、您对楼道卫生是否满意") == _question_key("您对楼道卫生是否满意 ")
     True
     """
-    return normalize_header(_QNUM.sub("", str(header)))
+    return normalize_header(re.sub(_QNUM, "", str(header)))
 
 
 def _question_problem(where: Where, question: str, near: str | None) -> Problem:
@@ -904,8 +905,8 @@ def _question_problem(where: Where, question: str, near: str | None) -> Problem:
                         "[wjx] section")
 
 
-_MATRIX = re.compile(r"^(?P<q>.*?\S)\s*(?:[—―–]+\s*(?P<a>[^—―–]+?)|[(（](?P<b>[^()（）]+)[)）])\s*$")
-_LEADING_NUMBER = re.compile(r"^\s*(\d+)")
+_MATRIX = r"^(?P<q>.*?\S)\s*(?:[—―–]+\s*(?P<a>[^—―–]+?)|[(（](?P<b>[^()（）]+)[)）])\s*$"
+_LEADING_NUMBER = r"^\s*(\d+)"
 
 
 @dataclass(frozen=True)
@@ -922,8 +923,8 @@ class _Header:
 
     @classmethod
     def parse(cls, text: str) -> _Header:
-        m = _MATRIX.match(str(text))
-        number = _LEADING_NUMBER.match(str(text))
+        m = re.match(_MATRIX, str(text))
+        number = re.match(_LEADING_NUMBER, str(text))
         num = number.group(1) if number else None
         if m is None:
             return cls(text, _question_key(text), number=num)
@@ -953,12 +954,12 @@ def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
             shared[h.question] = shared.get(h.question, 0) + 1
     items: dict[str, str] = {}
     problems: list[Problem] = []
-    item_keys = {normalize_header(_QNUM.sub("", k)): v for k, v in mapping.items.items()}
+    item_keys = {normalize_header(re.sub(_QNUM, "", k)): v for k, v in mapping.items.items()}
     for q, item in mapping.items.items():
         want = _Header.parse(q)
         hits = [h for h in parsed if h.key == want.key]
         if not hits and want.sub is not None:  # the same matrix row written the other way
-            whole = _MATRIX.match(q)
+            whole = re.match(_MATRIX, q)
             hits = [h for h in parsed if h.sub == want.sub and want.question is not None
                     and (h.question == want.question or (whole is not None and h.in_question(
                         _Header.parse(whole.group("q")))))]
@@ -966,7 +967,7 @@ def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
             hits = [h for h in parsed if h.sub is not None and h.sub == normalize_header(q)
                     and shared.get(h.question, 0) >= 2]
         if not hits:
-            near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in headers])
+            near = closest_header(re.sub(_QNUM, "", q), [re.sub(_QNUM, "", x) for x in headers])
             problems.append(_question_problem(where, q, near))
         for h in hits:
             items.setdefault(h.text, item)
@@ -974,7 +975,7 @@ def _wjx_columns(headers: list[str], mapping: WjxMapping, where: Where
         question = _Header.parse(q)
         rows = [h for h in parsed if h.in_question(question)]
         if not rows:
-            near = closest_header(_QNUM.sub("", q), [_QNUM.sub("", x) for x in headers])
+            near = closest_header(re.sub(_QNUM, "", q), [re.sub(_QNUM, "", x) for x in headers])
             problems.append(_question_problem(where, q, near))
         for h in rows:
             if h.sub is not None and h.sub_text is not None:  # rows of a matrix question
@@ -1110,8 +1111,8 @@ def wjx_state(path: str | Path, mapping: WjxMapping, *, sheet: str | int | None,
     items, ps = _wjx_columns(sheet_.headers, mapping, where)
     problems += ps
     if unit_h is None:
-        near = closest_header(_QNUM.sub("", mapping.unit_question),
-                              [_QNUM.sub("", x) for x in sheet_.headers])
+        near = closest_header(re.sub(_QNUM, "", mapping.unit_question),
+                              [re.sub(_QNUM, "", x) for x in sheet_.headers])
         problems.append(_question_problem(where, mapping.unit_question, near))
         fatal = True
     if fatal or not items:
@@ -1333,7 +1334,8 @@ XLSX_MAX_RATIO = 200
 XLSX_MAX_ROWS = 100_000
 XLSX_MAX_COLUMNS = 500
 
-CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+#: an A1-style cell reference (compiled by ``re`` on first use)
+CELL_REF = r"^([A-Z]{1,3})(\d+)$"
 
 
 def column_letter(index: int) -> str:
@@ -1380,12 +1382,12 @@ class XlsxInfo:
     problem: Problem | None = None
 
 
-_C_TAG = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_C_TAG = r"(?s)<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)"
 
 
 def _scan_cells(xml: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     formulas, errors = [], []
-    for m in _C_TAG.finditer(xml):
+    for m in re.finditer(_C_TAG, xml):
         attrs, inner = m.group(1), m.group(2) or ""
         ref = re.search(r'\br="([A-Z]+\d+)"', attrs)
         if ref is None:
@@ -1405,7 +1407,7 @@ def _xml_extent(xml: str) -> tuple[int, int]:
     last_row = last_col = 0
     dim = re.search(r'<(?:\w+:)?dimension\b[^>]*\bref="([^"]*)"', xml)
     if dim:
-        last = CELL_REF.match(dim.group(1).split(":")[-1])
+        last = re.match(CELL_REF, dim.group(1).split(":")[-1])
         if last:
             last_col, last_row = column_index(last.group(1)) + 1, int(last.group(2))
     rows = re.findall(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"', xml)
