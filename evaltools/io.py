@@ -617,6 +617,9 @@ class ReadState:
     skipped: int = 0
     # rows rejected by a grouped problem (one problem for many rows: it names only the first)
     hidden: pl.DataFrame | None = None
+    # every unit id is one of the units table's (resolve_units found no other): the cross-file
+    # check of unit ids has nothing to find
+    units_known: bool = False
 
 
 def empty_frame(table: str) -> pl.DataFrame:
@@ -1179,6 +1182,7 @@ def resolve_units(state: ReadState, units: pl.DataFrame, *, group_unmatched: boo
     odd = work.filter(pl.col("unit_id").is_not_null()
                       & ~pl.col("unit_id").is_in(known.implode()))
     if odd.is_empty():
+        state.units_known = True
         return
     from evaltools.unitnames import match_units, unmatched_name_problems
 

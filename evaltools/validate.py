@@ -826,16 +826,18 @@ def check_rows(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries", "corrections")
 
 
-def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | None = None
-                ) -> list[Problem]:
+def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | None = None,
+                units_known: bool = False) -> list[Problem]:
     """Ids that must exist in another table: units, judges, entries (after per-file checks).
 
     ``only``: check the ids of that table alone (the reference tables in ``works`` are checked
-    in their own call), instead of every table in ``works``."""
+    in their own call), instead of every table in ``works``. ``units_known``: the unit ids of
+    ``only`` are known to be the units table's (:func:`evaltools.io.resolve_units` looked), so
+    they are not looked up again."""
     problems: list[Problem] = []
     units = works.get("units")
     checked = [t for t in UNIT_TABLES if t in works and "unit_id" in works[t][0].columns
-               and only in (None, t)]
+               and only in (None, t) and not (units_known and only == t)]
     if units is not None and "unit_id" in units[0].columns and checked:
         known = units[0]["unit_id"].drop_nulls().unique()
         for table in checked:

@@ -210,14 +210,16 @@ def _is_criterion_header(h: str, rubric: Rubric | None) -> bool:
     return False
 
 
+#: the folded headers of each kind :func:`_header_kind` tells (folded once, not per header)
+_KIND_HEADERS = {kind: frozenset(map(normalize_header, headers)) for kind, headers in
+                 (("total", TOTAL_HEADERS), ("name", NAME_HEADERS), ("note", NOTE_HEADERS))}
+
+
 def _header_kind(h: str) -> str:
     key = normalize_header(h)
-    if key in {normalize_header(x) for x in TOTAL_HEADERS}:
-        return "total"
-    if key in {normalize_header(x) for x in NAME_HEADERS}:
-        return "name"
-    if key in {normalize_header(x) for x in NOTE_HEADERS}:
-        return "note"
+    for kind, headers in _KIND_HEADERS.items():
+        if key in headers:
+            return kind
     if key in ("序号", "编号no", "no", "no."):
         return "index"
     return canonical_name(h, "scores") or ""
@@ -340,7 +342,8 @@ def _cross_units(state: io.ReadState, refs: _Refs) -> list[Problem]:
 
     named = {p.row for p in state.problems if p.rule == "unknown_unit_name"}
     works = {t: (df, Where(f, t)) for t, (df, f) in refs.items()}
-    ps = check_cross({**works, "scores": (state.work, state.where)}, only="scores")
+    ps = check_cross({**works, "scores": (state.work, state.where)}, only="scores",
+                     units_known=state.units_known)
     return [p for p in ps if not (p.rule == "unknown_unit" and p.row in named)]
 
 
@@ -747,7 +750,8 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
     for r in reads:
         for c in r.criteria:
             criteria.setdefault(normalize_header(c.name), c)
-    judge_ids = tuple(dict.fromkeys(scores["judge_id"].drop_nulls().to_list()))
+    # in order of first appearance, without a Python list of every row
+    judge_ids = tuple(scores["judge_id"].drop_nulls().unique(maintain_order=True).to_list())
     return ScoreImport(
         scores=scores, units=units_found, sheets=tuple(r.status for r in reads),
         criteria=tuple(criteria.values()), report=report,

@@ -395,3 +395,23 @@ def test_a_column_named_like_a_flag_is_kept(tmp_path):
     assert [(x.row, x.rule) for x in a.report.problems] == \
         [(x.row, x.rule) for x in b.report.problems] == [(3, "not_numeric"), (3, "duplicate_key")]
     assert b.data["__flag0__"].to_list() == ["a"]
+
+
+# --------------------------------------------------------------------------- unit ids looked up once
+
+
+def test_unit_ids_known_after_resolve_units_are_not_looked_up_again(tmp_path):
+    """resolve_units marks a file whose unit ids are all the units table's; check_cross then
+    skips that lookup. A file with an unknown id is not marked and is still reported."""
+    units = pl.DataFrame({"unit_id": ["B01", "B02"], "name": ["一号楼", "二号楼"]})
+    where = Where("units.csv", "units")
+    for ids, known in ((["B01", "B02", None], True), (["B01", "B09"], False)):
+        p = tmp_path / "deductions.csv"
+        p.write_text("轮次,楼栋编号,扣分项,次数\n" + "".join(
+            f"1,{i or ''},x,1\n" for i in ids), encoding="utf-8")
+        state = eio.read_state(p, "deductions")
+        eio.resolve_units(state, units, group_unmatched=False)
+        assert state.units_known is known
+        works = {"units": (units, where), "deductions": (state.work, state.where)}
+        found = validate.check_cross(works, only="deductions", units_known=state.units_known)
+        assert [(q.rule, q.value) for q in found] == ([] if known else [("unknown_unit", "B09")])
