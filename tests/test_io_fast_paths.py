@@ -415,3 +415,20 @@ def test_unit_ids_known_after_resolve_units_are_not_looked_up_again(tmp_path):
         works = {"units": (units, where), "deductions": (state.work, state.where)}
         found = validate.check_cross(works, only="deductions", units_known=state.units_known)
         assert [(q.rule, q.value) for q in found] == ([] if known else [("unknown_unit", "B09")])
+
+
+def test_multi_select_answers_pass_the_rating_check_the_quick_flag_leaves_them_to(tmp_path):
+    """The ratings check's flag does not look for ┋ (multi-select) in every answer: a file
+    holding one runs the exact check, which accepts it and still reports an unknown label."""
+    p = tmp_path / "ratings.csv"
+    p.write_text("楼栋编号,点评卡编号,提交时间,评价项目,评价\n"
+                 "B01,K1,2024-05-01 10:00:00,环境卫生,满意\n"
+                 "B01,K2,2024-05-01 10:00:00,环境卫生,环境┋绿化\n"
+                 "B01,K3,2024-05-01 10:00:00,环境卫生,很好很好\n", encoding="utf-8")
+    _, report = read_table(p, "ratings", lenient=True)
+    assert [(q.rule, q.row, q.value) for q in report.problems] == [
+        ("unknown_rating_label", 4, "很好很好")]
+    p.write_text("楼栋编号,点评卡编号,提交时间,评价项目,评价\n"
+                 "B01,K2,2024-05-01 10:00:00,环境卫生,环境┋绿化\n", encoding="utf-8")
+    _, report = read_table(p, "ratings", lenient=True)
+    assert report.ok and not report.problems
