@@ -875,10 +875,12 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | Non
         if all(k in work.columns for k in key) and all(k in entries[0].columns for k in key):
             known_entries = entries[0].select(key).drop_nulls().unique()
             bad = (work.filter(pl.col("entry_id").is_not_null())
-                   .join(known_entries, on=key, how="anti", nulls_equal=False).sort("_row"))
-            bad = bad.with_columns(_v=pl.concat_str(
-                [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
-            problems += _row_problems(where, bad, "unknown_entry",
-                                      column=where.header("entry_id"), value_col="_v",
-                                      zh=f"（{entries[1].file}）", en=f" ({entries[1].file})")
+                   .join(known_entries, on=key, how="anti", nulls_equal=False))
+            if bad.height:  # the usual case has none: no sort, no values to quote
+                bad = bad.sort("_row").with_columns(_v=pl.concat_str(
+                    [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
+                problems += _row_problems(where, bad, "unknown_entry",
+                                          column=where.header("entry_id"), value_col="_v",
+                                          zh=f"（{entries[1].file}）",
+                                          en=f" ({entries[1].file})")
     return problems
