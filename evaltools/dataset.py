@@ -228,7 +228,8 @@ def read_dataset(path: str | Path, *, rubric: Rubric | str | Path | None = None,
             continue
         works = {t: (r.work, r.where) for t, r in refs.items()}
         works[s.where.table] = (s.work, s.where)
-        s.problems += [p for p in check_cross(works, only=s.where.table)
+        s.problems += [p for p in check_cross(works, only=s.where.table,
+                                              units_known=s.units_known)
                        if p.file == s.where.file]
 
     frames: dict[str, list[pl.DataFrame]] = {}

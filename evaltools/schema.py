@@ -224,7 +224,6 @@ TABLES: dict[str, TableSpec] = {
 
 
 _SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-_QUESTION_NUMBER = re.compile(r"^\d+[、.．]\s*")
 
 
 def normalize_header(header: str) -> str:
@@ -259,12 +258,13 @@ def canonical_name(header: str, table: str) -> str | None:
     return _ALIASES[table].get(normalize_header(header))
 
 
-_MAX_IN_HEADER = re.compile(
-    r"^(?P<name>.*?)\s*(?:"
+#: compiled by ``re`` on first use: only score sheets whose headers carry a maximum need it
+_MAX_IN_HEADER = (
+    r"(?s)^(?P<name>.*?)\s*(?:"
     r"\(\s*(?:满分)?[:：]?\s*(?P<a>\d+(?:\.\d+)?)\s*分?\s*\)"
     r"|满分[:：]?\s*(?P<b>\d+(?:\.\d+)?)\s*分?"
     r"|(?<=\s)(?P<c>\d+(?:\.\d+)?)\s*分"
-    r")\s*$", re.S)
+    r")\s*$")
 
 
 def split_criterion_header(header: str) -> tuple[str, float | None]:
@@ -285,7 +285,7 @@ def split_criterion_header(header: str) -> tuple[str, float | None]:
     ('得分', None)
     """
     text = unicodedata.normalize("NFKC", str(header)).strip()
-    m = _MAX_IN_HEADER.match(text)
+    m = re.match(_MAX_IN_HEADER, text)
     if m is None or not m.group("name").strip():
         return str(header).strip(), None
     value = m.group("a") or m.group("b") or m.group("c")

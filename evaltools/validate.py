@@ -661,7 +661,11 @@ def _rating_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> l
             # only items that feed a ratings criterion must be ratings; others (multi-select,
             # free text) are kept as text
             checked = pl.col("item").is_in([i for c in rated for i in c.items])
-    flag = pl.col("rating").is_not_null() & checked & ~known
+    answered = pl.col("rating").is_not_null() & checked
+    flag = answered & ~known
+    # the check's flag leaves out multi-select answers (┋): looking for that character in every
+    # answer costs as much as the rest of the check, and an answer holding it only runs detail
+    quick = answered & ~pl.col("rating").is_in(labels) & ~num.is_between(lo, hi).fill_null(False)
 
     def detail() -> list[Problem]:
         bad = work.filter(flag)
@@ -673,7 +677,7 @@ def _rating_checks(work: pl.DataFrame, where: Where, rubric: Rubric | None) -> l
                              en=f"; allowed: {', '.join(labels)} or a number from {_fmt(lo)} "
                              f"to {_fmt(hi)}")
 
-    return [(flag, detail)]
+    return [(quick, detail)]
 
 
 _TICKET_STEPS = (
@@ -826,16 +830,18 @@ def check_rows(work: pl.DataFrame, where: Where, rubric: Rubric | None = None
 UNIT_TABLES = ("scores", "deductions", "ratings", "tickets", "entries", "corrections")
 
 
-def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | None = None
-                ) -> list[Problem]:
+def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | None = None,
+                units_known: bool = False) -> list[Problem]:
     """Ids that must exist in another table: units, judges, entries (after per-file checks).
 
     ``only``: check the ids of that table alone (the reference tables in ``works`` are checked
-    in their own call), instead of every table in ``works``."""
+    in their own call), instead of every table in ``works``. ``units_known``: the unit ids of
+    ``only`` are known to be the units table's (:func:`evaltools.io.resolve_units` looked), so
+    they are not looked up again."""
     problems: list[Problem] = []
     units = works.get("units")
     checked = [t for t in UNIT_TABLES if t in works and "unit_id" in works[t][0].columns
-               and only in (None, t)]
+               and only in (None, t) and not (units_known and only == t)]
     if units is not None and "unit_id" in units[0].columns and checked:
         known = units[0]["unit_id"].drop_nulls().unique()
         for table in checked:
@@ -869,10 +875,12 @@ def check_cross(works: dict[str, tuple[pl.DataFrame, Where]], *, only: str | Non
         if all(k in work.columns for k in key) and all(k in entries[0].columns for k in key):
             known_entries = entries[0].select(key).drop_nulls().unique()
             bad = (work.filter(pl.col("entry_id").is_not_null())
-                   .join(known_entries, on=key, how="anti", nulls_equal=False).sort("_row"))
-            bad = bad.with_columns(_v=pl.concat_str(
-                [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
-            problems += _row_problems(where, bad, "unknown_entry",
-                                      column=where.header("entry_id"), value_col="_v",
-                                      zh=f"（{entries[1].file}）", en=f" ({entries[1].file})")
+                   .join(known_entries, on=key, how="anti", nulls_equal=False))
+            if bad.height:  # the usual case has none: no sort, no values to quote
+                bad = bad.sort("_row").with_columns(_v=pl.concat_str(
+                    [pl.col("round__text"), pl.col("entry_id__text")], separator=" / "))
+                problems += _row_problems(where, bad, "unknown_entry",
+                                          column=where.header("entry_id"), value_col="_v",
+                                          zh=f"（{entries[1].file}）",
+                                          en=f" ({entries[1].file})")
     return problems

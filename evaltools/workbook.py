@@ -83,16 +83,18 @@ TOTAL_HEADERS = ("合计", "总分", "总计", "得分合计", "合计得分", "
 #: Headers naming the building rather than giving its id.
 NAME_HEADERS = ("楼栋名称", "名称", "楼院名称", "单位名称", "楼栋", "楼院")
 NOTE_HEADERS = ("备注", "说明")
-_SIGNATURE = re.compile(r"^\s*(评委)?(签字|签名)|^\s*(评分|检查)?日期\s*[:：]|^\s*评委\s*[:：]")
+# Patterns as text: ``re`` compiles each on first use (and caches it), so a read that never
+# needs one (most do not) does not pay for compiling it at import.
+_SIGNATURE = r"^\s*(评委)?(签字|签名)|^\s*(评分|检查)?日期\s*[:：]|^\s*评委\s*[:：]"
 #: every text _SIGNATURE matches holds one of these
 _SIGNATURE_WORDS = ("签", "日期", "评委")
-_GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|表\d*|汇总|总表|评分表?|打分表?|scores?)$", re.I)
-_COPY_SUFFIX = re.compile(r"\s*[(（]\d+[)）]\s*$")
-_FILE_WORDS = re.compile(r"(评委)?(评分|打分|测评)(表|汇总|结果)?|楼栋评比|汇总|\d{4}年?|第.+?[季轮期]度?")
+_GENERIC_SHEET = r"(?i)^(sheet\d*|工作表\d*|表\d*|汇总|总表|评分表?|打分表?|scores?)$"
+_COPY_SUFFIX = r"\s*[(（]\d+[)）]\s*$"
+_FILE_WORDS = r"(评委)?(评分|打分|测评)(表|汇总|结果)?|楼栋评比|汇总|\d{4}年?|第.+?[季轮期]度?"
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
            "十": 10}
-_ROUND = re.compile(r"第\s*([0-9]+|[一二三四五六七八九十]+)\s*[轮期]")
-_PERIOD = re.compile(r"(\d{4})\s*年\s*(第[一二三四1-4]季度|[上下]半年|\d{1,2}\s*月|度)?")
+_ROUND = r"第\s*([0-9]+|[一二三四五六七八九十]+)\s*[轮期]"
+_PERIOD = r"(\d{4})\s*年\s*(第[一二三四1-4]季度|[上下]半年|\d{1,2}\s*月|度)?"
 
 
 @dataclass(frozen=True)
@@ -165,10 +167,10 @@ def judge_from_name(name: str | None, *, kind: str = "sheet") -> str | None:
     """
     if not name:
         return None
-    text = _COPY_SUFFIX.sub("", _fold(name))
+    text = re.sub(_COPY_SUFFIX, "", _fold(name))
     if kind == "file":
-        text = _FILE_WORDS.sub("", text).strip(" _-—")
-    if not text or _GENERIC_SHEET.match(text) or _ROUND.search(text):
+        text = re.sub(_FILE_WORDS, "", text).strip(" _-—")
+    if not text or re.match(_GENERIC_SHEET, text) or re.search(_ROUND, text):
         return None
     if canonical_name(text, "scores") is not None:
         return None
@@ -181,7 +183,7 @@ def round_from_name(name: str | None) -> int | None:
     >>> round_from_name("第2轮"), round_from_name("第三期评分"), round_from_name("张伟")
     (2, 3, None)
     """
-    m = _ROUND.search(_fold(name or ""))
+    m = re.search(_ROUND, _fold(name or ""))
     if m is None:
         return None
     g = m.group(1)
@@ -208,14 +210,16 @@ def _is_criterion_header(h: str, rubric: Rubric | None) -> bool:
     return False
 
 
+#: the folded headers of each kind :func:`_header_kind` tells (folded once, not per header)
+_KIND_HEADERS = {kind: frozenset(map(normalize_header, headers)) for kind, headers in
+                 (("total", TOTAL_HEADERS), ("name", NAME_HEADERS), ("note", NOTE_HEADERS))}
+
+
 def _header_kind(h: str) -> str:
     key = normalize_header(h)
-    if key in {normalize_header(x) for x in TOTAL_HEADERS}:
-        return "total"
-    if key in {normalize_header(x) for x in NAME_HEADERS}:
-        return "name"
-    if key in {normalize_header(x) for x in NOTE_HEADERS}:
-        return "note"
+    for kind, headers in _KIND_HEADERS.items():
+        if key in headers:
+            return kind
     if key in ("序号", "编号no", "no", "no."):
         return "index"
     return canonical_name(h, "scores") or ""
@@ -300,7 +304,7 @@ def _cell_problems(where: Where, info: io.SheetInfo, headers: dict[int, str]
     out: list[Problem] = []
     cells: set[tuple[int, str]] = set()
     for ref, text in info.errors:
-        m = io.CELL_REF.match(ref)
+        m = re.match(io.CELL_REF, ref)
         if m is None:  # calamine gives A1-style references
             continue
         row, col = int(m.group(2)), headers.get(io.column_index(m.group(1)), m.group(1))
@@ -310,7 +314,7 @@ def _cell_problems(where: Where, info: io.SheetInfo, headers: dict[int, str]
                            "请修正该单元格的公式或填写分数", "fix the cell's formula or type the score",
                            sheet=where.sheet))
     for ref in info.formulas_without_value:
-        m = io.CELL_REF.match(ref)
+        m = re.match(io.CELL_REF, ref)
         if m is None:
             continue
         row, col = int(m.group(2)), headers.get(io.column_index(m.group(1)), m.group(1))
@@ -338,7 +342,8 @@ def _cross_units(state: io.ReadState, refs: _Refs) -> list[Problem]:
 
     named = {p.row for p in state.problems if p.rule == "unknown_unit_name"}
     works = {t: (df, Where(f, t)) for t, (df, f) in refs.items()}
-    ps = check_cross({**works, "scores": (state.work, state.where)}, only="scores")
+    ps = check_cross({**works, "scores": (state.work, state.where)}, only="scores",
+                     units_known=state.units_known)
     return [p for p in ps if not (p.rule == "unknown_unit" and p.row in named)]
 
 
@@ -370,7 +375,7 @@ def _read_sheet(path: Path, grid: io.Grid, info: io.SheetInfo | None, *,
         pl.col(c).str.contains_any(list(_SIGNATURE_WORDS)).fill_null(False) for c in cols
     ).any()).item() if cols and below.height else False
     signature = (below.with_columns(_first=first)
-                 .filter(pl.col("_first").str.contains(_SIGNATURE.pattern))) if maybe else None
+                 .filter(pl.col("_first").str.contains(_SIGNATURE))) if maybe else None
     notes: list[str] = []
     signed = tuple(signature["_row"].to_list()) if signature is not None else ()
     body = cells.slice(at) if contiguous else cells.filter(pl.col("_row") >= header_row)
@@ -745,7 +750,8 @@ def read_score_workbooks(paths: Iterable[str | Path], *, rubric: Rubric | None =
     for r in reads:
         for c in r.criteria:
             criteria.setdefault(normalize_header(c.name), c)
-    judge_ids = tuple(dict.fromkeys(scores["judge_id"].drop_nulls().to_list()))
+    # in order of first appearance, without a Python list of every row
+    judge_ids = tuple(scores["judge_id"].drop_nulls().unique(maintain_order=True).to_list())
     return ScoreImport(
         scores=scores, units=units_found, sheets=tuple(r.status for r in reads),
         criteria=tuple(criteria.values()), report=report,
@@ -760,7 +766,7 @@ def period_from_title(title: str | None) -> str | None:
     >>> period_from_title("2021年第三季度楼栋评比评分表"), period_from_title("评分表")
     ('2021年第三季度', None)
     """
-    m = _PERIOD.search(_fold(title or ""))
+    m = re.search(_PERIOD, _fold(title or ""))
     if m is None:
         return None
     return m.group(0).replace(" ", "")

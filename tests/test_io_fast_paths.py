@@ -114,6 +114,39 @@ def test_utf8_with_bom_and_crlf_read_from_the_bytes(tmp_path):
     assert units.select("unit_id", "name").rows() == [("JY001", "一号楼")]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=40),
+    st.text(max_size=20).map(lambda t: t.encode("utf-8")),
+    st.text(max_size=20).map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+    st.text(alphabet="楼栋编号得分,\n", max_size=20).map(lambda t: t.encode("gb18030")),
+    st.sampled_from([b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"a\xc3",
+                     b"\xff\xfeA\x00", b"\xef\xbb\xbf\xff"]),
+))
+def test_utf8_checked_without_decoding_is_what_decode_text_reads(data):
+    """csv_grid checks UTF-8 in polars instead of decoding it in Python: whenever it says UTF-8,
+    decode_text reads the same text with the same encoding name (surrogates, overlong forms and
+    code points beyond U+10FFFF are not UTF-8 to either)."""
+    known = eio._utf8_body(data)
+    try:
+        text, encoding = eio.decode_text(data)
+    except UnicodeDecodeError:
+        assert known is None
+        return
+    if known is not None:
+        assert (known[0].decode("utf-8"), known[1]) == (text, encoding)
+    else:  # left to decode_text: not UTF-8, a UTF-16 BOM or a NUL byte
+        assert (encoding not in ("utf-8", "utf-8-sig") or b"\x00" in data)
+
+
+@pytest.mark.parametrize("text", ["楼栋，一号…", "JY001\u200b", "\u2060a", "a\ufeff", "abc", "—\u200d"])
+def test_zero_width_found_in_the_bytes_as_in_the_text(text):
+    """E2 / EF lead bytes (full-width comma, ellipsis) without a zero-width character: none."""
+    expected = any(z in text for z in eio._ZW)
+    assert eio._has_zero_width(text.encode("utf-8"), None) is expected
+    assert eio._has_zero_width(b"", text) is expected
+
+
 # --------------------------------------------------------------------------- date/times
 
 DT_CHARS = st.sampled_from([*"0123456789-/: .T年月日Z+", " ", "\u3000", "\t"])
@@ -362,3 +395,40 @@ def test_a_column_named_like_a_flag_is_kept(tmp_path):
     assert [(x.row, x.rule) for x in a.report.problems] == \
         [(x.row, x.rule) for x in b.report.problems] == [(3, "not_numeric"), (3, "duplicate_key")]
     assert b.data["__flag0__"].to_list() == ["a"]
+
+
+# --------------------------------------------------------------------------- unit ids looked up once
+
+
+def test_unit_ids_known_after_resolve_units_are_not_looked_up_again(tmp_path):
+    """resolve_units marks a file whose unit ids are all the units table's; check_cross then
+    skips that lookup. A file with an unknown id is not marked and is still reported."""
+    units = pl.DataFrame({"unit_id": ["B01", "B02"], "name": ["一号楼", "二号楼"]})
+    where = Where("units.csv", "units")
+    for ids, known in ((["B01", "B02", None], True), (["B01", "B09"], False)):
+        p = tmp_path / "deductions.csv"
+        p.write_text("轮次,楼栋编号,扣分项,次数\n" + "".join(
+            f"1,{i or ''},x,1\n" for i in ids), encoding="utf-8")
+        state = eio.read_state(p, "deductions")
+        eio.resolve_units(state, units, group_unmatched=False)
+        assert state.units_known is known
+        works = {"units": (units, where), "deductions": (state.work, state.where)}
+        found = validate.check_cross(works, only="deductions", units_known=state.units_known)
+        assert [(q.rule, q.value) for q in found] == ([] if known else [("unknown_unit", "B09")])
+
+
+def test_multi_select_answers_pass_the_rating_check_the_quick_flag_leaves_them_to(tmp_path):
+    """The ratings check's flag does not look for ┋ (multi-select) in every answer: a file
+    holding one runs the exact check, which accepts it and still reports an unknown label."""
+    p = tmp_path / "ratings.csv"
+    p.write_text("楼栋编号,点评卡编号,提交时间,评价项目,评价\n"
+                 "B01,K1,2024-05-01 10:00:00,环境卫生,满意\n"
+                 "B01,K2,2024-05-01 10:00:00,环境卫生,环境┋绿化\n"
+                 "B01,K3,2024-05-01 10:00:00,环境卫生,很好很好\n", encoding="utf-8")
+    _, report = read_table(p, "ratings", lenient=True)
+    assert [(q.rule, q.row, q.value) for q in report.problems] == [
+        ("unknown_rating_label", 4, "很好很好")]
+    p.write_text("楼栋编号,点评卡编号,提交时间,评价项目,评价\n"
+                 "B01,K2,2024-05-01 10:00:00,环境卫生,环境┋绿化\n", encoding="utf-8")
+    _, report = read_table(p, "ratings", lenient=True)
+    assert report.ok and not report.problems
