@@ -311,6 +311,7 @@ def _rating_values(ratings: pl.DataFrame | None, rubric: Rubric, crits: list[Cri
         summary = ratings_mod.summarize(
             cards, unit="unit_id", rating="rating", labels=cfg.labels, satisfied=cfg.satisfied,
             prior_weight=cfg.prior_weight, confidence=cfg.confidence,
+            columns=("unit_id", "n", column[rule]),
         )
         parts.append(summary.select(
             pl.col("unit_id").cast(pl.String),
