@@ -487,9 +487,28 @@ def _respondent_counts(
     who = pl.col(respondent).cast(pl.String)
     # an answer without a respondent id is a respondent of its own
     who = pl.when(who.is_null()).then(pl.format("\x00{}", pl.int_range(pl.len()))).otherwise(who)
+    keys = list(labels)
+    if df.schema[rating] == pl.String and all(k == k.strip() for k in keys):
+        # every answer exactly a label (the usual export): its value by the label's position,
+        # the Enum cast being the check (it fails on anything else: then the general path)
+        code = pl.col(rating).cast(pl.Enum(keys)).to_physical()
+        as_labels = pl.lit(pl.Series([float(x) for x in labels.values()])).gather(code)
+        try:
+            return _respondent_counts_of(df, unit, who, rating, as_labels, vals, top)
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            pass
+    return _respondent_counts_of(df, unit, who, rating, to_value(rating, labels=labels), vals,
+                                 top)
+
+
+def _respondent_counts_of(
+    df: pl.DataFrame, unit: str, who: pl.Expr, rating: str, value: pl.Expr, vals: list[float],
+    top: float,
+) -> tuple[bool, pl.DataFrame]:
+    """:func:`_respondent_counts` with the answers' values given by ``value``."""
     v = pl.col("_v")
     m, k, t, b = (pl.col(c) for c in ("_m", "_k", "_t", "_b"))
-    values = df.lazy().select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"),
+    values = df.lazy().select(unit, who.alias("_who"), value.alias("_v"),
                               pl.col(rating).is_not_null().alias("_given"))
     unknown = values.select((pl.col("_given") & v.is_null()).any())
     counts = (
