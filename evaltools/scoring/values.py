@@ -561,9 +561,7 @@ def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
     per = np.bincount(code.to_numpy(), minlength=meta.height)
     if found.height != who.height * meta.height or not (per == who.height).all():
         return None
-    return found.with_columns(
-        meta["criterion_name"].gather(code).alias("criterion_name"),
-        meta["source"].gather(code).alias("source"),
+    return found.hstack([  # one query per small frame
+        *meta.select(pl.col("criterion_name", "source").gather(code)),
         code.cast(pl.Int64).alias("_order"),
-        default_rule["_rule0"].gather(code).alias("_rule0"),
-    )
+        default_rule.select(pl.col("_rule0").gather(code)).to_series()])
