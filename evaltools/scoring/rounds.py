@@ -241,8 +241,11 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
             block_units,
             *(vals["points"].slice(k * size, size).alias(cid) for k, cid in enumerate(ids)),
             *(vals["deduction"].slice(k * size, size).alias(d) for k, d in enumerate(ded))])
+        # the sums on the in-memory engine, as the eager steps did (the streaming engine adds
+        # in another order at scale: other last bits)
         wide = blocks.lazy().with_columns(_sum=pl.sum_horizontal(ids),
-                                          _cded=pl.sum_horizontal(ded)).drop(ded)
+                                          _cded=pl.sum_horizontal(ded)).drop(ded).collect(
+            engine="in-memory").lazy()
     else:
         pivoted = vals.pivot(on="criterion", index="unit_id", values="points")
         size = pivoted.height

@@ -10,7 +10,6 @@ import numpy as np
 import polars as pl
 
 from evaltools import labels, ranking
-from evaltools.engines import engine_for
 from evaltools.errors import EvalToolsError, RubricError, UsageError
 from evaltools.rubric import Criterion, Rubric
 from evaltools.scoring.common import (
@@ -198,7 +197,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
     need = pl.max_horizontal(pl.lit(rubric.min_judges),
                              pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
     short = base.lazy().with_columns(need=need).filter(pl.col("n") < pl.col("need")).collect(
-        engine=engine_for(base.height))
+        engine="in-memory")
     fallback = rubric.judge_fallback
     if short.height:
         if fallback is None:
@@ -259,7 +258,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
             .then("_zvalue").otherwise("value"))
     used = pl.when("_fb").then(pl.lit(fallback)).otherwise("rule") if fallback else pl.col("rule")
     return out.select("unit_id", "criterion", used.alias("rule"), "raw", "n",
-                      pl.col("value").cast(pl.Float64)).collect(engine=engine_for(base.height))
+                      pl.col("value").cast(pl.Float64)).collect(engine="in-memory")
 
 
 def _zscore_values(sub: pl.DataFrame, rnd: int | None, notes: list[str]) -> pl.DataFrame:
@@ -477,8 +476,7 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
     filled = out.lazy().with_columns(rule=pl.coalesce("rule", "_rule0"), value=value,
                                      filled=value.is_null())
     # one query (the usual case: already in order, the columns chosen at once)
-    out = (filled.select(columns) if in_order else filled).collect(
-        engine=engine_for(out.height))
+    out = (filled.select(columns) if in_order else filled).collect(engine="in-memory")
     if out["filled"].any():
         missing = out.filter("filled")
         policy = rubric.missing
@@ -545,7 +543,7 @@ def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
     pos = pl.col("criterion").replace_strict(ids, meta["_order"], default=-1)
     pieces.extend(  # one query per part
         parts[i].lazy().join(who.lazy(), on="unit_id", how="semi")
-        .sort(pos, "unit_id").collect(engine=engine_for(parts[i].height))
+        .sort(pos, "unit_id").collect(engine="in-memory")
         for i in small)
     if not pieces:
         return None
