@@ -487,9 +487,28 @@ def _respondent_counts(
     who = pl.col(respondent).cast(pl.String)
     # an answer without a respondent id is a respondent of its own
     who = pl.when(who.is_null()).then(pl.format("\x00{}", pl.int_range(pl.len()))).otherwise(who)
+    keys = list(labels)
+    if df.schema[rating] == pl.String and all(k == k.strip() for k in keys):
+        # every answer exactly a label (the usual export): its value by the label's position,
+        # the Enum cast being the check (it fails on anything else: then the general path)
+        code = pl.col(rating).cast(pl.Enum(keys)).to_physical()
+        as_labels = pl.lit(pl.Series([float(x) for x in labels.values()])).gather(code)
+        try:
+            return _respondent_counts_of(df, unit, who, rating, as_labels, vals, top)
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            pass
+    return _respondent_counts_of(df, unit, who, rating, to_value(rating, labels=labels), vals,
+                                 top)
+
+
+def _respondent_counts_of(
+    df: pl.DataFrame, unit: str, who: pl.Expr, rating: str, value: pl.Expr, vals: list[float],
+    top: float,
+) -> tuple[bool, pl.DataFrame]:
+    """:func:`_respondent_counts` with the answers' values given by ``value``."""
     v = pl.col("_v")
     m, k, t, b = (pl.col(c) for c in ("_m", "_k", "_t", "_b"))
-    values = df.lazy().select(unit, who.alias("_who"), to_value(rating, labels=labels).alias("_v"),
+    values = df.lazy().select(unit, who.alias("_who"), value.alias("_v"),
                               pl.col(rating).is_not_null().alias("_given"))
     unknown = values.select((pl.col("_given") & v.is_null()).any())
     counts = (
@@ -527,6 +546,7 @@ def summarize(
     confidence: float | None = None,
     config: _RatingsSettings | None = None,
     file: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Per-unit satisfaction table: n, mean, 满意率 with its Wilson interval, Bayesian average.
 
@@ -539,6 +559,8 @@ def summarize(
     labels, satisfied, prior_weight, confidence : default to ``config``'s (the rubric's
         ``[ratings]`` section, ``rubric.ratings``), else to the 4-level labels, ("满意", "基本满意"),
         10 and 0.95. Pass ``config=rubric.ratings`` so a 5-level rubric's labels are used.
+    columns : only these of the columns below, in this order (None = all); what they do not
+        need is not computed (the Wilson interval when neither bound is asked for, …).
 
     Returns
     -------
@@ -607,7 +629,7 @@ def summarize(
     top = max(labels.values())
     if respondent is not None and respondent in df.columns:
         return _summarize_respondents(df, unit, respondent, rating, labels, vals, top, satisfied,
-                                      prior_weight, prior_mean, confidence, file)
+                                      prior_weight, prior_mean, confidence, file, columns)
     g = _unit_counts_exact(df, unit, rating, labels, vals, top)
     if g is None:
         check_labels(df, rating, labels=labels, file=file)
@@ -621,25 +643,39 @@ def summarize(
     C = prior_mean
     if C is None and g.height:
         C = float(g["_total"].sum()) / float(g["n"].sum())
-    out = g.with_columns(
+    out = g.lazy().with_columns(
         (pl.col("_total") / pl.col("n")).alias("mean"),
         (pl.col("_top2") / pl.col("n")).alias("top2box"),
-    )
-    return out.with_columns(
         (pl.col("n_satisfied") / pl.col("n")).alias("satisfaction_rate"),
+    )
+    return _with_intervals(out, unit, C, satisfied, prior_weight, confidence, columns)
+
+
+def _with_intervals(
+    g: pl.LazyFrame, unit: str, prior_mean: float | None, satisfied: Sequence[str | float],
+    prior_weight: float, confidence: float, columns: Sequence[str] | None, *extra: str,
+) -> pl.DataFrame:
+    """The per-unit counts ``g`` (with ``mean`` and ``satisfaction_rate``) with the Wilson
+    interval, the Bayesian average and the definition, in the published column order; one query,
+    ``columns`` only (polars then skips what they do not need)."""
+    out = g.with_columns(
         wilson_interval("n_satisfied", "n", confidence=confidence).alias("_w"),
-        bayesian_average("mean", "n", prior_mean=C if C is not None else float("nan"),
-                         prior_weight=prior_weight).alias("bayesian_average"),
+        bayesian_average("mean", "n", prior_mean=float("nan") if prior_mean is None
+                         else prior_mean, prior_weight=prior_weight).alias("bayesian_average"),
         pl.lit(satisfied_definition(satisfied)).alias("satisfied_definition"),
-    ).unnest("_w").rename({"lower": "wilson_lower", "upper": "wilson_upper"}).select(
-        unit, "n", "mean", "n_satisfied", "satisfaction_rate", "wilson_lower", "wilson_upper",
-        "bayesian_average", "top2box", "satisfied_definition")
+    ).select(
+        unit, "n", "mean", "n_satisfied", "satisfaction_rate",
+        pl.col("_w").struct.field("lower").alias("wilson_lower"),
+        pl.col("_w").struct.field("upper").alias("wilson_upper"),
+        "bayesian_average", "top2box", "satisfied_definition", *extra)
+    return (out if columns is None else out.select(columns)).collect(engine="in-memory")
 
 
 def _summarize_respondents(
     df: pl.DataFrame, unit: str, respondent: str, rating: str, labels: Mapping[str, float],
     vals: list[float], top: float, satisfied: Sequence[str | float], prior_weight: float,
     prior_mean: float | None, confidence: float, file: str | None,
+    columns: Sequence[str] | None,
 ) -> pl.DataFrame:
     unknown, g = _respondent_counts(df, unit, respondent, rating, labels, vals, top)
     if unknown:
@@ -659,12 +695,5 @@ def _summarize_respondents(
     C = prior_mean
     if C is None and g.height:
         C = float((g["mean"] * g["n"].cast(pl.Float64)).sum()) / float(g["n"].sum())
-    return g.with_columns(
-        wilson_interval("n_satisfied", "n", confidence=confidence).alias("_w"),
-        bayesian_average("mean", "n", prior_mean=C if C is not None else float("nan"),
-                         prior_weight=prior_weight).alias("bayesian_average"),
-        pl.lit(satisfied_definition(satisfied)).alias("satisfied_definition"),
-    ).unnest("_w").rename({"lower": "wilson_lower", "upper": "wilson_upper"}).select(
-        unit, "n", "mean", "n_satisfied", "satisfaction_rate", "wilson_lower", "wilson_upper",
-        "bayesian_average", "top2box", "satisfied_definition", "n_answers", "n_satisfied_answers",
-        "satisfaction_rate_answers")
+    return _with_intervals(g.lazy(), unit, C, satisfied, prior_weight, confidence, columns,
+                           "n_answers", "n_satisfied_answers", "satisfaction_rate_answers")

@@ -208,3 +208,29 @@ def test_wilson_matches_the_closed_form(n, data):
         assert out["lower"].item() == 0.0
     if k == n:
         assert out["upper"].item() == 1.0
+
+
+@pytest.mark.parametrize("respondent", [True, False])
+@pytest.mark.parametrize("columns", [
+    ("unit_id", "n", "satisfaction_rate"),
+    ("wilson_upper", "unit_id"),
+    ("bayesian_average", "mean", "n"),
+    ("top2box",),
+])
+def test_summarize_columns_are_the_full_table_s(respondent, columns, monkeypatch):
+    """``columns`` picks from the full table (same values, asked order) and skips the Wilson
+    interval when neither bound is asked for."""
+    cards = pl.DataFrame({
+        "unit_id": ["A", "A", "B", "B", "C", "A"],
+        "respondent_id": ["r1", "r1", "r2", "r3", "r4", "r5"],
+        "rating": ["满意", "不满意", "基本满意", "满意", "不太满意", "满意"],
+    })
+    if not respondent:
+        cards = cards.drop("respondent_id")
+    full = ratings.summarize(cards, prior_weight=2)
+    calls = []
+    wilson = ratings._wilson_batch
+    monkeypatch.setattr(ratings, "_wilson_batch", lambda *a, **k: calls.append(1) or wilson(*a, **k))
+    part = ratings.summarize(cards, prior_weight=2, columns=columns)
+    assert part.equals(full.select(columns))
+    assert bool(calls) == any(c.startswith("wilson") for c in columns)

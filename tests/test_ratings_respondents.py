@@ -138,3 +138,27 @@ def test_one_item_each_is_the_binomial_wilson_interval(flags):
     out = summarize(df, satisfied=["满意"]).row(0, named=True)
     ci = stats.binomtest(sum(flags), len(flags)).proportion_ci(0.95, method="wilson")
     assert (out["wilson_lower"], out["wilson_upper"]) == pytest.approx((ci.low, ci.high), abs=1e-9)
+
+
+@pytest.mark.parametrize("ratings_col", [
+    ["满意", "不满意", None, "基本满意", "满意", "不太满意"],  # labels only: the Enum path
+    ["满意", " 不满意", None, "3", "满意", "不太满意"],  # padded and numeric: the general path
+])
+def test_respondent_counts_label_path_equals_general_path(ratings_col):
+    """Answers that are all labels are valued by the label's position; the counts equal those
+    of the general (to_value) path, nulls in answers and respondents included."""
+    from evaltools import ratings
+
+    df = pl.DataFrame({"unit_id": ["A", "A", "A", "B", "B", "B"],
+                       "respondent_id": ["r1", "r1", None, "r2", None, "r3"],
+                       "rating": ratings_col})
+    labels = ratings.FOUR_LEVEL
+    vals = ratings.satisfied_values(("满意", "基本满意"), labels)
+    top = max(labels.values())
+    who = pl.col("respondent_id")
+    who = pl.when(who.is_null()).then(pl.format("\x00{}", pl.int_range(pl.len()))).otherwise(who)
+    got = ratings._respondent_counts(df, "unit_id", "respondent_id", "rating", labels, vals, top)
+    general = ratings._respondent_counts_of(df, "unit_id", who, "rating",
+                                            ratings.to_value("rating", labels=labels), vals, top)
+    assert got[0] == general[0] is False
+    assert got[1].equals(general[1])

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from evaltools import labels
-from evaltools.engines import engine_for
 from evaltools.errors import EvalToolsError, Problem, UsageError
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import METHODS, RoundResult
@@ -94,12 +93,13 @@ def star_flags(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.
     return out.select("unit_id", *(pl.col(n).fill_null(False) for n in names))
 
 
-def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
-    """Add ``stars``: one ★ per StarRule met (criterion share or published total), at most 5."""
+def add_stars(units: pl.LazyFrame, values: pl.DataFrame, rubric: Rubric) -> pl.LazyFrame:
+    """Add ``stars``: one ★ per StarRule met (criterion share or published total), at most 5
+    (to the caller's query: one for every star)."""
     if not rubric.stars:
         return units.with_columns(stars=pl.lit(0, pl.Int64))
     met = []
-    out = units.lazy()  # one query for every star
+    out = units
     for i, s in enumerate(rubric.stars):
         name = f"_star{i}"
         if s.criterion is not None and s.min_share is not None:
@@ -115,8 +115,7 @@ def add_stars(units: pl.DataFrame, values: pl.DataFrame, rubric: Rubric) -> pl.D
             out = out.with_columns(pl.lit(False).alias(name))
         met.append(name)
     count = pl.sum_horizontal(pl.col(m).fill_null(False).cast(pl.Int64) for m in met)
-    return (out.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64))
-            .drop(met).collect(engine=engine_for(units.height)))
+    return out.with_columns(stars=pl.min_horizontal(count, pl.lit(5)).cast(pl.Int64)).drop(met)
 
 
 def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
@@ -143,9 +142,10 @@ def rank_units(units: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
                                                         else pl.Int64))
 
 
-def label_ranks(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
+def label_ranks(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.LazyFrame:
     """``units`` with ``rank`` and ``rank_label`` (并列 from repeated ranks in ``ranks``, which
-    must hold every unit sharing a rank with one of ``units``; 取消资格 when disqualified)."""
+    must hold every unit sharing a rank with one of ``units``; 取消资格 when disqualified), as a
+    query that :func:`table_rows` carries on."""
     from evaltools import ranking
 
     if ranks.schema["rank"].is_float():  # average ties: publish the competition rank (1224),
@@ -154,13 +154,12 @@ def label_ranks(units: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
         ranked = ranks.lazy().with_columns(ranking.rank_label(shown, ranking.tied("rank")))
     else:
         ranked = ranks.lazy().with_columns(ranking.rank_label("rank"))
-    return (units.lazy().join(ranked, on="unit_id", how="left")  # one query
+    return (units.lazy().join(ranked, on="unit_id", how="left", maintain_order="left")
             .with_columns(rank_label=pl.when(pl.col("disqualified"))
-                          .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label")))
-            .collect(engine="in-memory"))  # in units' order, as the eager join was
+                          .then(pl.lit(DISQUALIFIED_LABEL)).otherwise(pl.col("rank_label"))))
 
 
-def rank_round(result: RoundResult, rubric: Rubric) -> pl.DataFrame:
+def rank_round(result: RoundResult, rubric: Rubric) -> pl.LazyFrame:
     """Rank the eligible units of a round (disqualified ones get no rank)."""
     units = result.units.sort("unit_id")
     return label_ranks(units, rank_units(units, rubric))
@@ -191,13 +190,14 @@ UNIT_INFO_KEY = ("unit_info",)
 def build_table(result: RoundResult, previous: RoundResult | None,
                  dataset: Dataset, rubric: Rubric, cache: dict | None = None) -> pl.DataFrame:
     prev = None
-    if previous is not None:
-        prev = rank_round(previous, rubric).select("unit_id", pl.col("rank").alias("previous_rank"))
+    if previous is not None:  # only its ranks: no labels
+        prev = rank_units(previous.units.sort("unit_id"), rubric).select(
+            "unit_id", pl.col("rank").alias("previous_rank"))
     return table_rows(rank_round(result, rubric), result.values, prev,
                        unit_info(dataset, cache), rubric)
 
 
-def table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | None,
+def table_rows(ranked: pl.LazyFrame, values: pl.DataFrame, prev: pl.DataFrame | None,
                 info: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     """The leaderboard rows of ranked units (``rank_round``): published totals, grades, stars,
     movement against ``prev`` (``unit_id``, ``previous_rank``), names; in rank order."""
@@ -205,10 +205,9 @@ def table_rows(ranked: pl.DataFrame, values: pl.DataFrame, prev: pl.DataFrame | 
 
     crit = list(rubric.criterion_ids)
     published = round_published("total", rubric)
-    # one query to the published totals (both see the unrounded total), one after the stars
-    ranked = ranked.with_columns(total_unrounded=pl.col("total"), total=published)
-    ranked = add_stars(ranked, values, rubric)
-    out = ranked.lazy().with_columns(
+    # one query: the published totals (both see the unrounded total), stars, grades, names
+    out = ranked.with_columns(total_unrounded=pl.col("total"), total=published)
+    out = add_stars(out, values, rubric).with_columns(
         grade=pl.when(pl.col("disqualified")).then(pl.lit(None, pl.String))
         # grade bands are written in points: an MCDA score (another scale) gets none
         .otherwise(pl.coalesce("forced_grade", grade_expr(pl.col("total"), rubric)

@@ -49,9 +49,12 @@ def criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
     # the aggregation rule matters for the full-points value of ratings and campaign criteria
     # only (see _high); judges criteria, the bulk of the rows, need no group-by
     ruled = [c.id for c in rubric.criteria if c.source in ("ratings", "campaign")]
-    rules = (values.filter(pl.col("criterion").is_in(ruled))
-             .group_by("criterion").agg(pl.col("rule").mode().first()))
-    rule_of = dict(zip(rules["criterion"].to_list(), rules["rule"].to_list(), strict=True))
+    rule_of: dict[str, str] = {}
+    if ruled:  # one query
+        rules = (values.lazy().filter(pl.col("criterion").is_in(ruled))
+                 .group_by("criterion").agg(pl.col("rule").mode().first())
+                 .collect(engine="in-memory"))
+        rule_of = dict(zip(rules["criterion"].to_list(), rules["rule"].to_list(), strict=True))
     return pl.DataFrame({
         "criterion": [c.id for c in rubric.criteria],
         "max_points": [None if c.max_points is None else float(c.max_points)
@@ -62,17 +65,16 @@ def criteria_frame(rubric: Rubric, values: pl.DataFrame) -> pl.DataFrame:
                "is_min": pl.Boolean})
 
 
-def _found_items(dataset: Dataset, rnd: int) -> pl.DataFrame:
-    """The items found per unit in round ``rnd`` (a count above 0), in one query (in-memory,
-    as the eager steps it replaces; computed once, though the caller joins it twice)."""
+def _found_items(dataset: Dataset, rnd: int) -> pl.LazyFrame:
+    """The items found per unit in round ``rnd`` (a count above 0), as part of the caller's
+    query (which joins it twice: polars computes it once)."""
     ded = table_of(dataset, "deductions")
     if ded is None:
-        return pl.DataFrame(schema={"unit_id": pl.String, "item": pl.String, "count": pl.Int64})
+        return pl.LazyFrame(schema={"unit_id": pl.String, "item": pl.String, "count": pl.Int64})
     return (ded.lazy().filter(pl.col("round") == rnd)
             .group_by(pl.col("unit_id").cast(pl.String), "item")
             .agg(pl.col("count").cast(pl.Int64).sum())
-            .filter(pl.col("count") > 0)
-            .collect(engine="in-memory"))
+            .filter(pl.col("count") > 0))
 
 
 def _rules_frame(rules: tuple, kind: str) -> pl.DataFrame:
@@ -105,7 +107,7 @@ def _rule_frames(deductions: tuple, bonuses: tuple, vetoes: tuple
 def round_adjustments(dataset: Dataset, rubric: Rubric, rnd: int, units: pl.DataFrame) -> pl.DataFrame:
     """Deductions, bonuses and vetoes found in round ``rnd`` for the participants ``units``."""
     # one query from the deductions table to the sorted adjustments
-    found = (_found_items(dataset, rnd).lazy()
+    found = (_found_items(dataset, rnd)
              .join(units.lazy().select("unit_id"), on="unit_id", how="semi"))
     try:
         rules, vetoes = _rule_frames(rubric.deductions, rubric.bonuses, rubric.vetoes)
@@ -139,13 +141,14 @@ def _attach_criteria(values: pl.DataFrame, crit: pl.DataFrame) -> pl.DataFrame:
         return values.join(crit, on="criterion", how="left")
     if code.null_count():
         return values.join(crit, on="criterion", how="left")
-    return values.with_columns(crit[c].gather(code) for c in crit.columns if c != "criterion")
+    return values.hstack(crit.select(pl.exclude("criterion").gather(code)))  # one query
 
 
 def deductions_by_criterion(adj: pl.DataFrame) -> pl.DataFrame:
     """Per (unit, criterion): the deductions taken from that criterion (``_ded``)."""
-    return (adj.filter((pl.col("kind") == "扣分") & pl.col("criterion").is_not_null())
-            .group_by("unit_id", "criterion").agg(pl.col("applied").sum().alias("_ded")))
+    return (adj.lazy().filter((pl.col("kind") == "扣分") & pl.col("criterion").is_not_null())
+            .group_by("unit_id", "criterion").agg(pl.col("applied").sum().alias("_ded"))
+            .collect(engine="in-memory"))  # one query
 
 
 def unit_adjustments(adj: pl.DataFrame) -> pl.DataFrame:
@@ -174,10 +177,11 @@ def score_points(values: pl.DataFrame, rubric: Rubric, adj: pl.DataFrame) -> pl.
     per_crit = deductions_by_criterion(adj)
     share = pl.col("value") / pl.coalesce("high", "max_points")
     with_crit = _attach_criteria(values, crit)
-    with_ded = (with_crit.join(per_crit, on=["unit_id", "criterion"], how="left")
-                if per_crit.height else with_crit.with_columns(_ded=pl.lit(None, pl.Float64)))
+    with_ded = (with_crit.lazy().join(per_crit.lazy(), on=["unit_id", "criterion"], how="left",
+                                      maintain_order="left")
+                if per_crit.height else with_crit.lazy().with_columns(_ded=pl.lit(None, pl.Float64)))
     return (
-        with_ded.lazy()  # one query
+        with_ded  # one query
         .with_columns(normalized=share)
         .with_columns(
             weight=pl.col("max_points"),

@@ -236,24 +236,26 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     block_units = criterion_blocks(vals, ids)
     if block_units is not None:  # criterion blocks of the same units: slices, no pivot
         size = block_units.len()
-        wide = pl.DataFrame([block_units, *(vals["points"].slice(k * size, size).alias(cid)
-                                            for k, cid in enumerate(ids))])
-        cded = pl.DataFrame([vals["deduction"].slice(k * size, size).alias(cid)
-                             for k, cid in enumerate(ids)])
-        sums = pl.DataFrame([
+        ded = [f"_ded{k}" for k in range(len(ids))]  # each criterion's deductions
+        blocks = pl.DataFrame([
             block_units,
-            wide.select(pl.sum_horizontal(ids).alias("_sum")).to_series(),
-            cded.select(pl.sum_horizontal(ids).alias("_cded")).to_series(),
-        ])
+            *(vals["points"].slice(k * size, size).alias(cid) for k, cid in enumerate(ids)),
+            *(vals["deduction"].slice(k * size, size).alias(d) for k, d in enumerate(ded))])
+        # the sums on the in-memory engine, as the eager steps did (the streaming engine adds
+        # in another order at scale: other last bits)
+        wide = blocks.lazy().with_columns(_sum=pl.sum_horizontal(ids),
+                                          _cded=pl.sum_horizontal(ded)).drop(ded).collect(
+            engine="in-memory").lazy()
     else:
-        wide = vals.pivot(on="criterion", index="unit_id", values="points").select(
-            "unit_id", *ids)
+        pivoted = vals.pivot(on="criterion", index="unit_id", values="points")
+        size = pivoted.height
         sums = vals.group_by("unit_id").agg(
             pl.col("points").sum().alias("_sum"), pl.col("deduction").sum().alias("_cded"))
+        wide = pivoted.lazy().select("unit_id", *ids).join(sums.lazy(), on="unit_id",
+                                                            how="left")
     money = unit_adjustments(adj)
     # one query from here to the sorted units
-    out = (wide.lazy().join(sums.lazy(), on="unit_id", how="left")
-           .join(money.lazy(), on="unit_id", how="left")
+    out = (wide.join(money.lazy(), on="unit_id", how="left")
            .with_columns(pl.col("_tded", "bonuses").fill_null(0.0),
                          pl.col("disqualified").fill_null(False)))
     if per_unit is None:
@@ -271,7 +273,7 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
     out = out.join(counts.lazy(), on="unit_id", how="left").select(
         "unit_id", *rubric.criterion_ids, "deductions", "bonuses", "total", "score",
         "disqualified", "forced_grade", "n_judges", "n_cards")
-    return RoundResult(units=out.sort("unit_id").collect(engine=engine_for(wide.height)),
+    return RoundResult(units=out.sort("unit_id").collect(engine=engine_for(size)),
                        values=vals, adjustments=adj,
                        notes=tuple(dict.fromkeys(notes)))
 

@@ -156,11 +156,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
 
     empty = pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
                                  "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64})
-    rules = pl.DataFrame(
-        {"criterion": [c.id for c in crits], "rule": [judge_rule(c, rubric) for c in crits]},
-        schema={"criterion": pl.String, "rule": pl.String},
-    )
-    rule_map = dict(zip(rules["criterion"], rules["rule"], strict=True))
+    rule_map = {c.id: judge_rule(c, rubric) for c in crits}
 
     def round_scores() -> pl.DataFrame:
         return (
@@ -168,7 +164,8 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
             .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
                     "criterion", pl.col("score").cast(pl.Float64))
             .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan(),
-                    pl.col("criterion").is_in(rules["criterion"].implode()))
+                    pl.col("criterion").is_in(pl.Series(list(rule_map), dtype=pl.String)
+                                              .implode()))
         )
 
     if panels is not None and panels.codes.crit_ids == tuple(rule_map):
@@ -199,7 +196,8 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
         )
     need = pl.max_horizontal(pl.lit(rubric.min_judges),
                              pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
-    short = base.with_columns(need=need).filter(pl.col("n") < pl.col("need"))
+    short = base.lazy().with_columns(need=need).filter(pl.col("n") < pl.col("need")).collect(
+        engine="in-memory")
     fallback = rubric.judge_fallback
     if short.height:
         if fallback is None:
@@ -236,7 +234,7 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
     value = np.full(base.height, np.nan)
     fell_back = np.zeros(base.height, dtype=bool)
     rule_of = base["rule"]
-    for rule in sorted(set(rules["rule"])):  # at most four rules
+    for rule in sorted(set(rule_map.values())):  # at most four rules
         rows = np.flatnonzero((rule_of == rule).to_numpy())
         if rows.size == 0:
             continue
@@ -249,18 +247,18 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
             value[short_rows] = judging.panel_reduce(sorted_scores, starts, lens, fallback,
                                                       short_rows)
             fell_back[short_rows] = True
-    out = base.with_columns(pl.Series("value", value, dtype=pl.Float64),
-                            pl.Series("_fb", fell_back, dtype=pl.Boolean))
-    if "zscore" in set(rules["rule"]):
+    out = base.lazy().with_columns(pl.Series("value", value, dtype=pl.Float64),  # one query
+                                   pl.Series("_fb", fell_back, dtype=pl.Boolean))
+    if "zscore" in rule_map.values():
         sub = round_scores().filter(pl.col("criterion").is_in(
             [c for c, r in rule_map.items() if r == "zscore"]))
-        out = out.join(_zscore_values(sub, rnd, notes), on=["unit_id", "criterion"],
-                       how="left").with_columns(
+        out = out.join(_zscore_values(sub, rnd, notes).lazy(), on=["unit_id", "criterion"],
+                       how="left", maintain_order="left").with_columns(
             value=pl.when((pl.col("rule") == "zscore") & ~pl.col("_fb"))
             .then("_zvalue").otherwise("value"))
     used = pl.when("_fb").then(pl.lit(fallback)).otherwise("rule") if fallback else pl.col("rule")
     return out.select("unit_id", "criterion", used.alias("rule"), "raw", "n",
-                      pl.col("value").cast(pl.Float64))
+                      pl.col("value").cast(pl.Float64)).collect(engine="in-memory")
 
 
 def _zscore_values(sub: pl.DataFrame, rnd: int | None, notes: list[str]) -> pl.DataFrame:
@@ -312,6 +310,7 @@ def _rating_values(ratings: pl.DataFrame | None, rubric: Rubric, crits: list[Cri
         summary = ratings_mod.summarize(
             cards, unit="unit_id", rating="rating", labels=cfg.labels, satisfied=cfg.satisfied,
             prior_weight=cfg.prior_weight, confidence=cfg.confidence,
+            columns=("unit_id", "n", column[rule]),
         )
         parts.append(summary.select(
             pl.col("unit_id").cast(pl.String),
@@ -439,7 +438,6 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
             cache[rating_key] = (rating_values, tuple(rating_notes))
     parts.append(rating_values)
     parts.append(_unit_column_values(table_of(dataset, "units"), by_source.get("units", [])))
-    found = pl.concat(parts)
 
     ids = [c.id for c in rubric.criteria]
     meta = pl.DataFrame({
@@ -460,6 +458,7 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
     who = panels.participants if panels is not None else participants(dataset, rubric, rnd)
     out = _full_grid(parts, coded, who, meta, default_rule)
     if out is None:
+        found = pl.concat(parts)
         kept = found.join(who, on="unit_id", how="semi")
         per_criterion = kept.group_by("criterion").len()
         if (per_criterion.height == meta.height and kept.height == who.height * meta.height
@@ -470,15 +469,16 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
             grid = who.join(meta, how="cross").join(found, on=["unit_id", "criterion"],
                                                     how="left")
         out = grid.join(default_rule, on="criterion", how="left")
-    out = (
-        out.with_columns(
-            rule=pl.coalesce("rule", "_rule0"),
-            value=pl.col("value").fill_nan(None),
-        )
-        .with_columns(filled=pl.col("value").is_null())
-    )
-    missing = out.filter("filled")
-    if missing.height:
+    columns = ("unit_id", "criterion", "criterion_name", "source", "rule", "raw", "n", "value",
+               "filled")
+    in_order = _sorted_by_order_and_unit(out)
+    value = pl.col("value").fill_nan(None)
+    filled = out.lazy().with_columns(rule=pl.coalesce("rule", "_rule0"), value=value,
+                                     filled=value.is_null())
+    # one query (the usual case: already in order, the columns chosen at once)
+    out = (filled.select(columns) if in_order else filled).collect(engine="in-memory")
+    if out["filled"].any():
+        missing = out.filter("filled")
         policy = rubric.missing
         if policy == "error":
             problems = []
@@ -509,19 +509,25 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
         how_en = "filled with 0" if policy == "zero" else "filled with the other units' mean"
         notes.append(note(f"{missing.height} 个缺失值{how_zh}：{listed_zh}",
                            f"{missing.height} missing value(s) {how_en}: {listed}"))
-    if not _sorted_by_order_and_unit(out):
-        out = out.sort("_order", "unit_id")
-    return out.select("unit_id", "criterion", "criterion_name", "source", "rule", "raw",
-                      "n", "value", "filled")
+    if not in_order:
+        out = out.sort("_order", "unit_id").select(columns)
+    return out
 
 
 def _sorted_by_order_and_unit(frame: pl.DataFrame) -> bool:
-    """Whether ``frame`` is already sorted by (``_order``, ``unit_id``)."""
-    step = pl.col("_order").diff()
-    return bool(frame.select(
-        (step.is_null() | (step > 0) | ((step == 0)
-                                        & (pl.col("unit_id") >= pl.col("unit_id").shift())))
-        .all()).item())
+    """Whether ``frame`` is already sorted by (``_order``, ``unit_id``) (a null unit id is
+    taken as in order), without a query: Series comparisons on neighbours."""
+    if frame.height < 2:
+        return True
+    step = np.diff(frame["_order"].to_numpy())
+    if (step < 0).any():
+        return False
+    same = step == 0
+    if not same.any():
+        return True
+    units = frame["unit_id"]
+    rising = (units.slice(1) >= units.slice(0, frame.height - 1)).fill_null(True).to_numpy()
+    return bool(rising[same].all())
 
 
 def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
@@ -533,15 +539,17 @@ def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
     full (the caller then joins)."""
     ids = meta["criterion"]
     small = [i for i in range(len(parts)) if i != coded and parts[i].height]
-    kept = [parts[i].join(who, on="unit_id", how="semi") for i in small]
     pieces = [] if coded is None else [parts[coded]]
-    for piece in kept:
-        pos = piece["criterion"].replace_strict(ids, meta["_order"], default=-1)
-        pieces.append(piece.with_columns(_pos=pos).sort("_pos", "unit_id").drop("_pos"))
+    pos = pl.col("criterion").replace_strict(ids, meta["_order"], default=-1)
+    pieces.extend(  # one query per part
+        parts[i].lazy().join(who.lazy(), on="unit_id", how="semi")
+        .sort(pos, "unit_id").collect(engine="in-memory")
+        for i in small)
     if not pieces:
         return None
-    firsts = [int(piece["criterion"][:1].replace_strict(ids, meta["_order"], default=-1)[0])
-              if piece.height else -1 for piece in pieces]
+    order_of = dict(zip(ids.to_list(), meta["_order"].to_list(), strict=True))
+    firsts = [order_of.get(piece["criterion"][0], -1) if piece.height else -1
+              for piece in pieces]
     pieces = [pieces[i] for i in np.argsort(firsts, kind="stable")]
     found = pl.concat(pieces)
     try:
@@ -551,9 +559,7 @@ def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
     per = np.bincount(code.to_numpy(), minlength=meta.height)
     if found.height != who.height * meta.height or not (per == who.height).all():
         return None
-    return found.with_columns(
-        meta["criterion_name"].gather(code).alias("criterion_name"),
-        meta["source"].gather(code).alias("source"),
+    return found.hstack([  # one query per small frame
+        *meta.select(pl.col("criterion_name", "source").gather(code)),
         code.cast(pl.Int64).alias("_order"),
-        default_rule["_rule0"].gather(code).alias("_rule0"),
-    )
+        default_rule.select(pl.col("_rule0").gather(code)).to_series()])
