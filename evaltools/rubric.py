@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 
 from evaltools.errors import Problem, RubricError
+from evaltools.records import Record
 
 __all__ = [
     "BonusRule",
@@ -49,8 +50,8 @@ Source = Literal["judges", "ratings", "tickets", "campaign", "units"]
 Direction = Literal["max", "min"]
 
 
-@dataclass(frozen=True)
-class Criterion:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Criterion(Record):
     """One criterion (二级指标) of the rubric.
 
     id : English identifier used in data files (``criterion`` column) and code.
@@ -87,8 +88,8 @@ class Criterion:
     scale: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True)
-class DeductionRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class DeductionRule(Record):
     """扣分: ``points`` per occurrence of ``item``, at most ``cap`` in all, taken from ``criterion``
     (or from the total when None); a criterion's points never go below 0."""
 
@@ -99,8 +100,8 @@ class DeductionRule:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class BonusRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class BonusRule(Record):
     """加分: ``points`` per occurrence of ``item``, at most ``cap`` in all."""
 
     item: str
@@ -109,8 +110,8 @@ class BonusRule:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class VetoRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class VetoRule(Record):
     """一票否决: when ``item`` occurs, ``disqualify`` the unit or force it to ``grade``."""
 
     item: str
@@ -119,16 +120,16 @@ class VetoRule:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class GradeBand:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class GradeBand(Record):
     """A grade (优秀/良好/合格/不合格) given to totals ``>= min``."""
 
     name: str
     min: float
 
 
-@dataclass(frozen=True)
-class StarRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class StarRule(Record):
     """One ★ when the unit meets this standard: ``criterion``'s points reach ``min_share`` of its
     maximum (or the total reaches ``min_total`` when ``criterion`` is None)."""
 
@@ -138,8 +139,8 @@ class StarRule:
     min_total: float | None = None
 
 
-@dataclass(frozen=True)
-class RatingsConfig:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class RatingsConfig(Record):
     """How review-card answers become numbers and satisfaction rates.
 
     labels : label → value (满意 → 4 …); numbers in the data are taken as values directly.
@@ -158,8 +159,8 @@ class RatingsConfig:
     confidence: float = 0.95
 
 
-@dataclass(frozen=True)
-class WjxMapping:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class WjxMapping(Record):
     """How a 问卷星 export maps onto the ``ratings`` table.
 
     unit_question : header of the question that names the building (e.g. "1、您居住的楼栋").
@@ -182,8 +183,8 @@ class WjxMapping:
     matrix: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class NoticeConfig:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class NoticeConfig(Record):
     """How the 公示 notice is written (``[publish]`` in ``rubric.toml``; docs/publishing.md).
 
     title : the notice's title; default "关于<name><round>评比结果的公示".
@@ -213,8 +214,8 @@ class NoticeConfig:
     stamp: bool = True
 
 
-@dataclass(frozen=True)
-class Rubric:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Rubric(Record):
     """A whole competition's rules, as read from ``rubric.toml``."""
 
     name: str
