@@ -23,6 +23,14 @@ the hash of the fields' tuple. ``field(repr=False, compare=False, hash=…)`` ar
 (Point(x=1, y=2), True, False)
 >>> hash(Point(1, 2)) == hash((1, 2))
 True
+
+A dataclass compared by identity (``eq=False``) can still take its repr from :class:`FieldRepr`:
+
+>>> @dataclass(frozen=True, repr=False, eq=False)
+... class Box(FieldRepr):
+...     size: int
+>>> Box(3), Box(3) == Box(3)
+(Box(size=3), False)
 """
 
 from __future__ import annotations
@@ -30,17 +38,24 @@ from __future__ import annotations
 from dataclasses import Field, fields
 from typing import Any
 
-__all__ = ["Record"]
+__all__ = ["FieldRepr", "Record"]
 
 
-class Record:
-    """Base of frozen dataclasses declared with ``repr=False, eq=False`` (see the module doc)."""
+class FieldRepr:
+    """Base of dataclasses declared with ``repr=False`` that print as the generated repr would
+    (for a class compared by identity, ``eq=False``, where :class:`Record` does not fit)."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in _fields(self) if f.repr)
         return f"{type(self).__qualname__}({shown})"
+
+
+class Record(FieldRepr):
+    """Base of frozen dataclasses declared with ``repr=False, eq=False`` (see the module doc)."""
+
+    __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
