@@ -24,6 +24,8 @@ from typing import Any
 
 import polars as pl
 
+from evaltools.records import Record
+
 __all__ = [
     "EvalToolsError",
     "EvalToolsWarning",
@@ -44,8 +46,8 @@ def _short(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass(frozen=True)
-class Problem:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Problem(Record):
     """One thing wrong in a user's file or rubric.
 
     Parameters
@@ -108,8 +110,8 @@ class Problem:
         return f"{self.message_zh()} | {self.message_en()}"
 
 
-@dataclass(frozen=True)
-class FileCount:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class FileCount(Record):
     """Row accounting for one file: ``accepted + rejected == read`` always holds.
 
     ``skipped`` counts answers (cells, not rows) read as missing in a questionnaire export:
@@ -134,8 +136,8 @@ GROUP_MIN = 3
 GROUP_SHOW = 5
 
 
-@dataclass(frozen=True)
-class ProblemGroup:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class ProblemGroup(Record):
     """The same problem (file, sheet, column, rule) on several rows, shown as one message with
     the count, the distinct values and the first rows. ``problems`` keeps every one of them."""
 
@@ -220,8 +222,8 @@ def group_problems(problems: Iterable[Problem], *, minimum: int = GROUP_MIN
     return out
 
 
-@dataclass(frozen=True)
-class ValidationReport:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class ValidationReport(Record):
     """Everything validation found, for one file or a whole dataset.
 
     ``notes`` are things the user should know that are not problems (a hidden sheet not read, a

@@ -11,7 +11,7 @@ listing every problem. The objects here are frozen: changing a weight gives a ne
 
 from __future__ import annotations
 
-import difflib
+import functools
 import hashlib
 import math
 import os
@@ -23,9 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 
-import tomli_w
-
 from evaltools.errors import Problem, RubricError
+from evaltools.records import Record
 
 __all__ = [
     "BonusRule",
@@ -51,8 +50,8 @@ Source = Literal["judges", "ratings", "tickets", "campaign", "units"]
 Direction = Literal["max", "min"]
 
 
-@dataclass(frozen=True)
-class Criterion:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Criterion(Record):
     """One criterion (二级指标) of the rubric.
 
     id : English identifier used in data files (``criterion`` column) and code.
@@ -89,8 +88,8 @@ class Criterion:
     scale: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True)
-class DeductionRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class DeductionRule(Record):
     """扣分: ``points`` per occurrence of ``item``, at most ``cap`` in all, taken from ``criterion``
     (or from the total when None); a criterion's points never go below 0."""
 
@@ -101,8 +100,8 @@ class DeductionRule:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class BonusRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class BonusRule(Record):
     """加分: ``points`` per occurrence of ``item``, at most ``cap`` in all."""
 
     item: str
@@ -111,8 +110,8 @@ class BonusRule:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class VetoRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class VetoRule(Record):
     """一票否决: when ``item`` occurs, ``disqualify`` the unit or force it to ``grade``."""
 
     item: str
@@ -121,16 +120,16 @@ class VetoRule:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class GradeBand:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class GradeBand(Record):
     """A grade (优秀/良好/合格/不合格) given to totals ``>= min``."""
 
     name: str
     min: float
 
 
-@dataclass(frozen=True)
-class StarRule:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class StarRule(Record):
     """One ★ when the unit meets this standard: ``criterion``'s points reach ``min_share`` of its
     maximum (or the total reaches ``min_total`` when ``criterion`` is None)."""
 
@@ -140,8 +139,8 @@ class StarRule:
     min_total: float | None = None
 
 
-@dataclass(frozen=True)
-class RatingsConfig:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class RatingsConfig(Record):
     """How review-card answers become numbers and satisfaction rates.
 
     labels : label → value (满意 → 4 …); numbers in the data are taken as values directly.
@@ -160,8 +159,8 @@ class RatingsConfig:
     confidence: float = 0.95
 
 
-@dataclass(frozen=True)
-class WjxMapping:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class WjxMapping(Record):
     """How a 问卷星 export maps onto the ``ratings`` table.
 
     unit_question : header of the question that names the building (e.g. "1、您居住的楼栋").
@@ -184,8 +183,8 @@ class WjxMapping:
     matrix: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class NoticeConfig:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class NoticeConfig(Record):
     """How the 公示 notice is written (``[publish]`` in ``rubric.toml``; docs/publishing.md).
 
     title : the notice's title; default "关于<name><round>评比结果的公示".
@@ -215,8 +214,8 @@ class NoticeConfig:
     stamp: bool = True
 
 
-@dataclass(frozen=True)
-class Rubric:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Rubric(Record):
     """A whole competition's rules, as read from ``rubric.toml``."""
 
     name: str
@@ -378,10 +377,12 @@ _KIND_EN = {
     "table": "a table ([section])", "array": "an array of tables ([[section]])",
 }
 
-_HEADER_ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
-_HEADER_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
-_KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|=)""")
-_TOML_LINE = re.compile(r"at line (\d+), column (\d+)")
+#: patterns needed only to place a problem (or to check a phone number), compiled by ``re`` on
+#: first use: a rubric that reads cleanly never pays for them (issue 17)
+_HEADER_ARRAY = r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]"
+_HEADER_TABLE = r"^\s*\[\s*([^\[\]]+?)\s*\]"
+_KEY_LINE = r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|=)"""
+_TOML_LINE = r"at line (\d+), column (\d+)"
 
 Token = str | int
 _C = TypeVar("_C", bound=str)  # a canonical option value (str, or a Literal of them)
@@ -406,20 +407,20 @@ class _LineIndex:
         counts: dict[tuple[str, ...], int] = {}
         current: tuple[Token, ...] = ()
         for lineno, line in enumerate(text.splitlines(), start=1):
-            if m := _HEADER_ARRAY.match(line):
+            if m := re.match(_HEADER_ARRAY, line):
                 name = _split_header(m.group(1))
                 counts[name] = counts.get(name, 0) + 1
                 current = (*name, counts[name])
                 self.sections.setdefault(current, lineno)
                 self.keys.setdefault(current, {})
-            elif m := _HEADER_TABLE.match(line):
+            elif m := re.match(_HEADER_TABLE, line):
                 name = _split_header(m.group(1))
                 # a sub-table of the latest array element, e.g. [criteria.foo] after [[criteria]]
                 head = name[:1]
                 current = (*head, counts[head], *name[1:]) if head in counts else name
                 self.sections.setdefault(current, lineno)
                 self.keys.setdefault(current, {})
-            elif m := _KEY_LINE.match(line):
+            elif m := re.match(_KEY_LINE, line):
                 key = m.group(1).strip('"').strip("'")
                 self.keys[current].setdefault(key, lineno)
 
@@ -452,13 +453,25 @@ def _is_num(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def _close_matches(word: str, choices: Sequence[str]) -> list[str]:
+    """The choice most like ``word`` (for a "did you mean" hint), or none."""
+    import difflib  # only for a rubric with a mistake
+
+    return difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+
+
 class _Checker:
     """Collects every problem in a rubric; never stops at the first."""
 
     def __init__(self, file: str | None, text: str | None):
         self.file = file
-        self.index = _LineIndex(text)
+        self.text = text
         self.problems: list[Problem] = []
+
+    @functools.cached_property
+    def index(self) -> _LineIndex:
+        """Line numbers of the text, indexed when the first problem needs one."""
+        return _LineIndex(self.text)
 
     def add(self, path: tuple[Token, ...], value: object, rule: str, zh: str, en: str,
             fix_zh: str = "", fix_en: str = "", line: int | None = None) -> None:
@@ -473,7 +486,7 @@ class _Checker:
         for key in table:
             if key in allowed:
                 continue
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            close = _close_matches(str(key), allowed)
             hint_zh = f"您是不是想写 “{close[0]}”？" if close else ""
             hint_en = f"did you mean '{close[0]}'? " if close else ""
             self.add((*path, key), key, "unknown_key",
@@ -553,7 +566,7 @@ class _Checker:
         if raw in aliases:
             return aliases[raw]
         canonical = list(dict.fromkeys(aliases.values()))
-        close = difflib.get_close_matches(folded, list(aliases), n=1, cutoff=0.6)
+        close = _close_matches(folded, list(aliases))
         hint_zh = f"您是不是想写 “{aliases[close[0]]}”？" if close else ""
         hint_en = f"did you mean '{aliases[close[0]]}'? " if close else ""
         others = sorted(a for a in aliases if a not in canonical)
@@ -597,7 +610,7 @@ class _Checker:
     def unknown_criterion(self, path: tuple[Token, ...], cid: str, ids: list[str],
                           extra: tuple[str, ...] = ()) -> None:
         allowed = [*ids, *extra]
-        close = difflib.get_close_matches(cid, allowed, n=1, cutoff=0.6)
+        close = _close_matches(cid, allowed)
         hint_zh = f"您是不是想写 “{close[0]}”？" if close else ""
         hint_en = f"did you mean '{close[0]}'? " if close else ""
         self.add(path, cid, "unknown_criterion", "引用了不存在的指标",
@@ -915,8 +928,8 @@ def _build(ck: _Checker, data: dict) -> Rubric | None:
     )
 
 
-_PHONE = re.compile(r"^[0-9+()（） \-－—、/,，转]{5,}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = r"^[0-9+()（） \-－—、/,，转]{5,}$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def _notice(ck: _Checker, t: dict) -> NoticeConfig:
@@ -940,10 +953,10 @@ def _notice(ck: _Checker, t: dict) -> NoticeConfig:
                                                 "address", "phone", "email",
                                                 "supervision_phone", "url")}
     for k in ("phone", "supervision_phone"):
-        if out[k] is not None and not _PHONE.match(out[k]):
+        if out[k] is not None and not re.match(_PHONE, out[k]):
             ck.add((*p, k), out[k], "bad_phone", "不像电话号码", "does not look like a phone number",
                    "例如 0371-68881234", "e.g. 0371-68881234")
-    if out["email"] is not None and not _EMAIL.match(out["email"]):
+    if out["email"] is not None and not re.match(_EMAIL, out["email"]):
         ck.add((*p, "email"), out["email"], "bad_email", "不像电子邮箱地址",
                "does not look like an e-mail address", "例如 jiedao@example.gov.cn",
                "e.g. office@example.gov.cn")
@@ -1092,7 +1105,7 @@ def parse_rubric(text_or_dict: str | Mapping, *, source: str | None = None) -> R
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            m = _TOML_LINE.search(str(exc))
+            m = re.search(_TOML_LINE, str(exc))
             line = int(m.group(1)) if m else None
             bad = text.splitlines()[line - 1].strip() \
                 if line is not None and line <= len(text.splitlines()) \
@@ -1253,6 +1266,8 @@ def write_rubric(rubric: Rubric, path: str | os.PathLike) -> Path:
     >>> replace(back, source_path=None, sha256=None) == replace(r, source_path=None, sha256=None)
     True
     """
+    import tomli_w  # only when writing
+
     p = Path(path)
     text = tomli_w.dumps(rubric_to_dict(rubric))
     p.write_text(text, encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaltools.cli import main
+from evaltools.cli import COMMANDS, build_parser, command, main
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "malformed"
@@ -128,3 +128,24 @@ def test_python_m_exit_status_and_output(tmp_path):
                           cwd=ROOT)
     assert proc.returncode == 1
     assert "发现 5 个问题 | 5 problem(s) found" in proc.stdout
+
+
+def _subcommand_help(parser, name: str) -> str:
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    return sub.choices[name].format_help()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_command_alone_has_the_same_help_as_with_all_commands(name):
+    assert build_parser([name]).format_help() == build_parser().format_help()
+    assert build_parser([]).format_help() == build_parser().format_help()
+    assert _subcommand_help(build_parser([name]), name) == _subcommand_help(build_parser(), name)
+    assert command(name)[0] == COMMANDS[name]
+
+
+def test_only_the_command_run_is_imported():
+    code = ("import sys\nfrom evaltools.cli import main\nmain(['validate', '/no/such/folder'])\n"
+            "print(sorted(m for m in sys.modules if m.startswith('evaltools.cli.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          encoding="utf-8", cwd=ROOT, check=True)
+    assert proc.stdout.splitlines()[-1] == "['evaltools.cli.common', 'evaltools.cli.validate']"

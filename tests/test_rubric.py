@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +18,11 @@ from evaltools.errors import RubricError
 from evaltools.rubric import (
     CAMPAIGN_MEASURES,
     TICKET_MEASURES,
+    Criterion,
+    GradeBand,
+    RatingsConfig,
     Rubric,
+    StarRule,
     parse_rubric,
     read_rubric,
     write_rubric,
@@ -315,3 +322,25 @@ def test_non_finite_numbers_are_rubric_errors_naming_the_key(key, value):
         parse_rubric({"competition": {"name": "x", "total_points": 10}, "criteria": [crit]})
     (p,) = [p for p in info.value.problems if p.rule == "not_finite"]
     assert p.column == f"criteria[1].{key}" and key in p.zh and key in p.en
+
+
+def test_rubric_records_compare_hash_and_print_by_their_fields():
+    """Their repr, == and hash come from evaltools.records.Record, not generated per class."""
+    a = Criterion("clean", "环境卫生", weight=2.0)
+    assert a == Criterion("clean", "环境卫生", weight=2.0) and hash(a) == hash(
+        Criterion("clean", "环境卫生", weight=2.0))
+    assert a != Criterion("clean", "环境卫生", weight=3.0)
+    assert GradeBand("优秀", 90) != StarRule("优秀")  # another class is never equal
+    assert repr(GradeBand("优秀", 90.0)) == "GradeBand(name='优秀', min=90.0)"
+    assert {a: 1}[Criterion("clean", "环境卫生", weight=2.0)] == 1
+    with pytest.raises(TypeError, match="unhashable"):  # a dict inside, as before
+        hash(RatingsConfig())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.weight = 1.0  # type: ignore[misc]
+
+
+def test_import_does_not_load_the_toml_writer():
+    code = "import sys, evaltools\nprint('tomli_w' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"

@@ -6,7 +6,9 @@ a summary per file (rows read / accepted / rejected) and every problem. Exit sta
 never produces a traceback.
 
 Later commands (evaluate, publish, kpi, campaign, robustness) register with :func:`build_parser`
-through the ``COMMANDS`` table: each is a ``(help, add_arguments, run)`` triple.
+through the ``COMMANDS`` table (name → help): command ``NAME`` is the module
+``evaltools.cli.NAME``, whose ``COMMAND`` is a ``(help, add_arguments, run)`` triple. Only the
+module of the command being run is imported, and only its arguments are built (issue 17).
 
 Examples
 --------
@@ -19,9 +21,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 
 # numpy's OpenBLAS starts a thread per core when numpy is imported, and each spins for 2**28
 # cycles before it sleeps: ≈ 0.1 s of CPU per command on two cores (a third of `evaluate` on the
@@ -29,9 +32,9 @@ from collections.abc import Callable, Sequence
 # Set before numpy is imported; a value the user set is kept.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
-from evaltools.cli import campaign, evaluate, init, kpi, publish, robustness, validate
 from evaltools.cli.common import (
     EXIT_USAGE,
+    Command,
     TerminalWriter,
     add_command,
     quiet_broken_pipe,
@@ -39,23 +42,36 @@ from evaltools.cli.common import (
     safe_console,
 )
 
-__all__ = ["COMMANDS", "build_parser", "main", "run"]
+__all__ = ["COMMANDS", "build_parser", "command", "main", "run"]
 
 
-#: name -> (help, add_arguments, run), in the order a competition uses them
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
-                          Callable[[argparse.Namespace, object], int]]] = {
-    "init": init.COMMAND,
-    "validate": validate.COMMAND,
-    "evaluate": evaluate.COMMAND,
-    "publish": publish.COMMAND,
-    "kpi": kpi.COMMAND,
-    "robustness": robustness.COMMAND,
-    "campaign": campaign.COMMAND,
+#: name -> help (shown by ``evaltools --help``), in the order a competition uses them
+COMMANDS: dict[str, str] = {
+    "init": "从原始文件（评委评分表、问卷星导出）建立数据文件夹 | make a dataset folder from raw "
+            "files (judges' workbooks, 问卷星 exports)",
+    "validate": "检查数据文件夹或文件，列出所有问题 | check a dataset folder or file and list "
+                "every problem",
+    "evaluate": "评分排名并显示榜单前几名 | score and rank a dataset and print the top of the "
+                "leaderboard",
+    "publish": "发布榜单：离线网页公示、Excel、CSV、图表和海报 | publish the leaderboard: offline "
+               "HTML notice, Excel, CSV, charts and a poster",
+    "kpi": "民情速递站 / 四联单 指标：反馈率、办结率等（按工作日计算）| ticket KPIs (feedback and "
+           "closure rates …) on China's working-day calendar",
+    "robustness": "榜单有多可靠：名次区间、权重敏感性、SMAA 和评委一致性 | how sure is the "
+                  "leaderboard: rank intervals, weight sensitivity, SMAA and judge agreement",
+    "campaign": "晒最美投票统计、排名与存疑投票核查 | 晒最美 campaign statistics, rankings and "
+                "vote integrity flags",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command(name: str) -> Command:
+    """The ``(help, add_arguments, run)`` triple of command ``name`` (its module imported now)."""
+    return importlib.import_module(f"evaltools.cli.{name}").COMMAND
+
+
+def build_parser(commands: Collection[str] = COMMANDS) -> argparse.ArgumentParser:
+    """The ``evaltools`` parser, with the arguments of ``commands`` (default: all); the other
+    commands are only listed, by name and help, so ``evaltools --help`` is the same either way."""
     parser = argparse.ArgumentParser(
         prog="evaltools",
         description="evaltools — 楼栋评比、群众满意度、民情速递站与晒最美的评估工具 | evaluation "
@@ -66,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND",
                                 title="命令 | commands")
-    for name, command in COMMANDS.items():
-        add_command(sub, name, command)
+    for name, help_ in COMMANDS.items():
+        if name in commands:
+            add_command(sub, name, command(name))
+        else:  # never parsed: listed in the help only
+            sub.add_parser(name, help=help_, description=help_)
     return parser
 
 
@@ -111,7 +130,10 @@ def run() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # the command is the first word that is not an option (the top level has only -h)
+    name = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser([name] if name in COMMANDS else [])
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 after --help

@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import (
     EXIT_OK,
     load_dataset,
@@ -38,8 +39,7 @@ from evaltools.cli.common import (
 
 __all__ = ["COMMAND", "HELP", "add_campaign_arguments", "run_campaign"]
 
-HELP = ("晒最美投票统计、排名与存疑投票核查 | 晒最美 campaign statistics, rankings and vote "
-        "integrity flags")
+HELP = COMMANDS["campaign"]
 
 
 def add_campaign_arguments(p: argparse.ArgumentParser) -> None:
@@ -98,5 +98,5 @@ def run_campaign(args: argparse.Namespace, out: Any = None) -> int:
     return EXIT_OK
 
 
-#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+#: what ``evaltools.cli.command`` returns: (help, add_arguments, run)
 COMMAND = (HELP, add_campaign_arguments, run_campaign)

@@ -6,7 +6,7 @@ the whole leaderboard: ``.csv`` (UTF-8 with a BOM, so Excel shows the Chinese he
 ``.xlsx`` (Chinese headers) or ``.parquet`` (canonical English columns). Exit status: 0 done,
 1 problems in the data or rubric, 2 usage error.
 
-Wiring: ``cli.COMMANDS["evaluate"] = COMMAND`` (help, add_arguments, run), or
+Wiring: ``cli.command("evaluate")`` returns ``COMMAND`` (help, add_arguments, run), or
 :func:`evaltools.cli.common.add_command` on an argparse subparsers object.
 
 Examples
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
@@ -45,8 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMAND", "HELP", "add_evaluate_arguments", "run_evaluate"]
 
-HELP = ("评分排名并显示榜单前几名 | score and rank a dataset and print the top of the "
-        "leaderboard")
+HELP = COMMANDS["evaluate"]
 OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 
@@ -108,5 +108,5 @@ def run_evaluate(args: argparse.Namespace, out: Any = None) -> int:
     return EXIT_OK
 
 
-#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+#: what ``evaltools.cli.command`` returns: (help, add_arguments, run)
 COMMAND = (HELP, add_evaluate_arguments, run_evaluate)

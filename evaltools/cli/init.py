@@ -24,12 +24,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import EXIT_OK, EXIT_PROBLEMS, reporting_errors
 
 __all__ = ["COMMAND", "HELP", "add_init_arguments", "run_init"]
 
-HELP = ("从原始文件（评委评分表、问卷星导出）建立数据文件夹 | make a dataset folder from raw "
-        "files (judges' workbooks, 问卷星 exports)")
+HELP = COMMANDS["init"]
 
 
 def add_init_arguments(p: argparse.ArgumentParser) -> None:
@@ -81,5 +81,5 @@ def _draft_survey_section(res: Any) -> str:
             "mapping is drafted at the end of rubric.toml; whether residents count is yours to decide")
 
 
-#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+#: what ``evaltools.cli.command`` returns: (help, add_arguments, run)
 COMMAND = (HELP, add_init_arguments, run_init)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -46,8 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMAND", "HELP", "add_kpi_arguments", "run_kpi"]
 
-HELP = ("民情速递站 / 四联单 指标：反馈率、办结率等（按工作日计算）| ticket KPIs (feedback and "
-        "closure rates …) on China's working-day calendar")
+HELP = COMMANDS["kpi"]
 OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 
@@ -165,5 +165,5 @@ def run_kpi(args: argparse.Namespace, out: Any = None) -> int:
     return EXIT_PROBLEMS if res.n_excluded else EXIT_OK
 
 
-#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+#: what ``evaltools.cli.command`` returns: (help, add_arguments, run)
 COMMAND = (HELP, add_kpi_arguments, run_kpi)

@@ -32,6 +32,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
@@ -47,8 +48,7 @@ from evaltools.cli.common import (
 
 __all__ = ["COMMAND", "HELP", "add_publish_arguments", "run_publish"]
 
-HELP = ("发布榜单：离线网页公示、Excel、CSV、图表和海报 | publish the leaderboard: offline HTML "
-        "notice, Excel, CSV, charts and a poster")
+HELP = COMMANDS["publish"]
 #: ``evaltools.publish.FORMATS`` for the help text (spelled out: importing evaltools.publish to
 #: build the parser would load polars for every command; a test keeps the two equal)
 FORMAT_NAMES = "html,pdf,docx,xlsx,csv,png,svg,poster"
@@ -113,5 +113,5 @@ def run_publish(args: argparse.Namespace, out: Any = None) -> int:
     return EXIT_OK
 
 
-#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+#: what ``evaltools.cli.command`` returns: (help, add_arguments, run)
 COMMAND = (HELP, add_publish_arguments, run_publish)

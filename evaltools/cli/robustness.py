@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import (
     EXIT_OK,
     add_data_arguments,
@@ -47,8 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["COMMAND", "HELP", "MAX_SAMPLES", "MAX_SAMPLE_BYTES", "add_robustness_arguments",
            "check_samples", "run_robustness"]
 
-HELP = ("榜单有多可靠：名次区间、权重敏感性、SMAA 和评委一致性 | how sure is the leaderboard: rank "
-        "intervals, weight sensitivity, SMAA and judge agreement")
+HELP = COMMANDS["robustness"]
 
 
 def add_robustness_arguments(p: argparse.ArgumentParser) -> None:
@@ -169,5 +169,5 @@ def run_robustness(args: argparse.Namespace, out: Any = None) -> int:
     return EXIT_OK
 
 
-#: entry for ``evaltools.cli.COMMANDS``: (help, add_arguments, run)
+#: what ``evaltools.cli.command`` returns: (help, add_arguments, run)
 COMMAND = (HELP, add_robustness_arguments, run_robustness)

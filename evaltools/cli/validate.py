@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from evaltools.cli import COMMANDS
 from evaltools.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMAND", "HELP", "add_validate", "run_validate"]
 
-HELP = ("检查数据文件夹或文件，列出所有问题 | check a dataset folder or file and list "
-        "every problem")
+HELP = COMMANDS["validate"]
 
 
 def add_validate(p: argparse.ArgumentParser) -> None:
