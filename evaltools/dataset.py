@@ -55,7 +55,7 @@ KNOWN_FILES = ("rubric.toml",)
 _ORDER = tuple(TABLES)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # its own __repr__ and __eq__
 class Dataset:
     """Validated tables of one competition; tables the folder does not hold are None.
 

@@ -57,6 +57,7 @@ import polars as pl
 
 from evaltools.engines import engine_for
 from evaltools.errors import FileCount, Problem, UsageError, ValidationError, ValidationReport
+from evaltools.records import Record
 from evaltools.rubric import RatingsConfig, Rubric, WjxMapping
 from evaltools.schema import TABLES, canonical_name, normalize_header, split_criterion_header
 from evaltools.validate import (
@@ -912,8 +913,8 @@ _MATRIX = r"^(?P<q>.*?\S)\s*(?:[—―–]+\s*(?P<a>[^—―–]+?)|[(（](?P<b>
 _LEADING_NUMBER = r"^\s*(\d+)"
 
 
-@dataclass(frozen=True)
-class _Header:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class _Header(Record):
     """A 问卷星 question header, split for matching: ``5、满意程度—楼道卫生`` has the question key
     满意程度, number 5 and sub-item key 楼道卫生 (a 矩阵题 row)."""
 
@@ -1363,8 +1364,8 @@ def column_index(letters: str) -> int:
     return n - 1
 
 
-@dataclass(frozen=True)
-class SheetInfo:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class SheetInfo(Record):
     """One sheet of an ``.xlsx`` as stored: name, visibility (``visible``, ``hidden``,
     ``veryHidden``), the stored dimension (last row, last column, 1-based; 0 when unknown),
     formula cells without a cached value and error cells (``#DIV/0!`` …) as ``(cell, text)``."""
@@ -1377,8 +1378,8 @@ class SheetInfo:
     errors: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class XlsxInfo:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class XlsxInfo(Record):
     """What :func:`inspect_xlsx` found: the sheets in workbook order, or ``problem`` when the file
     must not be read (damaged, too large once unzipped, absurd dimensions)."""
 

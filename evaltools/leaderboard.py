@@ -80,7 +80,7 @@ TABLE_LABELS = {
 
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, repr=False, eq=False)  # its own __repr__
 class Leaderboard:
     """A ranked, explained leaderboard for one round. Immutable: ``with_*`` return new objects.
 

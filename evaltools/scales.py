@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from evaltools.records import Record
+
 __all__ = ["COMMON_SCALES", "FIVE_LEVEL", "FOUR_LEVEL", "Scale", "detect_scale"]
 
 #: 4-level scale used on most 群众点评卡.
@@ -19,8 +21,8 @@ FIVE_LEVEL: dict[str, float] = {
 }
 
 
-@dataclass(frozen=True)
-class Scale:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Scale(Record):
     """A rating scale as a rubric's ``[ratings]`` section states it.
 
     name : how users call it (五级（很满意…很不满意）, 1–10 分 …).

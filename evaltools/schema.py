@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from evaltools.records import Record
+
 __all__ = [
     "TABLES",
     "ColumnSpec",
@@ -33,8 +35,8 @@ __all__ = [
 Kind = Literal["str", "int", "float", "datetime", "bool"]
 
 
-@dataclass(frozen=True)
-class ColumnSpec:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class ColumnSpec(Record):
     """One canonical column.
 
     ``label`` is the Chinese header evaltools writes; ``aliases`` are the other headers it accepts.
@@ -50,8 +52,8 @@ class ColumnSpec:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class TableSpec:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class TableSpec(Record):
     name: str
     label: str
     columns: tuple[ColumnSpec, ...]

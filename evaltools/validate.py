@@ -28,7 +28,6 @@ not_numeric 3 得分 九
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -37,6 +36,7 @@ import polars as pl
 
 from evaltools.engines import engine_for
 from evaltools.errors import Problem
+from evaltools.records import Record
 from evaltools.rubric import BonusRule, DeductionRule, RatingsConfig, Rubric, VetoRule
 from evaltools.schema import TABLES, normalize_header
 
@@ -203,8 +203,8 @@ RULES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Where:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class Where(Record):
     """Where the cells being checked come from: file, sheet, table and the user's headers."""
 
     file: str | None
@@ -269,6 +269,8 @@ def closest_header(header: str, candidates: Iterable[str], *, cutoff: float = 0.
     >>> closest_header("备注", ["得分", "unit_id"]) is None
     True
     """
+    import difflib  # only when a header is missing: not on a clean read's import
+
     cands = list(candidates)
     norm = {normalize_header(c): c for c in cands}
     hit = difflib.get_close_matches(normalize_header(header), list(norm), n=1, cutoff=cutoff)
@@ -282,6 +284,8 @@ def missing_column_problems(where: Where, missing: Sequence[str], unmatched: Seq
     For each, the closest unmatched header among the column's aliases is suggested
     ("您是不是想写 得分？"); otherwise the accepted headers are listed.
     """
+    import difflib
+
     spec = TABLES[where.table]
     out = []
     for name in missing:

@@ -63,6 +63,7 @@ import polars as pl
 
 from evaltools import io
 from evaltools.errors import Problem, ValidationReport
+from evaltools.records import Record
 from evaltools.rubric import Rubric
 from evaltools.schema import canonical_name, normalize_header, split_criterion_header
 from evaltools.validate import Where, file_problem
@@ -97,8 +98,8 @@ _ROUND = r"第\s*([0-9]+|[一二三四五六七八九十]+)\s*[轮期]"
 _PERIOD = r"(\d{4})\s*年\s*(第[一二三四1-4]季度|[上下]半年|\d{1,2}\s*月|度)?"
 
 
-@dataclass(frozen=True)
-class SheetStatus:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class SheetStatus(Record):
     """One sheet (or CSV file): read, or skipped with its reason."""
 
     file: str
@@ -112,8 +113,8 @@ class SheetStatus:
     rows: int = 0
 
 
-@dataclass(frozen=True)
-class FoundCriterion:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class FoundCriterion(Record):
     """A criterion column found in a header: its name, its maximum when the header gives one."""
 
     name: str
@@ -123,8 +124,8 @@ class FoundCriterion:
     sheet: str | None
 
 
-@dataclass(frozen=True)
-class ScoreImport:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class ScoreImport(Record):
     """What :func:`read_score_workbooks` found.
 
     ``scores`` is the canonical long table (``round, unit_id, judge_id, criterion, score``) plus

@@ -23,6 +23,7 @@ from evaltools.judging.common import (
     need_columns,
     warn,
 )
+from evaltools.records import Record
 
 # --------------------------------------------------------------------------------------------
 # Agreement: ICC, Kendall's W, Krippendorff's alpha
@@ -182,8 +183,8 @@ def icc(
         "ci_upper": pl.Float64})
 
 
-@dataclass(frozen=True)
-class KendallW:
+@dataclass(frozen=True, repr=False, eq=False)  # repr, == and hash: Record's
+class KendallW(Record):
     """Kendall's coefficient of concordance (tie-corrected) with its χ² test."""
 
     w: float

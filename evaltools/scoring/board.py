@@ -21,6 +21,7 @@ import polars as pl
 
 from evaltools import labels
 from evaltools.errors import EvalToolsError, Problem, UsageError
+from evaltools.records import FieldRepr
 from evaltools.rubric import Rubric
 from evaltools.scoring.common import METHODS, RoundResult
 from evaltools.scoring.methods import mcda_weights
@@ -320,8 +321,8 @@ def reweighted_rubric(rubric: Rubric, weights: Mapping[str, float]) -> tuple[Rub
 
 
 
-@dataclass(frozen=True, eq=False)
-class Evaluation:
+@dataclass(frozen=True, repr=False, eq=False)  # repr: FieldRepr's
+class Evaluation(FieldRepr):
     """What :func:`evaluate_rounds` computes: the ranked table of one round (or of the mean over
     rounds), the long criterion values, the adjustments found and the notes, for ``rubric``.
     :class:`evaltools.leaderboard.Leaderboard` has the same fields and the methods people use."""

@@ -9,6 +9,7 @@ import polars as pl
 
 from evaltools import labels
 from evaltools.errors import Problem, RubricError
+from evaltools.records import FieldRepr
 from evaltools.rubric import Criterion, Rubric
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ ADJUSTMENTS_SCHEMA = pl.Schema({
 })
 
 
-@dataclass(frozen=True, eq=False)
-class RoundResult:
+@dataclass(frozen=True, repr=False, eq=False)  # repr: FieldRepr's
+class RoundResult(FieldRepr):
     """What :func:`score_round` computes for one round (or the mean of several, ``round="all"``).
 
     units : one row per participating unit: ``unit_id``, one column per criterion id (points, or

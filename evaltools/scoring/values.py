@@ -11,6 +11,7 @@ import polars as pl
 
 from evaltools import labels, ranking
 from evaltools.errors import EvalToolsError, RubricError, UsageError
+from evaltools.records import FieldRepr
 from evaltools.rubric import Criterion, Rubric
 from evaltools.scoring.common import (
     RULE_ZH,
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 # the scores table as integer codes (one pass over the long table, shared by the steps below)
 
 
-@dataclass(frozen=True, eq=False)
-class ScoreCodes:
+@dataclass(frozen=True, repr=False, eq=False)  # repr: FieldRepr's
+class ScoreCodes(FieldRepr):
     """The whole scores table as integer codes: made once per dataset and rubric, shared by the
     rounds (the previous round for movement) and by the steps that need the scores (judges'
     panels, participants, judges per unit). Units and judges are coded in their sorted order,
@@ -47,8 +48,8 @@ class ScoreCodes:
     score: np.ndarray
 
 
-@dataclass(frozen=True, eq=False)
-class RoundPanels:
+@dataclass(frozen=True, repr=False, eq=False)  # repr: FieldRepr's
+class RoundPanels(FieldRepr):
     """One round's judges' panels laid out from :class:`ScoreCodes` (see ``round_panels``)."""
 
     codes: ScoreCodes
