@@ -186,16 +186,19 @@ class MixedEncodingError(UnicodeDecodeError):
 def _mixed_utf8_lines(data: bytes) -> MixedEncodingError | None:
     """The lines that are not UTF-8 when the rest of the file clearly is, else None.
 
-    "Clearly" means: the lines that do decode as UTF-8 hold at least two multi-byte characters
-    (a pure GBK file almost never has a whole line of Chinese that is also valid UTF-8).
+    "Clearly" means: the lines that do decode as UTF-8 hold at least two characters from U+0800 up
+    (Chinese is U+4E00 on). A GBK line can be valid UTF-8 by chance — 楼 is C2 A5 in GBK, which
+    is UTF-8 for ¥, and 院 (D4 BA) is Armenian Ժ — but such a pair always reads as a character
+    below U+0800; only a rarer run of three bytes could pass for one above it. Lines like
+    ``楼,a`` in a GBK file are therefore no evidence of UTF-8.
     """
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in data.decode("utf-8", errors="ignore"):  # a real U+FFFD: cannot tell lines
         return None
     lines = pl.Series(text.split("\n"), dtype=pl.String)
     bad = lines.str.contains("\ufffd", literal=True)
-    good_multibyte = lines.filter(~bad).str.count_matches(r"[^\x00-\x7f]").sum()
-    if not good_multibyte or good_multibyte < 2:
+    good_wide = lines.filter(~bad).str.count_matches(r"[^\x00-\x{07ff}]").sum()
+    if not good_wide or good_wide < 2:
         return None
     rows = (bad.arg_true() + 1).to_list()
     raw_lines = data.split(b"\n")

@@ -247,6 +247,20 @@ def test_pure_gbk_still_decodes_and_mixed_lines_are_listed():
     assert isinstance(exc.value, UnicodeDecodeError)  # callers that caught it still do
 
 
+def test_gbk_lines_that_happen_to_be_utf8_are_not_taken_for_a_mixed_file(tmp_path):
+    """楼 is C2 A5 in GBK (UTF-8 for ¥) and 院 is D4 BA (UTF-8 for Ժ): a GBK file whose short
+    rows hold only such characters is GBK, not a UTF-8 file with GBK lines (hypothesis found it:
+    a sheet with the names 楼 and 院)."""
+    from evaltools.io import decode_text
+
+    text = "单位编号,名称\nB01,楼\nB02,院\n"
+    assert decode_text(text.encode("gbk")) == (text, "gb18030")
+    path = tmp_path / "units.csv"
+    path.write_bytes(text.encode("gbk"))
+    data, report = read_table(path, "units")
+    assert report.ok and data["name"].to_list() == ["楼", "院"]
+
+
 def test_invisible_and_full_width_ids_and_headers_are_the_same_units():
     folder = CORPUS / "ds_invisible_ids"
     from evaltools.errors import EvalToolsWarning
