@@ -339,8 +339,12 @@ def test_rubric_records_compare_hash_and_print_by_their_fields():
         a.weight = 1.0  # type: ignore[misc]
 
 
-def test_import_does_not_load_the_toml_writer():
-    code = "import sys, evaltools\nprint('tomli_w' in sys.modules)"
+def test_import_does_not_load_the_toml_reader_or_writer():
+    """Both load when a rubric is read or written, not on ``import evaltools`` (issue 17)."""
+    code = ("import sys, evaltools\nprint('tomli_w' in sys.modules, 'tomllib' in sys.modules)\n"
+            "try:\n    evaltools.parse_rubric('[competition]')\n"
+            "except evaltools.RubricError:\n    pass\n"
+            "print('tomllib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert out.strip() == "False"
+    assert out.split() == ["False", "False", "True"]
