@@ -971,7 +971,10 @@ class EvalApp:
             folder = next(iter(files.values())).parent
             kind = "草稿（非正式公示）" if draft else "正式公示"
             links = self._links({k: p for k, p in files.items() if k != "manifest"}, folder)
-            self.downloads.value = (f"<p>已发布为<b>{kind}</b>，保存在 {html.escape(str(folder))}"
+            # where, as the user knows it: the data folder's name and 发布/<name>, not the
+            # server's absolute path (/root/…), which means nothing in a browser
+            where = f"数据文件夹“{Path(self.folder).name}”里的 发布/{folder.name}"
+            self.downloads.value = (f"<p>已发布为<b>{kind}</b>，保存在{html.escape(where)}"
                                     f"。点击下载：</p><div>{links}</div>")
             self.downloads_late.value = ""
             self.publish_msg.value = (

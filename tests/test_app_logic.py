@@ -121,6 +121,9 @@ def _check_two_steps(app, fast):
     assert "PDF 和 Word 公示正在生成" in app.publish_msg.value
     assert "榜单公示.html" in app.downloads.value and "榜单公示.pdf" not in app.downloads.value
     assert "SHA256SUMS" not in app.downloads.value  # the set's checksums only when complete
+    # where the files are, as the user knows it; not the server's absolute path
+    assert f"发布/{folder.name}" in app.downloads.value
+    assert str(folder.parent.parent.parent) not in app.downloads.value
     assert app.downloads_late.value == ""
     # a second click while the PDF is made: refused, nothing published, the button disabled
     assert app.publishing() and app.publish_button.disabled
