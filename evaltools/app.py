@@ -602,6 +602,18 @@ class EvalApp:
         if self.folder is not None and self._read_stamp != folder_stamp(self.folder):
             self.open_folder(self.folder)
 
+    def folder_label(self, folder: Path) -> str:
+        """A data folder as the folder list names it (``data/sample``: its data root's name and
+        the path below it), not the server's absolute path; a folder outside the roots by its
+        name."""
+        for root in self.roots:
+            try:
+                rel = folder.resolve().relative_to(root.resolve())
+            except ValueError:
+                continue
+            return f"{root.name}/{rel.as_posix()}"
+        return folder.name
+
     def refresh_folders(self, select: Path | None = None) -> None:
         """Re-list the dataset folders under the roots (after an import, with it selected)."""
         folders = data_folders(self.roots)
@@ -630,7 +642,7 @@ class EvalApp:
             self.show_report(self.dataset.report)
             self.current.value = (f"<p>当前数据：<b>{html.escape(folder.name)}</b> "
                                   f"<small style='color:#666;word-break:break-all'>"
-                                  f"{html.escape(str(folder))}</small></p>")
+                                  f"{html.escape(self.folder_label(folder))}</small></p>")
             self.data_msg.value = f"<span class='evaltools-ok'>已打开 {html.escape(folder.name)}</span>"
             self.explorer = None
             if self.dataset.rubric is None:

@@ -249,6 +249,9 @@ def test_open_the_sample_folder(tmp_path):
     assert labels[0] == "data/sample"  # folders with a rubric first
     assert app.open_folder(ROOT / "data" / "sample")
     assert "没有发现问题" in app.check_out.outputs[0]["data"]["text/html"]
+    # the folder named as the list names it, not by the server's absolute path
+    assert "data/sample" in app.current.value and str(ROOT) not in app.current.value
+    assert app.folder_label(tmp_path.parent) == tmp_path.parent.name  # outside the roots
 
 
 @settings(max_examples=60, deadline=None)
