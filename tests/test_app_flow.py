@@ -159,7 +159,13 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
         _shot(phone, test_output / "app_board_390.png")
         width = phone.evaluate("document.documentElement.scrollWidth")
         slider = phone.locator(".widget-slider", has_text="群众满意度").first.bounding_box()
+        # the explorer's dropdowns (计分方法 …) end inside the screen, not past its right edge
+        right = phone.evaluate(
+            "Math.max(...[...document.querySelectorAll('.widget-dropdown select')]"
+            ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().right))")
+        screen = phone.evaluate("document.documentElement.clientWidth")
         assert seen_phone.external == [], seen_phone.external
+    assert right <= screen, f"a dropdown runs past the phone's screen: {right} > {screen}px"
     assert width <= 400, f"the page scrolls sideways on a phone: {width}px"
     assert slider is not None and slider["width"] >= 300, slider
 
