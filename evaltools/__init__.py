@@ -5,7 +5,7 @@ them with precise bilingual messages, score and rank buildings and courtyards wi
 methods, and publish leaderboards that can be posted and defended.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evaltools.dataset import Dataset, read_dataset
 from evaltools.errors import (
@@ -28,6 +28,7 @@ from evaltools.io import (
     read_votes,
     read_wjx,
 )
+from evaltools.lazy import lazy_names
 from evaltools.rubric import Rubric, parse_rubric, read_rubric, write_rubric
 from evaltools.version import __version__
 
@@ -38,19 +39,7 @@ if TYPE_CHECKING:
 #: command that only validates) should cost little more than ``import polars`` (issue 17).
 _LAZY = {"Leaderboard": "evaltools.leaderboard", "evaluate": "evaltools.leaderboard"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'evaltools' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 __all__ = [
     "Dataset",

@@ -18,8 +18,9 @@ modules (judging, ratings, mcda, ranking, rounding, campaign, kpi); it never imp
 leaderboard, analyses, outputs or widgets.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from evaltools.lazy import lazy_names
 from evaltools.scoring.board import (
     DISQUALIFIED_LABEL,
     Evaluation,
@@ -52,19 +53,7 @@ if TYPE_CHECKING:
 _LAZY = {"ReweightModel": "evaltools.scoring.reweight",
          "reweight_model": "evaltools.scoring.reweight"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'evaltools.scoring' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 
 __all__ = [
