@@ -45,7 +45,7 @@ from evaltools.io import (
 from evaltools.rubric import Rubric
 from evaltools.schema import TABLES
 from evaltools.validate import DTYPES, UNIT_TABLES, Where, check_cross, file_problem
-from evaltools.workbook import read_score_workbooks, sniff_table
+from evaltools.workbook import COPY_SUFFIX, read_score_workbooks, sniff_table
 
 __all__ = ["Dataset", "find_tables", "read_dataset"]
 
@@ -109,13 +109,10 @@ class Dataset:
     __hash__ = None  # type: ignore[assignment]  # typeshed's object.__hash__ is no Optional
 
 
-_COPY_SUFFIX = re.compile(r"\s*[(（]\d+[)）]\s*$")
-
-
 def table_of_file(path: Path) -> str | None:
     """The table a file's name says it holds; a browser's copy suffix is ignored
     (``评委评分(1).xlsx`` is ``scores``)."""
-    stem = _COPY_SUFFIX.sub("", path.stem.strip().lower())
+    stem = re.sub(COPY_SUFFIX, "", path.stem.strip().lower())
     for name, spec in TABLES.items():
         if stem == name or stem == spec.label:
             return name

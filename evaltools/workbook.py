@@ -90,7 +90,8 @@ _SIGNATURE = r"^\s*(评委)?(签字|签名)|^\s*(评分|检查)?日期\s*[:：]|
 #: every text _SIGNATURE matches holds one of these
 _SIGNATURE_WORDS = ("签", "日期", "评委")
 _GENERIC_SHEET = r"(?i)^(sheet\d*|工作表\d*|表\d*|汇总|总表|评分表?|打分表?|scores?)$"
-_COPY_SUFFIX = r"\s*[(（]\d+[)）]\s*$"
+#: a browser's copy suffix on a file name: 评委评分(1).xlsx, 打分表（2）.csv
+COPY_SUFFIX = r"\s*[(（]\d+[)）]\s*$"
 _FILE_WORDS = r"(评委)?(评分|打分|测评)(表|汇总|结果)?|楼栋评比|汇总|\d{4}年?|第.+?[季轮期]度?"
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
            "十": 10}
@@ -168,7 +169,7 @@ def judge_from_name(name: str | None, *, kind: str = "sheet") -> str | None:
     """
     if not name:
         return None
-    text = re.sub(_COPY_SUFFIX, "", _fold(name))
+    text = re.sub(COPY_SUFFIX, "", _fold(name))
     if kind == "file":
         text = re.sub(_FILE_WORDS, "", text).strip(" _-—")
     if not text or re.match(_GENERIC_SHEET, text) or re.search(_ROUND, text):
