@@ -692,7 +692,8 @@ class EvalApp:
             self.init_result = result
             self.folder = out
             self._show_findings(result)
-            self.data_msg.value = (f"<span class='evaltools-ok'>已导入到 {html.escape(str(out))}。"
+            self.data_msg.value = (f"<span class='evaltools-ok'>已导入到 "
+                                   f"{html.escape(self.folder_label(out))}。"
                                    "请确认下面的选项，再点“确认并继续”。</span>")
         return out if result is not None else None
 

@@ -62,6 +62,9 @@ def test_import_shows_findings_and_the_decisions_form(imported):
             "ratings.satisfied"} <= keys
     text = "\n".join(o["data"]["text/plain"] for o in app.import_out.outputs)
     assert "张伟" in text and "问卷星导出" in text and "环境卫生" in text
+    # where it went, as the folder list names it (ws/2021年第三季度), not the server's path
+    assert "已导入到 ws/2021年第三季度" in app.data_msg.value
+    assert str(app.folder.parent) not in app.data_msg.value
     assert app.survey is not None and app.survey.unit_question == "1、您居住的楼栋"
     # the raw files are copied untouched
     assert (app.folder / WORKBOOK.name).read_bytes() == WORKBOOK.read_bytes()
