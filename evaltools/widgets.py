@@ -394,8 +394,9 @@ class WeightExplorer(_Displayable):
             rows.append(w.HBox([s, w.Label("%").add_class("evaltools-percent"), lock],
                                layout=w.Layout(flex_flow="row wrap"))
                         .add_class("evaltools-weight"))
+        # wide enough for the longest choice, 去掉一个最高分和一个最低分后平均, at 1280 px
         dd = {"description_width": "6em"}
-        lay = w.Layout(width="24em")
+        lay = w.Layout(width="27em")
         self.method = w.Dropdown(options=[(v, k) for k, v in METHOD_LABELS.items()],
                                  value=r.method, description="计分方法", style=dd, layout=lay)
         norms = list(NORMALIZATION_LABELS.items())
