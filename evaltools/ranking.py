@@ -15,12 +15,14 @@ Conventions (see ``docs/methods.md``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-import numpy as np
 import polars as pl
 
 from evaltools.errors import Problem, UsageError, require_columns
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "TIES",
@@ -149,7 +151,8 @@ def rank(
     """
     if ties not in TIES:
         raise UsageError.choice("ties", ties, TIES)
-    if not tie_breakers and ties != "ordinal" and by in df.columns:
+    if not tie_breakers and ties != "ordinal" and by in df.columns \
+            and df.height >= COUNTING_MIN_ROWS:
         fast = _counting_rank(df.get_column(by), descending=descending, ties=ties)
         if fast is not None:
             return df.with_columns(fast.alias(name))
@@ -183,6 +186,9 @@ def rank(
 # two values share a code exactly when their 12-digit roundings are equal: the same ties as the
 # general path. Anything else (NaN, nulls, inf, noisy or wide-ranging values) takes that path.
 _MAX_DECIMALS = 6
+#: The counting rank is tried from this many rows on; a street office's board is ranked by
+#: polars alone (numpy is not imported to rank 60 buildings; issue 17).
+COUNTING_MIN_ROWS = 20_000
 _REL_TOL = 2.0**-44
 _MAX_CODE = 1e11
 _SAMPLE = 256
@@ -191,6 +197,8 @@ _BLOCK = 1 << 16
 
 def _decimal_scale(v: np.ndarray) -> float | None:
     """The smallest 10^k (k ≤ _MAX_DECIMALS) making a sample of ``v`` whole numbers, or None."""
+    import numpy as np
+
     sample = v[:: max(1, v.size // _SAMPLE)]
     with np.errstate(invalid="ignore", over="ignore"):
         for k in range(_MAX_DECIMALS + 1):
@@ -204,6 +212,8 @@ def _decimal_scale(v: np.ndarray) -> float | None:
 def _decimal_codes(v: np.ndarray) -> tuple[np.ndarray, int, int] | None:
     """Integer codes m (intp, offset so the smallest is 0) with v ≈ (m + lo) / 10^k, and the
     range (lo, hi) of m + lo, or None. Blocks of _BLOCK values keep the work in cache."""
+    import numpy as np
+
     scale = _decimal_scale(v)
     if scale is None:
         return None
@@ -238,6 +248,8 @@ def _decimal_codes(v: np.ndarray) -> tuple[np.ndarray, int, int] | None:
 def _counting_rank(s: pl.Series, *, descending: bool, ties: str) -> pl.Series | None:
     """Ranks of ``s`` (ties min / dense / average) from a histogram of integer codes, or None
     when ``s`` is not a small-range integer or short-decimal column without nulls."""
+    import numpy as np
+
     n = s.len()
     if n == 0 or s.null_count() or not (s.dtype.is_integer() or s.dtype.is_float()):
         return None
@@ -348,6 +360,8 @@ def movement(current: str | pl.Expr = "rank", previous: str | pl.Expr = "previou
 
 def _two_rankings(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """Validate two rankings given as rank numbers (1 = best): same length ≥ 2, finite."""
+    import numpy as np
+
     try:
         a = np.asarray(x, dtype=float).ravel()
         b = np.asarray(y, dtype=float).ravel()
@@ -384,6 +398,8 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     >>> spearman([1, 2, 3, 4, 5], [2, 1, 3, 4, 5])
     0.9
     """
+    import numpy as np
+
     a, b = _two_rankings(x, y)
     ra, rb = _average_ranks(a), _average_ranks(b)
     ra, rb = ra - ra.mean(), rb - rb.mean()
@@ -447,6 +463,8 @@ def ws_coefficient(x: Sequence[float], y: Sequence[float]) -> float:
     >>> ws_coefficient([1, 2, 3], [1, 2, 3])
     1.0
     """
+    import numpy as np
+
     a, b = _two_rankings(x, y)
     n = float(a.size)
     den = np.maximum(np.abs(a - 1.0), np.abs(a - n))

@@ -41,7 +41,8 @@ def test_counting_rank_on_decimals_matches_rankdata(ms, k, ties, descending, noi
     if noisy:  # floating-point noise far below the 12th digit: still ties with the exact value
         v = v * (1 + 1e-15) if k % 2 else (v + 0.1) - 0.1
     df = pl.DataFrame({"score": v})
-    got = ranking.rank(df, ties=ties, descending=descending)["rank"].to_numpy()
+    with mock.patch.object(ranking, "COUNTING_MIN_ROWS", 0):  # the counting rank at any size
+        got = ranking.rank(df, ties=ties, descending=descending)["rank"].to_numpy()
     np.testing.assert_array_equal(got, stats.rankdata(-m if descending else m, method=ties))
     np.testing.assert_array_equal(got, _general(df["score"], ties, descending))
 
@@ -54,7 +55,8 @@ def test_counting_rank_on_integers(xs, dtype, ties, descending):
     xs = [abs(x) for x in xs] if not dtype.is_signed_integer() else xs
     df = pl.DataFrame({"score": pl.Series(xs, dtype=dtype)})
     assert ranking._counting_rank(df["score"], descending=descending, ties=ties) is not None
-    got = ranking.rank(df, ties=ties, descending=descending)["rank"]
+    with mock.patch.object(ranking, "COUNTING_MIN_ROWS", 0):
+        got = ranking.rank(df, ties=ties, descending=descending)["rank"]
     assert got.dtype == (pl.Float64 if ties == "average" else pl.UInt32)
     key = -np.array(xs) if descending else np.array(xs)
     np.testing.assert_array_equal(got.to_numpy(), stats.rankdata(key, method=ties))
@@ -75,8 +77,9 @@ def test_counting_rank_on_integers(xs, dtype, ties, descending):
 @pytest.mark.parametrize("ties", TIES_FAST)
 def test_fallbacks_and_edges_match_the_general_path(values, ties):
     df = pl.DataFrame({"score": values}, schema={"score": pl.Float64})
-    for descending in (True, False):
-        got = ranking.rank(df, ties=ties, descending=descending)["rank"].to_numpy()
+    for descending, least in [(d, m) for d in (True, False) for m in (0, 10**9)]:
+        with mock.patch.object(ranking, "COUNTING_MIN_ROWS", least):  # tried, then not
+            got = ranking.rank(df, ties=ties, descending=descending)["rank"].to_numpy()
         np.testing.assert_array_equal(got, _general(df["score"], ties, descending))
 
 
@@ -175,7 +178,7 @@ def _scores_frame(seed: int, n_units: int, n_judges: int, crits: list[str], *, d
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(1, 12), st.integers(3, 6),
        st.sampled_from([0.0, 0.1, 0.5]), st.booleans(), st.booleans(), st.integers(1, 2),
-       st.sampled_from(["mean", "median", "trimmed_mean"]))
+       st.sampled_from(["mean", "median", "trimmed_mean", "zscore"]))
 def test_coded_panels_match_the_general_path(seed, n_units, n_judges, drop, dup, shuffle,
                                              rounds, aggregate):
     from types import SimpleNamespace
@@ -191,25 +194,37 @@ def test_coded_panels_match_the_general_path(seed, n_units, n_judges, drop, dup,
     scores = _scores_frame(seed, n_units, n_judges, crits, drop=drop, dup=dup, shuffle=shuffle,
                            rounds=rounds)
     ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None)
+    assert scoring.values.score_codes(ds, rubric, None) is None  # short: the polars path
+    with mock.patch.object(scoring.values, "CODED_MIN_ROWS", 0):  # the coded path at any size
+        codes = scoring.values.score_codes(ds, rubric, None)
+        _check_coded_rounds(ds, scores, rubric, codes, rounds)
+
+
+def _check_coded_rounds(ds, scores, rubric, codes, rounds):
+    from evaltools import scoring
+    from evaltools.scoring.coded import round_panels
+
     judged = [c for c in rubric.criteria]
-    codes = scoring.values.score_codes(ds, rubric, None)
     assert codes is not None
     for rnd in range(1, rounds + 1):
-        panels = scoring.values.round_panels(codes, rnd)
+        panels = round_panels(codes, rnd)
         fast = scoring.values._judge_values(scores, rubric, rnd, judged, [], panels)
         slow = scoring.values._judge_values(scores, rubric, rnd, judged, [], None)
         key = ["criterion", "unit_id"]
-        assert fast.sort(key).equals(slow.sort(key))
+        # the same panels (scores in judge order) and values up to the last bit: the coded path
+        # sums with numpy, the polars path with polars' mean
+        assert fast.sort(key).drop("value").equals(slow.sort(key).drop("value"))
+        assert_frame_equal(fast.sort(key), slow.sort(key), check_exact=False, rel_tol=1e-12,
+                           abs_tol=1e-12)
         assert panels.participants.equals(scoring.participants(ds, rubric, rnd))
         counts = scoring.rounds._unit_counts(ds, rnd, panels.participants, panels)
         assert counts.equals(scoring.rounds._unit_counts(ds, rnd, panels.participants, None))
         if not scores.filter(pl.col("round") == rnd).is_empty():
             fast_v = scoring.values.collect_criterion_values(ds, rubric, rnd, [], panels)
-            with mock.patch.object(scoring.rounds, "score_codes", return_value=None), \
-                    mock.patch.object(scoring.values, "score_codes", return_value=None):
+            with mock.patch.object(scoring.values, "CODED_MIN_ROWS", 10**12):
                 slow_v = scoring.values.collect_criterion_values(ds, rubric, rnd, [], None)
                 slow_round = scoring.score_round(ds, rubric, rnd)
-            assert fast_v.equals(slow_v)
+            assert_frame_equal(fast_v, slow_v, check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
             fast_round = scoring.score_round(ds, rubric, rnd)
             # sums may differ in the last bit (polars' float sums depend on the chunk layout)
             assert_frame_equal(fast_round.units, slow_round.units, check_exact=False,
@@ -248,6 +263,7 @@ def test_evaluate_drops_the_coded_scores_from_its_cache_even_on_error():
                            "criterion": ["a", "a"], "score": [5.0, 6.0]})
     ds = SimpleNamespace(scores=scores, units=None, ratings=None, deductions=None, rubric=rubric)
     cache: dict = {}
-    with pytest.raises(EvalToolsError, match="评委人数不足"):
+    with mock.patch.object(scoring.values, "CODED_MIN_ROWS", 0), \
+            pytest.raises(EvalToolsError, match="评委人数不足"):
         evaluate(ds, cache=cache)
     assert coded(cache) == []

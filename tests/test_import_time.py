@@ -21,9 +21,10 @@ HEAVY = ("scipy", "scipy.stats", "numba", "altair", "vl_convert", "ipywidgets", 
          "evaltools.scoring.reweight")
 
 
-def _loaded_after(code: str) -> set[str]:
-    """The heavy modules present in ``sys.modules`` after running ``code`` in a new process."""
-    probe = code + f"\nimport sys, json\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> set[str]:
+    """The ``modules`` (default: the heavy ones) present in ``sys.modules`` after running
+    ``code`` in a new process."""
+    probe = code + f"\nimport sys, json\nprint(json.dumps([m for m in {modules!r} if m in sys.modules]))"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env=env, cwd=ROOT, check=True).stdout
@@ -38,6 +39,24 @@ def test_evaluating_the_sample_loads_no_heavy_module():
     code = (f"from evaltools import read_dataset, evaluate\n"
             f"lb = evaluate(read_dataset({str(SAMPLE)!r}))\nassert lb.table.height > 0")
     assert _loaded_after(code) == set()
+
+
+def test_a_street_office_board_is_scored_without_numpy():
+    # the judges' panels are polars group-bys below scoring.values.CODED_MIN_ROWS score rows,
+    # and ranks are polars' below ranking.COUNTING_MIN_ROWS: numpy's import (≈ 0.05 s of CPU)
+    # is not paid by `evaltools evaluate` on a district's board
+    code = (f"from evaltools import read_dataset, evaluate\n"
+            f"lb = evaluate(read_dataset({str(SAMPLE)!r}), round='all')\n"
+            f"assert lb.table.height > 0")
+    assert "numpy" not in _loaded_after(code, ("numpy",))
+    cli = ("import sys\nfrom evaltools.cli import main\n"
+           f"assert main(['evaluate', {str(SAMPLE)!r}]) == 0")
+    assert "numpy" not in _loaded_after(cli, ("numpy",))
+    # and the probe sees numpy when a long table takes the coded path
+    long = ("from unittest import mock\nfrom evaltools import read_dataset, evaluate, scoring\n"
+            "with mock.patch.object(scoring.values, 'CODED_MIN_ROWS', 0):\n"
+            f"    evaluate(read_dataset({str(SAMPLE)!r}))")
+    assert "numpy" in _loaded_after(long, ("numpy",))
 
 
 def test_the_probe_sees_an_import():

@@ -55,12 +55,9 @@ def round_numbers(dataset: Dataset, rubric: Rubric, cache: dict | None = None) -
         return []
     codes = score_codes(dataset, rubric, cache) if cache is not None else None
     if codes is not None:  # the scores coded once for the rounds too (see scoring)
-        other = codes.c < 0
-        rounds = codes.rounds.filter(pl.Series(~other)) if other.any() else codes.rounds
-        if other.any():  # rows of the rubric's other (non-judges) criteria count too
-            rest = scores.filter(pl.Series(other))
-            rounds = pl.concat([rounds, rest.filter(
-                pl.col("criterion").is_in(list(rubric.criterion_ids)))["round"]])
+        from evaltools.scoring.coded import rounds_of
+
+        rounds = rounds_of(codes, scores, rubric.criterion_ids)
         return sorted(rounds.drop_nulls().unique().cast(pl.Int64).to_list())
     judged = scores.filter(pl.col("criterion").is_in(list(rubric.criterion_ids)))
     return sorted(judged["round"].drop_nulls().unique().cast(pl.Int64).to_list())

@@ -86,7 +86,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from evaltools import labels
@@ -105,15 +104,11 @@ from evaltools.scoring.common import (
 )
 from evaltools.scoring.methods import score_mcda
 from evaltools.scoring.points import round_adjustments, score_points, unit_adjustments
-from evaltools.scoring.values import (
-    RoundPanels,
-    collect_criterion_values,
-    round_panels,
-    score_codes,
-)
+from evaltools.scoring.values import collect_criterion_values, score_codes
 
 if TYPE_CHECKING:
     from evaltools.dataset import Dataset
+    from evaltools.scoring.coded import RoundPanels
 
 # --------------------------------------------------------------------------------------------
 # the round
@@ -124,17 +119,14 @@ N_CARDS_KEY = "n_cards"
 
 
 def _present_units(values: pl.DataFrame, panels: RoundPanels | None) -> pl.DataFrame:
-    """``values``' distinct units, sorted: matched against the (sorted) participants when the
-    round was coded, instead of hashing and sorting the long column."""
-    if panels is not None and panels.participants.height:
-        who = panels.participants["unit_id"]
-        try:
-            code = values["unit_id"].cast(pl.Enum(who)).to_physical()
-        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
-            code = None
-        if code is not None and not code.null_count():
-            seen = np.bincount(code.to_numpy(), minlength=who.len()) > 0
-            return pl.DataFrame({"unit_id": who.filter(pl.Series(seen))})
+    """``values``' distinct units, sorted (matched against the coded round's sorted
+    participants when there are panels, instead of hashing and sorting the long column)."""
+    if panels is not None:
+        from evaltools.scoring.coded import present_units
+
+        found = present_units(values, panels)
+        if found is not None:
+            return found
     return values.select("unit_id").unique().sort("unit_id")
 
 
@@ -205,7 +197,11 @@ def score_round(dataset: Dataset, rubric: Rubric, rnd: int | None, *,
         notes.extend(cached_notes)
     else:
         codes = score_codes(dataset, rubric, cache) if rnd is not None else None
-        panels = round_panels(codes, rnd) if codes is not None and rnd is not None else None
+        panels = None
+        if codes is not None and rnd is not None:
+            from evaltools.scoring.coded import round_panels
+
+            panels = round_panels(codes, rnd)
         values = collect_criterion_values(dataset, rubric, rnd, notes, panels, cache=cache)
         units = _present_units(values, panels)
         counts = _unit_counts(dataset, rnd, units, panels, cache)
@@ -286,10 +282,10 @@ def criterion_blocks(vals: pl.DataFrame, ids: list[str]) -> pl.Series | None:
         return None
     size = vals.height // k
     units = vals["unit_id"].slice(0, size)
-    if not vals["criterion"].equals(pl.Series(ids, dtype=pl.String).gather(
-            np.repeat(np.arange(k), size))):
+    at = pl.int_range(vals.height, dtype=pl.Int64, eager=True)
+    if not vals["criterion"].equals(pl.Series(ids, dtype=pl.String).gather(at // size)):
         return None
-    if not vals["unit_id"].equals(units.gather(np.tile(np.arange(size), k))):
+    if not vals["unit_id"].equals(units.gather(at % size)):
         return None
     return units
 

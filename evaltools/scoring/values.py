@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from evaltools import labels, ranking
 from evaltools.errors import EvalToolsError, RubricError, UsageError
-from evaltools.records import FieldRepr
 from evaltools.rubric import Criterion, Rubric
 from evaltools.scoring.common import (
     RULE_ZH,
@@ -26,114 +23,37 @@ from evaltools.scoring.common import (
 
 if TYPE_CHECKING:
     from evaltools.dataset import Dataset
+    from evaltools.scoring.coded import RoundPanels, ScoreCodes
 
 # --------------------------------------------------------------------------------------------
-# the scores table as integer codes (one pass over the long table, shared by the steps below)
+# the scores table as integer codes, for long tables (evaluate at 100k units)
 
-
-@dataclass(frozen=True, repr=False, eq=False)  # repr: FieldRepr's
-class ScoreCodes(FieldRepr):
-    """The whole scores table as integer codes: made once per dataset and rubric, shared by the
-    rounds (the previous round for movement) and by the steps that need the scores (judges'
-    panels, participants, judges per unit). Units and judges are coded in their sorted order,
-    criteria in the rubric's order of its judges criteria (−1: not one of them)."""
-
-    rounds: pl.Series
-    units: pl.Series
-    judges: pl.Series
-    crit_ids: tuple[str, ...]
-    u: np.ndarray
-    j: np.ndarray
-    c: np.ndarray
-    score: np.ndarray
-
-
-@dataclass(frozen=True, repr=False, eq=False)  # repr: FieldRepr's
-class RoundPanels(FieldRepr):
-    """One round's judges' panels laid out from :class:`ScoreCodes` (see ``round_panels``)."""
-
-    codes: ScoreCodes
-    sorted_scores: np.ndarray
-    starts: np.ndarray
-    lens: np.ndarray
-    unit_of: np.ndarray
-    crit_of: np.ndarray
-    participants: pl.DataFrame
-    n_judges: pl.DataFrame
-
+#: From this many score rows on, the judges' panels are laid out from integer codes
+#: (:mod:`evaltools.scoring.coded`, numpy); below, they are polars group-bys and scoring a board
+#: never imports numpy (≈ 0.05 s of CPU per command, issue 17). Measured crossover: see
+#: docs/performance.md ("the coded panels").
+CODED_MIN_ROWS = 50_000
 
 SCORE_CODES_KEY = "score_codes"
 
 
 def score_codes(dataset: Dataset, rubric: Rubric, cache: dict | None) -> ScoreCodes | None:
     """The scores as codes (from ``cache`` when there), or None when the coded path does not
-    apply (no scores or no judges criteria, nulls in unit or judge ids)."""
+    apply (fewer than :data:`CODED_MIN_ROWS` scores, no judges criteria, nulls in unit or
+    judge ids)."""
     scores = table_of(dataset, "scores")
     crit_ids = tuple(c.id for c in rubric.criteria if c.source == "judges")
-    if scores is None or not crit_ids:
+    if scores is None or not crit_ids or scores.height < CODED_MIN_ROWS:
         return None
     key = (SCORE_CODES_KEY, crit_ids)
     if cache is not None and key in cache:
         return cache[key]
-    from evaltools import judging
+    from evaltools.scoring import coded
 
-    out = None
-    units = judging.string_codes(scores["unit_id"])
-    judges = judging.string_codes(scores["judge_id"]) if units is not None else None
-    if units is not None and judges is not None:
-        crit = scores["criterion"].cast(pl.String)
-        try:
-            c = crit.cast(pl.Enum(list(crit_ids))).to_physical().fill_null(-1)
-        except pl.exceptions.InvalidOperationError:  # other criteria too: code them −1
-            c = crit.replace_strict(list(crit_ids), list(range(len(crit_ids))), default=-1,
-                                    return_dtype=pl.Int32)
-        out = ScoreCodes(
-            rounds=scores["round"], units=units[1], judges=judges[1], crit_ids=crit_ids,
-            u=units[0], j=judges[0], c=c.cast(pl.Int32).to_numpy(),
-            score=scores["score"].cast(pl.Float64).to_numpy())
+    out = coded.make_codes(scores, crit_ids)
     if cache is not None:
         cache[key] = out
     return out
-
-
-def round_panels(codes: ScoreCodes, rnd: int) -> RoundPanels:
-    """Round ``rnd`` from the codes: participants (units with a row of a judges criterion), the
-    number of distinct judges per unit (every row of the round), and the panels of the judges
-    criteria with a score, ordered by criterion (rubric order), then unit (sorted)."""
-    from evaltools import judging
-
-    in_round = (codes.rounds == rnd).fill_null(False).to_numpy()
-    if in_round.all():
-        u, j, c, sc = codes.u, codes.j, codes.c, codes.score
-    else:
-        rows = np.flatnonzero(in_round)
-        u, j, c, sc = codes.u[rows], codes.j[rows], codes.c[rows], codes.score[rows]
-    n_u, n_j, n_c = codes.units.len(), max(codes.judges.len(), 1), len(codes.crit_ids)
-    pair: np.ndarray = u.astype(np.int64 if n_u * n_j >= 2**31 else np.int32) * n_j
-    pair += j
-    if n_u * n_j <= 4 * pair.size + (1 << 20):
-        seen = np.zeros(n_u * n_j, bool)
-        seen[pair] = True
-        per_unit = seen.reshape(n_u, n_j).sum(axis=1)
-    else:
-        per_unit = np.bincount(np.unique(pair) // n_j, minlength=n_u)
-    judged = c >= 0
-    has = per_unit > 0
-    if judged.all():
-        is_part = has
-    else:
-        is_part = np.zeros(n_u, bool)
-        is_part[u[judged]] = True
-    n_judges = pl.DataFrame({"unit_id": codes.units.filter(pl.Series(has)),
-                             "n_judges": pl.Series(per_unit[has], dtype=pl.Int64)})
-    participants = pl.DataFrame({"unit_id": codes.units.filter(pl.Series(is_part))})
-    ok = judged & ~np.isnan(sc)
-    if not ok.all():
-        u, j, c, sc = u[ok], j[ok], c[ok], sc[ok]
-    sorted_scores, starts, lens, gid = judging.coded_panels(u, c, j, sc, n_u, n_c, n_j)
-    return RoundPanels(codes=codes, sorted_scores=sorted_scores, starts=starts, lens=lens,
-                        unit_of=gid % n_u, crit_of=gid // n_u, participants=participants,
-                        n_judges=n_judges)
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,60 +66,44 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
     """Aggregate the judges' scores of round ``rnd`` for the judges criteria ``crits``.
 
     The arithmetic is that of :func:`evaltools.judging.aggregate` (mean / median / trimmed mean
-    and the declared fallback), done on the panels laid out from integer codes (``panels``, from
-    :func:`round_panels`; else by ``judging.panel_groups`` here) with
-    ``judging.panel_reduce``, and :func:`evaltools.judging.standardize`
-    (z-scores); this function picks
-    the rule per criterion, checks the panel size first so that the error names the criterion in
-    Chinese, and maps z-scores back onto the criterion's scale.
+    and the declared fallback): one polars group-by per round on a street office's table, or, on
+    a long one, the panels laid out from integer codes (``panels``, from
+    :func:`evaltools.scoring.coded.round_panels`) and reduced as matrices. ``zscore`` goes
+    through :func:`evaltools.judging.standardize`. This function picks the rule per criterion,
+    checks the panel size first so that the error names the criterion in Chinese, and maps
+    z-scores back onto the criterion's scale.
     """
-    from evaltools import judging
-
     empty = pl.DataFrame(schema={"unit_id": pl.String, "criterion": pl.String, "rule": pl.String,
                                  "raw": pl.List(pl.Float64), "n": pl.Int64, "value": pl.Float64})
     rule_map = {c.id: judge_rule(c, rubric) for c in crits}
+    fallback = rubric.judge_fallback
+    need = pl.max_horizontal(pl.lit(rubric.min_judges),
+                             pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
 
-    def round_scores() -> pl.DataFrame:
+    def round_scores() -> pl.LazyFrame:
         return (
-            scores.filter(pl.col("round") == rnd)
+            scores.lazy().filter(pl.col("round") == rnd)
             .select(pl.col("unit_id").cast(pl.String), pl.col("judge_id").cast(pl.String),
-                    "criterion", pl.col("score").cast(pl.Float64))
+                    pl.col("criterion").cast(pl.String), pl.col("score").cast(pl.Float64))
             .filter(pl.col("score").is_not_null() & pl.col("score").is_not_nan(),
                     pl.col("criterion").is_in(pl.Series(list(rule_map), dtype=pl.String)
                                               .implode()))
         )
 
-    if panels is not None and panels.codes.crit_ids == tuple(rule_map):
+    if panels is not None and panels.codes.crit_ids != tuple(rule_map):
+        panels = None  # coded for other criteria: the polars path
+    if panels is not None:
+        from evaltools.scoring.coded import judge_panels
+
         if panels.lens.size == 0:
             return empty
-        sorted_scores, starts, lens = panels.sorted_scores, panels.starts, panels.lens
-        ids = pl.Series(list(rule_map), dtype=pl.String)
-        crit_of = pl.Series(panels.crit_of)
-        base = pl.DataFrame({
-            "unit_id": panels.codes.units.gather(panels.unit_of),
-            "criterion": ids.gather(crit_of),
-            "rule": pl.Series(list(rule_map.values()), dtype=pl.String).gather(crit_of),
-            "raw": judging.panel_lists(sorted_scores, starts, lens),
-            "n": pl.Series(lens, dtype=pl.Int64),
-        })
+        base = judge_panels(panels, rule_map)
     else:
-        s = round_scores()
-        if s.height == 0:
+        base = _judge_panels(round_scores(), rule_map, fallback)
+        if base.height == 0:
             return empty
-        # one stable sort on integer codes (unit, criterion, judge) instead of string group-bys:
-        # each (unit, criterion) panel is a contiguous run of scores in judge order
-        order, starts, lens = judging.panel_groups(s["unit_id"], s["criterion"], s["judge_id"])
-        sorted_scores = s["score"].to_numpy()[order]
-        base = s.select("unit_id", "criterion")[order[starts]].with_columns(
-            pl.col("criterion").replace_strict(rule_map, return_dtype=pl.String).alias("rule"),
-            judging.panel_lists(sorted_scores, starts, lens).alias("raw"),
-            pl.Series("n", lens, dtype=pl.Int64),
-        )
-    need = pl.max_horizontal(pl.lit(rubric.min_judges),
-                             pl.when(pl.col("rule") == "trimmed_mean").then(3).otherwise(1))
     short = base.lazy().with_columns(need=need).filter(pl.col("n") < pl.col("need")).collect(
         engine="in-memory")
-    fallback = rubric.judge_fallback
     if short.height:
         if fallback is None:
             problems = []
@@ -232,27 +136,21 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
             f"the declared fallback {fallback}: {listed}",
         ))
 
-    value = np.full(base.height, np.nan)
-    fell_back = np.zeros(base.height, dtype=bool)
-    rule_of = base["rule"]
-    for rule in sorted(set(rule_map.values())):  # at most four rules
-        rows = np.flatnonzero((rule_of == rule).to_numpy())
-        if rows.size == 0:
-            continue
-        need_n = max(int(rubric.min_judges), 3 if rule == "trimmed_mean" else 1)
-        short_rows = rows[lens[rows] < need_n]
-        ok_rows = rows[lens[rows] >= need_n]
-        if rule != "zscore":
-            value[ok_rows] = judging.panel_reduce(sorted_scores, starts, lens, rule, ok_rows)
-        if short_rows.size and fallback is not None:
-            value[short_rows] = judging.panel_reduce(sorted_scores, starts, lens, fallback,
-                                                      short_rows)
-            fell_back[short_rows] = True
-    out = base.lazy().with_columns(pl.Series("value", value, dtype=pl.Float64),  # one query
-                                   pl.Series("_fb", fell_back, dtype=pl.Boolean))
+    if panels is not None:
+        from evaltools.scoring.coded import judge_values
+
+        out = base.lazy().with_columns(judge_values(panels, base["rule"], rubric))  # one query
+    else:  # each panel's statistic by its rule, the fallback's where it has too few judges
+        ok = pl.col("n") >= need
+        by_rule = pl.lit(None, pl.Float64)  # zscore: filled below
+        for rule in sorted(set(rule_map.values()) - {"zscore"}):
+            by_rule = pl.when(pl.col("rule") == rule).then(f"_{rule}").otherwise(by_rule)
+        short_value = pl.col(f"_{fallback}") if fallback is not None else pl.lit(None, pl.Float64)
+        out = base.lazy().with_columns(value=pl.when(ok).then(by_rule).otherwise(short_value),
+                                       _fb=~ok if fallback is not None else pl.lit(False))
     if "zscore" in rule_map.values():
         sub = round_scores().filter(pl.col("criterion").is_in(
-            [c for c, r in rule_map.items() if r == "zscore"]))
+            [c for c, r in rule_map.items() if r == "zscore"])).collect(engine="in-memory")
         out = out.join(_zscore_values(sub, rnd, notes).lazy(), on=["unit_id", "criterion"],
                        how="left", maintain_order="left").with_columns(
             value=pl.when((pl.col("rule") == "zscore") & ~pl.col("_fb"))
@@ -260,6 +158,29 @@ def _judge_values(scores: pl.DataFrame, rubric: Rubric, rnd: int | None,
     used = pl.when("_fb").then(pl.lit(fallback)).otherwise("rule") if fallback else pl.col("rule")
     return out.select("unit_id", "criterion", used.alias("rule"), "raw", "n",
                       pl.col("value").cast(pl.Float64)).collect(engine="in-memory")
+
+
+def _judge_panels(scores: pl.LazyFrame, rule_map: dict[str, str], fallback: str | None
+                  ) -> pl.DataFrame:
+    """One row per (unit, criterion) panel of ``scores`` (one round, judges criteria, real
+    scores): ``unit_id, criterion, rule``, ``raw`` (the scores in judge order; a judge's repeated
+    rows in input order), ``n``, and the statistics the rules and the fallback need
+    (``_mean``, ``_median``, ``_trimmed_mean``: :func:`evaltools.judging.trimmed_mean`)."""
+    from evaltools import judging
+
+    wanted = {r for r in rule_map.values() if r != "zscore"}
+    if fallback is not None:
+        wanted.add(fallback)
+    score = pl.col("score")
+    stats = {"mean": score.mean(), "median": score.median(),
+             "trimmed_mean": judging.trimmed_mean(score)}
+    return (scores.sort("unit_id", "criterion", "judge_id", maintain_order=True)
+            .group_by("unit_id", "criterion", maintain_order=True)
+            .agg(raw=score, n=pl.len().cast(pl.Int64),
+                 **{f"_{r}": stats[r] for r in sorted(wanted)})
+            .with_columns(rule=pl.col("criterion").replace_strict(rule_map,
+                                                                  return_dtype=pl.String))
+            .collect(engine="in-memory"))
 
 
 def _zscore_values(sub: pl.DataFrame, rnd: int | None, notes: list[str]) -> pl.DataFrame:
@@ -398,7 +319,10 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
     the ratings' values, which carry no round, are computed once for all rounds."""
     if panels is None and rnd is not None:
         codes = score_codes(dataset, rubric, None)
-        panels = round_panels(codes, rnd) if codes is not None else None
+        if codes is not None:
+            from evaltools.scoring.coded import round_panels
+
+            panels = round_panels(codes, rnd)
     by_source: dict[str, list[Criterion]] = {}
     for c in rubric.criteria:
         by_source.setdefault(c.source, []).append(c)
@@ -518,17 +442,19 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
 def _sorted_by_order_and_unit(frame: pl.DataFrame) -> bool:
     """Whether ``frame`` is already sorted by (``_order``, ``unit_id``) (a null unit id is
     taken as in order), without a query: Series comparisons on neighbours."""
-    if frame.height < 2:
+    n = frame.height
+    if n < 2:
         return True
-    step = np.diff(frame["_order"].to_numpy())
+    order = frame["_order"]
+    step = order.slice(1) - order.slice(0, n - 1)
     if (step < 0).any():
         return False
     same = step == 0
     if not same.any():
         return True
     units = frame["unit_id"]
-    rising = (units.slice(1) >= units.slice(0, frame.height - 1)).fill_null(True).to_numpy()
-    return bool(rising[same].all())
+    rising = (units.slice(1) >= units.slice(0, n - 1)).fill_null(True)
+    return bool((rising | ~same).all())
 
 
 def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
@@ -551,14 +477,15 @@ def _full_grid(parts: list[pl.DataFrame], coded: int | None, who: pl.DataFrame,
     order_of = dict(zip(ids.to_list(), meta["_order"].to_list(), strict=True))
     firsts = [order_of.get(piece["criterion"][0], -1) if piece.height else -1
               for piece in pieces]
-    pieces = [pieces[i] for i in np.argsort(firsts, kind="stable")]
+    pieces = [pieces[i] for i in sorted(range(len(pieces)), key=firsts.__getitem__)]  # stable
     found = pl.concat(pieces)
     try:
         code = found["criterion"].cast(pl.Enum(ids.to_list())).to_physical()
     except pl.exceptions.InvalidOperationError:
         return None
-    per = np.bincount(code.to_numpy(), minlength=meta.height)
-    if found.height != who.height * meta.height or not (per == who.height).all():
+    per = code.unique_counts()  # rows of each criterion present
+    if (found.height != who.height * meta.height or per.len() != meta.height
+            or not (per == who.height).all()):
         return None
     return found.hstack([  # one query per small frame
         *meta.select(pl.col("criterion_name", "source").gather(code)),
