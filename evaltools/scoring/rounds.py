@@ -281,12 +281,14 @@ def criterion_blocks(vals: pl.DataFrame, ids: list[str]) -> pl.Series | None:
     if k == 0 or vals.height == 0 or vals.height % k:
         return None
     size = vals.height // k
-    units = vals["unit_id"].slice(0, size)
-    at = pl.int_range(vals.height, dtype=pl.Int64, eager=True)
-    if not vals["criterion"].equals(pl.Series(ids, dtype=pl.String).gather(at // size)):
-        return None
-    if not vals["unit_id"].equals(units.gather(at % size)):
-        return None
+    crit, unit = vals["criterion"], vals["unit_id"]
+    units = unit.slice(0, size)
+    for b, cid in enumerate(ids):  # block by block: comparisons, no index or copy of the column
+        block = crit.slice(b * size, size)
+        if block.null_count() or not (block == cid).all():
+            return None
+        if b and not unit.slice(b * size, size).equals(units):
+            return None
     return units
 
 

@@ -246,6 +246,23 @@ def _rating_values(ratings: pl.DataFrame | None, rubric: Rubric, crits: list[Cri
     return pl.concat(parts) if parts else empty
 
 
+def rating_criterion_values(dataset: Dataset, rubric: Rubric, cache: dict | None
+                            ) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The ratings criteria's values and notes (from ``cache`` when there: cards carry no
+    round, so every round shares them)."""
+    rated = [c for c in rubric.criteria if c.source == "ratings"]
+    r = rubric.ratings
+    key = ("rating_values", tuple((c.id, c.aggregate, c.items) for c in rated),
+           (tuple(r.labels.items()), r.satisfied, r.scale, r.prior_weight, r.confidence))
+    if cache is not None and key in cache:
+        return cache[key]
+    notes: list[str] = []
+    found = (_rating_values(table_of(dataset, "ratings"), rubric, rated, notes), tuple(notes))
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
 def _unit_column_values(units: pl.DataFrame | None, crits: list[Criterion]) -> pl.DataFrame:
     parts = []
     for c in crits:
@@ -326,6 +343,7 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
     by_source: dict[str, list[Criterion]] = {}
     for c in rubric.criteria:
         by_source.setdefault(c.source, []).append(c)
+    rating_values, rating_notes = rating_criterion_values(dataset, rubric, cache)
     parts = []
     coded = None
     if by_source.get("tickets"):  # 民情速递站 KPIs (evaltools.kpi, issue 6)
@@ -348,20 +366,8 @@ def collect_criterion_values(dataset: Dataset, rubric: Rubric, rnd: int | None, 
                                        panels))
             if panels is not None:  # only participants, already in (criterion, unit) order
                 coded = len(parts) - 1
-    rated = by_source.get("ratings", [])
-    r = rubric.ratings
-    rating_key = ("rating_values", tuple((c.id, c.aggregate, c.items) for c in rated),
-                  (tuple(r.labels.items()), r.satisfied, r.scale, r.prior_weight, r.confidence))
-    if cache is not None and rating_key in cache:
-        rating_values, rating_notes = cache[rating_key]
-        notes.extend(rating_notes)
-    else:
-        rating_notes = []
-        rating_values = _rating_values(table_of(dataset, "ratings"), rubric, rated, rating_notes)
-        notes.extend(rating_notes)
-        if cache is not None:
-            cache[rating_key] = (rating_values, tuple(rating_notes))
     parts.append(rating_values)
+    notes.extend(rating_notes)
     parts.append(_unit_column_values(table_of(dataset, "units"), by_source.get("units", [])))
 
     ids = [c.id for c in rubric.criteria]
