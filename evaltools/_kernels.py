@@ -14,10 +14,9 @@ changes the sum of squares in its last bits (relative 1e-15 or so); minimum and 
 Missing values: NaN and ±inf are not skipped: they make a minimum, maximum or sum of squares
 non-finite, which the caller turns into the documented "missing value" error.
 
-The minimum and maximum are taken on floats under fast-math flags (LLVM vectorises a float
-min/max reduction only when it may assume no NaN and ignore the sign of zero); the sign of a
-zero extreme is restored afterwards (−0.0 below +0.0), and NaN/±inf are caught by the sum of
-squares (see :func:`column_stats`).
+The minimum and maximum are taken on floats under fast-math flags or on order-preserving
+integer keys, whichever loop this CPU runs faster (the same results); −0.0 orders below +0.0,
+and NaN/±inf are caught by the sum of squares (see :func:`column_stats`).
 """
 
 from __future__ import annotations
@@ -36,6 +35,8 @@ _REASSOC = {"reassoc", "nsz"}  # sums may be reordered (lanes); NaN/inf semantic
 #: is no NaN, no ±inf to care about and no sign of zero (see column_stats for why that is safe)
 _STATS_FLAGS = {"reassoc", "nsz", "nnan", "ninf"}
 _SIGN = np.int64(-0x8000000000000000)  # the bit pattern of −0.0
+#: a float's bits xor this where the sign bit is set: int64 keys in the order of the floats
+_MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
 
 
 def _compiled(**options):
@@ -68,36 +69,80 @@ def _column(typingctx, addr):  # pragma: no cover - compiled
     return ptr(types.int64), codegen
 
 
+@_compiled(fastmath=_REASSOC, nogil=True)
+def _block_squares(c, s, e):  # pragma: no cover - compiled
+    """Σ c[s:e]² — one function for both statistics kernels, so their sums of squares add in the
+    same lanes and agree bit for bit whichever kernel runs (the block is in L1 by then)."""
+    bss = 0.0
+    for i in range(s, e):
+        v = c[i]
+        bss += v * v
+    return bss
+
+
 @_compiled(fastmath=_STATS_FLAGS, nogil=True)
-def _column_stats(c):  # pragma: no cover - compiled
+def _float_min_max(c, s, e):  # pragma: no cover - compiled
+    blo = np.inf
+    bhi = -np.inf
+    for i in range(s, e):
+        v = c[i]
+        blo = v if v < blo else blo
+        bhi = v if v > bhi else bhi
+    return blo, bhi
+
+
+@_compiled(nogil=True)
+def _key_min_max(u, s, e):  # pragma: no cover - compiled
+    blo = _MAGNITUDE
+    bhi = -_MAGNITUDE - 1
+    for i in range(s, e):
+        k = u[i] ^ ((u[i] >> 63) & _MAGNITUDE)
+        blo = k if k < blo else blo
+        bhi = k if k > bhi else bhi
+    return blo, bhi
+
+
+@_compiled(nogil=True)
+def _column_stats(c, keys):  # pragma: no cover - compiled
+    """Minimum, maximum and sum of squares of one column, block by block: the minimum and
+    maximum on floats (``keys`` False) or on their order-preserving integer keys."""
+    ss = 0.0
+    if keys:
+        u = c.view(np.int64)
+        klo = _MAGNITUDE
+        khi = -_MAGNITUDE - 1
+        for s in range(0, c.size, _BLOCK):
+            e = min(s + _BLOCK, c.size)
+            blo, bhi = _key_min_max(u, s, e)
+            klo = min(klo, blo)
+            khi = max(khi, bhi)
+            ss += _block_squares(c, s, e)
+        out = np.empty(2, np.int64)  # the keys back to floats (the map is its own inverse)
+        out[0] = klo ^ ((klo >> 63) & _MAGNITUDE)
+        out[1] = khi ^ ((khi >> 63) & _MAGNITUDE)
+        f = out.view(np.float64)
+        return f[0], f[1], ss
     lo = np.inf
     hi = -np.inf
-    ss = 0.0
-    for s in range(0, c.size, _BLOCK):  # block-local accumulators vectorise better
-        blo = np.inf
-        bhi = -np.inf
-        bss = 0.0
-        for i in range(s, min(s + _BLOCK, c.size)):
-            v = c[i]
-            blo = v if v < blo else blo
-            bhi = v if v > bhi else bhi
-            bss += v * v
+    for s in range(0, c.size, _BLOCK):
+        e = min(s + _BLOCK, c.size)
+        blo, bhi = _float_min_max(c, s, e)
         lo = min(lo, blo)
         hi = max(hi, bhi)
-        ss += bss
+        ss += _block_squares(c, s, e)
     return lo, hi, ss
 
 
 @_compiled(parallel=True, nogil=True)
-def _stats_parallel(addrs, n, lo, hi, ss):  # pragma: no cover - compiled
+def _stats_parallel(addrs, n, lo, hi, ss, keys):  # pragma: no cover - compiled
     for j in prange(addrs.size):
-        lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[np.int64(j)]), n))
+        lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[np.int64(j)]), n), keys)
 
 
 @_compiled(nogil=True)
-def _stats_serial(addrs, n, lo, hi, ss):  # pragma: no cover - compiled
+def _stats_serial(addrs, n, lo, hi, ss, keys):  # pragma: no cover - compiled
     for j in range(addrs.size):
-        lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[j]), n))
+        lo[j], hi[j], ss[j] = _column_stats(carray(_column(addrs[j]), n), keys)
 
 
 @_compiled(nogil=True, inline="always")
@@ -236,16 +281,21 @@ def _parallel(cols: Columns) -> bool:
 
 
 def column_stats(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimum, maximum and sum of squares of every column, in one pass over the data.
+    """Minimum, maximum and sum of squares of every column, in one pass over the data (block by
+    block: each block's minimum and maximum, then its squares while it is in L1).
 
-    The minimum orders −0.0 below +0.0 (as :func:`evaltools.mcda._numpy_stats` does on integer
-    keys): a column whose minimum or maximum is zero is scanned once more for the sign of its
-    zeros. NaN or ±inf anywhere make the column's sum of squares non-finite (the caller's
-    "missing value" error); its minimum and maximum are then meaningless. The pass runs under
-    fast-math flags (no NaN, no inf, no signed zero) so that LLVM vectorises the min/max
-    reduction (≈ 2.5× faster than integer keys on an AVX-512 box); the sum of squares is plain
-    multiplies and adds, which the hardware computes as IEEE arithmetic whatever the flags
-    (tests/test_kernels.py checks NaN, ±inf and −0.0 in both the serial and parallel kernels).
+    Which min/max loop LLVM vectorises depends on the CPU: floats under fast-math flags (no NaN,
+    no inf, no signed zero) ran at memory speed on an AMD AVX-512 box where integer keys (bit
+    pattern b ↦ b ^ ((b >> 63) & 0x7FF…F), the numpy path's) stayed scalar; on an Intel AVX-512
+    box it is the other way round (1.0 against 0.28 ms per million values). Columns of at least
+    ``_CALIBRATION_ROWS`` take the loop :func:`integer_keys_faster` measured faster; both give the
+    same minimum and maximum (−0.0 below +0.0: on floats the sign of a zero extreme is restored
+    after the pass, as the keys order it) and the same sum of squares (one function, the same
+    lanes), bit for bit — only the time differs. NaN or ±inf anywhere make the column's sum of
+    squares non-finite (the caller's "missing value" error); its minimum and maximum are then
+    meaningless. The sum of squares is plain multiplies and adds, which the hardware computes as
+    IEEE arithmetic whatever the flags (tests/test_kernels.py checks NaN, ±inf and −0.0 in both
+    loops and both drivers).
 
     >>> import numpy as np
     >>> lo, hi, ss = column_stats(as_columns([np.array([3.0, -1.0, 2.0]), np.array([0.5, 4.0, 4.0])]))
@@ -254,7 +304,11 @@ def column_stats(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     k = len(cols)
     lo, hi, ss = np.empty(k), np.empty(k), np.empty(k)
-    (_stats_parallel if _parallel(cols) else _stats_serial)(cols.addrs, cols.n, lo, hi, ss)
+    keys = cols.n >= _CALIBRATION_ROWS and integer_keys_faster()
+    (_stats_parallel if _parallel(cols) else _stats_serial)(cols.addrs, cols.n, lo, hi, ss,
+                                                            keys)
+    if keys:  # the keys order −0.0 below +0.0 as they are
+        return lo, hi, ss
     for j in np.flatnonzero((lo == 0.0) | (hi == 0.0)):  # the sign of a zero extreme
         bits = cols.arrays[j].view(np.int64)
         if lo[j] == 0.0:
@@ -262,6 +316,30 @@ def column_stats(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if hi[j] == 0.0:
             hi[j] = 0.0 if (bits == 0).any() else -0.0
     return lo, hi, ss
+
+
+#: columns from this long take the min/max loop :func:`integer_keys_faster` chose
+_CALIBRATION_ROWS = 1 << 16
+_KEYS_FASTER: bool | None = None
+
+
+def integer_keys_faster() -> bool:
+    """Whether this CPU takes a column's minimum and maximum faster on integer keys than on
+    floats (see :func:`column_stats`): measured once per process on 256k values, a millisecond
+    or two once numba has the kernels in its cache. The choice changes no result."""
+    global _KEYS_FASTER
+    if _KEYS_FASTER is None:
+        import time
+
+        probe = as_columns([np.linspace(-1.0, 1.0, 1 << 18)])
+        lo, hi, ss = np.empty(1), np.empty(1), np.empty(1)
+        seconds = {}
+        for keys in (False, True, False, True):  # the first run of each compiles or loads
+            start = time.perf_counter()
+            _stats_serial(probe.addrs, probe.n, lo, hi, ss, keys)
+            seconds[keys] = time.perf_counter() - start
+        _KEYS_FASTER = seconds[True] < seconds[False]
+    return _KEYS_FASTER
 
 
 def weighted_rows(cols: Columns, a: np.ndarray, off: np.ndarray, const: float) -> np.ndarray:

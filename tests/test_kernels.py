@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from unittest.mock import patch
 
 import numpy as np
@@ -23,12 +24,18 @@ def matrices(max_rows: int = 9000, max_cols: int = 9):
     return shape.flatmap(lambda s: arrays(np.float64, s, elements=finite))
 
 
-MODES = pytest.mark.parametrize("mode", ["serial", "parallel"])
+MODES = pytest.mark.parametrize("mode", ["serial", "parallel", "serial keys", "parallel keys"])
 
 
+@contextmanager
 def driver(mode: str):
-    """Run through the serial or the parallel driver (the parallel one forced on small inputs)."""
-    return patch.object(_kernels, "_PARALLEL_MIN_CELLS", 0 if mode == "parallel" else 1 << 62)
+    """Run through the serial or the parallel driver (the parallel one forced on small inputs),
+    with the statistics' min/max on integer keys ("keys") or on floats, whichever this CPU
+    measured faster (the choice is forced here at every size)."""
+    with patch.object(_kernels, "_PARALLEL_MIN_CELLS", 0 if "parallel" in mode else 1 << 62), \
+            patch.object(_kernels, "_CALIBRATION_ROWS", 0), \
+            patch.object(_kernels, "_KEYS_FASTER", "keys" in mode):
+        yield
 
 
 def _cols(X: np.ndarray) -> _kernels.Columns:
@@ -170,3 +177,24 @@ def test_kernels_compile_without_a_writable_cache_folder():
     exec("def double(x):\n    return 2 * x\n", namespace)  # no source file: no cache locator
     fn = _kernels._compiled(nogil=True)(namespace["double"])
     assert fn(21) == 42
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=matrices(max_rows=20_000, max_cols=4), zeros=st.data())
+def test_both_min_max_loops_give_the_same_bits(X, zeros):
+    """Integer keys or floats: the same minimum, maximum (signed zeros too) and sum of squares,
+    bit for bit, so which loop a CPU runs faster never changes a published number."""
+    X = np.where(zeros.draw(arrays(np.bool_, X.shape)), -0.0, X)
+    got = {}
+    for keys in (False, True):
+        with patch.object(_kernels, "_CALIBRATION_ROWS", 0), \
+                patch.object(_kernels, "_KEYS_FASTER", keys):
+            got[keys] = _kernels.column_stats(_cols(X))
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(got[False], got[True], strict=True))
+
+
+def test_the_loop_is_chosen_once_per_process():
+    with patch.object(_kernels, "_KEYS_FASTER", None):
+        choice = _kernels.integer_keys_faster()
+        assert isinstance(choice, bool) and _kernels._KEYS_FASTER is choice
+        assert _kernels.integer_keys_faster() is choice
