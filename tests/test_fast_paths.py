@@ -95,9 +95,12 @@ def test_panel_kernels_match_aggregate(sizes, seed):
                  for j in judges]
     df = pl.DataFrame(rows, schema=["unit_id", "judge_id", "criterion", "score"], orient="row")
     df = df.sample(fraction=1.0, shuffle=True, seed=seed)
-    order, starts, lens = judging.panel_groups(df["unit_id"], df["criterion"], df["judge_id"])
-    sc = df["score"].to_numpy()[order]
-    keys = df.select("unit_id", "criterion")[order[starts]]
+    (u, units), (c, crits), (j, judges) = (judging.string_codes(df[k])
+                                           for k in ("unit_id", "criterion", "judge_id"))
+    sc, starts, lens, gid = judging.coded_panels(u, c, j, df["score"].to_numpy(), units.len(),
+                                                 crits.len(), judges.len())
+    keys = pl.DataFrame({"unit_id": units.gather(gid % units.len()),
+                         "criterion": crits.gather(gid // units.len())})
     raw = judging.panel_lists(sc, starts, lens)
     expected_raw = (df.group_by("unit_id", "criterion")
                     .agg(pl.col("score").sort_by("judge_id").alias("raw")))

@@ -33,9 +33,6 @@ if TYPE_CHECKING:
         coded_panels as coded_panels,
     )
     from evaltools.judging.coded import (
-        panel_groups as panel_groups,
-    )
-    from evaltools.judging.coded import (
         panel_lists as panel_lists,
     )
     from evaltools.judging.coded import (
@@ -57,8 +54,8 @@ if TYPE_CHECKING:
 _CODED = "evaltools.judging.coded"
 _CONCORDANCE = "evaltools.judging.concordance"
 _LAZY = {
-    **dict.fromkeys(("PYARROW_LIST_MIN", "coded_panels", "panel_groups", "panel_lists",
-                     "panel_reduce", "string_codes"), _CODED),
+    **dict.fromkeys(("PYARROW_LIST_MIN", "coded_panels", "panel_lists", "panel_reduce",
+                     "string_codes"), _CODED),
     **dict.fromkeys(("KendallW", "agreement", "icc", "judge_report", "judge_totals",
                      "kendall_w", "krippendorff_alpha"), _CONCORDANCE),
 }

@@ -15,34 +15,7 @@ import sys
 import numpy as np
 import polars as pl
 
-__all__ = ["PYARROW_LIST_MIN", "coded_panels", "panel_groups", "panel_lists", "panel_reduce",
-           "string_codes"]
-
-
-def panel_groups(unit: pl.Series, criterion: pl.Series, judge: pl.Series
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sort a long scores table by (unit, criterion, judge) with integer codes, not strings.
-
-    Returns ``order`` (row positions, stable), ``starts`` (first sorted position of each
-    (unit, criterion) group) and ``lens`` (scores per group). Judges are ranked in their sorted
-    (lexical) order, so each group's scores come out in judge order.
-    """
-    u = unit.cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
-    crit = criterion.unique().sort()
-    c = criterion.cast(pl.Enum(crit)).to_physical().cast(pl.Int64).to_numpy()
-    judges = judge.unique().sort()
-    j = judge.cast(pl.Enum(judges)).to_physical().cast(pl.Int64).to_numpy()
-    n_c, n_j = max(crit.len(), 1), max(judges.len(), 1)
-    g = u * n_c + c
-    key = g * n_j + j
-    if key.size < 2 or (key[1:] >= key[:-1]).all():  # already in order (a common export layout)
-        order = np.arange(key.size)
-    else:
-        order = pl.Series(key).arg_sort().to_numpy()
-    gs = g[order]
-    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]) if gs.size else np.zeros(0, int)
-    lens = np.diff(np.r_[starts, gs.size])
-    return order, starts, lens
+__all__ = ["PYARROW_LIST_MIN", "coded_panels", "panel_lists", "panel_reduce", "string_codes"]
 
 
 def string_codes(x: pl.Series) -> tuple[np.ndarray, pl.Series] | None:
@@ -72,7 +45,8 @@ def string_codes(x: pl.Series) -> tuple[np.ndarray, pl.Series] | None:
 def coded_panels(unit: np.ndarray, crit: np.ndarray, judge: np.ndarray, scores: np.ndarray,
                   n_units: int, n_crit: int, n_judges: int
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lay out panels from integer codes: like :func:`panel_groups`, for codes already made.
+    """Lay out panels from integer codes (:func:`string_codes` of the unit and judge ids, the
+    criteria's positions).
 
     Returns the scores in panel order (each (criterion, unit) panel contiguous, its scores in
     judge order, repeated (unit, criterion, judge) rows in input order), ``starts``, ``lens`` and

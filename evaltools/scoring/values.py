@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 #: From this many score rows on, the judges' panels are laid out from integer codes
 #: (:mod:`evaltools.scoring.coded`, numpy); below, they are polars group-bys and scoring a board
-#: never imports numpy (≈ 0.05 s of CPU per command, issue 17). Measured crossover: see
-#: docs/performance.md ("the coded panels").
+#: never imports numpy (≈ 0.05 s of CPU per command, issue 17). Where the two paths cross:
+#: docs/performance.md, "Where it stands (session 7)".
 CODED_MIN_ROWS = 50_000
 
 SCORE_CODES_KEY = "score_codes"
