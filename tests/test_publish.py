@@ -621,3 +621,23 @@ def test_stable_svg_ids_as_the_regex_reference(svg):
 def test_stable_svg_ids_as_the_regex_reference_on_any_text(bits):
     svg = "".join(bits)
     assert publish.html.stable_svg_ids(svg, "c") == _stable_svg_ids_by_regex(svg, "c")
+
+
+def test_satisfied_residents_are_whole_people_or_say_they_are_shared(sample_board, tmp_path):
+    """满意人数 counts residents: when some answered several items, each counts as the share of
+    their answers that were satisfied (docs/methods.md), so the header and the notice say so."""
+    from evaltools.publish.tables import SATISFIED_SHARED, SATISFIED_WHOLE, satisfaction_table
+
+    sat = satisfaction_table(sample_board)  # the sample's cards answer several items
+    assert SATISFIED_SHARED in sat.columns and SATISFIED_WHOLE not in sat.columns
+    assert not (sat[SATISFIED_SHARED] % 1 == 0).all()
+    page = publish.render_html(sample_board, charts=False)
+    assert "一位居民答多题时按其中" in page and "2/3 人" in page
+    # one answer per resident: whole people, and the notice's plain definition
+    ds = sample_board.dataset
+    one = ds.ratings.unique("respondent_id", keep="first", maintain_order=True)
+    lb = evaluate(dataclasses.replace(ds, ratings=one))
+    sat = satisfaction_table(lb)
+    assert SATISFIED_WHOLE in sat.columns and (sat[SATISFIED_WHOLE] % 1 == 0).all()
+    page = publish.render_html(lb, charts=False)
+    assert "满意率 = 满意+基本满意 的评价 / 有效评价数" in page and "2/3 人" not in page

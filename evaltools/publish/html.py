@@ -21,6 +21,7 @@ from evaltools import labels
 from evaltools.publish.audit import audit_table, dataset_inputs, generated_at, time_text
 from evaltools.publish.privacy import html_escape, mask_personal, publishable
 from evaltools.publish.tables import (
+    SATISFIED_SHARED,
     comments_table,
     criterion_ids_table,
     default_sections,
@@ -342,10 +343,14 @@ def render_html(lb: Leaderboard, *, title: str | None = None, charts: bool = Tru
                      + _generic_table(supersedes.table) + "\n</section>")
     sat = satisfaction_table(lb)
     if sat is not None:
+        rate = (f"满意率 = {SATISFIED_SHARED} / 有效评价数，一位居民答多题时按其中"
+                f"“{sat['满意口径'][0]}”的占比计（3 题中 2 题满意计 2/3 人）"
+                if SATISFIED_SHARED in sat.columns
+                else f"满意率 = {sat['满意口径'][0]} 的评价 / 有效评价数")
         extra.append('<section id="satisfaction">\n<h2>群众满意度</h2>\n'
                      + _generic_table(sat.drop("满意口径"), digits=r.digits,
-                                      caption=f"满意率 = {sat['满意口径'][0]} 的评价 / 有效评价数；"
-                                      "上下限为满意率的 95% 置信区间（威尔逊法），样本少时区间宽")
+                                      caption=f"{rate}；上下限为满意率的 95% 置信区间（威尔逊法），"
+                                      "样本少时区间宽")
                      + "\n</section>")
     comments = comments_table(lb)
     if comments is not None:

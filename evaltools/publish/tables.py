@@ -187,6 +187,12 @@ def criterion_ids_table(rubric: Any) -> pl.DataFrame:
                         schema={"指标编号": pl.String, "指标": pl.String})
 
 
+#: the satisfied residents' column: whole people, or residents counted by their share of
+#: satisfied answers when some answered several items
+SATISFIED_WHOLE = "满意人数"
+SATISFIED_SHARED = "满意人数（折算）"
+
+
 @per_leaderboard
 def satisfaction_table(lb: Leaderboard) -> pl.DataFrame | None:
     """Per unit: answers, 满意率 with its Wilson interval, mean and Bayesian average (None when
@@ -201,10 +207,14 @@ def satisfaction_table(lb: Leaderboard) -> pl.DataFrame | None:
                   labels=cfg.labels, satisfied=cfg.satisfied, prior_weight=cfg.prior_weight,
                   confidence=cfg.confidence)
     names = lb.table.select("unit_id", "name", "rank")
+    # a resident who answered several items counts as the share of them they were satisfied
+    # with (docs/methods.md, "Per respondent"): then the count is not whole, and says so
+    shared = "n_answers" in s.columns and bool((s["n_answers"] != s["n"]).any())
     return (names.join(s, on="unit_id", how="inner").sort("rank", "unit_id", nulls_last=True)
             .select(pl.col("unit_id").alias("单位编号"), pl.col("name").alias("名称"),
                     pl.col("n").cast(pl.Int64).alias("有效评价数"),
-                    pl.col("n_satisfied").cast(pl.Float64).alias("满意数"),
+                    pl.col("n_satisfied").cast(pl.Float64).alias(
+                        SATISFIED_SHARED if shared else SATISFIED_WHOLE),
                     pl.col("satisfaction_rate").alias("满意率"),
                     pl.col("wilson_lower").alias("满意率下限"),
                     pl.col("wilson_upper").alias("满意率上限"),
