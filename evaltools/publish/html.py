@@ -88,7 +88,7 @@ def is_rate(name: str) -> bool:
 def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
                    caption: str | None = None, digits: int = 2) -> str:
     """Any (masked) frame as an escaped HTML table; numbers right-aligned, floats 四舍五入,
-    rates (:func:`is_rate`) as percentages with one decimal."""
+    rates (:func:`is_rate`) as percentages with one decimal; ``caption`` as a line above it."""
     specs = []
     for name, dtype in frame.schema.items():
         if dtype.is_float() and is_rate(name):
@@ -108,8 +108,10 @@ def _generic_table(frame: pl.DataFrame, *, table_id: str | None = None,
             .select(pl.format("<tr>{}</tr>", "cells").str.join("\n")).item()
             if frame.height else "")
     tid = f' id="{_e(table_id)}"' if table_id else ""
-    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
-    return (f'<div class="table-wrap"><table{tid}>{cap}<thead><tr>{head}</tr></thead>\n'
+    # the caption above the table, not in it: a wide table scrolls sideways on a phone, and a
+    # <caption> would wrap to the table's width and scroll away with it
+    cap = f'<p class="table-caption">{_e(caption)}</p>\n' if caption else ""
+    return (f'{cap}<div class="table-wrap"><table{tid}><thead><tr>{head}</tr></thead>\n'
             f"<tbody>\n{body}\n</tbody></table></div>")
 
 
