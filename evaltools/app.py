@@ -387,7 +387,9 @@ def publish_rest(board: Any, target: str | Path, generated: datetime) -> dict[st
 BACKGROUND_NICE = 10
 
 
-def _lower_priority() -> None:
+def _detach_at_low_priority() -> None:
+    if hasattr(os, "setsid"):
+        os.setsid()
     if hasattr(os, "nice"):
         os.nice(BACKGROUND_NICE)
 
@@ -396,9 +398,15 @@ def spawn_executor() -> Executor:
     """One worker process started afresh ("spawn": a kernel with polars' threads is never
     forked) for :func:`publish_rest`, at a lower priority (:data:`BACKGROUND_NICE`): WeasyPrint
     holds the GIL for seconds, which a thread would take from the kernel answering the
-    sliders."""
+    sliders.
+
+    The worker runs in a session of its own (``setsid``): when the user closes the page during
+    the PDF and Word step, Voila shuts the kernel down and jupyter_client signals the kernel's
+    whole process group; the worker is not in it, so it finishes the set — PDF, Word and the one
+    ``SHA256SUMS`` — in the data folder's 发布 folder instead of leaving the first step's files
+    without them. It then exits (its queue from the kernel is closed)."""
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_lower_priority)
+                               initializer=_detach_at_low_priority)
 
 
 def wait_for_page() -> None:

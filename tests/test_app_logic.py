@@ -478,3 +478,44 @@ def test_wait_for_page_returns_when_the_server_is_gone(monkeypatch):
     monkeypatch.setenv("VOILA_APP_PORT", str(port))
     monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
     assert evaltools.app.wait_for_page() is None
+
+
+def test_closing_the_page_during_the_second_step_still_finishes_the_set(tmp_path):
+    """Voila shuts the kernel down when its page closes, and jupyter_client signals the kernel's
+    whole process group. The second step's worker runs in a session of its own, so it still
+    writes the PDF, the Word notice and the one SHA256SUMS of the set."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "发布" / "set"
+    kernel = tmp_path / "kernel.py"
+    kernel.write_text(
+        "import time\nfrom datetime import datetime\n"
+        "from evaltools import evaluate, read_dataset\n"
+        "from evaltools.app import publish_rest, spawn_executor\n"
+        "if __name__ == '__main__':\n"
+        f"    board = evaluate(read_dataset({str(ROOT / 'data' / 'sample')!r}))\n"
+        "    executor = spawn_executor()\n"
+        f"    executor.submit(publish_rest, board, {str(target)!r}, datetime(2024, 5, 1, 9, 30))\n"
+        "    executor.shutdown(wait=False)\n"
+        "    print('submitted', flush=True)\n"
+        "    time.sleep(600)\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(kernel)], stdout=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)  # a process group, as a kernel's
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "submitted"
+        time.sleep(0.5)  # the worker has started on the set
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # what jupyter_client does to a kernel it stops
+        proc.wait()
+    deadline = time.monotonic() + 60
+    while not (target / "SHA256SUMS").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (target / "SHA256SUMS").exists(), "the worker died with the kernel"
+    assert verify_set(target) == []
+    names = {f["name"] for f in read_manifest(target)["files"]}
+    assert {"榜单公示.html", "榜单公示.docx"} <= names
+    assert ("榜单公示.pdf" in names) == pdf_available()
