@@ -92,41 +92,34 @@ def _float_min_max(c, s, e):  # pragma: no cover - compiled
 
 
 @_compiled(nogil=True)
-def _key_min_max(u, s, e):  # pragma: no cover - compiled
+def _key_min_max(c, s, e):  # pragma: no cover - compiled
+    """:func:`_float_min_max` on the order-preserving integer keys of the floats, turned back
+    into floats (the map is its own inverse)."""
+    u = c.view(np.int64)
     blo = _MAGNITUDE
     bhi = -_MAGNITUDE - 1
     for i in range(s, e):
         k = u[i] ^ ((u[i] >> 63) & _MAGNITUDE)
         blo = k if k < blo else blo
         bhi = k if k > bhi else bhi
-    return blo, bhi
+    out = np.empty(2, np.int64)
+    out[0] = blo ^ ((blo >> 63) & _MAGNITUDE)
+    out[1] = bhi ^ ((bhi >> 63) & _MAGNITUDE)
+    f = out.view(np.float64)
+    return f[0], f[1]
 
 
 @_compiled(nogil=True)
 def _column_stats(c, keys):  # pragma: no cover - compiled
-    """Minimum, maximum and sum of squares of one column, block by block: the minimum and
-    maximum on floats (``keys`` False) or on their order-preserving integer keys."""
-    ss = 0.0
-    if keys:
-        u = c.view(np.int64)
-        klo = _MAGNITUDE
-        khi = -_MAGNITUDE - 1
-        for s in range(0, c.size, _BLOCK):
-            e = min(s + _BLOCK, c.size)
-            blo, bhi = _key_min_max(u, s, e)
-            klo = min(klo, blo)
-            khi = max(khi, bhi)
-            ss += _block_squares(c, s, e)
-        out = np.empty(2, np.int64)  # the keys back to floats (the map is its own inverse)
-        out[0] = klo ^ ((klo >> 63) & _MAGNITUDE)
-        out[1] = khi ^ ((khi >> 63) & _MAGNITUDE)
-        f = out.view(np.float64)
-        return f[0], f[1], ss
+    """Minimum, maximum and sum of squares of one column, block by block: each block's minimum
+    and maximum on floats (``keys`` False) or on their order-preserving integer keys, then its
+    squares (the sign of a zero extreme: see :func:`column_stats`)."""
     lo = np.inf
     hi = -np.inf
+    ss = 0.0
     for s in range(0, c.size, _BLOCK):
         e = min(s + _BLOCK, c.size)
-        blo, bhi = _float_min_max(c, s, e)
+        blo, bhi = _key_min_max(c, s, e) if keys else _float_min_max(c, s, e)
         lo = min(lo, blo)
         hi = max(hi, bhi)
         ss += _block_squares(c, s, e)
@@ -289,9 +282,9 @@ def column_stats(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pattern b ↦ b ^ ((b >> 63) & 0x7FF…F), the numpy path's) stayed scalar; on an Intel AVX-512
     box it is the other way round (1.0 against 0.28 ms per million values). Columns of at least
     ``_CALIBRATION_ROWS`` take the loop :func:`integer_keys_faster` measured faster; both give the
-    same minimum and maximum (−0.0 below +0.0: on floats the sign of a zero extreme is restored
-    after the pass, as the keys order it) and the same sum of squares (one function, the same
-    lanes), bit for bit — only the time differs. NaN or ±inf anywhere make the column's sum of
+    same minimum and maximum (−0.0 below +0.0: the sign of a zero extreme is restored after the
+    pass, as the numpy path's keys order it) and the same sum of squares (one function, the
+    same lanes), bit for bit — only the time differs. NaN or ±inf anywhere make the column's sum of
     squares non-finite (the caller's "missing value" error); its minimum and maximum are then
     meaningless. The sum of squares is plain multiplies and adds, which the hardware computes as
     IEEE arithmetic whatever the flags (tests/test_kernels.py checks NaN, ±inf and −0.0 in both
@@ -307,8 +300,6 @@ def column_stats(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keys = cols.n >= _CALIBRATION_ROWS and integer_keys_faster()
     (_stats_parallel if _parallel(cols) else _stats_serial)(cols.addrs, cols.n, lo, hi, ss,
                                                             keys)
-    if keys:  # the keys order −0.0 below +0.0 as they are
-        return lo, hi, ss
     for j in np.flatnonzero((lo == 0.0) | (hi == 0.0)):  # the sign of a zero extreme
         bits = cols.arrays[j].view(np.int64)
         if lo[j] == 0.0:

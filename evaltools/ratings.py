@@ -508,23 +508,25 @@ def _respondent_counts_of(
     """:func:`_respondent_counts` with the answers' values given by ``value``."""
     v = pl.col("_v")
     m, k, t, b = (pl.col(c) for c in ("_m", "_k", "_t", "_b"))
-    first = pl.col("_i").min()  # a group's first answer: units come out in that order
     engine = engine_for(df.height)
     # Short tables (the in-memory engine): group-bys in order of appearance, so every sum adds
     # its terms in the order of the cards. Long ones (the streaming engine, from 50k answers):
     # keeping that order doubles the group-bys' memory and time at 1M cards, and the engine adds
     # partial sums as it meets them anyway; the units are put in order by their first answer.
     ordered = engine == "in-memory"
+    # a group's first answer (the long tables' order), as an extra aggregate
+    first = [] if ordered else [pl.col("_i").min()]
     values = df.lazy().select(unit, who.alias("_who"), value.alias("_v"),
                               pl.col(rating).is_not_null().alias("_given"),
-                              pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+                              *([] if ordered else [pl.int_range(pl.len(), dtype=pl.Int64)
+                                                    .alias("_i")]))
     unknown = values.select((pl.col("_given") & v.is_null()).any())
     counts = (
         values
         .drop_nulls("_v")
         .group_by(unit, "_who", maintain_order=ordered)
         .agg(pl.len().alias("_m"), v.is_in(vals).sum().alias("_k"), v.sum().alias("_t"),
-             (v >= top - 1).sum().alias("_b"), first)
+             (v >= top - 1).sum().alias("_b"), *first)
         .group_by(unit, maintain_order=ordered)
         .agg(
             pl.len().cast(pl.UInt32).alias("n"),
@@ -533,12 +535,11 @@ def _respondent_counts_of(
             t.sum().alias("_T"), b.sum().alias("_B"),
             (m.min() == m.max()).alias("_equal"),
             (k / m).sum().alias("_share_sum"), (t / m).sum().alias("_mean_sum"),
-            (b / m).sum().alias("_top_sum"), first,
+            (b / m).sum().alias("_top_sum"), *first,
         )
     )
     if not ordered:
-        counts = counts.sort("_i")
-    counts = counts.drop("_i")
+        counts = counts.sort("_i").drop("_i")
     # the values are computed once for both
     found, out = pl.collect_all([unknown, counts], engine=engine)
     return bool(found.item()), out
