@@ -169,6 +169,22 @@ def test_upload_decide_explore_publish_download(app_server, chromium, test_outpu
     assert width <= 400, f"the page scrolls sideways on a phone: {width}px"
     assert slider is not None and slider["width"] >= 300, slider
 
+    # the downloaded 公示 as people read it: on a screen, on a phone (cards, nothing wider than
+    # the screen) and printed (the A4 PDF's pages as pictures); it loads nothing from anywhere
+    notice = got["榜单公示.html"].read_text(encoding="utf-8")
+    for width, height in ((1280, 900), (390, 844)):
+        with offline_page(chromium, width=width, height=height) as (view, seen_view):
+            view.set_content(notice)
+            view.screenshot(path=test_output / f"app_notice_{width}.png", full_page=True)
+            wide = view.evaluate("document.documentElement.scrollWidth")
+        assert seen_view.external == [], seen_view.external
+        assert wide <= width, f"the downloaded notice scrolls sideways at {width}px: {wide}px"
+    for old in test_output.glob("app_notice_pdf-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(got["榜单公示.pdf"]),
+                    str(test_output / "app_notice_pdf")], check=True)
+    assert sorted(test_output.glob("app_notice_pdf-*.png"))
+
     folder = workspace / "2021年第三季度"
     published = sorted((folder / "发布").iterdir())
     assert len(published) == 1 and not published[0].name.startswith("草稿")
